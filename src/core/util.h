@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Small helpers shared by every part of the core: cleanup attributes,
+ * ownership transfer and a few string utilities. No I/O here.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void freep(void *p)
+{
+        free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f)
+{
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Hand ownership of a pointer to the caller: *ret = TAKE_PTR(p); */
+#define TAKE_PTR(p)                            \
+        ({                                     \
+                __typeof__(p) _tmp_ = (p);     \
+                (p) = NULL;                    \
+                _tmp_;                         \
+        })
+
+#define TAKE_FD(fd)                \
+        ({                         \
+                int _tmp_ = (fd);  \
+                (fd) = -EBADF;     \
+                _tmp_;             \
+        })
+
+static inline bool streq(const char *a, const char *b)
+{
+        return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b)
+{
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+static inline const char *startswith(const char *s, const char *prefix)
+{
+        size_t l = strlen(prefix);
+        return strncmp(s, prefix, l) == 0 ? s + l : NULL;
+}
+
+bool endswith(const char *s, const char *suffix);
+
+/* Like strdup()/asprintf() but NULL on failure, never abort. */
+char *strdup_printf(const char *fmt, ...) _printf_(1, 2);
+
+/* Strip leading/trailing ASCII whitespace in place; returns s. */
+char *strstrip(char *s);
+
+/*
+ * Copy of s with every byte that is not printable ASCII or valid UTF-8
+ * replaced by a \xNN escape (control characters, DEL, invalid UTF-8).
+ * Strings from inspected files go through this before reaching a terminal.
+ * At most max_len input bytes are taken (0: all); longer input ends in "…".
+ * Returns NULL on allocation failure.
+ */
+char *escape_untrusted(const char *s, size_t len, size_t max_len);
+
+/* Parse a decimal/hex unsigned integer; whole string must match. */
+int safe_atou64(const char *s, int base, uint64_t *ret);
+
+/* A growable array of char* (NULL-terminated). */
+typedef struct strv {
+        char **items;
+        size_t n;
+        size_t cap;
+} strv;
+
+int strv_push(strv *v, char *s);           /* takes ownership */
+int strv_push_dup(strv *v, const char *s); /* copies */
+bool strv_contains(const strv *v, const char *s);
+void strv_clear(strv *v);
+
+/* Hex encoding of binary bytes (lowercase). Returns NULL on ENOMEM. */
+char *hex_encode(const uint8_t *buf, size_t len);

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "sysroot.h"
+#include "util.h"
+
+static char tmpl[] = "/tmp/rdna1-sysroot-XXXXXX";
+static char outside[] = "/tmp/rdna1-outside-XXXXXX";
+
+static void put(const char *rel, const char *content)
+{
+        char p[4096];
+        FILE *f;
+
+        snprintf(p, sizeof(p), "%s/%s", tmpl, rel);
+        f = fopen(p, "w");
+        assert_non_null(f);
+        fputs(content, f);
+        fclose(f);
+}
+
+static void mk(const char *rel)
+{
+        char p[4096];
+
+        snprintf(p, sizeof(p), "%s/%s", tmpl, rel);
+        assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void ln(const char *target, const char *rel)
+{
+        char p[4096];
+
+        snprintf(p, sizeof(p), "%s/%s", tmpl, rel);
+        assert_int_equal(symlink(target, p), 0);
+}
+
+static int setup(void **state)
+{
+        char p[4096];
+        FILE *f;
+
+        assert_non_null(mkdtemp(tmpl));
+        assert_non_null(mkdtemp(outside));
+        snprintf(p, sizeof(p), "%s/secret", outside);
+        f = fopen(p, "w");
+        fputs("OUTSIDE-SECRET\n", f);
+        fclose(f);
+
+        mk("etc");
+        mk("sub");
+        mk("sub/deeper");
+        put("etc/secret", "inside\n");
+        put("etc/hello", "hello world\n");
+        put("sub/deeper/file", "deep\n");
+        /* absolute symlink pointing "out": must resolve inside the root */
+        snprintf(p, sizeof(p), "%s/secret", outside);
+        ln(p, "abs-out");
+        ln("/etc/secret", "abs-in");
+        ln("../../../../../../../../etc/secret", "sub/dotdot");
+        ln("loop-b", "loop-a");
+        ln("loop-a", "loop-b");
+        ln("/proc/self/root/etc/passwd", "magic");
+        snprintf(p, sizeof(p), "%s/fifo", tmpl);
+        assert_int_equal(mkfifo(p, 0644), 0);
+        *state = NULL;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        char cmd[8192];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", tmpl, outside);
+        assert_int_equal(system(cmd), 0);
+        return 0;
+}
+
+static void check_reads(bool fallback)
+{
+        sysroot *sr = NULL;
+        char *buf = NULL;
+        size_t len;
+
+        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        assert_false(sr->is_host);
+        sysroot_set_no_openat2(sr, fallback);
+
+        assert_int_equal(sysroot_read_file(sr, "/etc/hello", 0, &buf, &len), 0);
+        assert_string_equal(buf, "hello world\n");
+        assert_int_equal(len, 12);
+        free(buf);
+
+        /* An absolute link out of the root is re-rooted: it names /tmp/... inside. */
+        assert_int_equal(sysroot_read_file(sr, "/abs-out", 0, &buf, &len), -ENOENT);
+        assert_int_equal(sysroot_read_file(sr, "/abs-in", 0, &buf, &len), 0);
+        assert_string_equal(buf, "inside\n");
+        free(buf);
+        /* ../ chains stop at the root. */
+        assert_int_equal(sysroot_read_file(sr, "/sub/dotdot", 0, &buf, &len), 0);
+        assert_string_equal(buf, "inside\n");
+        free(buf);
+        assert_int_equal(sysroot_read_file(sr, "/sub/../../../etc/hello", 0, &buf, &len), 0);
+        free(buf);
+
+        assert_int_equal(sysroot_read_file(sr, "/loop-a", 0, &buf, &len), -ELOOP);
+        assert_int_equal(sysroot_read_file(sr, "/missing", 0, &buf, &len), -ENOENT);
+        assert_int_equal(sysroot_read_file(sr, "/etc", 0, &buf, &len), -EISDIR);
+        assert_int_equal(sysroot_read_file(sr, "/fifo", 0, &buf, &len), -EINVAL);
+        assert_int_equal(sysroot_read_file(sr, "/etc/hello/x", 0, &buf, &len), -ENOTDIR);
+        assert_int_equal(sysroot_read_file(sr, "/etc/hello", 5, &buf, &len), -EFBIG);
+        /* /proc/self inside the root does not exist: no magic link to the host. */
+        assert_true(sysroot_read_file(sr, "/magic", 0, &buf, &len) < 0);
+
+        assert_true(sysroot_exists(sr, "/loop-a"));
+        assert_false(sysroot_exists(sr, "/nope"));
+        sr = sysroot_free(sr);
+}
+
+static void test_reads_openat2(void **state)
+{
+        check_reads(false);
+}
+
+static void test_reads_fallback(void **state)
+{
+        check_reads(true);
+}
+
+static void test_open_missing_root(void **state)
+{
+        sysroot *sr = NULL;
+
+        assert_int_equal(sysroot_open("/nonexistent/rdna1/root", &sr), -ENOENT);
+        assert_null(sr);
+}
+
+static void test_list_dir(void **state)
+{
+        sysroot *sr = NULL;
+        char **names = NULL;
+        size_t n;
+        bool trunc;
+
+        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        assert_int_equal(sysroot_list_dir(sr, "/etc", 0, &names, &n, &trunc), 0);
+        assert_int_equal(n, 2);
+        assert_false(trunc);
+        assert_string_equal(names[0], "hello");
+        assert_string_equal(names[1], "secret");
+        strv_free_array(names);
+        assert_int_equal(sysroot_list_dir(sr, "/etc", 1, &names, &n, &trunc), 0);
+        assert_int_equal(n, 1);
+        assert_true(trunc);
+        strv_free_array(names);
+        assert_int_equal(sysroot_list_dir(sr, "/fifo", 0, &names, &n, &trunc), -ENOTDIR);
+        sysroot_free(sr);
+}
+
+static void test_readlink_and_containment(void **state)
+{
+        sysroot *sr = NULL;
+        char *t = NULL;
+
+        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        assert_int_equal(sysroot_readlink(sr, "/abs-in", &t), 0);
+        assert_string_equal(t, "/etc/secret");
+        free(t);
+        assert_int_equal(sysroot_readlink(sr, "/etc/hello", &t), -EINVAL);
+        assert_true(sysroot_path_is_contained(sr, "/etc/hello"));
+        assert_true(sysroot_path_is_contained(sr, "/sub"));
+        /* resolved from the host, abs-in points at the host's /etc/secret */
+        assert_false(sysroot_path_is_contained(sr, "/abs-in"));
+        sysroot_free(sr);
+}
+
+static void test_host_path(void **state)
+{
+        sysroot *sr = NULL;
+        char *p;
+
+        assert_int_equal(sysroot_open("/", &sr), 0);
+        assert_true(sr->is_host);
+        p = sysroot_host_path(sr, "/etc/x");
+        assert_string_equal(p, "/etc/x");
+        free(p);
+        sysroot_free(sr);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_reads_openat2),
+                cmocka_unit_test(test_reads_fallback),
+                cmocka_unit_test(test_open_missing_root),
+                cmocka_unit_test(test_list_dir),
+                cmocka_unit_test(test_readlink_and_containment),
+                cmocka_unit_test(test_host_path),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
