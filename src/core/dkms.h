@@ -3,7 +3,7 @@
 
 /*
  * DKMS state of the amdgpu module family, read from the root's dkms tree
- * (/var/lib/dkms), source tree (/usr/src), dkms.conf and /etc/dkms/*.conf.
+ * (/var/lib/dkms), source tree (/usr/src), dkms.conf and the /etc/dkms conf files.
  * Nothing is executed: dkms.conf is shell, parsed statically for the few
  * variables that matter (PACKAGE_NAME, PACKAGE_VERSION, BUILT_MODULE_NAME[],
  * PATCH[]).
@@ -53,6 +53,9 @@ typedef struct dkms_source {
         char *failed_log;     /* "/var/lib/dkms/amdgpu/V/build/make.log" when a failed build left it */
         char *failed_log_error; /* first error line (raw; escape before display) */
         unsigned failed_log_line;
+        bool failed_log_truncated; /* make.log larger than the read cap; searched only its head */
+        char **built_module_names; /* BUILT_MODULE_NAME[] of dkms.conf, NULL-terminated (may be NULL) */
+        size_t n_built_module_names;
 } dkms_source;
 
 typedef struct dkms_facts {
@@ -85,7 +88,8 @@ void dkms_conf_assign_free_array(dkms_conf_assign *a, size_t n);
 typedef struct dkms_status_entry {
         char *module, *version, *kernel, *arch; /* kernel/arch NULL for added/broken */
         char *state;  /* "added", "built", "installed", "installed-weak", "broken" */
-        char *extra;  /* text in parentheses after the state, or NULL */
+        char *extra;  /* text in parentheses after the state, or NULL; several groups joined by "; " */
+        char *weak_from; /* K of "installed-weak from K", else NULL */
 } dkms_status_entry;
 
 /* Returns 0 and fills *ret, or -EINVAL for a line that is not a status line. */

@@ -322,7 +322,7 @@ int read_fd_capped(int fd, size_t max, char **ret, size_t *ret_len)
  * first, so a device node is never opened for real (opening some devices
  * has side effects) and a FIFO never blocks.
  */
-static int open_regular(const sysroot *sr, const char *path)
+int sysroot_open_regular(const sysroot *sr, const char *path)
 {
         _cleanup_close_ int probe = -EBADF, fd = -EBADF;
         struct stat a, b;
@@ -349,7 +349,7 @@ static int open_regular(const sysroot *sr, const char *path)
 int sysroot_read_file(const sysroot *sr, const char *path, size_t max, char **ret,
                       size_t *ret_len)
 {
-        _cleanup_close_ int fd = open_regular(sr, path);
+        _cleanup_close_ int fd = sysroot_open_regular(sr, path);
 
         if (fd < 0)
                 return fd;

@@ -63,6 +63,12 @@ int sysroot_lstat(const sysroot *sr, const char *path, struct stat *ret);
 int sysroot_read_file(const sysroot *sr, const char *path, size_t max,
                       char **ret, size_t *ret_len);
 
+/*
+ * Open a regular file for reading (O_RDONLY|O_NONBLOCK), checked with an
+ * O_PATH probe first: -EINVAL for FIFOs, sockets and devices, -EISDIR.
+ */
+int sysroot_open_regular(const sysroot *sr, const char *path);
+
 /* Same on an fd opened with sysroot_openat (takes no ownership). */
 int read_fd_capped(int fd, size_t max, char **ret, size_t *ret_len);
 

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdna1-doctor: command-line front end. Parses options, runs the core's
+ * inspection and renders it. Modes are a table; --help is generated from it.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "inspect.h"
+#include "output.h"
+#include "util.h"
+
+#define EXIT_UNKNOWN 3
+
+typedef struct cli {
+        const char *root;
+        const char *state_dir;
+        bool json, quiet, verbose, no_color, system_only, demo;
+        unsigned time_limit;
+} cli;
+
+typedef struct option_help {
+        const char *flags;
+        const char *help;
+} option_help;
+
+static const option_help mode_help[] = {
+        {"(no mode)", "on a terminal: the interactive view (for now the same as --check); otherwise --check"},
+        {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
+        {"--demo", "run the default mode on the bundled demo root (the seeds' broken machine)"},
+        {"--version", "print the version and exit"},
+        {"--help", "print this help and exit"},
+};
+
+static const option_help common_help[] = {
+        {"--root DIR", "inspect the system mounted at DIR instead of / (offline inspection)"},
+        {"--state-dir DIR", "keep the scan cache in DIR (default: ROOT/var/cache/rdna1-doctor)"},
+        {"--json", "print one rdna1-doctor/1 JSON document instead of text"},
+        {"--quiet", "print only the verdict line"},
+        {"--verbose", "also list probes that failed without mattering"},
+        {"--no-color", "no colour (also when NO_COLOR is set and not empty, or TERM=dumb)"},
+        {"--system-only", "skip users' home directories (used by the package hooks)"},
+        {"--time-limit SECONDS", "give up after SECONDS (exit 3, nothing half-printed)"},
+};
+
+static void print_help(FILE *f)
+{
+        fprintf(f, "Usage: rdna1-doctor [--check] [OPTIONS]\n"
+                   "Find and explain the leftovers of unsafe ROCm/amdgpu fixes on machines with an AMD RDNA1 GPU\n"
+                   "(Radeon RX 5500/5600/5700, gfx1010/gfx1011/gfx1012).\n\nModes:\n");
+        for (size_t i = 0; i < ELEMENTSOF(mode_help); i++)
+                fprintf(f, "  %-22s %s\n", mode_help[i].flags, mode_help[i].help);
+        fprintf(f, "\nOptions:\n");
+        for (size_t i = 0; i < ELEMENTSOF(common_help); i++)
+                fprintf(f, "  %-22s %s\n", common_help[i].flags, common_help[i].help);
+        fprintf(f, "\nExit codes (--check):\n"
+                   "  0 OK   1 WARNING   2 CRITICAL   3 UNKNOWN (something that matters could not be checked;\n"
+                   "  JSON then has \"partial\": true and the reasons)   64 usage error\n"
+                   "\nSee rdna1-doctor(8).\n");
+}
+
+enum {
+        OPT_CHECK = 0x100,
+        OPT_DEMO,
+        OPT_ROOT,
+        OPT_STATE_DIR,
+        OPT_JSON,
+        OPT_QUIET,
+        OPT_VERBOSE,
+        OPT_NO_COLOR,
+        OPT_SYSTEM_ONLY,
+        OPT_TIME_LIMIT,
+        OPT_VERSION,
+        OPT_HELP,
+        OPT_LATER,
+};
+
+/* Modes of later releases: recognised, so the error says what is missing. */
+static const char *const later_modes[] = {"recover", "rollback", "history", "profile", "selftest", "bundle"};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+        fprintf(stderr, "rdna1-doctor: ");
+        fprintf(stderr, fmt, arg);
+        fprintf(stderr, "\nTry 'rdna1-doctor --help'.\n");
+        return EX_USAGE;
+}
+
+static int parse_args(int argc, char **argv, cli *c)
+{
+        static const struct option opts[] = {
+                {"check", no_argument, NULL, OPT_CHECK},
+                {"demo", no_argument, NULL, OPT_DEMO},
+                {"root", required_argument, NULL, OPT_ROOT},
+                {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+                {"json", no_argument, NULL, OPT_JSON},
+                {"quiet", no_argument, NULL, OPT_QUIET},
+                {"verbose", no_argument, NULL, OPT_VERBOSE},
+                {"no-color", no_argument, NULL, OPT_NO_COLOR},
+                {"system-only", no_argument, NULL, OPT_SYSTEM_ONLY},
+                {"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {"help", no_argument, NULL, OPT_HELP},
+                {"recover", no_argument, NULL, OPT_LATER},
+                {"rollback", required_argument, NULL, OPT_LATER},
+                {"history", no_argument, NULL, OPT_LATER},
+                {"profile", required_argument, NULL, OPT_LATER},
+                {"selftest", no_argument, NULL, OPT_LATER},
+                {"bundle", required_argument, NULL, OPT_LATER},
+                {},
+        };
+        int o, idx;
+
+        opterr = 0;
+        while ((o = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
+                uint64_t v;
+
+                switch (o) {
+                case OPT_CHECK:
+                        break;
+                case OPT_DEMO:
+                        c->demo = true;
+                        break;
+                case OPT_ROOT:
+                        c->root = optarg;
+                        break;
+                case OPT_STATE_DIR:
+                        c->state_dir = optarg;
+                        break;
+                case OPT_JSON:
+                        c->json = true;
+                        break;
+                case OPT_QUIET:
+                        c->quiet = true;
+                        break;
+                case OPT_VERBOSE:
+                        c->verbose = true;
+                        break;
+                case OPT_NO_COLOR:
+                        c->no_color = true;
+                        break;
+                case OPT_SYSTEM_ONLY:
+                        c->system_only = true;
+                        break;
+                case OPT_TIME_LIMIT:
+                        if (safe_atou64(optarg, 10, &v) < 0 || v == 0 || v > 86400)
+                                return usage_error("--time-limit needs a number of seconds (1-86400), not '%s'.", optarg);
+                        c->time_limit = (unsigned)v;
+                        break;
+                case 'V':
+                case OPT_VERSION:
+                        printf("rdna1-doctor %s\n", PACKAGE_VERSION);
+                        return EXIT_SUCCESS;
+                case 'h':
+                case OPT_HELP:
+                        print_help(stdout);
+                        return EXIT_SUCCESS;
+                case OPT_LATER:
+                        for (size_t i = 0; i < ELEMENTSOF(later_modes); i++)
+                                if (streq(opts[idx].name, later_modes[i]))
+                                        return usage_error("--%s is not available in this version.", later_modes[i]);
+                        return EX_USAGE;
+                case '?':
+                default:
+                        if (optopt && optopt < 0x100)
+                                return usage_error("unknown or incomplete option '-%c'.", (char[]){(char)optopt, 0});
+                        return usage_error("unknown option or missing argument: '%s'.", argv[optind - 1]);
+                }
+        }
+        if (optind < argc)
+                return usage_error("unexpected argument '%s'.", argv[optind]);
+        if (c->demo && c->root)
+                return usage_error("%s", "--demo and --root cannot be combined.");
+        return -1; /* go on */
+}
+
+static const char *datadir(void)
+{
+        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
+
+        return d && *d ? d : PKGDATADIR;
+}
+
+/* The scan cache: --state-dir, else ROOT/var/cache/rdna1-doctor (only if it can be made). */
+static char *cache_path(const cli *c, const char *root)
+{
+        _cleanup_free_ char *dir = NULL;
+
+        if (c->state_dir)
+                return strdup_printf("%s/ko-scan.cache", c->state_dir);
+        if (c->demo)
+                return NULL; /* the installed demo is read-only: no cache */
+        dir = strdup_printf("%s/var/cache/rdna1-doctor", streq(root, "/") ? "" : root);
+        if (!dir)
+                return NULL;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return NULL;
+        return strdup_printf("%s/ko-scan.cache", dir);
+}
+
+static void on_alarm(int sig)
+{
+        static const char msg[] = "rdna1-doctor: time limit reached, nothing was reported\n";
+
+        (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        _exit(EXIT_UNKNOWN);
+}
+
+int main(int argc, char **argv)
+{
+        _cleanup_free_ char *demo_root = NULL, *cache = NULL;
+        cli c = {.root = "/"};
+        inspect_options io = {0};
+        inspection *in = NULL;
+        output_options oo;
+        int r, code;
+
+        r = parse_args(argc, argv, &c);
+        if (r >= 0)
+                return r;
+        if (c.demo) {
+                demo_root = strdup_printf("%s/demo", datadir());
+                if (!demo_root)
+                        return EXIT_UNKNOWN;
+                c.root = demo_root;
+        }
+        if (c.time_limit) {
+                signal(SIGALRM, on_alarm);
+                alarm(c.time_limit);
+        }
+
+        cache = cache_path(&c, c.root);
+        io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache};
+        r = inspect_run(&io, &in);
+        if (r == -EBADMSG) {
+                fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
+                return EXIT_UNKNOWN;
+        }
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", c.root, strerror(-r));
+                return EXIT_UNKNOWN;
+        }
+
+        code = report_exit_code(in->report);
+        oo = (output_options){
+                .color = !c.json && output_want_color(stdout, c.no_color),
+                .quiet = c.quiet,
+                .verbose = c.verbose,
+        };
+        alarm(0);
+        r = c.json ? output_json(stdout, in, code) : output_text(stdout, in, code, &oo);
+        inspection_free(in);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: could not write the report: %s.\n", strerror(-r));
+                return EXIT_UNKNOWN;
+        }
+        return code;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "inspect.h"
+
+#include "util.h"
+
+#define DPKG_STATUS_MAX (256u * 1024 * 1024)
+
+static bool dir_has_entries(const sysroot *sr, const char *path)
+{
+        char **names = NULL;
+        size_t n = 0;
+
+        if (sysroot_list_dir(sr, path, 1, &names, &n, NULL) < 0)
+                return false;
+        strv_free_array(names);
+        return n > 0;
+}
+
+/* The Status: field of one package's stanza in the root's dpkg status file. */
+static int dpkg_package_status(const sysroot *sr, report *r, const char *package, char **ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        bool in_stanza = false;
+        char *line, *save = NULL;
+        size_t len;
+        int k;
+
+        k = sysroot_read_file(sr, "/var/lib/dpkg/status", DPKG_STATUS_MAX, &buf, &len);
+        if (k == -ENOENT)
+                return 0;
+        if (k < 0)
+                return report_add_reason_errno(r, "dpkg", "/var/lib/dpkg/status", k, false);
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                const char *v;
+
+                if ((v = startswith(line, "Package: "))) {
+                        in_stanza = streq(strstrip((char *)v), package);
+                        continue;
+                }
+                if (in_stanza && (v = startswith(line, "Status: "))) {
+                        *ret = strdup(strstrip((char *)v));
+                        return *ret ? 1 : -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static void map_devices_to_kfd(inspection *in)
+{
+        for (size_t i = 0; i < in->n_devices; i++) {
+                gpu_device *g = &in->devices[i];
+                const kfd_node *node;
+                char buf[32];
+
+                if (!in->kfd)
+                        continue;
+                node = kfd_find_node_for_pci(in->kfd, g->domain, g->bus, g->dev, g->fn);
+                if (!node)
+                        continue;
+                g->kfd_node = (int)node->id;
+                g->kfd_gfx_target_version = node->gfx_target_version;
+                /* When KFD is up, it is the authority on the ISA target. */
+                if (gfx_target_from_version(node->gfx_target_version, buf, sizeof(buf))) {
+                        free(g->gfx_target);
+                        g->gfx_target = strdup(buf);
+                }
+        }
+}
+
+static int collect_dyndbg_functions(inspection *in)
+{
+        in->dyndbg_functions = calloc(in->sigs->n + 1, sizeof(char *));
+        if (!in->dyndbg_functions)
+                return -ENOMEM;
+        for (size_t i = 0, j = 0; i < in->sigs->n; i++)
+                if (in->sigs->sigs[i].dyndbg_function)
+                        in->dyndbg_functions[j++] = in->sigs->sigs[i].dyndbg_function;
+        return 0;
+}
+
+static int probe_running_system(inspection *in)
+{
+        int r;
+
+        r = sysroot_read_line(in->sr, "/proc/sys/kernel/osrelease", &in->osrelease);
+        if (r < 0 && r != -ENOENT)
+                report_add_reason_errno(in->report, "kernel", "/proc/sys/kernel/osrelease", r, true);
+        r = pci_probe(in->sr, in->report, &in->devices, &in->n_devices);
+        if (r < 0)
+                return r;
+        r = kfd_probe(in->sr, in->report, &in->kfd);
+        if (r < 0)
+                return r;
+        r = module_probe(in->sr, in->report, in->dyndbg_functions, &in->module);
+        if (r < 0)
+                return r;
+        r = taint_probe(in->sr, in->report, &in->taint);
+        if (r < 0)
+                return r;
+        r = invoking_user_get(in->sr, &in->user);
+        if (r < 0 && r != -ENOENT)
+                report_add_reason_errno(in->report, "access", "/etc/passwd", r, false);
+        map_devices_to_kfd(in);
+        return 0;
+}
+
+int inspect_run(const inspect_options *opts, inspection **ret)
+{
+        _cleanup_free_ char *sigdir = NULL;
+        inspection *in;
+        int r;
+
+        in = calloc(1, sizeof(*in));
+        if (!in)
+                return -ENOMEM;
+        in->report = report_new();
+        if (!in->report) {
+                free(in);
+                return -ENOMEM;
+        }
+        r = sysroot_open(opts->root ? opts->root : "/", &in->sr);
+        if (r < 0)
+                goto fail;
+
+        sigdir = strdup_printf("%s/signatures", opts->datadir);
+        if (!sigdir) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = signature_db_load(sigdir, &in->sigs);
+        if (r < 0) {
+                /* The tool's own data is broken or missing: refuse rather than report "clean". */
+                if (r != -ENOMEM)
+                        r = -EBADMSG;
+                goto fail;
+        }
+        r = collect_dyndbg_functions(in);
+        if (r < 0)
+                goto fail;
+
+        in->live = dir_has_entries(in->sr, "/proc") || dir_has_entries(in->sr, "/sys");
+        if (in->live) {
+                r = probe_running_system(in);
+                if (r < 0)
+                        goto fail;
+        } else
+                report_add_note(in->report, "%s has no running system (empty /proc and /sys): the loaded module, "
+                                "KFD and devices were not checked", in->sr->path);
+
+        /* modprobe.d is on disk: read it even without a running system. */
+        r = cmdline_probe(in->sr, in->report, &in->cmdline);
+        if (r < 0)
+                goto fail;
+        r = dkms_probe(in->sr, in->report, &in->dkms);
+        if (r < 0)
+                goto fail;
+        r = dpkg_package_status(in->sr, in->report, "amdgpu-dkms", &in->dkms_package_status);
+        if (r < 0)
+                goto fail;
+        r = kernels_probe(in, opts->cache_path);
+        if (r < 0)
+                goto fail;
+        r = rules_kernel_apply(in);
+        if (r < 0)
+                goto fail;
+        report_sort(in->report);
+        *ret = in;
+        return 0;
+fail:
+        inspection_free(in);
+        return r;
+}
+
+inspection *inspection_free(inspection *in)
+{
+        if (!in)
+                return NULL;
+        gpu_devices_free(in->devices, in->n_devices);
+        kfd_facts_free(in->kfd);
+        cmdline_facts_free(in->cmdline);
+        module_facts_free(in->module);
+        invoking_user_clear(&in->user);
+        dkms_facts_free(in->dkms);
+        for (size_t i = 0; i < in->n_kernels; i++) {
+                free(in->kernels[i].version);
+                free(in->kernels[i].module_path);
+                free(in->kernels[i].initramfs_path);
+        }
+        free(in->kernels);
+        for (size_t i = 0; i < in->n_modules; i++) {
+                free(in->modules[i].path);
+                free(in->modules[i].member);
+                free(in->modules[i].kernel);
+                ko_info_clear(&in->modules[i].info);
+        }
+        free(in->modules);
+        free(in->dkms_package_status);
+        free(in->osrelease);
+        free(in->dyndbg_functions);
+        signature_db_free(in->sigs);
+        report_free(in->report);
+        sysroot_free(in->sr);
+        free(in);
+        return NULL;
+}

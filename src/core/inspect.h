@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * One inspection of a root: runs the probes, keeps their facts, and lets
+ * the kernel-side rules turn them into findings. Front ends render an
+ * inspection; they never probe themselves.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dkms.h"
+#include "facts.h"
+#include "ko_scan.h"
+#include "rdna1_table.h"
+#include "report.h"
+#include "signature.h"
+#include "sysroot.h"
+
+typedef struct gpu_device {
+        char *pci_slot;         /* "0000:03:00.0" */
+        unsigned domain, bus, dev, fn;
+        uint16_t vendor_id, device_id;
+        uint16_t subsys_vendor_id, subsys_device_id;
+        uint8_t revision;
+        uint32_t class_code;    /* 0x030000 */
+        char *name;             /* from pci.ids */
+        const rdna1_model *rdna1;
+        char *gfx_target;       /* "gfx1010"; from KFD when up, else the table */
+        char *driver;           /* bound driver, NULL when none */
+        int kfd_node;           /* -1 when none */
+        uint64_t kfd_gfx_target_version;
+        char *render_node;      /* "/dev/dri/renderD128" */
+} gpu_device;
+
+/* A kernel module file that was scanned, with where it was found. */
+typedef enum module_place {
+        PLACE_DKMS_BUILD,   /* /var/lib/dkms/.../module/ */
+        PLACE_INSTALLED,    /* what modprobe would load */
+        PLACE_OTHER,        /* another amdgpu under /lib/modules/K */
+        PLACE_INITRAMFS,    /* inside /boot/initrd.img-K */
+        _PLACE_MAX,
+        _PLACE_INVALID = -22,
+} module_place;
+
+typedef struct scanned_module {
+        char *path;         /* file path (for initramfs members: the image) */
+        char *member;       /* archive member inside an initramfs, else NULL */
+        char *kernel;       /* the kernel it belongs to, may be NULL */
+        module_place place;
+        bool in_tree;       /* under /lib/modules/K/kernel/ (or the initramfs equivalent) */
+        ko_info info;
+} scanned_module;
+
+typedef struct kernel_facts {
+        char *version;          /* "6.8.0-48-generic" */
+        bool running;           /* equals the root's /proc/sys/kernel/osrelease */
+        bool has_image;         /* /boot/vmlinuz-K */
+        char *module_path;      /* amdgpu that modprobe would load, NULL when none */
+        bool module_in_tree;
+        char *initramfs_path;   /* NULL when none */
+        int initramfs_error;    /* < 0: could not be read */
+} kernel_facts;
+
+typedef struct inspect_options {
+        const char *root;       /* "/" by default */
+        const char *datadir;    /* signatures live in DATADIR/signatures */
+        const char *cache_path; /* ko scan cache (host path), NULL: no cache */
+} inspect_options;
+
+typedef struct inspection {
+        sysroot *sr;
+        bool live;              /* the root has a running system (proc/ and sys/) */
+        char *osrelease;        /* running kernel, NULL when offline */
+        signature_db *sigs;
+        const char **dyndbg_functions;
+
+        gpu_device *devices;
+        size_t n_devices;
+        kfd_facts *kfd;
+        cmdline_facts *cmdline;
+        module_facts *module;
+        taint_facts taint;
+        invoking_user user;
+        dkms_facts *dkms;
+        kernel_facts *kernels;
+        size_t n_kernels;
+        scanned_module *modules;
+        size_t n_modules;
+        char *dkms_package_status; /* dpkg Status of amdgpu-dkms, NULL when absent */
+
+        report *report;
+} inspection;
+
+/*
+ * Run every kernel-side probe and rule. Returns 0 (the result, partial or
+ * not, is in (*ret)->report), or < 0 errno when nothing could be checked:
+ * -ENOENT/-ENOTDIR for a missing root, -EBADMSG for a broken signature db.
+ */
+int inspect_run(const inspect_options *opts, inspection **ret);
+inspection *inspection_free(inspection *in);
+
+/* Probes implemented in their own files. */
+int pci_probe(const sysroot *sr, report *r, gpu_device **ret, size_t *ret_n);
+void gpu_devices_free(gpu_device *d, size_t n);
+
+int kernels_probe(inspection *in, const char *cache_path);
+
+/* Rules: facts -> findings (rules_kernel.c). */
+int rules_kernel_apply(inspection *in);
+
+/* "in-tree" | "dkms" | "none" | "unknown" */
+const char *inspection_driver_origin(const inspection *in);
+/* The scanned module whose build-id (or srcversion) equals the loaded one's, or NULL. */
+const scanned_module *inspection_loaded_match(const inspection *in);
+const char *module_place_to_string(module_place p);

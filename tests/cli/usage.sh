@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Command-line contract that needs no fixture: help, version, usage errors,
+# a missing root.
+set -u
+bin=$1
+fails=0
+check() { # DESC WANT-EXIT CMD...
+        local desc=$1 want=$2
+        shift 2
+        out=$("$@" 2>&1)
+        got=$?
+        if [ "$got" -ne "$want" ]; then
+                echo "FAIL: $desc: exit $got, want $want; output: $out"
+                fails=$((fails + 1))
+        fi
+}
+check "--help" 0 "$bin" --help
+check "--version" 0 "$bin" --version
+"$bin" --version | grep -qx 'rdna1-doctor [0-9.]*' || { echo "FAIL: --version format"; fails=$((fails + 1)); }
+"$bin" --help | grep -q -- '--root DIR' || { echo "FAIL: --help lacks --root"; fails=$((fails + 1)); }
+check "unknown option" 64 "$bin" --frobnicate
+check "stray argument" 64 "$bin" --check extra
+check "bad --time-limit" 64 "$bin" --time-limit abc
+check "--demo with --root" 64 "$bin" --demo --root /
+check "--root needs an argument" 64 "$bin" --root
+check "missing root" 3 "$bin" --root /nonexistent/rdna1-doctor-root
+"$bin" --root /nonexistent/rdna1-doctor-root 2>&1 | grep -q "cannot inspect '/nonexistent/rdna1-doctor-root'" ||
+        { echo "FAIL: missing root message"; fails=$((fails + 1)); }
+check "root is a file" 3 "$bin" --root /etc/hostname
+out=$("$bin" --root /nonexistent/x --json 2>/dev/null)
+[ -z "$out" ] || { echo "FAIL: JSON printed on failure: $out"; fails=$((fails + 1)); }
+# the demo root answers (the seeds' broken machine: critical)
+check "--demo" 2 "$bin" --demo
+[ "$fails" -eq 0 ] && echo "ok usage"
+exit $((fails > 0))
