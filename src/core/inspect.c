@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "inspect.h"
 
+#include "dpkg.h"
 #include "util.h"
 
 #define DPKG_STATUS_MAX (256u * 1024 * 1024)
@@ -20,8 +21,6 @@ static bool dir_has_entries(const sysroot *sr, const char *path)
 static int dpkg_package_status(const sysroot *sr, report *r, const char *package, char **ret)
 {
         _cleanup_free_ char *buf = NULL;
-        bool in_stanza = false;
-        char *line, *save = NULL;
         size_t len;
         int k;
 
@@ -30,19 +29,10 @@ static int dpkg_package_status(const sysroot *sr, report *r, const char *package
                 return 0;
         if (k < 0)
                 return report_add_reason_errno(r, "dpkg", "/var/lib/dpkg/status", k, false);
-        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                const char *v;
-
-                if ((v = startswith(line, "Package: "))) {
-                        in_stanza = streq(strstrip((char *)v), package);
-                        continue;
-                }
-                if (in_stanza && (v = startswith(line, "Status: "))) {
-                        *ret = strdup(strstrip((char *)v));
-                        return *ret ? 1 : -ENOMEM;
-                }
-        }
-        return 0;
+        k = dpkg_status_field(buf, len, package, "Status", ret);
+        if (k == -EBADMSG)
+                return report_add_reason_errno(r, "dpkg", "/var/lib/dpkg/status", k, false);
+        return k < 0 ? k : 0;
 }
 
 static void map_devices_to_kfd(inspection *in)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <md5.h>
 
+#include "dpkg.h"
 #include "inspect.h"
 #include "util.h"
 
@@ -263,22 +264,46 @@ typedef struct md5_entry {
         char md5[33];
 } md5_entry;
 
+typedef struct md5_collect {
+        const char *dir; /* "/usr/src/amdgpu-V" */
+        md5_entry *list;
+        size_t n;
+} md5_collect;
+
+static int collect_md5(const char *md5, const char *path, void *userdata)
+{
+        md5_collect *c = userdata;
+        size_t dl = strlen(c->dir);
+        md5_entry *grown;
+
+        if (strncmp(path, c->dir, dl) != 0 || path[dl] != '/')
+                return 0;
+        grown = realloc(c->list, (c->n + 1) * sizeof(md5_entry));
+        if (!grown)
+                return -ENOMEM;
+        c->list = grown;
+        c->list[c->n].path = strdup(path);
+        if (!c->list[c->n].path)
+                return -ENOMEM;
+        memcpy(c->list[c->n].md5, md5, 33);
+        c->n++;
+        return 0;
+}
+
 /* md5sums entries of the amdgpu DKMS packages that lie under dir. */
 static int load_source_md5sums(const inspection *in, const char *dir, md5_entry **ret, size_t *ret_n)
 {
+        md5_collect c = {.dir = dir};
         char **names = NULL;
-        md5_entry *list = NULL;
-        size_t n = 0, n_names;
+        size_t n_names;
         int r = 0;
 
-        if (sysroot_list_dir(in->sr, "/var/lib/dpkg/info", 0, &names, &n_names, NULL) < 0) {
-                *ret = NULL;
-                *ret_n = 0;
+        *ret = NULL;
+        *ret_n = 0;
+        if (sysroot_list_dir(in->sr, "/var/lib/dpkg/info", 0, &names, &n_names, NULL) < 0)
                 return 0;
-        }
         for (size_t i = 0; i < n_names && r >= 0; i++) {
                 _cleanup_free_ char *p = NULL, *buf = NULL;
-                char *line, *save = NULL;
                 size_t len;
 
                 if (!startswith(names[i], "amdgpu") || !endswith(names[i], ".md5sums"))
@@ -294,44 +319,21 @@ static int load_source_md5sums(const inspection *in, const char *dir, md5_entry 
                         r = 0;
                         continue;
                 }
-                for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                        char *path = line + 34;
-                        md5_entry *grown;
-
-                        /* "<32 hex>  <path without leading slash>"; anything else is skipped. */
-                        if (strlen(line) < 35 || line[32] != ' ' || line[33] != ' ' ||
-                            strspn(line, "0123456789abcdefABCDEF") != 32)
-                                continue;
-                        while (*path == '/')
-                                path++;
-                        if (strncmp(path, dir + 1, strlen(dir + 1)) != 0 || path[strlen(dir + 1)] != '/')
-                                continue;
-                        grown = realloc(list, (n + 1) * sizeof(md5_entry));
-                        if (!grown) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        list = grown;
-                        list[n].path = strdup_printf("/%s", path);
-                        if (!list[n].path) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        for (int k = 0; k < 32; k++)
-                                list[n].md5[k] = (char)(line[k] | 0x20); /* lowercase hex */
-                        list[n].md5[32] = '\0';
-                        n++;
+                r = md5sums_parse(buf, len, collect_md5, &c);
+                if (r > 0) {
+                        report_add_reason(in->report, "dpkg", p, "malformed lines skipped", false);
+                        r = 0;
                 }
         }
         strv_free_array(names);
         if (r < 0) {
-                for (size_t i = 0; i < n; i++)
-                        free(list[i].path);
-                free(list);
+                for (size_t i = 0; i < c.n; i++)
+                        free(c.list[i].path);
+                free(c.list);
                 return r;
         }
-        *ret = list;
-        *ret_n = n;
+        *ret = c.list;
+        *ret_n = c.n;
         return 0;
 }
 
