@@ -14,11 +14,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct ctokens;
+
 typedef struct sig_marker {
         char *name;
         char *code;         /* C statement(s) as written in the .ini */
         unsigned clean_count; /* occurrences in an unpatched file */
         bool strong;        /* proof on its own (weak: only with context) */
+        /* Additions: */
+        char *not_after;    /* optional: occurrences right after this code do not count */
+        struct ctokens *tokens;           /* code, tokenised */
+        struct ctokens *not_after_tokens; /* not_after, tokenised (NULL if unset) */
 } sig_marker;
 
 typedef struct signature {
@@ -52,6 +58,9 @@ typedef struct sig_match {
         unsigned n_total;
         unsigned first_line; /* 1-based line of the first matched marker in the input */
         bool complete;       /* every marker present */
+        /* Additions: */
+        bool strong;               /* a strong marker is among those found */
+        const char *first_marker;  /* name of the marker at first_line */
 } sig_match;
 
 /*
@@ -62,6 +71,13 @@ typedef struct sig_match {
  */
 int signature_match_source(const signature_db *db, const char *path, const char *buf,
                            size_t len, sig_match *ret);
+
+/*
+ * Whether sig.file names path: equal, or a suffix of it that starts at a
+ * path component ("/usr/src/amdgpu-6.16/amd/amdkfd/kfd_crat.c"). A NULL
+ * sig or path is true (matches any file).
+ */
+bool signature_names_file(const signature *sig, const char *path);
 
 /*
  * Match a patch file (as listed in dkms.conf PATCH[]): only its added lines
