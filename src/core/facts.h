@@ -21,6 +21,9 @@ typedef struct kfd_mem_bank {
         uint64_t heap_type;
         uint64_t size_in_bytes;
         uint64_t flags;
+        unsigned id;              /* M of mem_banks/M (banks are sorted by id) */
+        uint64_t width;
+        uint64_t mem_clk_max;
 } kfd_mem_bank;
 
 typedef struct kfd_node {
@@ -38,13 +41,15 @@ typedef struct kfd_node {
         bool has_render_minor;
         kfd_mem_bank *mem_banks;
         size_t n_mem_banks;
+        bool has_location_id;     /* a node without it never matches a PCI device */
 } kfd_node;
 
 typedef struct kfd_facts {
         bool topology_present;    /* /sys/class/kfd/kfd/topology/nodes exists */
         bool dev_kfd_present;     /* /dev/kfd exists (any file type) */
-        kfd_node *nodes;
+        kfd_node *nodes;          /* sorted by id */
         size_t n_nodes;
+        size_t n_malformed;       /* malformed properties lines skipped, all files */
 } kfd_facts;
 
 /*
@@ -164,6 +169,7 @@ typedef struct invoking_user {
         gid_t *groups;    /* supplementary, from the root's /etc/group */
         size_t n_groups;
         bool from_env;    /* SUDO_UID / PKEXEC_UID */
+        char **group_names; /* parallel to groups; an entry is NULL when unnamed */
 } invoking_user;
 
 /*

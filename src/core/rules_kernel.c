@@ -641,8 +641,8 @@ static int rule_kfd_flags(inspection *in)
                         /* heap_type 1/2: FB_PUBLIC/FB_PRIVATE; flag bit 0: HSA_MEM_FLAGS_HOT_PLUGGABLE */
                         if ((mb->heap_type != 1 && mb->heap_type != 2) || !(mb->flags & 1) || !g->rdna1)
                                 continue;
-                        path = strdup_printf("/sys/class/kfd/kfd/topology/nodes/%u/mem_banks/%zu/properties",
-                                             node->id, b);
+                        path = strdup_printf("/sys/class/kfd/kfd/topology/nodes/%u/mem_banks/%u/properties",
+                                             node->id, mb->id);
                         detail = strdup_printf("heap_type %llu flags %llu (HOT_PLUGGABLE)",
                                                (unsigned long long)mb->heap_type, (unsigned long long)mb->flags);
                         f = report_add_finding(in->report, "kernel.kfd-flags-anomaly", SEVERITY_INFO, g->pci_slot,
