@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define KO_MAX_MARKERS 32
 #define KO_BUILD_ID_MAX 64
@@ -57,6 +58,13 @@ typedef struct ko_scanner ko_scanner;
 int ko_scanner_new(const char *const *markers, size_t n_markers, uint64_t max_decoded,
                    ko_scanner **ret);
 ko_scanner *ko_scanner_free(ko_scanner *s);
+/*
+ * Tests only: decode and scan in windows of chunk decoded bytes (default
+ * 128 KiB), so that patterns straddling window boundaries can be exercised
+ * on small inputs. Call before the first feed.
+ * Returns 0, or -EINVAL (chunk 0), -EBUSY (already fed), -ENOMEM.
+ */
+int ko_scanner_set_chunk_size(ko_scanner *s, size_t chunk);
 /* Feed raw (possibly compressed) file bytes. Returns 0 or < 0 errno (-EBADMSG corrupt). */
 int ko_scanner_feed(ko_scanner *s, const void *buf, size_t len);
 /* End of input: fills *ret (caller owns strings; ko_info_clear()). -EBADMSG if truncated. */
