@@ -212,7 +212,7 @@ static void on_alarm(int sig)
 int main(int argc, char **argv)
 {
         _cleanup_free_ char *demo_root = NULL, *cache = NULL;
-        cli c = {.root = "/"};
+        cli c = {0};
         inspect_options io = {0};
         inspection *in = NULL;
         output_options oo;
@@ -221,6 +221,8 @@ int main(int argc, char **argv)
         r = parse_args(argc, argv, &c);
         if (r >= 0)
                 return r;
+        if (!c.root)
+                c.root = "/";
         if (c.demo) {
                 demo_root = strdup_printf("%s/demo", datadir());
                 if (!demo_root)

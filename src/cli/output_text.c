@@ -114,6 +114,6 @@ int output_text(FILE *f, const inspection *in, int exit_code, const output_optio
                 report_verdict(r), on(o, ANSI_RESET), c[SEVERITY_CRITICAL], c[SEVERITY_WARNING], c[SEVERITY_INFO],
                 exit_code);
         if (exit_code == 2)
-                fprintf(f, "Next step: sudo rdna1-doctor --recover --dry-run shows what recovery would do.\n");
+                fprintf(f, "Next step: the fix under each critical finding.\n");
         return ferror(f) ? -EIO : 0;
 }

@@ -126,13 +126,58 @@ static int add_device(const sysroot *sr, struct pci_access *pacc, struct pci_dev
         return g->name ? 0 : -ENOMEM;
 }
 
+typedef struct pci_scan {
+        gpu_device *devs;
+        size_t n;
+        int error;
+} pci_scan;
+
+/*
+ * The part that runs under libpci's error handler: nothing here is a local
+ * that changes after setjmp(), all state lives in *scan.
+ */
+static __attribute__((noinline)) void run_libpci(const sysroot *sr, struct pci_access *pacc, report *r,
+                                                 pci_scan *scan)
+{
+        jmp_buf jump;
+
+        pci_error_jump = &jump;
+        if (setjmp(jump)) {
+                pci_error_jump = NULL;
+                report_add_reason(r, "pci", "/sys/bus/pci/devices", "libpci could not read the device tree", true);
+                gpu_devices_free(scan->devs, scan->n);
+                scan->devs = NULL;
+                scan->n = 0;
+                return;
+        }
+        pci_init(pacc);
+        pci_scan_bus(pacc);
+        for (struct pci_dev *d = pacc->devices; d; d = d->next) {
+                gpu_device *grown;
+
+                pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS);
+                /* Base class 0x03: display controllers (VGA, 3D, other). */
+                if ((d->device_class >> 8) != 0x03)
+                        continue;
+                grown = realloc(scan->devs, (scan->n + 1) * sizeof(gpu_device));
+                if (!grown) {
+                        scan->error = -ENOMEM;
+                        break;
+                }
+                scan->devs = grown;
+                scan->error = add_device(sr, pacc, d, &scan->devs[scan->n]);
+                scan->n++;
+                if (scan->error < 0)
+                        break;
+        }
+        pci_error_jump = NULL;
+}
+
 int pci_probe(const sysroot *sr, report *r, gpu_device **ret, size_t *ret_n)
 {
         _cleanup_free_ char *sysfs = NULL;
-        struct pci_access *volatile pacc = NULL;
-        gpu_device *volatile devs = NULL;
-        volatile size_t n = 0;
-        jmp_buf jump;
+        struct pci_access *pacc;
+        pci_scan scan = {0};
         int k;
 
         k = check_contained(sr, r);
@@ -144,10 +189,13 @@ int pci_probe(const sysroot *sr, report *r, gpu_device **ret, size_t *ret_n)
         if (k < 0) {
                 if (k != -EXDEV)
                         report_add_reason_errno(r, "pci", "/sys/bus/pci/devices", k, true);
+                *ret = NULL;
+                *ret_n = 0;
                 return 0;
         }
 
-        sysfs = sysroot_host_path(sr, "/sys");
+        /* libpci's sysfs.path is the bus directory: it reads <path>/devices. */
+        sysfs = sysroot_host_path(sr, "/sys/bus/pci");
         if (!sysfs)
                 return -ENOMEM;
         pacc = pci_alloc();
@@ -158,45 +206,13 @@ int pci_probe(const sysroot *sr, report *r, gpu_device **ret, size_t *ret_n)
         pacc->debug = pci_quiet_cb;
         pacc->method = PCI_ACCESS_SYS_BUS_PCI;
         pci_set_param(pacc, (char *)"sysfs.path", sysfs);
-
-        pci_error_jump = &jump;
-        if (setjmp(jump)) {
-                pci_error_jump = NULL;
-                k = 0;
-                report_add_reason(r, "pci", "/sys/bus/pci/devices", "libpci could not read the device tree", true);
-                gpu_devices_free(devs, n);
-                devs = NULL;
-                n = 0;
-                goto done;
-        }
-        pci_init(pacc);
-        pci_scan_bus(pacc);
-        for (struct pci_dev *d = pacc->devices; d; d = d->next) {
-                gpu_device *grown;
-
-                pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS);
-                /* Base class 0x03: display controllers (VGA, 3D, other). */
-                if ((d->device_class >> 8) != 0x03)
-                        continue;
-                grown = realloc(devs, (n + 1) * sizeof(gpu_device));
-                if (!grown) {
-                        k = -ENOMEM;
-                        break;
-                }
-                devs = grown;
-                k = add_device(sr, pacc, d, &devs[n]);
-                n++;
-                if (k < 0)
-                        break;
-        }
-        pci_error_jump = NULL;
-done:
+        run_libpci(sr, pacc, r, &scan);
         pci_cleanup(pacc);
-        if (k < 0 && k != -ENOENT) {
-                gpu_devices_free(devs, n);
-                return k;
+        if (scan.error < 0) {
+                gpu_devices_free(scan.devs, scan.n);
+                return scan.error;
         }
-        *ret = devs;
-        *ret_n = n;
+        *ret = scan.devs;
+        *ret_n = scan.n;
         return 0;
 }

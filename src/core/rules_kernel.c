@@ -16,8 +16,9 @@
 #define MAX_EVIDENCE 20
 
 static const char FIX_RECOVER[] =
-        "Run 'sudo rdna1-doctor --recover' (from recovery mode if the desktop does not start): it restores the "
-        "clean source and rebuilds the DKMS amdgpu, or removes it so the distribution's in-tree amdgpu loads.";
+        "Restore a clean amdgpu: take the patch out of the DKMS source and run 'dkms build' and 'dkms install "
+        "--force' for each kernel, or 'dkms remove' the DKMS amdgpu so the distribution's in-tree driver loads; "
+        "then update the initramfs and reboot ('rdna1-doctor --recover' automates this in a later release).";
 
 /* ---- helpers ---- */
 
@@ -125,10 +126,13 @@ static int rule_devices(inspection *in)
                 any = true;
                 title = strdup_printf("RDNA1 GPU: %s (%s, %s)", g->name && *g->name ? g->name : g->rdna1->chip,
                                       g->rdna1->chip, g->gfx_target ? g->gfx_target : g->rdna1->gfx_target);
-                detail = g->kfd_node >= 0
+                detail = g->kfd_node >= 0 && g->kfd_gfx_target_version
                                  ? strdup_printf("PCI %04x:%04x rev %02x, KFD node %d gfx_target_version %llu",
                                                  g->vendor_id, g->device_id, g->revision, g->kfd_node,
                                                  (unsigned long long)g->kfd_gfx_target_version)
+                                 : g->kfd_node >= 0
+                                 ? strdup_printf("PCI %04x:%04x rev %02x, KFD node %d (gfx_target_version unreadable)",
+                                                 g->vendor_id, g->device_id, g->revision, g->kfd_node)
                                  : strdup_printf("PCI %04x:%04x rev %02x", g->vendor_id, g->device_id, g->revision);
                 path = strdup_printf("/sys/bus/pci/devices/%s", g->pci_slot);
                 if (!title || !detail || !path)
@@ -513,14 +517,8 @@ static int marker_detail(const inspection *in, const scanned_module *m, char **r
         const signature *sig = first_marked_signature(in, &m->info);
         _cleanup_free_ char *id = ko_info_build_id_hex(&m->info);
 
-        *ret = strdup_printf("%s%s%s marker present%s%s%s%s", m->member ? "member " : "",
-                             m->member ? m->member : "", m->member ? ": " : "", sig ? " (" : "",
-                             sig ? sig->id : "", sig ? ")" : "", "");
-        if (*ret && id) {
-                char *with = strdup_printf("%s, build-id %s", *ret, id);
-                free(*ret);
-                *ret = with;
-        }
+        *ret = strdup_printf("%s%s%s%s marker present%s%s", m->member ? "member " : "", m->member ? m->member : "",
+                             m->member ? ": " : "", sig ? sig->id : "patch", id ? ", build-id " : "", id ? id : "");
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -550,7 +548,7 @@ static int rule_patched_modules(inspection *in)
                         if (!f || marker_detail(in, m, &detail) < 0)
                                 return -ENOMEM;
                         if (m->kernel && m->place != PLACE_DKMS_BUILD) {
-                                char *with = strdup_printf("kernel %s: %s", m->kernel, detail);
+                                char *with = strdup_printf("kernel %s, %s", m->kernel, detail);
                                 free(detail);
                                 detail = with;
                                 if (!detail)
@@ -704,8 +702,9 @@ static finding *dkms_broken_finding(inspection *in)
                 return f;
         return report_add_finding(in->report, "kernel.dkms-broken", SEVERITY_WARNING, NULL,
                                   "The DKMS amdgpu is not in a working state for every kernel",
-                                  "'sudo rdna1-doctor --recover' rebuilds it or removes it in favour of the in-tree amdgpu; "
-                                  "see the make.log quoted.", true);
+                                  "Fix the cause quoted (a failed make.log usually means a patched or too old source for that "
+                                  "kernel), then 'dkms autoinstall -k KERNEL'; or 'dkms remove' the DKMS amdgpu so the "
+                                  "in-tree driver loads.", true);
 }
 
 static bool dkms_installed_for(const inspection *in, const char *kernel)
