@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run ./test as on a fresh Debian 12 machine: a minimal bookworm root made
+# by mmdebstrap (through the host's apt sources), a clean clone of this
+# checkout inside it, /proc /sys /dev mounted in a private mount namespace,
+# then `CI=true ./test` in a chroot. Not part of ./test (it takes minutes and
+# the network); run it whenever the install steps change.
+#
+#   tests/fresh-machine.sh [WORKDIR]      (as root; WORKDIR default /tmp/rdna1-fresh)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/rdna1-fresh}
+root=$work/root
+rm -rf "$work"
+mkdir -p "$work"
+t0=$(date +%s)
+mmdebstrap --variant=apt bookworm "$root"
+echo "mmdebstrap: $(( $(date +%s) - t0 )) s"
+git clone -q "$top" "$root/src"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+t1=$(date +%s)
+unshare -m sh -c '
+        set -e
+        mount --make-rprivate /
+        mount -t proc proc "$1/proc"
+        mount --rbind /sys "$1/sys"
+        mount --rbind /dev "$1/dev"
+        mount -t tmpfs tmpfs "$1/tmp"
+        chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root CI=true \
+                sh -c "cd /src && ./test"
+' sh "$root" 2>&1 | tee "$work/test.log"
+rc=${PIPESTATUS[0]}
+echo "fresh-machine ./test: exit $rc, $(( $(date +%s) - t1 )) s (installs included)"
+exit "$rc"
