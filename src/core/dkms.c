@@ -28,7 +28,6 @@
 #define MAX_KERNELS 256
 #define MAX_ARCHS 16
 #define MAX_MODULE_FILES 1024
-#define MAX_SYMLINKS 40
 #define CONF_READ_MAX (4u * 1024 * 1024)
 #define MAKE_LOG_READ_MAX (8u * 1024 * 1024)
 #define ERROR_LINE_MAX 4096
@@ -176,96 +175,6 @@ static int stat_dir(probe_ctx *c, const char *path, bool *ret_is_dir)
         if (r < 0)
                 return add_reason(c, path, r, true);
         *ret_is_dir = S_ISDIR(st.st_mode);
-        return 0;
-}
-
-/* ---- symlink resolution inside the root ---- */
-
-static char *next_component(char **p)
-{
-        char *s = *p, *e;
-
-        while (*s == '/')
-                s++;
-        if (!*s)
-                return NULL;
-        e = strchr(s, '/');
-        if (e) {
-                *e = '\0';
-                *p = e + 1;
-        } else
-                *p = s + strlen(s);
-        return s;
-}
-
-/*
- * Canonical form of path as the inspected system sees it: every symlink
- * resolved inside the root (absolute targets restart at the root, ".." stops
- * there). Once a component is missing the rest is appended lexically, so a
- * dangling link still names its target; *ret_exists tells which.
- * Returns 0, -ELOOP, -EACCES, -ENOMEM, ...
- */
-static int chase_in_root(const sysroot *sr, const char *path, char **ret, bool *ret_exists)
-{
-        _cleanup_free_ char *todo = strdup(path), *done = strdup("");
-        unsigned links = 0;
-        bool exists = true;
-        char *cursor = todo, *comp;
-
-        if (!todo || !done)
-                return -ENOMEM;
-        while ((comp = next_component(&cursor))) {
-                _cleanup_free_ char *cand = NULL, *target = NULL;
-                struct stat st;
-                int r;
-
-                if (streq(comp, "."))
-                        continue;
-                if (streq(comp, "..")) {
-                        char *slash = strrchr(done, '/');
-
-                        if (slash)
-                                *slash = '\0';
-                        continue;
-                }
-                cand = strdup_printf("%s/%s", done, comp);
-                if (!cand)
-                        return -ENOMEM;
-                if (exists) {
-                        r = sysroot_lstat(sr, cand, &st);
-                        if (r == -ENOENT || r == -ENOTDIR)
-                                exists = false;
-                        else if (r < 0)
-                                return r;
-                        else if (S_ISLNK(st.st_mode)) {
-                                char *next;
-
-                                if (++links > MAX_SYMLINKS)
-                                        return -ELOOP;
-                                r = sysroot_readlink(sr, cand, &target);
-                                if (r < 0)
-                                        return r;
-                                next = strdup_printf("%s/%s", target, cursor);
-                                if (!next)
-                                        return -ENOMEM;
-                                free(todo);
-                                todo = cursor = next;
-                                if (target[0] == '/')
-                                        done[0] = '\0';
-                                continue;
-                        }
-                }
-                free(done);
-                done = TAKE_PTR(cand);
-        }
-        if (!done[0]) {
-                free(done);
-                done = strdup("/");
-                if (!done)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(done);
-        *ret_exists = exists;
         return 0;
 }
 
@@ -555,7 +464,7 @@ static int probe_source(probe_ctx *c, dkms_source *s, const etc_conf *etc, size_
                 return -ENOMEM;
         /* No link at all: dkms calls that broken; nothing to resolve. */
         if (sysroot_exists(c->sr, link)) {
-                r = chase_in_root(c->sr, link, &dir, &exists);
+                r = sysroot_chase(c->sr, link, &dir, &exists);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {

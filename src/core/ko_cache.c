@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "ko_scan.h"
+#include "sysroot.h"
 #include "util.h"
 
 #define KO_CACHE_SCHEMA "rdna1-doctor/ko-cache/1"
@@ -169,42 +170,6 @@ static json_object *validate_document(json_object *root, const char *fingerprint
         return entries;
 }
 
-static int read_file(int fd, char **ret, size_t *ret_len)
-{
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
-
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADMSG;
-        if ((uint64_t)st.st_size > KO_CACHE_MAX_FILE)
-                return -EFBIG;
-        buf = malloc((size_t)st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        /* Read one byte past the size seen, to notice a file that grew meanwhile. */
-        while (len <= (size_t)st.st_size) {
-                ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > (size_t)st.st_size)
-                return -EFBIG;
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 /* The validated entries of the file at path, or NULL when it is absent or unusable. */
 static json_object *load_entries(const char *path, const char *fingerprint, size_t n_markers)
 {
@@ -218,7 +183,7 @@ static json_object *load_entries(const char *path, const char *fingerprint, size
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return NULL;
-        if (read_file(fd, &buf, &len) < 0 || len == 0 || len > INT32_MAX)
+        if (read_fd_capped(fd, KO_CACHE_MAX_FILE, &buf, &len) < 0 || len == 0 || len > INT32_MAX)
                 return NULL;
         tok = json_tokener_new();
         if (!tok)

@@ -194,6 +194,77 @@ out:
         return r;
 }
 
+/*
+ * Canonical form of path as the inspected system sees it: every symlink
+ * resolved inside the root (absolute targets restart at the root, ".." stops
+ * there). Once a component is missing the rest is appended lexically, so a
+ * dangling link still names its target; *ret_exists tells which.
+ * Returns 0, -ELOOP, -EACCES, -ENOMEM, ...
+ */
+int sysroot_chase(const sysroot *sr, const char *path, char **ret, bool *ret_exists)
+{
+        _cleanup_free_ char *todo = strdup(path), *done = strdup("");
+        unsigned links = 0;
+        bool exists = true;
+        char *cursor = todo, *comp;
+
+        if (!todo || !done)
+                return -ENOMEM;
+        while ((comp = next_component(&cursor))) {
+                _cleanup_free_ char *cand = NULL, *target = NULL;
+                struct stat st;
+                int r;
+
+                if (streq(comp, "."))
+                        continue;
+                if (streq(comp, "..")) {
+                        char *slash = strrchr(done, '/');
+
+                        if (slash)
+                                *slash = '\0';
+                        continue;
+                }
+                cand = strdup_printf("%s/%s", done, comp);
+                if (!cand)
+                        return -ENOMEM;
+                if (exists) {
+                        r = sysroot_lstat(sr, cand, &st);
+                        if (r == -ENOENT || r == -ENOTDIR)
+                                exists = false;
+                        else if (r < 0)
+                                return r;
+                        else if (S_ISLNK(st.st_mode)) {
+                                char *next;
+
+                                if (++links > MAX_SYMLINKS)
+                                        return -ELOOP;
+                                r = sysroot_readlink(sr, cand, &target);
+                                if (r < 0)
+                                        return r;
+                                next = strdup_printf("%s/%s", target, cursor);
+                                if (!next)
+                                        return -ENOMEM;
+                                free(todo);
+                                todo = cursor = next;
+                                if (target[0] == '/')
+                                        done[0] = '\0';
+                                continue;
+                        }
+                }
+                free(done);
+                done = TAKE_PTR(cand);
+        }
+        if (!done[0]) {
+                free(done);
+                done = strdup("/");
+                if (!done)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(done);
+        *ret_exists = exists;
+        return 0;
+}
+
 int sysroot_openat_fd(const sysroot *sr, int dirfd, const char *relpath, int flags)
 {
         struct open_how how = {

@@ -48,6 +48,15 @@ int sysroot_openat(const sysroot *sr, const char *path, int flags);
 /* Same, relative to an fd already opened through this root. */
 int sysroot_openat_fd(const sysroot *sr, int dirfd, const char *relpath, int flags);
 
+/*
+ * Canonical form of path as the inspected system sees it: every symlink
+ * resolved inside the root (absolute targets restart at the root, ".."
+ * stops there). Once a component is missing the rest is appended
+ * lexically, so a dangling link still names its target; *ret_exists tells
+ * which. Returns 0, -ELOOP, -EACCES, -ENOMEM, ...
+ */
+int sysroot_chase(const sysroot *sr, const char *path, char **ret, bool *ret_exists);
+
 /* stat() through the root (follows symlinks inside the root). */
 int sysroot_stat(const sysroot *sr, const char *path, struct stat *ret);
 /* lstat() through the root: the last component is not followed. */
