@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "inspect.h"
 
+#include <fcntl.h>
+
 #include "dpkg.h"
+#include "selftest_state.h"
 #include "util.h"
 
 #define DPKG_STATUS_MAX (256u * 1024 * 1024)
@@ -153,12 +156,52 @@ int inspect_run(const inspect_options *opts, inspection **ret)
         r = rules_kernel_apply(in);
         if (r < 0)
                 goto fail;
+        {
+                _cleanup_free_ char *state_path = NULL;
+                _cleanup_close_ int state_fd = selftest_dir_open(in->sr, opts->state_dir, false, &state_path);
+
+                r = rules_selftest_apply(in, state_fd, state_path);
+                if (r < 0)
+                        goto fail;
+        }
         report_sort(in->report);
         *ret = in;
         return 0;
 fail:
         inspection_free(in);
         return r;
+}
+
+int selftest_dir_open(const sysroot *sr, const char *state_dir, bool create, char **ret_path)
+{
+        _cleanup_close_ int base = -EBADF;
+        char *path;
+        int fd;
+
+        if (state_dir) {
+                base = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                path = strdup_printf("%s/selftest", state_dir);
+                if (base < 0) {
+                        free(path);
+                        return -errno;
+                }
+                fd = state_dir_open(base, "selftest", create);
+        } else {
+                base = sysroot_openat(sr, "/", O_RDONLY | O_DIRECTORY);
+                path = strdup("/var/lib/rdna1-doctor/selftest");
+                if (base < 0) {
+                        free(path);
+                        return base;
+                }
+                fd = state_dir_open(base, "var/lib/rdna1-doctor/selftest", create);
+        }
+        if (!path) {
+                if (fd >= 0)
+                        close(fd);
+                return -ENOMEM;
+        }
+        *ret_path = path;
+        return fd;
 }
 
 inspection *inspection_free(inspection *in)

@@ -68,6 +68,7 @@ typedef struct inspect_options {
         const char *root;       /* "/" by default */
         const char *datadir;    /* signatures live in DATADIR/signatures */
         const char *cache_path; /* ko scan cache (host path), NULL: no cache */
+        const char *state_dir;  /* --state-dir (host path); NULL: ROOT/var/lib/rdna1-doctor */
 } inspect_options;
 
 typedef struct inspection {
@@ -108,8 +109,17 @@ void gpu_devices_free(gpu_device *d, size_t n);
 
 int kernels_probe(inspection *in, const char *cache_path);
 
-/* Rules: facts -> findings (rules_kernel.c). */
+/* Rules: facts -> findings (rules_kernel.c, rules_selftest.c). */
 int rules_kernel_apply(inspection *in);
+/* state_fd: the self-test records directory (or < 0: none); state_path names it in evidence. */
+int rules_selftest_apply(inspection *in, int state_fd, const char *state_path);
+
+/*
+ * Open the self-test records directory: STATE_DIR/selftest on the host, or
+ * /var/lib/rdna1-doctor/selftest inside the root. create: make it (0700).
+ * *ret_path gets the path to show. Returns an fd or < 0 errno.
+ */
+int selftest_dir_open(const sysroot *sr, const char *state_dir, bool create, char **ret_path);
 
 /* "in-tree" | "dkms" | "none" | "unknown" */
 const char *inspection_driver_origin(const inspection *in);

@@ -570,6 +570,12 @@ static int rule_patched_loaded(inspection *in)
 
         if (!mf || !mf->loaded)
                 return 0;
+        /* Without build-id, srcversion or dynamic-debug sites nothing tells what runs. */
+        if (mf->build_id_len == 0 && !mf->srcversion && !mf->dyndbg_readable &&
+            report_add_reason(in->report, "module", "/sys/module/amdgpu",
+                              "the loaded amdgpu cannot be identified (build-id note and dynamic-debug control "
+                              "not readable; run as root)", true) < 0)
+                return -ENOMEM;
         for (size_t i = 0; i < in->n_modules; i++) {
                 const scanned_module *m = &in->modules[i];
                 _cleanup_free_ char *detail = NULL, *id = NULL;
