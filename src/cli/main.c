@@ -11,6 +11,7 @@
 #include "config.h"
 #include "inspect.h"
 #include "output.h"
+#include "selftest_cmd.h"
 #include "util.h"
 
 #define EXIT_UNKNOWN 3
@@ -20,6 +21,8 @@ typedef struct cli {
         const char *state_dir;
         bool json, quiet, verbose, no_color, system_only, demo;
         unsigned time_limit;
+        bool selftest;
+        selftest_cli st;
 } cli;
 
 typedef struct option_help {
@@ -31,6 +34,8 @@ static const option_help mode_help[] = {
         {"(no mode)", "on a terminal: the interactive view (for now the same as --check); otherwise --check"},
         {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
         {"--demo", "run the default mode on the bundled demo root (the seeds' broken machine)"},
+        {"--selftest", "convolution self-test under a watchdog (exit 0 pass, 20 wrong result, 21 crash, 22 hang,\n"
+                       "                         23 GPU reset, 3 could not run)"},
         {"--version", "print the version and exit"},
         {"--help", "print this help and exit"},
 };
@@ -46,6 +51,17 @@ static const option_help common_help[] = {
         {"--time-limit SECONDS", "give up after SECONDS (exit 3, nothing half-printed)"},
 };
 
+static const option_help selftest_help[] = {
+        {"--quick", "a few small cases (with --selftest)"},
+        {"--standard", "the full sweep across the seed's 42/44 boundary up to 224x224 (default)"},
+        {"--stress SECONDS", "repeat the standard sweep for SECONDS"},
+        {"--backend hip|cpu", "hip: the GPU through the HIP runtime (default); cpu: the same pipeline on the CPU"},
+        {"--device PCI_SLOT", "the GPU to test when there are several"},
+        {"--framework PYTHON", "also run the seed's PyTorch Conv2d sweep in PYTHON (opt-in)"},
+        {"--as-root", "run the workload as root instead of the invoking user"},
+        {"--inject-errors", "test only: corrupt results (edge tiles too) so the run must fail"},
+};
+
 static void print_help(FILE *f)
 {
         fprintf(f, "Usage: rdna1-doctor [--check] [OPTIONS]\n"
@@ -56,6 +72,9 @@ static void print_help(FILE *f)
         fprintf(f, "\nOptions:\n");
         for (size_t i = 0; i < ELEMENTSOF(common_help); i++)
                 fprintf(f, "  %-22s %s\n", common_help[i].flags, common_help[i].help);
+        fprintf(f, "\nSelf-test options:\n");
+        for (size_t i = 0; i < ELEMENTSOF(selftest_help); i++)
+                fprintf(f, "  %-22s %s\n", selftest_help[i].flags, selftest_help[i].help);
         fprintf(f, "\nExit codes (--check):\n"
                    "  0 OK   1 WARNING   2 CRITICAL   3 UNKNOWN (something that matters could not be checked;\n"
                    "  JSON then has \"partial\": true and the reasons)   64 usage error\n"
@@ -76,10 +95,19 @@ enum {
         OPT_VERSION,
         OPT_HELP,
         OPT_LATER,
+        OPT_SELFTEST,
+        OPT_QUICK,
+        OPT_STANDARD,
+        OPT_STRESS,
+        OPT_BACKEND,
+        OPT_DEVICE,
+        OPT_FRAMEWORK,
+        OPT_AS_ROOT,
+        OPT_INJECT_ERRORS,
 };
 
 /* Modes of later releases: recognised, so the error says what is missing. */
-static const char *const later_modes[] = {"recover", "rollback", "history", "profile", "selftest", "bundle"};
+static const char *const later_modes[] = {"recover", "rollback", "history", "profile", "bundle"};
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -108,7 +136,15 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"rollback", required_argument, NULL, OPT_LATER},
                 {"history", no_argument, NULL, OPT_LATER},
                 {"profile", required_argument, NULL, OPT_LATER},
-                {"selftest", no_argument, NULL, OPT_LATER},
+                {"selftest", no_argument, NULL, OPT_SELFTEST},
+                {"quick", no_argument, NULL, OPT_QUICK},
+                {"standard", no_argument, NULL, OPT_STANDARD},
+                {"stress", required_argument, NULL, OPT_STRESS},
+                {"backend", required_argument, NULL, OPT_BACKEND},
+                {"device", required_argument, NULL, OPT_DEVICE},
+                {"framework", required_argument, NULL, OPT_FRAMEWORK},
+                {"as-root", no_argument, NULL, OPT_AS_ROOT},
+                {"inject-errors", no_argument, NULL, OPT_INJECT_ERRORS},
                 {"bundle", required_argument, NULL, OPT_LATER},
                 {},
         };
@@ -150,6 +186,35 @@ static int parse_args(int argc, char **argv, cli *c)
                                 return usage_error("--time-limit needs a number of seconds (1-86400), not '%s'.", optarg);
                         c->time_limit = (unsigned)v;
                         break;
+                case OPT_SELFTEST:
+                        c->selftest = true;
+                        break;
+                case OPT_QUICK:
+                case OPT_STANDARD:
+                        c->st.sweep = o == OPT_QUICK ? "quick" : "standard";
+                        break;
+                case OPT_STRESS:
+                        if (safe_atou64(optarg, 10, &v) < 0 || v == 0 || v > 86400)
+                                return usage_error("--stress needs a number of seconds (1-86400), not '%s'.", optarg);
+                        c->st.stress_seconds = (unsigned)v;
+                        break;
+                case OPT_BACKEND:
+                        if (!streq(optarg, "hip") && !streq(optarg, "cpu"))
+                                return usage_error("--backend is hip or cpu, not '%s'.", optarg);
+                        c->st.backend = optarg;
+                        break;
+                case OPT_DEVICE:
+                        c->st.device = optarg;
+                        break;
+                case OPT_FRAMEWORK:
+                        c->st.framework = optarg;
+                        break;
+                case OPT_AS_ROOT:
+                        c->st.as_root = true;
+                        break;
+                case OPT_INJECT_ERRORS:
+                        c->st.inject_errors = true;
+                        break;
                 case 'V':
                 case OPT_VERSION:
                         printf("rdna1-doctor %s\n", PACKAGE_VERSION);
@@ -174,6 +239,14 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("unexpected argument '%s'.", argv[optind]);
         if (c->demo && c->root)
                 return usage_error("%s", "--demo and --root cannot be combined.");
+        if (!c->selftest && (c->st.sweep || c->st.stress_seconds || c->st.backend || c->st.device ||
+                             c->st.framework || c->st.inject_errors))
+                return usage_error("%s", "--quick, --standard, --stress, --backend, --device, --framework and "
+                                         "--inject-errors go with --selftest.");
+        if (c->selftest && c->demo)
+                return usage_error("%s", "--selftest does not run on the demo root.");
+        if (c->st.stress_seconds && c->st.sweep)
+                return usage_error("%s", "--stress replaces --quick/--standard.");
         return -1; /* go on */
 }
 
@@ -229,13 +302,29 @@ int main(int argc, char **argv)
                         return EXIT_UNKNOWN;
                 c.root = demo_root;
         }
+        if (c.selftest) {
+                c.st.root = c.root;
+                c.st.state_dir = c.state_dir;
+                c.st.datadir = datadir();
+                c.st.json = c.json;
+                c.st.quiet = c.quiet;
+                if (!c.st.sweep)
+                        c.st.sweep = "standard";
+                if (!c.st.backend)
+                        c.st.backend = "hip";
+                if (c.time_limit) {
+                        signal(SIGALRM, on_alarm);
+                        alarm(c.time_limit);
+                }
+                return selftest_run_cli(&c.st);
+        }
         if (c.time_limit) {
                 signal(SIGALRM, on_alarm);
                 alarm(c.time_limit);
         }
 
         cache = cache_path(&c, c.root);
-        io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache};
+        io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir};
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());

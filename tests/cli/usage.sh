@@ -39,6 +39,12 @@ if command -v script >/dev/null; then
         tty_out dumb "" "" | grep -q $'\033' && { echo "FAIL: colour on TERM=dumb"; fails=$((fails + 1)); }
 fi
 "$bin" --demo | grep -q $'\033' && { echo "FAIL: colour on a pipe"; fails=$((fails + 1)); }
+# every option --help lists is in the man page
+man=${RDNA1_TEST_SRCDIR:-$(dirname "$0")/../..}/man/rdna1-doctor.8
+for opt in $("$bin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+        grep -q -- "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" "$man" ||
+                { echo "FAIL: $opt is in --help but not in the man page"; fails=$((fails + 1)); }
+done
 # the demo root answers (the seeds' broken machine: critical)
 check "--demo" 2 "$bin" --demo
 [ "$fails" -eq 0 ] && echo "ok usage"

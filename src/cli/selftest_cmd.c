@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rdna1-doctor --selftest: refuse when the machine is in no state for a GPU
+ * run, then run the rdna1-selftest helper (or the framework probe) as the
+ * invoking user under the watchdog, with an in-progress record around GPU
+ * runs, and report the classified result.
+ */
+#include <json-c/json.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "inspect.h"
+#include "output.h"
+#include "selftest_cmd.h"
+#include "selftest_state.h"
+#include "util.h"
+#include "watchdog.h"
+
+extern char **environ;
+
+typedef struct run_state {
+        const selftest_cli *c;
+        json_object *cases;      /* array of case events */
+        json_object *start;      /* the start event */
+        int largest_size_passed; /* framework probe */
+        int first_failed_size;
+        int open_size;           /* size of the case started last and not finished */
+        unsigned total_cases;
+} run_state;
+
+static int on_event(json_object *ev, void *userdata)
+{
+        run_state *s = userdata;
+        json_object *v;
+        const char *type;
+
+        if (!json_object_object_get_ex(ev, "event", &v))
+                return 0;
+        type = json_object_get_string(v);
+        if (streq(type, "start")) {
+                json_object_put(s->start);
+                s->start = json_object_get(ev);
+                if (json_object_object_get_ex(ev, "cases", &v))
+                        s->total_cases = (unsigned)json_object_get_int(v);
+                return 0;
+        }
+        if (streq(type, "case-start")) {
+                json_object *size;
+                s->open_size = json_object_object_get_ex(ev, "size", &size) ? json_object_get_int(size) : -1;
+                return 0;
+        }
+        if (!streq(type, "case"))
+                return 0;
+        s->open_size = -1;
+        if (json_object_array_add(s->cases, json_object_get(ev)) < 0)
+                return -ENOMEM;
+        {
+                json_object *name, *result, *gflops, *size;
+                bool pass;
+
+                json_object_object_get_ex(ev, "name", &name);
+                json_object_object_get_ex(ev, "result", &result);
+                pass = result && streq(json_object_get_string(result), "pass");
+                if (json_object_object_get_ex(ev, "size", &size)) {
+                        int sz = json_object_get_int(size);
+                        if (pass && sz > s->largest_size_passed && s->first_failed_size < 0)
+                                s->largest_size_passed = sz;
+                        if (!pass && s->first_failed_size < 0)
+                                s->first_failed_size = sz;
+                }
+                if (!s->c->json && !s->c->quiet) {
+                        _cleanup_free_ char *n = NULL;
+                        const char *raw = name ? json_object_get_string(name) : "?";
+
+                        n = escape_untrusted(raw, strlen(raw), 120);
+                        printf("  case %zu/%u  %-40s %s", json_object_array_length(s->cases), s->total_cases,
+                               n ? n : "?", pass ? "pass" : "WRONG RESULT");
+                        if (json_object_object_get_ex(ev, "gflops", &gflops) && json_object_get_double(gflops) > 0)
+                                printf("  %.1f GFLOP/s", json_object_get_double(gflops));
+                        printf("\n");
+                        fflush(stdout);
+                }
+        }
+        return 0;
+}
+
+/* Why a GPU run must not start now; NULL when it may. */
+static char *refusal(const selftest_cli *c, const inspection *in)
+{
+        static const char *const blocking[] = {"kernel.patched-loaded", "selftest.hang", "device.driver-disabled",
+                                               "device.no-driver", "device.no-kfd"};
+        _cleanup_free_ char *preload = NULL;
+        const char *override = getenv("HSA_OVERRIDE_GFX_VERSION");
+
+        if (!in->sr->is_host)
+                return strdup("GPU self-tests run on the running system only (--root is not /); use --backend cpu");
+        for (size_t i = 0; i < ELEMENTSOF(blocking); i++) {
+                finding *f = report_find(in->report, blocking[i], NULL);
+                if (f)
+                        return strdup_printf("%s: %s", f->id, f->title);
+        }
+        if (sysroot_read_file(in->sr, "/etc/ld.so.preload", 65536, &preload, NULL) == 0 && *strstrip(preload))
+                return strdup("runtime.preload: /etc/ld.so.preload loads a library into every process; remove it first");
+        if (getenv("LD_PRELOAD") && *getenv("LD_PRELOAD"))
+                return strdup("runtime.preload: LD_PRELOAD is set in this environment; unset it first");
+        if (override && *override && !streq(override, "10.1.0"))
+                for (size_t i = 0; i < in->n_devices; i++)
+                        if (in->devices[i].rdna1 && streq_ptr(in->devices[i].gfx_target, "gfx1010"))
+                                return strdup_printf("env.override-gfx: HSA_OVERRIDE_GFX_VERSION=%s hangs gfx1010 "
+                                                     "(10.1.0 is its native value); unset it first", override);
+        return NULL;
+}
+
+/* The interpreter as an absolute path: a bare name is looked up in PATH, as a shell would. */
+static char *resolve_program(const char *name)
+{
+        _cleanup_free_ char *path = NULL;
+        char *save = NULL, *dir;
+
+        if (strchr(name, '/'))
+                return realpath(name, NULL);
+        path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin");
+        if (!path)
+                return NULL;
+        for (dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *p = strdup_printf("%s/%s", *dir ? dir : ".", name);
+
+                if (p && access(p, X_OK) == 0)
+                        return realpath(p, NULL);
+        }
+        return NULL;
+}
+
+static char **helper_argv(const selftest_cli *c)
+{
+        strv v = {0};
+        const char *helper = getenv("RDNA1_SELFTEST_HELPER");
+        char num[32];
+
+        if (c->framework) {
+                if (strv_push(&v, resolve_program(c->framework)) < 0 ||
+                    strv_push(&v, strdup_printf("%s/selftest/framework_probe.py", c->datadir)) < 0)
+                        goto fail;
+                return v.items;
+        }
+        if (strv_push_dup(&v, helper && *helper ? helper : PKGLIBEXECDIR "/rdna1-selftest") < 0 ||
+            strv_push_dup(&v, "--backend") < 0 || strv_push_dup(&v, c->backend) < 0)
+                goto fail;
+        if (c->stress_seconds) {
+                snprintf(num, sizeof(num), "%u", c->stress_seconds);
+                if (strv_push_dup(&v, "--stress") < 0 || strv_push_dup(&v, num) < 0)
+                        goto fail;
+        } else if (strv_push(&v, strdup_printf("--%s", c->sweep)) < 0)
+                goto fail;
+        if (c->device && (strv_push_dup(&v, "--device") < 0 || strv_push_dup(&v, c->device) < 0))
+                goto fail;
+        if (c->inject_errors && strv_push_dup(&v, "--inject-errors") < 0)
+                goto fail;
+        return v.items;
+fail:
+        strv_clear(&v);
+        return NULL;
+}
+
+static unsigned env_ms(const char *name, unsigned fallback)
+{
+        uint64_t v;
+        const char *s = getenv(name);
+
+        return s && safe_atou64(s, 10, &v) == 0 && v > 0 && v < 86400000 ? (unsigned)v : fallback;
+}
+
+static int print_result(const selftest_cli *c, const inspection *in, const run_state *s,
+                        const watchdog_result *wr, const char *refused, int code)
+{
+        const char *outcome = refused ? "refused" : selftest_outcome_to_string(wr->outcome);
+
+        if (c->json) {
+                json_object *doc = json_object_new_object(), *klines = json_object_new_array();
+                int r = 0;
+
+                if (!doc || !klines) {
+                        json_object_put(doc);
+                        json_object_put(klines);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; wr && i < wr->n_kernel_lines; i++)
+                        json_object_array_add(klines, json_object_new_string(wr->kernel_lines[i]));
+                json_object_object_add(doc, "schema", json_object_new_string("rdna1-doctor/selftest/1"));
+                json_object_object_add(doc, "version", json_object_new_string(PACKAGE_VERSION));
+                json_object_object_add(doc, "root", json_object_new_string(in->sr->path));
+                json_object_object_add(doc, "backend", json_object_new_string(c->framework ? "framework" : c->backend));
+                json_object_object_add(doc, "sweep", json_object_new_string(c->framework ? "framework"
+                                                                            : c->stress_seconds ? "stress" : c->sweep));
+                json_object_object_add(doc, "outcome", json_object_new_string(outcome));
+                json_object_object_add(doc, "exit_code", json_object_new_int(code));
+                json_object_object_add(doc, "reason", refused ? json_object_new_string(refused)
+                                                      : wr->reason ? json_object_new_string(wr->reason) : NULL);
+                json_object_object_add(doc, "device", s && s->start ? json_object_get(json_object_object_get(s->start, "device")) : NULL);
+                json_object_object_add(doc, "cases_passed", json_object_new_int(wr ? (int)wr->cases_passed : 0));
+                json_object_object_add(doc, "cases_failed", json_object_new_int(wr ? (int)wr->cases_failed : 0));
+                json_object_object_add(doc, "cases", s ? json_object_get(s->cases) : json_object_new_array());
+                json_object_object_add(doc, "kernel_log_readable", json_object_new_boolean(wr && wr->kernel_log_readable));
+                json_object_object_add(doc, "kernel_log", klines);
+                json_object_object_add(doc, "d_state_seen", json_object_new_boolean(wr && wr->d_state_seen));
+                if (c->framework) {
+                        json_object_object_add(doc, "largest_size_passed",
+                                               s && s->largest_size_passed > 0 ? json_object_new_int(s->largest_size_passed) : NULL);
+                        json_object_object_add(doc, "first_failure_size",
+                                               s && s->first_failed_size > 0 ? json_object_new_int(s->first_failed_size) : NULL);
+                }
+                if (printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                           JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+                        r = -EIO;
+                json_object_put(doc);
+                return r;
+        }
+        if (refused) {
+                fprintf(stderr, "rdna1-doctor: self-test refused: %s\n", refused);
+                return 0;
+        }
+        printf("Self-test %s: %s", c->framework ? "(framework probe)" : c->backend, outcome);
+        if (wr->reason)
+                printf(" (%s)", wr->reason);
+        printf(", %u passed, %u failed, exit %d\n", wr->cases_passed, wr->cases_failed, code);
+        if (c->framework && s->largest_size_passed > 0)
+                printf("Largest feature map that passed: %dx%d\n", s->largest_size_passed, s->largest_size_passed);
+        if (c->framework && wr->outcome != SELFTEST_PASS && s->first_failed_size > 0)
+                printf("First failure: %dx%d (%s)\n", s->first_failed_size, s->first_failed_size, outcome);
+        else if (c->framework && wr->outcome != SELFTEST_PASS && wr->last_case_started >= 0)
+                printf("First failure: case %d (%s)\n", wr->last_case_started + 1, outcome);
+        if (!wr->kernel_log_readable)
+                printf("Kernel log: unknown (not readable)\n");
+        for (size_t i = 0; i < wr->n_kernel_lines; i++)
+                printf("Kernel log: %s\n", wr->kernel_lines[i]);
+        if (wr->stderr_tail && *wr->stderr_tail && wr->outcome != SELFTEST_PASS)
+                printf("Helper said:\n%s\n", wr->stderr_tail);
+        if (wr->outcome == SELFTEST_HANG || wr->outcome == SELFTEST_GPU_RESET)
+                printf("GPU self-tests are refused until the next boot.\n");
+        return 0;
+}
+
+int selftest_run_cli(const selftest_cli *c)
+{
+        inspect_options io = {.root = c->root, .datadir = c->datadir, .state_dir = c->state_dir};
+        _cleanup_free_ char *refused = NULL, *state_path = NULL, *boot_id = NULL;
+        _cleanup_close_ int state_fd = -EBADF;
+        bool gpu = c->framework || !streq(c->backend, "cpu");
+        run_state s = {.c = c, .largest_size_passed = -1, .first_failed_size = -1, .open_size = -1};
+        watchdog_result wr = {0};
+        watchdog_options wo;
+        inspection *in = NULL;
+        char **argv = NULL;
+        int r, code;
+
+        r = inspect_run(&io, &in);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", c->root, strerror(-r));
+                return 3;
+        }
+        if (gpu)
+                refused = refusal(c, in);
+        if (refused) {
+                print_result(c, in, NULL, NULL, refused, 3);
+                inspection_free(in);
+                return 3;
+        }
+        if (gpu && !c->json)
+                fprintf(stderr, "Note: if this card drives your display, a GPU hang or reset ends the desktop session; "
+                                "run the self-test from a text console (Ctrl+Alt+F3) or over ssh.\n");
+
+        s.cases = json_object_new_array();
+        argv = helper_argv(c);
+        if (!s.cases || !argv) {
+                if (c->framework)
+                        fprintf(stderr, "rdna1-doctor: cannot find the Python interpreter '%s'.\n", c->framework);
+                r = -ENOENT;
+                goto out;
+        }
+        if (gpu) {
+                state_fd = selftest_dir_open(in->sr, c->state_dir, true, &state_path);
+                if (state_fd < 0) {
+                        fprintf(stderr, "rdna1-doctor: cannot record the self-test in %s: %s; not starting a GPU run.\n",
+                                state_path ? state_path : "the state directory", strerror(-state_fd));
+                        r = state_fd;
+                        goto out;
+                }
+                if (sysroot_read_line(in->sr, "/proc/sys/kernel/random/boot_id", &boot_id) < 0)
+                        boot_id = strdup("unknown");
+                r = boot_id ? selftest_record_begin(state_fd, boot_id, c->framework ? "framework" : c->backend) : -ENOMEM;
+                if (r < 0) {
+                        fprintf(stderr, "rdna1-doctor: cannot write the in-progress record: %s.\n", strerror(-r));
+                        goto out;
+                }
+        }
+
+        wo = (watchdog_options){
+                .argv = argv,
+                .envp = environ,
+                /* The workload runs as the invoking user unless --as-root. */
+                .drop_privileges = !c->as_root && in->user.uid != geteuid(),
+                .uid = in->user.uid,
+                .gid = in->user.gid,
+                .groups = in->user.groups,
+                .n_groups = in->user.n_groups,
+                .case_deadline_ms = env_ms("RDNA1_SELFTEST_CASE_DEADLINE_MS", c->framework ? 60000 : 120000),
+                .no_progress_ms = env_ms("RDNA1_SELFTEST_NO_PROGRESS_MS", 30000),
+                .total_deadline_ms = c->stress_seconds ? (c->stress_seconds + 120) * 1000u : 0,
+                .term_grace_ms = 3000,
+                .kmsg_path = in->sr->is_host ? "/dev/kmsg" : NULL,
+                .on_event = on_event,
+                .userdata = &s,
+        };
+        if (!c->json && !c->quiet)
+                printf("Running the %s self-test...\n", c->framework ? "framework" : c->backend);
+        r = watchdog_run(&wo, &wr);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot start '%s': %s.\n", argv[0], strerror(-r));
+                if (gpu)
+                        (void)selftest_record_finish(state_fd, boot_id, c->framework ? "framework" : c->backend,
+                                                     "not-run", "helper could not be started");
+                code = 3;
+                r = 0;
+                goto report;
+        }
+        if (gpu) {
+                r = selftest_record_finish(state_fd, boot_id, c->framework ? "framework" : c->backend,
+                                           selftest_outcome_to_string(wr.outcome), wr.reason);
+                if (r < 0)
+                        fprintf(stderr, "rdna1-doctor: could not record the result: %s.\n", strerror(-r));
+        }
+        code = selftest_outcome_exit_code(wr.outcome);
+        /* A hang or crash has no case line: the failure is the case that was running. */
+        if (wr.outcome != SELFTEST_PASS && s.first_failed_size < 0 && s.open_size > 0)
+                s.first_failed_size = s.open_size;
+report:
+        r = print_result(c, in, &s, &wr, NULL, code);
+out:
+        watchdog_result_clear(&wr);
+        strv_free_array(argv);
+        json_object_put(s.cases);
+        json_object_put(s.start);
+        inspection_free(in);
+        return r < 0 ? 3 : code;
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# rdna1-doctor --selftest end to end: the CPU backend through the real
+# helper and watchdog, error injection, the framework probe against a
+# stand-in torch that hangs from 44x44 like the seed's stack, the records
+# that turn into selftest.hang and selftest.crashed-previous-boot, and the
+# refusal that follows. Every state file goes to a temp --state-dir.
+set -u
+bin=$1
+export RDNA1_SELFTEST_HELPER=$2
+src=${RDNA1_TEST_SRCDIR:?}
+tmp=$(mktemp -d /tmp/rdna1-selftest.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval("d"+sys.argv[2]))' "$@"; }
+
+python3 "$src/tests/gen-root.py" --cache "$src/tests/.cache/gen" "$src/tests/scenarios/clean.ini" "$tmp/root" >/dev/null ||
+        { echo "FAIL: gen-root"; exit 1; }
+mkdir "$tmp/state"
+
+# 1. CPU backend, quick sweep: pass, cases reported
+"$bin" --root "$tmp/root" --state-dir "$tmp/state" --selftest --backend cpu --quick --json >"$tmp/cpu.json"
+rc=$?
+[ "$rc" -eq 0 ] || fail "cpu quick: exit $rc"
+[ "$(jget "$tmp/cpu.json" '["outcome"]')" = pass ] || fail "cpu quick: outcome"
+[ "$(jget "$tmp/cpu.json" '["schema"]')" = rdna1-doctor/selftest/1 ] || fail "cpu quick: schema"
+[ "$(jget "$tmp/cpu.json" '["cases_failed"]')" = 0 ] || fail "cpu quick: cases_failed"
+[ "$(jget "$tmp/cpu.json" '["cases_passed"]')" -ge 3 ] || fail "cpu quick: too few cases"
+# a CPU run writes no GPU records
+[ ! -e "$tmp/state/selftest/in-progress.json" ] || fail "cpu run left an in-progress record"
+
+# 2. injected errors must fail the run (exit 20)
+"$bin" --root "$tmp/root" --state-dir "$tmp/state" --selftest --backend cpu --quick --inject-errors --json >"$tmp/inj.json"
+rc=$?
+[ "$rc" -eq 20 ] || fail "inject-errors: exit $rc, want 20"
+[ "$(jget "$tmp/inj.json" '["outcome"]')" = wrong-result ] || fail "inject-errors: outcome"
+
+# 3. a GPU run on a fixture root is refused (exit 3), nothing recorded
+"$bin" --root "$tmp/root" --state-dir "$tmp/state" --selftest --backend hip --quick >/dev/null 2>"$tmp/refused.err"
+rc=$?
+[ "$rc" -eq 3 ] || fail "hip on --root: exit $rc, want 3"
+grep -q "running system only" "$tmp/refused.err" || fail "hip on --root: reason"
+
+# 4. framework probe on the running system with a torch that hangs from 44x44
+export PYTHONPATH="$src/tests/selftest/fake-torch" FAKE_TORCH_HANG_FROM=44
+export RDNA1_SELFTEST_CASE_DEADLINE_MS=1500 RDNA1_SELFTEST_NO_PROGRESS_MS=5000
+"$bin" --state-dir "$tmp/state" --selftest --framework python3 --json >"$tmp/fw.json" 2>"$tmp/fw.err"
+rc=$?
+[ "$rc" -eq 22 ] || { fail "framework hang: exit $rc, want 22"; cat "$tmp/fw.err" "$tmp/fw.json"; }
+[ "$(jget "$tmp/fw.json" '["largest_size_passed"]')" = 42 ] || fail "framework: largest size passed"
+[ "$(jget "$tmp/fw.json" '["first_failure_size"]')" = 44 ] || fail "framework: first failure size"
+[ "$(jget "$tmp/fw.json" '["outcome"]')" = hang ] || fail "framework: outcome"
+pgrep -f "fake-torch|framework_probe.py" >/dev/null && fail "framework: a probe process survived"
+[ ! -e "$tmp/state/selftest/in-progress.json" ] || fail "framework: in-progress record not removed"
+grep -q '"hang"' "$tmp/state/selftest/last.json" || fail "framework: last.json lacks the outcome"
+
+# 5. --check now reports selftest.hang, and GPU runs are refused until reboot
+"$bin" --state-dir "$tmp/state" --check --json >"$tmp/check.json"
+python3 -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))["findings"]]; sys.exit("selftest.hang" not in ids)' "$tmp/check.json" ||
+        fail "check after hang: no selftest.hang"
+"$bin" --state-dir "$tmp/state" --selftest --framework python3 >/dev/null 2>"$tmp/again.err"
+rc=$?
+[ "$rc" -eq 3 ] || fail "second GPU run after a hang: exit $rc, want 3 (refused)"
+grep -q selftest.hang "$tmp/again.err" || fail "refusal does not name selftest.hang"
+
+# 6. an in-progress record from an earlier boot: selftest.crashed-previous-boot
+rm -f "$tmp/state/selftest/last.json"
+printf '{"boot_id":"00000000-0000-0000-0000-000000000000","backend":"hip","time":1700000000,"pid":1}' \
+        >"$tmp/state/selftest/in-progress.json"
+"$bin" --state-dir "$tmp/state" --check --json >"$tmp/check2.json"
+rc=$?
+[ "$rc" -eq 2 ] || fail "crashed-previous-boot: exit $rc, want 2"
+python3 -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))["findings"]]; sys.exit("selftest.crashed-previous-boot" not in ids)' "$tmp/check2.json" ||
+        fail "no selftest.crashed-previous-boot"
+rm -f "$tmp/state/selftest/in-progress.json"
+
+# 7. no torch at all: could not run (exit 3), says what is missing
+PYTHONPATH=/nonexistent "$bin" --state-dir "$tmp/state" --selftest --framework python3 --json >"$tmp/notorch.json" 2>/dev/null
+rc=$?
+[ "$rc" -eq 3 ] || fail "no torch: exit $rc, want 3"
+grep -q "torch" "$tmp/notorch.json" || fail "no torch: reason does not name torch"
+
+# usage errors
+"$bin" --quick >/dev/null 2>&1; [ $? -eq 64 ] || fail "--quick without --selftest is not a usage error"
+"$bin" --selftest --backend gpu >/dev/null 2>&1; [ $? -eq 64 ] || fail "--backend gpu accepted"
+
+[ "$fails" -eq 0 ] && echo "ok selftest"
+exit $((fails > 0))
