@@ -136,6 +136,10 @@ int inspect_run(const inspect_options *opts, inspection **ret)
                 r = probe_running_system(in);
                 if (r < 0)
                         goto fail;
+        } else if (!sysroot_exists(in->sr, "/etc") && !sysroot_exists(in->sr, "/usr")) {
+                /* An empty mount point is not a clean system. */
+                report_add_reason(in->report, "root", "/", "does not look like a Linux root (no /etc, no /usr): "
+                                  "is the file system mounted?", true);
         } else
                 report_add_note(in->report, "%s has no running system (empty /proc and /sys): the loaded module, "
                                 "KFD and devices were not checked", in->sr->path);

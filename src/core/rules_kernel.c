@@ -179,12 +179,17 @@ static int rule_driver_state(inspection *in)
                         }
                         f = report_add_finding(in->report, "device.no-driver", SEVERITY_CRITICAL, g->pci_slot,
                                                "No driver is bound to the RDNA1 GPU",
-                                               "Check the kernel log for amdgpu errors ('journalctl -k -b | grep amdgpu'); "
-                                               "a broken DKMS amdgpu is repaired by 'sudo rdna1-doctor --recover'.",
+                                               "Check the kernel log for amdgpu errors ('journalctl -k -b | grep amdgpu'); a "
+                                               "broken DKMS amdgpu shows in the kernel.* findings.",
                                                false);
-                        if (!f || finding_add_evidence(f, "/sys/bus/pci/devices", 0,
-                                                       g->driver ? g->driver : "no driver link") < 0)
-                                return -ENOMEM;
+                        {
+                                _cleanup_free_ char *link = strdup_printf("/sys/bus/pci/devices/%s/driver", g->pci_slot);
+                                _cleanup_free_ char *d = g->driver ? strdup_printf("bound to %s, not amdgpu", g->driver)
+                                                                   : strdup("no driver link");
+
+                                if (!f || !link || !d || finding_add_evidence(f, link, 0, d) < 0)
+                                        return -ENOMEM;
+                        }
                         continue;
                 }
                 if (!in->kfd || !in->kfd->dev_kfd_present || !in->kfd->topology_present || g->kfd_node < 0) {

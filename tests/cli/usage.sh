@@ -28,6 +28,9 @@ check "missing root" 3 "$bin" --root /nonexistent/rdna1-doctor-root
 "$bin" --root /nonexistent/rdna1-doctor-root 2>&1 | grep -q "cannot inspect '/nonexistent/rdna1-doctor-root'" ||
         { echo "FAIL: missing root message"; fails=$((fails + 1)); }
 check "root is a file" 3 "$bin" --root /etc/hostname
+empty=$(mktemp -d /tmp/rdna1-empty.XXXXXX)
+check "empty directory as root (not mounted?)" 3 "$bin" --root "$empty" --state-dir "$empty"
+rm -rf "$empty"
 out=$("$bin" --root /nonexistent/x --json 2>/dev/null)
 [ -z "$out" ] || { echo "FAIL: JSON printed on failure: $out"; fails=$((fails + 1)); }
 # colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb
