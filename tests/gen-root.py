@@ -73,6 +73,8 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
   dpkg_status = installed  installed | half-configured
   apt_cache_deb = no       keep the .deb in var/cache/apt/archives/
   extra_versions =         more DKMS versions (space-separated), added only (hostile)
+  source_files = 0         pad the DKMS source with N generated ~43 KiB files (the real
+                           amdgpu-dkms tree has thousands; for bench/check-latency)
 [hostile]
   enabled = no             yes adds: FIFOs at etc/modprobe.d/fifo.conf and
                            var/lib/dkms/amdgpu/V/build/make.log; NUL bytes and a 1 MB
@@ -784,6 +786,7 @@ class Scenario:
         self.dpkg_status = d("dpkg_status", "installed")
         self.apt_cache_deb = yes(d("apt_cache_deb", "no"))
         self.extra_versions = d("extra_versions", "").split()
+        self.source_files = int(d("source_files", "0"))
         self.hostile = yes(cp.get("hostile", "enabled", fallback="no"))
 
     def kget(self, kver, key, default):
@@ -1099,6 +1102,12 @@ class Generator:
             "amdgpu-y := amdgpu_drv.o amdgpu_kms.o $(AMDKFD_FILES)\nobj-m += amdgpu.o\n").encode(), None)
         for n, text in self.amdgpu_extra.items():
             f[top + "amd/amdgpu/" + n] = (0o644, text.encode(), None)
+        for i in range(self.sc.source_files):
+            body = "".join("static int gen_%d_%d(int x)\n{\n\treturn x * %d + %d;\n}\n\n" % (i, j, i, j)
+                           for j in range(820))
+            f[top + "amd/amdgpu/gen/gen_%05d.c" % i] = (
+                0o644, ("/* SPDX-License-Identifier: GPL-2.0-or-later */\n/* rdna1-doctor fixture padding */\n"
+                        + body).encode(), None)
         for sub in ("ttm", "scheduler", "amd/amdkcl", "amd/amdxcp"):
             f[top + sub + "/Makefile"] = (0o644, b"# SPDX-License-Identifier: GPL-2.0-or-later\nobj-m += "
                                           + os.path.basename(sub).encode() + b".o\n", None)

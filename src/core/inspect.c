@@ -154,7 +154,17 @@ int inspect_run(const inspect_options *opts, inspection **ret)
         r = dpkg_package_status(in->sr, in->report, "amdgpu-dkms", &in->dkms_package_status);
         if (r < 0)
                 goto fail;
-        r = kernels_probe(in, opts->cache_path);
+        if (opts->cache_path) {
+                const char *markers[KO_MAX_MARKERS];
+                size_t n = 0;
+
+                for (size_t i = 0; i < in->sigs->n && n < KO_MAX_MARKERS; i++)
+                        if (in->sigs->sigs[i].ko_marker)
+                                markers[n++] = in->sigs->sigs[i].ko_marker;
+                if (ko_cache_open(opts->cache_path, markers, n, &in->cache) < 0)
+                        in->cache = NULL; /* an unusable cache only costs time */
+        }
+        r = kernels_probe(in);
         if (r < 0)
                 goto fail;
         r = rules_kernel_apply(in);
@@ -168,6 +178,8 @@ int inspect_run(const inspect_options *opts, inspection **ret)
                 if (r < 0)
                         goto fail;
         }
+        if (in->cache)
+                (void)ko_cache_save(in->cache); /* a cache that cannot be written only costs time */
         report_sort(in->report);
         *ret = in;
         return 0;
@@ -235,6 +247,7 @@ inspection *inspection_free(inspection *in)
         free(in->osrelease);
         free(in->dyndbg_functions);
         signature_db_free(in->sigs);
+        ko_cache_free(in->cache);
         report_free(in->report);
         sysroot_free(in->sr);
         free(in);

@@ -91,6 +91,7 @@ typedef struct inspection {
         scanned_module *modules;
         size_t n_modules;
         char *dkms_package_status; /* dpkg Status of amdgpu-dkms, NULL when absent */
+        ko_cache *cache;           /* module scans and source digests; NULL: no cache */
 
         report *report;
 } inspection;
@@ -107,7 +108,7 @@ inspection *inspection_free(inspection *in);
 int pci_probe(const sysroot *sr, report *r, gpu_device **ret, size_t *ret_n);
 void gpu_devices_free(gpu_device *d, size_t n);
 
-int kernels_probe(inspection *in, const char *cache_path);
+int kernels_probe(inspection *in);
 
 /* Rules: facts -> findings (rules_kernel.c, rules_selftest.c). */
 int rules_kernel_apply(inspection *in);

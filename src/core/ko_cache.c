@@ -539,3 +539,35 @@ int ko_cache_save(ko_cache *c)
         c->dirty = false;
         return 0;
 }
+
+/*
+ * File digests share the cache (same keys, same validation): stored under
+ * "md5:PATH" as an entry whose only field is the digest, in "version".
+ */
+int ko_cache_lookup_digest(ko_cache *c, const char *path, const struct stat *st, char **ret)
+{
+        _cleanup_free_ char *key = strdup_printf("md5:%s", path);
+        ko_info info = {0};
+        int r;
+
+        if (!key)
+                return -ENOMEM;
+        r = ko_cache_lookup(c, key, st, &info);
+        if (r <= 0 || !info.version || strlen(info.version) != 32) {
+                ko_info_clear(&info);
+                return r < 0 ? r : 0;
+        }
+        *ret = TAKE_PTR(info.version);
+        ko_info_clear(&info);
+        return 1;
+}
+
+int ko_cache_store_digest(ko_cache *c, const char *path, const struct stat *st, const char *digest)
+{
+        _cleanup_free_ char *key = strdup_printf("md5:%s", path);
+        ko_info info = {.version = (char *)digest};
+
+        if (!key)
+                return -ENOMEM;
+        return ko_cache_store(c, key, st, &info);
+}

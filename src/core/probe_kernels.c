@@ -382,9 +382,9 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int kernels_probe(inspection *in, const char *cache_path)
+int kernels_probe(inspection *in)
 {
-        scan_ctx sc = {.in = in};
+        scan_ctx sc = {.in = in, .cache = in->cache};
         char **names = NULL;
         size_t n = 0;
         bool truncated = false;
@@ -393,8 +393,6 @@ int kernels_probe(inspection *in, const char *cache_path)
         for (size_t i = 0; in->sigs && i < in->sigs->n && sc.n_markers < KO_MAX_MARKERS; i++)
                 if (in->sigs->sigs[i].ko_marker)
                         sc.markers[sc.n_markers++] = in->sigs->sigs[i].ko_marker;
-        if (cache_path && ko_cache_open(cache_path, sc.markers, sc.n_markers, &sc.cache) < 0)
-                sc.cache = NULL; /* an unusable cache only costs time */
 
         r = sysroot_list_dir(in->sr, "/lib/modules", MAX_KERNELS, &names, &n, &truncated);
         if (r == -ENOENT)
@@ -430,9 +428,5 @@ int kernels_probe(inspection *in, const char *cache_path)
         strv_free_array(names);
         if (r >= 0)
                 r = scan_dkms_builds(&sc);
-        if (sc.cache) {
-                (void)ko_cache_save(sc.cache);
-                ko_cache_free(sc.cache);
-        }
         return r < 0 ? r : 0;
 }

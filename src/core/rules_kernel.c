@@ -346,21 +346,32 @@ static int load_source_md5sums(const inspection *in, const char *dir, md5_entry 
         return 0;
 }
 
-static int md5_of_file(const sysroot *sr, const char *path, char out[33])
+static int md5_of_file(const inspection *in, const char *path, char out[33])
 {
-        _cleanup_close_ int fd = sysroot_open_regular(sr, path);
+        _cleanup_close_ int fd = sysroot_open_regular(in->sr, path);
+        _cleanup_free_ char *cached = NULL;
         uint8_t buf[65536];
+        struct stat st;
         MD5_CTX ctx;
         ssize_t n;
 
         if (fd < 0)
                 return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        /* Hashed from the same open file whose stat() keys the cache. */
+        if (in->cache && ko_cache_lookup_digest(in->cache, path, &st, &cached) > 0) {
+                memcpy(out, cached, 33);
+                return 0;
+        }
         MD5Init(&ctx);
         while ((n = read(fd, buf, sizeof(buf))) > 0)
                 MD5Update(&ctx, buf, (size_t)n);
         if (n < 0)
                 return -errno;
         MD5End(&ctx, out);
+        if (in->cache)
+                (void)ko_cache_store_digest(in->cache, path, &st, out);
         return 0;
 }
 
@@ -468,7 +479,7 @@ static int rule_patched_source(inspection *in)
                         char md5[33];
                         bool matched = false;
 
-                        r = md5_of_file(in->sr, sums[j].path, md5);
+                        r = md5_of_file(in, sums[j].path, md5);
                         if (r == -ENOENT) {
                                 /* a deleted packaged file is a modification too */
                                 strcpy(md5, "missing");
