@@ -290,10 +290,16 @@ int sysroot_openat_fd(const sysroot *sr, int dirfd, const char *relpath, int fla
                          * of the root, an absolute symlink must still go to the
                          * root: use the walk, which knows both. */
                         return walk_open(sr, dirfd, rel, flags);
-                fd = sys_openat2(dirfd, rel, &how);
-                if (fd >= 0)
-                        return fd;
-                if (errno != ENOSYS)
+                /* With RESOLVE_IN_ROOT the kernel answers EAGAIN when a rename anywhere
+                 * in the system raced with a ".." step: retry, then walk by hand. */
+                for (int attempt = 0; attempt < 32; attempt++) {
+                        fd = sys_openat2(dirfd, rel, &how);
+                        if (fd >= 0)
+                                return fd;
+                        if (errno != EAGAIN)
+                                break;
+                }
+                if (errno != ENOSYS && errno != EAGAIN)
                         return -errno;
         }
         return walk_open(sr, dirfd, rel, flags);

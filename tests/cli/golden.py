@@ -172,7 +172,7 @@ def main():
             fail("JSON exit_code %r != process exit %d" % (doc.get("exit_code"), code))
         tcode, text, terr = run(base + ["--no-color"], env, args.as_user)
         if tcode != code:
-            fail("text mode exit %d != JSON mode exit %d" % (tcode, code))
+            fail("text mode exit %d != JSON mode exit %d\n--- text:\n%s\n--- json:\n%s" % (tcode, code, text, out))
         if "\x1b" in out or "\x1b" in text:
             fail("raw escape character in the output")
 
@@ -194,7 +194,9 @@ def main():
         # Warm cache: same answer.
         code2, out2, err2 = run(base + ["--json"], env, args.as_user)
         if code2 != code or out2 != out:
-            problems.append("second (cached) run differs: exit %d vs %d" % (code2, code))
+            import difflib
+            diff = "".join(difflib.unified_diff(out.splitlines(True), out2.splitlines(True), "first", "cached", n=1))
+            problems.append("second (cached) run differs: exit %d vs %d\n%s%s" % (code2, code, diff[:4000], err2))
 
         if problems:
             print("\n".join(problems))

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <pthread.h>
+
 #include "sysroot.h"
 #include "util.h"
 
@@ -181,6 +183,50 @@ static void test_readlink_and_containment(void **state)
         sysroot_free(sr);
 }
 
+static volatile bool renaming;
+
+static void *renamer(void *arg)
+{
+        char a[4200], b[4200];
+
+        snprintf(a, sizeof(a), "%s/ren-a", outside);
+        snprintf(b, sizeof(b), "%s/ren-b", outside);
+        close(open(a, O_CREAT | O_WRONLY, 0644));
+        while (renaming) {
+                rename(a, b);
+                rename(b, a);
+        }
+        return NULL;
+}
+
+/*
+ * openat2(RESOLVE_IN_ROOT) answers EAGAIN when any rename in the system
+ * races with a ".." step; a path through "../" links must still resolve
+ * (regression: a PCI device's driver link read as missing under load).
+ */
+static void test_dotdot_under_concurrent_renames(void **state)
+{
+        sysroot *sr = NULL;
+        pthread_t t;
+        int failures = 0;
+
+        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        renaming = true;
+        assert_int_equal(pthread_create(&t, NULL, renamer, NULL), 0);
+        for (int i = 0; i < 20000; i++) {
+                char *buf = NULL;
+                size_t len;
+
+                if (sysroot_read_file(sr, "/sub/dotdot", 0, &buf, &len) != 0)
+                        failures++;
+                free(buf);
+        }
+        renaming = false;
+        pthread_join(t, NULL);
+        assert_int_equal(failures, 0);
+        sysroot_free(sr);
+}
+
 static void test_host_path(void **state)
 {
         sysroot *sr = NULL;
@@ -203,6 +249,7 @@ int main(void)
                 cmocka_unit_test(test_list_dir),
                 cmocka_unit_test(test_readlink_and_containment),
                 cmocka_unit_test(test_host_path),
+                cmocka_unit_test(test_dotdot_under_concurrent_renames),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
