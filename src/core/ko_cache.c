@@ -541,33 +541,26 @@ int ko_cache_save(ko_cache *c)
 }
 
 /*
- * File digests share the cache (same keys, same validation): stored under
- * "md5:PATH" as an entry whose only field is the digest, in "version".
+ * Short texts (a digest, a list of paths) share the cache under their own
+ * keys, validated like module entries: stored in the entry's "name".
  */
-int ko_cache_lookup_digest(ko_cache *c, const char *path, const struct stat *st, char **ret)
+int ko_cache_lookup_text(ko_cache *c, const char *key, const struct stat *st, char **ret)
 {
-        _cleanup_free_ char *key = strdup_printf("md5:%s", path);
         ko_info info = {0};
-        int r;
+        int r = ko_cache_lookup(c, key, st, &info);
 
-        if (!key)
-                return -ENOMEM;
-        r = ko_cache_lookup(c, key, st, &info);
-        if (r <= 0 || !info.version || strlen(info.version) != 32) {
+        if (r <= 0 || !info.name) {
                 ko_info_clear(&info);
                 return r < 0 ? r : 0;
         }
-        *ret = TAKE_PTR(info.version);
+        *ret = TAKE_PTR(info.name);
         ko_info_clear(&info);
         return 1;
 }
 
-int ko_cache_store_digest(ko_cache *c, const char *path, const struct stat *st, const char *digest)
+int ko_cache_store_text(ko_cache *c, const char *key, const struct stat *st, const char *text)
 {
-        _cleanup_free_ char *key = strdup_printf("md5:%s", path);
-        ko_info info = {.version = (char *)digest};
+        ko_info info = {.name = (char *)text};
 
-        if (!key)
-                return -ENOMEM;
         return ko_cache_store(c, key, st, &info);
 }

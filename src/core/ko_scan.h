@@ -88,9 +88,9 @@ ko_cache *ko_cache_free(ko_cache *c);
 /* Returns 1 and fills *ret on a hit, 0 on a miss. */
 int ko_cache_lookup(ko_cache *c, const char *path, const struct stat *st, ko_info *ret);
 int ko_cache_store(ko_cache *c, const char *path, const struct stat *st, const ko_info *info);
-/* A file's MD5 (32 hex digits) under the same keys. 1 hit, 0 miss, < 0 errno. */
-int ko_cache_lookup_digest(ko_cache *c, const char *path, const struct stat *st, char **ret);
-int ko_cache_store_digest(ko_cache *c, const char *path, const struct stat *st, const char *digest);
+/* A short text (at most 64 KiB) under its own key, keyed by st like a module. 1 hit, 0 miss. */
+int ko_cache_lookup_text(ko_cache *c, const char *key, const struct stat *st, char **ret);
+int ko_cache_store_text(ko_cache *c, const char *key, const struct stat *st, const char *text);
 
 /* Write atomically (temp file + fsync + rename), mode 0600, if anything changed. */
 int ko_cache_save(ko_cache *c);

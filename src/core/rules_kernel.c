@@ -349,29 +349,87 @@ static int load_source_md5sums(const inspection *in, const char *dir, md5_entry 
 static int md5_of_file(const inspection *in, const char *path, char out[33])
 {
         _cleanup_close_ int fd = sysroot_open_regular(in->sr, path);
-        _cleanup_free_ char *cached = NULL;
         uint8_t buf[65536];
-        struct stat st;
         MD5_CTX ctx;
         ssize_t n;
 
         if (fd < 0)
                 return fd;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        /* Hashed from the same open file whose stat() keys the cache. */
-        if (in->cache && ko_cache_lookup_digest(in->cache, path, &st, &cached) > 0) {
-                memcpy(out, cached, 33);
-                return 0;
-        }
         MD5Init(&ctx);
         while ((n = read(fd, buf, sizeof(buf))) > 0)
                 MD5Update(&ctx, buf, (size_t)n);
         if (n < 0)
                 return -errno;
         MD5End(&ctx, out);
-        if (in->cache)
-                (void)ko_cache_store_digest(in->cache, path, &st, out);
+        return 0;
+}
+
+/*
+ * The packaged files under a DKMS source dir that differ from their
+ * md5sums, one per line: "M PATH" (changed), "D PATH" (missing),
+ * "E PATH" (unreadable). Hashing a real amdgpu-dkms tree (thousands of
+ * files) on every check is too slow, so the answer is cached under a key
+ * that holds a stamp of every listed file's stat (device, inode, size,
+ * mtime, ctime): a change to any file rehashes the tree.
+ */
+static int source_tree_changes(inspection *in, const char *dir, const md5_entry *sums, size_t n, char **ret)
+{
+        _cleanup_free_ char *key = NULL, *list = NULL;
+        struct stat zero = {0};
+        size_t len = 0, cap = 0;
+        char stamp[33];
+        MD5_CTX ctx;
+
+        MD5Init(&ctx);
+        for (size_t i = 0; i < n; i++) {
+                struct stat st;
+                uint64_t f[5] = {0};
+
+                if (sysroot_stat(in->sr, sums[i].path, &st) == 0) {
+                        f[0] = st.st_dev;
+                        f[1] = st.st_ino;
+                        f[2] = (uint64_t)st.st_size;
+                        f[3] = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+                        f[4] = (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec;
+                }
+                MD5Update(&ctx, (const uint8_t *)sums[i].path, strlen(sums[i].path) + 1);
+                MD5Update(&ctx, (const uint8_t *)sums[i].md5, 32);
+                MD5Update(&ctx, (const uint8_t *)f, sizeof(f));
+        }
+        MD5End(&ctx, stamp);
+        key = strdup_printf("srctree:%s:%s", dir, stamp);
+        if (!key)
+                return -ENOMEM;
+        if (in->cache && ko_cache_lookup_text(in->cache, key, &zero, ret) > 0)
+                return 0;
+
+        list = strdup("");
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                char md5[33];
+                int r = md5_of_file(in, sums[i].path, md5);
+                char kind = r == -ENOENT ? 'D' : r < 0 ? 'E' : streq(md5, sums[i].md5) ? 0 : 'M';
+                size_t need;
+
+                if (r == -ENOMEM)
+                        return r;
+                if (!kind)
+                        continue;
+                need = len + strlen(sums[i].path) + 4;
+                if (need > cap) {
+                        char *grown = realloc(list, need * 2);
+                        if (!grown)
+                                return -ENOMEM;
+                        list = grown;
+                        cap = need * 2;
+                }
+                len += (size_t)sprintf(list + len, "%c %s\n", kind, sums[i].path);
+        }
+        /* a list too long for one cache entry is simply not cached */
+        if (in->cache && len < 60000)
+                (void)ko_cache_store_text(in->cache, key, &zero, list);
+        *ret = TAKE_PTR(list);
         return 0;
 }
 
@@ -475,41 +533,43 @@ static int rule_patched_source(inspection *in)
                 r = load_source_md5sums(in, s->source_dir, &sums, &n_sums);
                 if (r < 0)
                         return r;
-                for (size_t j = 0; j < n_sums; j++) {
-                        char md5[33];
-                        bool matched = false;
+                {
+                        _cleanup_free_ char *changes = NULL;
+                        char *save = NULL, *line;
 
-                        r = md5_of_file(in, sums[j].path, md5);
-                        if (r == -ENOENT) {
-                                /* a deleted packaged file is a modification too */
-                                strcpy(md5, "missing");
-                        } else if (r < 0) {
-                                report_add_reason_errno(in->report, "dkms-source", sums[j].path, r, false);
-                                continue;
-                        }
-                        if (streq(md5, sums[j].md5))
-                                continue;
-                        if (strv_contains(&checked, sums[j].path))
-                                matched = strv_contains(&matched_paths, sums[j].path);
-                        else if (r == 0)
-                                /* A modified file might still carry a known patch. */
-                                (void)check_source_file(in, sums[j].path, &matched);
-                        if (matched)
-                                continue;
-                        if (!modified) {
-                                modified = report_add_finding(in->report, "kernel.source-modified", SEVERITY_WARNING, NULL,
-                                                              "An amdgpu DKMS source file differs from its package",
-                                                              "Compare with the package ('dpkg --verify amdgpu-dkms'); "
-                                                              "'sudo rdna1-doctor --recover' restores packaged files.",
-                                                              true);
-                                if (!modified)
+                        r = source_tree_changes(in, s->source_dir, sums, n_sums, &changes);
+                        if (r < 0)
+                                return r;
+                        for (line = strtok_r(changes, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                                const char *path = line + 2;
+                                bool matched = false;
+
+                                if (line[0] == 'E') {
+                                        report_add_reason(in->report, "dkms-source", path, "could not be read", false);
+                                        continue;
+                                }
+                                if (strv_contains(&checked, path))
+                                        matched = strv_contains(&matched_paths, path);
+                                else if (line[0] == 'M')
+                                        /* A modified file might still carry a known patch. */
+                                        (void)check_source_file(in, path, &matched);
+                                if (matched)
+                                        continue;
+                                if (!modified) {
+                                        modified = report_add_finding(in->report, "kernel.source-modified", SEVERITY_WARNING,
+                                                                      NULL, "An amdgpu DKMS source file differs from its package",
+                                                                      "Compare with the package ('dpkg --verify amdgpu-dkms'); "
+                                                                      "'apt-get install --reinstall amdgpu-dkms' restores the packaged files.",
+                                                                      true);
+                                        if (!modified)
+                                                return -ENOMEM;
+                                }
+                                if (n_modified++ < MAX_EVIDENCE &&
+                                    finding_add_evidence(modified, path, 0,
+                                                         line[0] == 'D' ? "missing (listed in the package's md5sums)"
+                                                                        : "md5 differs from the package's md5sums") < 0)
                                         return -ENOMEM;
                         }
-                        if (n_modified++ < MAX_EVIDENCE &&
-                            finding_add_evidence(modified, sums[j].path, 0,
-                                                 r == -ENOENT ? "missing (listed in the package's md5sums)"
-                                                              : "md5 differs from the package's md5sums") < 0)
-                                return -ENOMEM;
                 }
                 for (size_t j = 0; j < n_sums; j++)
                         free(sums[j].path);
