@@ -1,50 +1,65 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdna1-selftest: the self-test helper. Runs the convolution sweep and
- * speaks the protocol of PROTOCOL.md on stdout (json-c, one object a line).
+ * rdna1-selftest: the self-test helper. Runs the convolution sweep on a
+ * backend (cpu, hip), checks every output on the CPU against the
+ * double-precision reference with the per-element bound, runs each case
+ * twice for bitwise repeatability, and speaks PROTOCOL.md on stdout.
  * The doctor runs it as the invoking user under its watchdog.
- *
- *   rdna1-selftest --backend cpu|hip [--quick|--standard|--stress SECONDS]
- *                  [--device PCI_SLOT] [--inject-errors]
  *
  * Exit: 0 pass, 20 wrong result, 3 could not run, 64 usage.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
-#include <json-c/json.h>
-#include <pthread.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "backend.h"
 #include "conv_cpu.h"
 #include "gemm_config.h"
+#include "protocol.h"
+#include "smi.h"
 #include "sweep.h"
+#include "util.h"
 
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+enum {
+        EXIT_PASS = 0,
+        EXIT_CANNOT_RUN = 3,
+        EXIT_WRONG_RESULT = 20,
+        EXIT_USAGE = 64,
+};
 
-/* Write one protocol line; the object is consumed. */
-static void emit(json_object *o)
+typedef struct options {
+        const char *backend;
+        enum sweep_kind sweep;
+        unsigned stress_seconds;
+        bool inject_errors;
+        backend_options bo;
+} options;
+
+typedef struct case_result {
+        bool pass, repeatable;
+        double ms, gflops, max_abs_err, worst_ratio;
+        size_t bad, first_bad;
+        int injected;           /* elements corrupted on purpose (--inject-errors) */
+} case_result;
+
+/* The buffers of one case; NULL-safe release. */
+typedef struct case_buffers {
+        float *x, *w, *y, *y2;
+        double *ref, *abs;
+} case_buffers;
+
+static void case_buffers_free(case_buffers *b)
 {
-        pthread_mutex_lock(&out_lock);
-        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), stdout);
-        fputc('\n', stdout);
-        fflush(stdout);
-        pthread_mutex_unlock(&out_lock);
-        json_object_put(o);
-}
-
-static json_object *event(const char *name)
-{
-        json_object *o = json_object_new_object();
-
-        if (!o)
-                abort(); /* the helper's own OOM is a crash the watchdog classifies */
-        json_object_object_add(o, "event", json_object_new_string(name));
-        return o;
+        free(b->x);
+        free(b->w);
+        free(b->y);
+        free(b->y2);
+        free(b->ref);
+        free(b->abs);
 }
 
 static double now_s(void)
@@ -55,266 +70,331 @@ static double now_s(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Heartbeats from a thread, so a long case still shows progress. */
-static volatile int current_case = -1;
-static volatile int total_cases;
-
-static void *heartbeat_thread(void *arg)
-{
-        (void)arg;
-        for (;;) {
-                json_object *o;
-                int c = current_case;
-
-                sleep(1);
-                o = event("heartbeat");
-                json_object_object_add(o, "index", json_object_new_int(c < 0 ? 0 : c));
-                json_object_object_add(o, "progress",
-                                       json_object_new_double(total_cases > 0 ? (double)(c < 0 ? 0 : c) / total_cases : 0));
-                emit(o);
-        }
-        return NULL;
-}
-
-static void emit_error(const char *message, const char *missing)
-{
-        json_object *o = event("error");
-
-        json_object_object_add(o, "message", json_object_new_string(message));
-        json_object_object_add(o, "missing", missing ? json_object_new_string(missing) : NULL);
-        emit(o);
-}
-
-/*
- * The HIP runtime, loaded by versioned name only. This version checks that a
- * runtime and a device are there; running the kernel on the GPU needs the
- * code object loader, which is not in this version: it says so and exits 3.
- */
-static int hip_probe(const char *device)
-{
-        static const char *const names[] = {"libamdhip64.so.7", "libamdhip64.so.6", "libamdhip64.so.5"};
-        const char *override = getenv("RDNA1_SELFTEST_HIP_LIB");
-        int (*hip_init)(unsigned), (*hip_count)(int *);
-        void *h = NULL;
-        int count = 0;
-        char msg[512];
-
-        if (override && *override)
-                h = dlopen(override, RTLD_NOW | RTLD_LOCAL);
-        for (size_t i = 0; !h && !(override && *override) && i < sizeof(names) / sizeof(names[0]); i++)
-                h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                emit_error("no HIP runtime found (tried libamdhip64.so.7, .so.6, .so.5); install ROCm's HIP runtime, "
-                           "or use --backend cpu",
-                           "libamdhip64.so");
-                return 3;
-        }
-        *(void **)&hip_init = dlsym(h, "hipInit");
-        *(void **)&hip_count = dlsym(h, "hipGetDeviceCount");
-        if (!hip_init || !hip_count) {
-                emit_error("the HIP runtime lacks hipInit/hipGetDeviceCount; use --backend cpu", "libamdhip64.so");
-                return 3;
-        }
-        if (hip_init(0) != 0 || hip_count(&count) != 0 || count == 0) {
-                snprintf(msg, sizeof(msg), "the HIP runtime sees no GPU%s%s (is amdgpu loaded with KFD, and may this "
-                                           "user open /dev/kfd?); use --backend cpu",
-                         device ? " at " : "", device ? device : "");
-                emit_error(msg, "a GPU visible to HIP");
-                return 3;
-        }
-        emit_error("running the kernel on the GPU is not in this version of rdna1-selftest; use --backend cpu",
-                   "the HIP code-object runner");
-        return 3;
-}
-
-typedef struct case_result {
-        bool pass, repeatable;
-        double ms, gflops, worst;
-        size_t bad;
-} case_result;
-
-static int run_cpu_case(const struct conv_shape *s, bool inject, uint64_t seed, case_result *ret)
-{
-        struct conv_dims d;
-        float *x = NULL, *w = NULL, *y = NULL, *y2 = NULL;
-        double *ref = NULL, *abs = NULL, t0;
-        struct conv_check chk;
-        int r = -ENOMEM;
-
-        if (conv_shape_dims(s, &d) < 0)
-                return -EINVAL;
-        x = malloc(d.x_len * sizeof(float));
-        w = malloc(d.w_len * sizeof(float));
-        y = malloc(d.y_len * sizeof(float));
-        y2 = malloc(d.y_len * sizeof(float));
-        ref = malloc(d.y_len * sizeof(double));
-        abs = malloc(d.y_len * sizeof(double));
-        if (!x || !w || !y || !y2 || !ref || !abs)
-                goto out;
-        conv_fill_random(x, d.x_len, seed);
-        conv_fill_random(w, d.w_len, seed ^ 0x9e3779b97f4a7c15ull);
-        t0 = now_s();
-        r = conv_forward_cpu(s, x, w, y);
-        if (r < 0)
-                goto out;
-        ret->ms = (now_s() - t0) * 1000;
-        r = conv_forward_cpu(s, x, w, y2);
-        if (r < 0)
-                goto out;
-        if (inject) {
-                size_t pos[4];
-                conv_inject_errors(s, y, CONV_INJECT_EDGE_MN | CONV_INJECT_FIRST, pos);
-        }
-        r = conv_reference(s, x, w, ref, abs);
-        if (r < 0)
-                goto out;
-        ret->bad = conv_check_bound(d.y_len, d.k, y, ref, abs, &chk);
-        ret->worst = chk.worst_ratio;
-        ret->repeatable = conv_outputs_identical(y, y2, d.y_len);
-        ret->pass = ret->bad == 0 && ret->repeatable;
-        ret->gflops = ret->ms > 0 ? 2.0 * (double)d.m * (double)d.n * (double)d.k * s->n / (ret->ms * 1e6) : 0;
-        r = 0;
-out:
-        free(x);
-        free(w);
-        free(y);
-        free(y2);
-        free(ref);
-        free(abs);
-        return r;
-}
-
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: rdna1-selftest --backend cpu|hip [--quick|--standard|--stress SECONDS] [--device PCI_SLOT]\n"
-                   "                      [--inject-errors]\n"
-                   "The rdna1-doctor self-test helper: speaks JSON lines on stdout (see rdna1-doctor(8)).\n"
+        fprintf(f, "Usage: rdna1-selftest --backend cpu|hip [--quick|--standard|--stress SECONDS]\n"
+                   "                      [--device PCI_SLOT] [--inject-errors] [--code-object PATH]\n"
+                   "The rdna1-doctor self-test helper: convolution (im2col + tiled GEMM) checked against a\n"
+                   "double-precision reference; JSON lines on stdout (see rdna1-doctor(8)).\n"
                    "Exit: 0 pass, 20 wrong result, 3 could not run, 64 usage.\n");
 }
 
-int main(int argc, char **argv)
+/* Returns: 1 to run, 0 for --help, < 0 for a usage error. */
+static int parse_args(int argc, char **argv, options *ret)
 {
         static const struct option opts[] = {
-                {"backend", required_argument, NULL, 'b'}, {"quick", no_argument, NULL, 'q'},
-                {"standard", no_argument, NULL, 's'},      {"stress", required_argument, NULL, 'S'},
-                {"device", required_argument, NULL, 'd'},  {"inject-errors", no_argument, NULL, 'i'},
-                {"help", no_argument, NULL, 'h'},          {},
+                {"backend", required_argument, NULL, 'b'},     {"quick", no_argument, NULL, 'q'},
+                {"standard", no_argument, NULL, 's'},          {"stress", required_argument, NULL, 'S'},
+                {"device", required_argument, NULL, 'd'},      {"inject-errors", no_argument, NULL, 'i'},
+                {"code-object", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+                {},
         };
-        const char *backend = NULL, *device = NULL;
-        enum sweep_kind kind = SWEEP_STANDARD;
-        unsigned stress = 0;
-        bool inject = false;
-        const struct conv_shape *cases;
-        size_t n_cases;
-        unsigned passed = 0, failed = 0;
-        pthread_t hb;
-        double deadline;
-        json_object *o;
+        options o = {.sweep = SWEEP_STANDARD};
         int c;
 
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'b':
-                        backend = optarg;
+                        o.backend = optarg;
                         break;
                 case 'q':
-                        kind = SWEEP_QUICK;
+                        o.sweep = SWEEP_QUICK;
+                        o.stress_seconds = 0;
                         break;
                 case 's':
-                        kind = SWEEP_STANDARD;
+                        o.sweep = SWEEP_STANDARD;
+                        o.stress_seconds = 0;
                         break;
                 case 'S': {
                         char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (*end || v == 0 || v > 86400) {
-                                usage(stderr);
-                                return 64;
-                        }
-                        stress = (unsigned)v;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || *optarg == '-' || v == 0 || v > 86400)
+                                return -EINVAL;
+                        /* stress repeats the standard cases */
+                        o.sweep = SWEEP_STANDARD;
+                        o.stress_seconds = (unsigned)v;
                         break;
                 }
                 case 'd':
-                        device = optarg;
+                        o.bo.device = optarg;
                         break;
                 case 'i':
-                        inject = true;
+                        o.inject_errors = true;
+                        break;
+                case 'c':
+                        o.bo.code_object = optarg;
                         break;
                 case 'h':
-                        usage(stdout);
                         return 0;
                 default:
-                        usage(stderr);
-                        return 64;
+                        return -EINVAL;
                 }
         }
-        if (optind < argc || !backend || (strcmp(backend, "cpu") != 0 && strcmp(backend, "hip") != 0)) {
-                usage(stderr);
-                return 64;
-        }
-        if (strcmp(backend, "hip") == 0)
-                return hip_probe(device);
+        if (optind < argc || !o.backend || (!streq(o.backend, "cpu") && !streq(o.backend, "hip")))
+                return -EINVAL;
+        *ret = o;
+        return 1;
+}
 
-        cases = sweep_cases(kind, &n_cases);
-        total_cases = stress ? 0 : (int)n_cases;
-        o = event("start");
-        json_object_object_add(o, "backend", json_object_new_string("cpu"));
-        json_object_object_add(o, "sweep", json_object_new_string(stress ? "stress" : sweep_kind_to_string(kind)));
-        json_object_object_add(o, "cases", json_object_new_int(stress ? 0 : (int)n_cases));
-        json_object_object_add(o, "device", NULL);
-        json_object_object_add(o, "runtime", NULL);
-        {
-                json_object *tile = json_object_new_object();
-                json_object_object_add(tile, "bm", json_object_new_int(GEMM_BM));
-                json_object_object_add(tile, "bn", json_object_new_int(GEMM_BN));
-                json_object_object_add(tile, "bk", json_object_new_int(GEMM_BK));
-                json_object_object_add(o, "tile", tile);
-        }
-        emit(o);
-        if (pthread_create(&hb, NULL, heartbeat_thread, NULL) == 0)
-                pthread_detach(hb);
+static double max_abs_error(const float *y, const double *ref, size_t n)
+{
+        double m = 0;
 
-        deadline = now_s() + stress;
+        for (size_t i = 0; i < n; i++) {
+                double e = fabs((double)y[i] - ref[i]);
+
+                if (!(e <= m)) /* NaN wins */
+                        m = e;
+        }
+        return m;
+}
+
+/*
+ * One case: the backend's convolution twice on the same random inputs
+ * (timed: the first), errors injected into the first output when asked,
+ * then the bound check against the reference and the bitwise comparison.
+ * Returns: 0 (the verdict is in ret), -ENOMEM, -EINVAL, -EIO (backend).
+ */
+static int run_case(selftest_backend *be, const struct conv_shape *s, bool inject, uint64_t seed,
+                    case_result *ret)
+{
+        _cleanup_(case_buffers_free) case_buffers b = {0};
+        case_result cr = {0};
+        struct conv_dims d;
+        struct conv_check chk;
+        double t0;
+        int r;
+
+        r = conv_shape_dims(s, &d);
+        if (r < 0)
+                return r;
+        b.x = malloc(d.x_len * sizeof(float));
+        b.w = malloc(d.w_len * sizeof(float));
+        b.y = malloc(d.y_len * sizeof(float));
+        b.y2 = malloc(d.y_len * sizeof(float));
+        b.ref = malloc(d.y_len * sizeof(double));
+        b.abs = malloc(d.y_len * sizeof(double));
+        if (!b.x || !b.w || !b.y || !b.y2 || !b.ref || !b.abs)
+                return -ENOMEM;
+        conv_fill_random(b.x, d.x_len, seed);
+        conv_fill_random(b.w, d.w_len, seed ^ 0x9e3779b97f4a7c15ull);
+
+        t0 = now_s();
+        r = be->conv(be, s, b.x, b.w, b.y);
+        if (r < 0)
+                return r;
+        cr.ms = (now_s() - t0) * 1000.0;
+        proto_heartbeat_now(); /* between chunks: a long case shows progress without the timer too */
+        r = be->conv(be, s, b.x, b.w, b.y2);
+        if (r < 0)
+                return r;
+        /* judged before any injection: the two runs themselves must agree bit for bit */
+        cr.repeatable = conv_outputs_identical(b.y, b.y2, d.y_len);
+        if (inject) {
+                size_t pos[4];
+
+                /* the corner tile: partial in M (and N) for every sweep case, the hardest place to notice */
+                cr.injected = conv_inject_errors(s, b.y, CONV_INJECT_EDGE_MN, pos);
+                if (cr.injected < 0)
+                        return cr.injected;
+        }
+        r = conv_reference(s, b.x, b.w, b.ref, b.abs);
+        if (r < 0)
+                return r;
+        cr.bad = conv_check_bound(d.y_len, d.k, b.y, b.ref, b.abs, &chk);
+        cr.first_bad = chk.first_bad;
+        cr.worst_ratio = chk.worst_ratio;
+        cr.max_abs_err = max_abs_error(b.y, b.ref, d.y_len);
+        cr.pass = cr.bad == 0 && cr.repeatable;
+        cr.gflops = cr.ms > 0 ? 2.0 * (double)d.m * (double)d.n * (double)d.k * s->n / (cr.ms * 1e6) : 0;
+        *ret = cr;
+        return 0;
+}
+
+static json_object *device_json(const selftest_backend *be)
+{
+        json_object *o;
+
+        if (!be->has_device)
+                return NULL;
+        o = json_object_new_object();
+        if (!o)
+                abort();
+        json_object_object_add(o, "pci_slot", *be->device.pci_slot ? json_object_new_string(be->device.pci_slot) : NULL);
+        json_object_object_add(o, "name", *be->device.name ? json_object_new_string(be->device.name) : NULL);
+        json_object_object_add(o, "gfx_target",
+                               *be->device.gfx_target ? json_object_new_string(be->device.gfx_target) : NULL);
+        json_object_object_add(o, "compute_units",
+                               be->device.compute_units >= 0 ? json_object_new_int(be->device.compute_units) : NULL);
+        return o;
+}
+
+static void emit_start(const options *o, const selftest_backend *be, size_t n_cases)
+{
+        json_object *ev = proto_event("start"), *tile = json_object_new_object();
+
+        if (!tile)
+                abort();
+        json_object_object_add(ev, "backend", json_object_new_string(be->name));
+        json_object_object_add(ev, "sweep", json_object_new_string(o->stress_seconds ? "stress"
+                                                                   : sweep_kind_to_string(o->sweep)));
+        json_object_object_add(ev, "cases", json_object_new_int(o->stress_seconds ? 0 : (int)n_cases));
+        json_object_object_add(ev, "device", device_json(be));
+        json_object_object_add(ev, "runtime", be->runtime ? json_object_new_string(be->runtime) : NULL);
+        json_object_object_add(tile, "bm", json_object_new_int(GEMM_BM));
+        json_object_object_add(tile, "bn", json_object_new_int(GEMM_BN));
+        json_object_object_add(tile, "bk", json_object_new_int(GEMM_BK));
+        json_object_object_add(ev, "tile", tile);
+        json_object_object_add(ev, "inject_errors", json_object_new_boolean(o->inject_errors));
+        (void)proto_emit(ev);
+}
+
+static void emit_case(int index, const char *name, const case_result *cr)
+{
+        json_object *ev = proto_event("case");
+
+        json_object_object_add(ev, "index", json_object_new_int(index));
+        json_object_object_add(ev, "name", json_object_new_string(name));
+        json_object_object_add(ev, "result", json_object_new_string(cr->pass ? "pass" : "wrong-result"));
+        json_object_object_add(ev, "ms", json_object_new_double(cr->ms));
+        json_object_object_add(ev, "gflops", json_object_new_double(cr->gflops));
+        json_object_object_add(ev, "max_abs_err", proto_new_double(cr->max_abs_err));
+        json_object_object_add(ev, "worst_ratio", proto_new_double(cr->worst_ratio));
+        json_object_object_add(ev, "bad_elements", json_object_new_int64((int64_t)cr->bad));
+        if (cr->bad)
+                json_object_object_add(ev, "first_bad_element", json_object_new_int64((int64_t)cr->first_bad));
+        json_object_object_add(ev, "repeatable", json_object_new_boolean(cr->repeatable));
+        if (cr->injected > 0)
+                json_object_object_add(ev, "injected_errors", json_object_new_int(cr->injected));
+        (void)proto_emit(ev);
+}
+
+static void smi_sampler(void *userdata, proto_sample *ret)
+{
+        smi *s = userdata;
+
+        if (smi_sample(s, &ret->temperature_c, &ret->busy_percent) < 0) {
+                ret->temperature_c = -1;
+                ret->busy_percent = -1;
+        }
+}
+
+static int open_backend(const options *o, selftest_backend **ret)
+{
+        backend_error err = {};
+        int r;
+
+        r = streq(o->backend, "hip") ? backend_hip_open(&o->bo, &err, ret) : backend_cpu_open(&o->bo, &err, ret);
+        if (r < 0) {
+                if (!*err.message)
+                        snprintf(err.message, sizeof(err.message), "the %s backend cannot start: %s; use --backend cpu",
+                                 o->backend, strerror(-r));
+                proto_error(err.message, *err.missing ? err.missing : NULL);
+                fprintf(stderr, "rdna1-selftest: %s\n", err.message);
+        }
+        return r;
+}
+
+/* The sweep; returns the exit code. */
+static int run_sweep(const options *o, selftest_backend *be)
+{
+        const struct conv_shape *cases;
+        size_t n_cases;
+        unsigned passed = 0, failed = 0;
+        double start = now_s(), deadline = start + o->stress_seconds;
+        json_object *ev;
+
+        cases = sweep_cases(o->sweep, &n_cases);
+        if (!cases || n_cases == 0) {
+                proto_error("no self-test cases for this sweep", "the sweep's cases");
+                return EXIT_CANNOT_RUN;
+        }
         for (size_t i = 0, round = 0;; i++) {
-                const struct conv_shape *s;
-                case_result cr = {0};
+                case_result cr = {};
                 char name[128];
-                int r;
+                int index, r;
 
                 if (i == n_cases) {
-                        if (!stress || now_s() >= deadline)
+                        if (!o->stress_seconds || now_s() >= deadline)
                                 break;
                         i = 0;
                         round++;
                 }
-                s = &cases[i];
-                conv_shape_format(s, name, sizeof(name));
-                current_case = (int)(round * n_cases + i);
-                o = event("case-start");
-                json_object_object_add(o, "index", json_object_new_int(current_case));
-                json_object_object_add(o, "name", json_object_new_string(name));
-                emit(o);
-                /* Errors go into the first case, whose corner is an edge tile in M and N. */
-                r = run_cpu_case(s, inject && i == 0 && round == 0, 0x5eed0000ull + i, &cr);
+                index = (int)(round * n_cases + i);
+                conv_shape_format(&cases[i], name, sizeof(name));
+                proto_set_progress(index, o->stress_seconds ? (now_s() - start) / o->stress_seconds
+                                                            : (double)i / (double)n_cases);
+                ev = proto_event("case-start");
+                json_object_object_add(ev, "index", json_object_new_int(index));
+                json_object_object_add(ev, "name", json_object_new_string(name));
+                (void)proto_emit(ev);
+
+                r = run_case(be, &cases[i], o->inject_errors && index == 0, 0x5eed0000ull + i, &cr);
                 if (r < 0) {
-                        fprintf(stderr, "rdna1-selftest: case %s: %s\n", name, strerror(-r));
-                        return 21;
+                        char msg[768];
+
+                        /* the run could not complete: no verdict on correctness */
+                        snprintf(msg, sizeof(msg), "case %s: %s%s%s; use --backend cpu", name, strerror(-r),
+                                 *be->last_error ? ": " : "", be->last_error);
+                        proto_heartbeat_stop();
+                        proto_error(msg, r == -ENOMEM ? "memory" : "a working GPU run");
+                        fprintf(stderr, "rdna1-selftest: %s\n", msg);
+                        return EXIT_CANNOT_RUN;
                 }
-                cr.pass ? passed++ : failed++;
-                o = event("case");
-                json_object_object_add(o, "index", json_object_new_int(current_case));
-                json_object_object_add(o, "name", json_object_new_string(name));
-                json_object_object_add(o, "result", json_object_new_string(cr.pass ? "pass" : "wrong-result"));
-                json_object_object_add(o, "ms", json_object_new_double(cr.ms));
-                json_object_object_add(o, "gflops", json_object_new_double(cr.gflops));
-                json_object_object_add(o, "bad_elements", json_object_new_int64((int64_t)cr.bad));
-                json_object_object_add(o, "worst_ratio", json_object_new_double(cr.worst == cr.worst ? cr.worst : 1e308));
-                json_object_object_add(o, "repeatable", json_object_new_boolean(cr.repeatable));
-                emit(o);
+                if (cr.pass)
+                        passed++;
+                else {
+                        failed++;
+                        fprintf(stderr, "rdna1-selftest: case %d (%s): wrong result, %zu element(s) outside the bound%s\n",
+                                index, name, cr.bad, cr.repeatable ? "" : ", not repeatable");
+                }
+                emit_case(index, name, &cr);
         }
-        o = event("end");
-        json_object_object_add(o, "result", json_object_new_string(failed ? "wrong-result" : "pass"));
-        json_object_object_add(o, "cases_passed", json_object_new_int((int)passed));
-        json_object_object_add(o, "cases_failed", json_object_new_int((int)failed));
-        emit(o);
-        return failed ? 20 : 0;
+        proto_set_progress((int)n_cases, 1);
+        proto_heartbeat_stop();
+        ev = proto_event("end");
+        json_object_object_add(ev, "result", json_object_new_string(failed ? "wrong-result" : "pass"));
+        json_object_object_add(ev, "cases_passed", json_object_new_int((int)passed));
+        json_object_object_add(ev, "cases_failed", json_object_new_int((int)failed));
+        (void)proto_emit(ev);
+        return failed ? EXIT_WRONG_RESULT : EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+        selftest_backend *be = NULL;
+        smi *sensors = NULL;
+        size_t n_cases;
+        options o;
+        int r, code;
+
+        r = parse_args(argc, argv, &o);
+        if (r <= 0) {
+                usage(r == 0 ? stdout : stderr);
+                return r == 0 ? EXIT_PASS : EXIT_USAGE;
+        }
+        r = proto_init();
+        if (r < 0)
+                fprintf(stderr, "rdna1-selftest: cannot set stdout aside (%s), ignoring.\n", strerror(-r));
+        r = open_backend(&o, &be);
+        if (r < 0)
+                return EXIT_CANNOT_RUN;
+        /* readings are optional: without ROCm SMI the heartbeats carry progress only */
+        if (be->has_device && smi_open(be->device.pci_slot, &sensors) < 0)
+                sensors = NULL;
+        if (!sweep_cases(o.sweep, &n_cases))
+                n_cases = 0;
+        emit_start(&o, be, n_cases);
+        r = proto_heartbeat_start(500, sensors ? smi_sampler : NULL, sensors);
+        if (r < 0)
+                fprintf(stderr, "rdna1-selftest: no heartbeat thread (%s), heartbeats between cases only\n",
+                        strerror(-r));
+        code = run_sweep(&o, be);
+        proto_heartbeat_stop();
+        smi_close(sensors);
+        backend_free(be);
+        return code;
 }

@@ -20,7 +20,8 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0
 list=$("$bundler" --list --type=o --input="$co") || { echo "FAIL: cannot list $co"; exit 1; }
 for target in gfx1010 gfx1011 gfx1012; do
-        id=$(printf '%s\n' "$list" | grep -- "--$target\$" | head -1)
+        id="hipv4-amdgcn-amd-amdhsa--$target"
+        printf '%s\n' "$list" | grep -qx -- "$id" || id=
         [ -n "$id" ] || { echo "FAIL: no $target entry in the bundle: $list"; fails=$((fails + 1)); continue; }
         "$bundler" --unbundle --type=o --input="$co" --targets="$id" --output="$tmp/$target.o" ||
                 { echo "FAIL: unbundle $id"; fails=$((fails + 1)); continue; }
@@ -32,6 +33,8 @@ for target in gfx1010 gfx1011 gfx1012; do
         fi
         printf '%s\n' "$notes" | grep '\.group_segment_fixed_size' | awk '{ if ($NF + 0 > 65536) bad = 1 } END { exit bad }' ||
                 { echo "FAIL: $target: LDS over 64 KiB"; fails=$((fails + 1)); }
+        waves=$(printf '%s\n' "$notes" | grep -c '\.wavefront_size')
+        [ "$waves" -eq "$kernels" ] || { echo "FAIL: $target: $waves .wavefront_size for $kernels kernels"; fails=$((fails + 1)); }
         printf '%s\n' "$notes" | grep '\.wavefront_size' | grep -qv ': *32$' &&
                 { echo "FAIL: $target: not wave32"; fails=$((fails + 1)); }
         vgprs=$(printf '%s\n' "$notes" | grep '\.vgpr_count' | awk '{print $NF}' | tr '\n' ' ')
