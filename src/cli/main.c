@@ -257,13 +257,13 @@ static const char *datadir(void)
         return d && *d ? d : PKGDATADIR;
 }
 
-/* The scan cache: --state-dir, else ROOT/var/cache/rdna1-doctor (only if it can be made). */
-static char *cache_path(const cli *c, const char *root)
+/* The caches' directory: --state-dir, else ROOT/var/cache/rdna1-doctor (only if it can be made). */
+static char *cache_dir(const cli *c, const char *root)
 {
         _cleanup_free_ char *dir = NULL;
 
         if (c->state_dir)
-                return strdup_printf("%s/ko-scan.cache", c->state_dir);
+                return strdup(c->state_dir);
         if (c->demo)
                 return NULL; /* the installed demo is read-only: no cache */
         dir = strdup_printf("%s/var/cache/rdna1-doctor", streq(root, "/") ? "" : root);
@@ -271,7 +271,7 @@ static char *cache_path(const cli *c, const char *root)
                 return NULL;
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return NULL;
-        return strdup_printf("%s/ko-scan.cache", dir);
+        return TAKE_PTR(dir);
 }
 
 static void on_alarm(int sig)
@@ -284,7 +284,7 @@ static void on_alarm(int sig)
 
 int main(int argc, char **argv)
 {
-        _cleanup_free_ char *demo_root = NULL, *cache = NULL;
+        _cleanup_free_ char *demo_root = NULL, *cache = NULL, *cachedir = NULL;
         cli c = {0};
         inspect_options io = {0};
         inspection *in = NULL;
@@ -323,8 +323,11 @@ int main(int argc, char **argv)
                 alarm(c.time_limit);
         }
 
-        cache = cache_path(&c, c.root);
-        io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir};
+        cachedir = cache_dir(&c, c.root);
+        if (cachedir)
+                cache = strdup_printf("%s/ko-scan.cache", cachedir);
+        io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
+                              .cache_dir = cachedir, .system_only = c.system_only};
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());

@@ -111,6 +111,7 @@ int inspect_run(const inspect_options *opts, inspection **ret)
                 free(in);
                 return -ENOMEM;
         }
+        in->opts = opts;
         r = sysroot_open(opts->root ? opts->root : "/", &in->sr);
         if (r < 0)
                 goto fail;
@@ -170,6 +171,15 @@ int inspect_run(const inspect_options *opts, inspection **ret)
         r = rules_kernel_apply(in);
         if (r < 0)
                 goto fail;
+        r = rules_runtime_apply(in);
+        if (r < 0)
+                goto fail;
+        r = rules_env_apply(in);
+        if (r < 0)
+                goto fail;
+        r = rules_python_apply(in);
+        if (r < 0)
+                goto fail;
         {
                 _cleanup_free_ char *state_path = NULL;
                 _cleanup_close_ int state_fd = selftest_dir_open(in->sr, opts->state_dir, false, &state_path);
@@ -181,6 +191,7 @@ int inspect_run(const inspect_options *opts, inspection **ret)
         if (in->cache)
                 (void)ko_cache_save(in->cache); /* a cache that cannot be written only costs time */
         report_sort(in->report);
+        in->opts = NULL;
         *ret = in;
         return 0;
 fail:

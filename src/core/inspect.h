@@ -69,6 +69,8 @@ typedef struct inspect_options {
         const char *datadir;    /* signatures live in DATADIR/signatures */
         const char *cache_path; /* ko scan cache (host path), NULL: no cache */
         const char *state_dir;  /* --state-dir (host path); NULL: ROOT/var/lib/rdna1-doctor */
+        const char *cache_dir;  /* host directory for other caches (hashes); NULL: none */
+        bool system_only;       /* skip users' homes (package hooks) */
 } inspect_options;
 
 typedef struct inspection {
@@ -92,6 +94,7 @@ typedef struct inspection {
         size_t n_modules;
         char *dkms_package_status; /* dpkg Status of amdgpu-dkms, NULL when absent */
         ko_cache *cache;           /* module scans and source digests; NULL: no cache */
+        const inspect_options *opts; /* as given to inspect_run (valid during the run only) */
 
         report *report;
 } inspection;
@@ -112,6 +115,10 @@ int kernels_probe(inspection *in);
 
 /* Rules: facts -> findings (rules_kernel.c, rules_selftest.c). */
 int rules_kernel_apply(inspection *in);
+/* The userspace audit (BRIEF §4), one file each: packages, environment, Python. */
+int rules_runtime_apply(inspection *in);
+int rules_env_apply(inspection *in);
+int rules_python_apply(inspection *in);
 /* state_fd: the self-test records directory (or < 0: none); state_path names it in evidence. */
 int rules_selftest_apply(inspection *in, int state_fd, const char *state_path);
 
