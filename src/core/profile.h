@@ -121,3 +121,33 @@ int env_value_expand(const char *value, const char *home, const char *user, char
  * them. "" for an empty value is "''". Returns NULL on ENOMEM.
  */
 char *env_value_shell_quote(const char *value);
+
+/* ---- the environment a profile gives on this root ---- */
+
+struct gpu_targets;
+
+typedef struct resolved_env {
+        profile_setting *items; /* copies; line 0 for settings the doctor added */
+        size_t n;
+} resolved_env;
+
+void resolved_env_clear(resolved_env *e);
+
+/*
+ * The profile's [env] plus what it asks for on this machine: with
+ * isolate-device and more than one AMD GPU, ROCR_VISIBLE_DEVICES for the
+ * GPU that device_override (--device) or the profile's device selects.
+ * Returns 0, -ENODEV when several GPUs are present and none is selected
+ * (*ret_why says why), -ENOMEM.
+ */
+int profile_resolve(const profile *p, const struct gpu_targets *t, const char *device_override,
+                    resolved_env *ret, char **ret_why);
+
+/*
+ * The /etc/profile.d script for a resolved profile: a header naming the
+ * profile, then per setting its reason as a comment and
+ * `export NAME=<shell-quoted value>`. Returns NULL on ENOMEM.
+ */
+char *profile_render_shell(const profile *p, const resolved_env *e, const char *version);
+
+#define PROFILE_INSTALL_PATH "/etc/profile.d/rdna1-doctor.sh"
