@@ -237,7 +237,8 @@ static json_object *problems_json(const problem_list *pl)
                 if (jappend(a, o) < 0 || jadd(o, "path", jstr(p->path)) < 0 ||
                     jadd(o, "line", p->line ? json_object_new_int((int)p->line) : NULL) < 0 ||
                     jadd(o, "severity", json_object_new_string(severity_to_string(p->sev))) < 0 ||
-                    jadd(o, "name", jstr(p->name)) < 0 || jadd(o, "message", jstr(p->message)) < 0 ||
+                    jadd(o, "name", jstr(p->name)) < 0 || jadd(o, "finding", jstr(p->finding)) < 0 ||
+                    jadd(o, "message", jstr(p->message)) < 0 ||
                     jadd(o, "source", jstr(p->source)) < 0)
                         return NULL;
         }
@@ -942,8 +943,8 @@ static int parse(int argc, char **argv, pcli *c)
                 first = 2;
         optind = first;
         opterr = 0;
-        /* "+": stop at the first non-option, so CMD's own options are never ours. */
-        while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        /* exec: "+" stops at the first non-option, so CMD's own options are never ours. */
+        while ((o = getopt_long(argc, argv, c->exec_mode ? "+" : "", opts, NULL)) != -1) {
                 switch (o) {
                 case P_PROFILE:
                         if (c->action)

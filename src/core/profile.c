@@ -61,6 +61,7 @@ void problem_list_clear(problem_list *l)
                 free(l->items[i].name);
                 free(l->items[i].message);
                 free(l->items[i].source);
+                free(l->items[i].finding);
         }
         free(l->items);
         *l = (problem_list){0};

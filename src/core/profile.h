@@ -34,6 +34,7 @@ typedef struct profile_problem {
         char *name;     /* the variable, NULL when none */
         char *message;  /* why, one line */
         char *source;   /* where the rule comes from, NULL when none */
+        char *finding;  /* the catalog id a rule raised ("env.override-gfx"), NULL when none */
 } profile_problem;
 
 typedef struct problem_list {

@@ -60,6 +60,7 @@ int judge_setting(const rules_db *db, const judge_set *js, const char *path, uns
         rule_verdict worst = {0};
         const judge_target *worst_t = NULL;
         bool known = false;
+        int k;
 
         for (size_t i = 0; i < js->n; i++) {
                 rule_verdict v = {0};
@@ -93,9 +94,13 @@ int judge_setting(const rules_db *db, const judge_set *js, const char *path, uns
         label = target_label(worst_t);
         if (!label)
                 return -ENOMEM;
-        return problem_add(pl, path, line, worst.severity, name, worst.source, "%s on %s%s%s%s: %s",
-                           worst.finding, label, others ? " (also on " : "", others ? others : "",
-                           others ? ")" : "", worst.reason ? worst.reason : "known to cause trouble");
+        k = problem_add(pl, path, line, worst.severity, name, worst.source, "%s on %s%s%s%s: %s",
+                        worst.finding, label, others ? " (also on " : "", others ? others : "",
+                        others ? ")" : "", worst.reason ? worst.reason : "known to cause trouble");
+        if (k < 0)
+                return k;
+        pl->items[pl->n - 1].finding = strdup(worst.finding);
+        return pl->items[pl->n - 1].finding ? 0 : -ENOMEM;
 }
 
 static bool list_has_gfx(const strv *l, const char *gfx)
