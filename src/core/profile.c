@@ -363,6 +363,16 @@ static unsigned scan_line(const ini_scan *s, const char *section, const char *ke
         return l ? l->line : 0;
 }
 
+/* The value problem of a line's raw text (quotes taken off), for lines iniparser will not show us. */
+static const char *dup_value_problem(const char *raw)
+{
+        size_t n = strlen(raw);
+
+        if (n >= 2 && (raw[0] == '"' || raw[0] == '\'') && raw[n - 1] == raw[0])
+                return env_value_problem(raw + 1, n - 2);
+        return env_value_problem(raw, n);
+}
+
 /* Checks of the line scan alone: duplicates, unknown sections and keys, names. */
 static int check_scan(const char *path, const ini_scan *s, problem_list *pl)
 {
@@ -401,10 +411,16 @@ static int check_scan(const char *path, const ini_scan *s, problem_list *pl)
                         continue;
                 }
                 /* iniparser ends an unquoted value at ';' or '#': say so rather than cut a value. */
-                if (l->raw[0] != '"' && l->raw[0] != '\'' && strpbrk(l->raw, ";#"))
+                if (l->raw[0] != '"' && l->raw[0] != '\'' && strpbrk(l->raw, ";#")) {
                         k = problem_add(pl, path, l->line, SEVERITY_CRITICAL, l->key, NULL,
                                         "unquoted value with ';' or '#': the rest would be read as a comment; "
                                         "put the value in double quotes");
+                        continue;
+                }
+                /* Each line's own text too: iniparser keeps only the last of duplicates. */
+                if (dup_value_problem(l->raw))
+                        k = problem_add(pl, path, l->line, SEVERITY_CRITICAL, l->key, NULL, "%s",
+                                        dup_value_problem(l->raw));
         }
         return k;
 }
@@ -473,7 +489,9 @@ static int profile_fill(const char *path, dictionary *d, const ini_scan *s, prob
                         v = "";
                 why = env_value_problem(v, strlen(v));
                 if (why) {
-                        if ((k = problem_add(pl, path, l->line, SEVERITY_CRITICAL, l->key, NULL, "%s", why)) < 0)
+                        /* Said already by the line scan when the line's own text has it. */
+                        if (!dup_value_problem(l->raw) &&
+                            (k = problem_add(pl, path, l->line, SEVERITY_CRITICAL, l->key, NULL, "%s", why)) < 0)
                                 return k;
                         continue;
                 }
