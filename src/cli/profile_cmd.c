@@ -37,7 +37,8 @@ typedef struct pcli {
         const char *root;
         const char *state_dir;
         const char *device;
-        bool json, quiet, as_root, disable_conflicts;
+        bool json, quiet, as_root, disable_conflicts, demo;
+        char *demo_root;
         char **cmd;             /* exec: CMD ARGS... */
 } pcli;
 
@@ -728,8 +729,9 @@ static int cmd_install(const pcli *c)
         _cleanup_(users_cleanup) root_users *users = NULL;
         _cleanup_free_ char *content = NULL, *id = NULL, *err = NULL;
         const root_user *u = NULL;
+        _cleanup_json_ json_object *kept = json_object_new_array(), *doc = NULL, *dis = NULL;
         env_line_ref *refs = NULL;
-        size_t n_refs = 0, n_home = 0;
+        size_t n_refs = 0;
         problem_list pl = {0};
         gpu_targets t = {0};
         judge_set js = {0};
@@ -761,7 +763,7 @@ static int cmd_install(const pcli *c)
                 k = fail(EXIT_UNKNOWN, "cannot open the root '%s': %s.", c->root, strerror(-k));
                 goto out;
         }
-        if (diff_user(sr, &users, &u) < 0 || shell_env_collect(sr, u, &sh) < 0)
+        if (!kept || diff_user(sr, &users, &u) < 0 || shell_env_collect(sr, u, &sh) < 0)
                 goto oom;
         for (size_t i = 0; i < sh.n; i++) {
                 const shell_setting *s = &sh.items[i];
@@ -771,10 +773,17 @@ static int cmd_install(const pcli *c)
                 if (streq(s->path, PROFILE_INSTALL_PATH) || !shell_setting_conflicts(s, &e, db, &js, u, &fid))
                         continue;
                 if (s->in_home || !c->disable_conflicts) {
-                        n_home += s->in_home;
-                        printf("%s %s:%u: %s\n", s->in_home && c->disable_conflicts ? "left (a file in a home: use --recover):"
-                                                                                   : "conflicting line kept:",
-                               esc(s->path), s->line, esc(s->line_text));
+                        json_object *o = json_object_new_object();
+
+                        if (jappend(kept, o) < 0 || jadd(o, "path", jstr(s->path)) < 0 ||
+                            jadd(o, "line", json_object_new_int((int)s->line)) < 0 ||
+                            jadd(o, "name", jstr(s->name)) < 0 || jadd(o, "in_home", json_object_new_boolean(s->in_home)) < 0)
+                                goto oom;
+                        if (!c->json)
+                                printf("%s %s:%u: %s\n",
+                                       s->in_home && c->disable_conflicts ? "left (a file in a home: use --recover):"
+                                                                          : "conflicting line kept:",
+                                       esc(s->path), s->line, esc(s->line_text));
                         continue;
                 }
                 grown = realloc(refs, (n_refs + 1) * sizeof(*refs));
@@ -801,6 +810,24 @@ static int cmd_install(const pcli *c)
         if (k < 0) {
                 k = fail(EXIT_INSTALL_PARTIAL, "install stopped: %s. Journal %s: 'rdna1-doctor --rollback %s' undoes what was done.",
                          err ? esc(err) : strerror(-k), id, id);
+                goto out;
+        }
+        if (c->json) {
+                doc = doc_new("install");
+                dis = json_object_new_array();
+                for (size_t i = 0; dis && i < n_refs; i++) {
+                        json_object *o = json_object_new_object();
+
+                        if (jappend(dis, o) < 0 || jadd(o, "path", jstr(refs[i].path)) < 0 ||
+                            jadd(o, "line", json_object_new_int((int)refs[i].line)) < 0 || jadd(o, "name", jstr(refs[i].name)) < 0)
+                                goto oom;
+                }
+                if (!doc || !dis || jadd(doc, "profile", jstr(p->name)) < 0 ||
+                    jadd(doc, "path", json_object_new_string(PROFILE_INSTALL_PATH)) < 0 ||
+                    jadd(doc, "journal", json_object_new_string(id)) < 0 || jadd(doc, "disabled", TAKE_PTR(dis)) < 0 ||
+                    jadd(doc, "conflicts_kept", TAKE_PTR(kept)) < 0 || doc_print(doc) < 0)
+                        goto oom;
+                k = 0;
                 goto out;
         }
         printf("installed the profile '%s' as %s (journal %s; 'rdna1-doctor --rollback %s' undoes it).\n",
@@ -918,6 +945,7 @@ enum {
         P_DISABLE_CONFLICTS,
         P_NO_COLOR,
         P_VERBOSE,
+        P_DEMO,
 };
 
 static int parse(int argc, char **argv, pcli *c)
@@ -933,6 +961,7 @@ static int parse(int argc, char **argv, pcli *c)
                 {"no-color", no_argument, NULL, P_NO_COLOR},
                 {"as-root", no_argument, NULL, P_AS_ROOT},
                 {"disable-conflicts", no_argument, NULL, P_DISABLE_CONFLICTS},
+                {"demo", no_argument, NULL, P_DEMO},
                 {},
         };
         static const char *const actions[] = {"list", "show", "validate", "diff", "install"};
@@ -975,9 +1004,22 @@ static int parse(int argc, char **argv, pcli *c)
                 case P_DISABLE_CONFLICTS:
                         c->disable_conflicts = true;
                         break;
+                case P_DEMO:
+                        c->demo = true;
+                        break;
                 default:
                         return usage("unknown option or missing argument with --profile/exec: '%s'.", argv[optind - 1]);
                 }
+        }
+        if (c->demo) {
+                if (c->root)
+                        return usage("%s", "--demo and --root cannot be combined.");
+                if (c->exec_mode || (c->action && streq(c->action, "install")))
+                        return usage("%s", "the demo root is read-only: --demo goes with list, show, validate and diff.");
+                c->demo_root = strdup_printf("%s/demo", datadir());
+                if (!c->demo_root)
+                        return EXIT_UNKNOWN;
+                c->root = c->demo_root;
         }
         if (!c->root)
                 c->root = "/";
@@ -1022,17 +1064,20 @@ int profile_cmd_main(int argc, char **argv)
         int r;
 
         r = parse(argc, argv, &c);
-        if (r >= 0)
-                return r;
-        if (c.exec_mode)
-                return cmd_exec(&c);
-        if (streq(c.action, "list"))
-                return cmd_list(&c);
-        if (streq(c.action, "show"))
-                return cmd_show(&c);
-        if (streq(c.action, "validate"))
-                return cmd_validate(&c);
-        if (streq(c.action, "diff"))
-                return cmd_diff(&c);
-        return cmd_install(&c);
+        if (r < 0) {
+                if (c.exec_mode)
+                        r = cmd_exec(&c);
+                else if (streq(c.action, "list"))
+                        r = cmd_list(&c);
+                else if (streq(c.action, "show"))
+                        r = cmd_show(&c);
+                else if (streq(c.action, "validate"))
+                        r = cmd_validate(&c);
+                else if (streq(c.action, "diff"))
+                        r = cmd_diff(&c);
+                else
+                        r = cmd_install(&c);
+        }
+        free(c.demo_root);
+        return r;
 }

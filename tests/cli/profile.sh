@@ -141,6 +141,12 @@ ls "$root/var/lib/rdna1-doctor/journal/$id2/backups/" | grep -q . || no "no back
 cat "$root"/var/lib/rdna1-doctor/journal/"$id2"/backups/* | grep -q '^export HSA_OVERRIDE_GFX_VERSION=10.3.0$' ||
         no "the journal's backups lack the original line"
 run 0 "$bin" --profile diff "$name" --root "$root"
+# install --json: one document naming the journal run
+"$bin" --profile install "$name" --root "$root" --json | jq_py '
+assert d["schema"] == "rdna1-doctor/profiles/1" and d["command"] == "install", d
+assert d["path"] == "/etc/profile.d/rdna1-doctor.sh" and d["journal"] and d["disabled"] == [], d
+' || no "install --json"
+run 64 "$bin" --profile install "$name" --demo
 
 # --- several GPUs: the RDNA1 card is isolated, --device picks another
 if python3 "$src/tests/gen-root.py" --standin --no-devnodes "$src/tests/scenarios/igpu.ini" "$tmp/igpu" >"$tmp/gen.log" 2>&1; then
