@@ -253,8 +253,12 @@ static const char *verdict_of(int code)
         return code >= 0 && code <= 3 ? v[code] : "unknown";
 }
 
-/* The root's GPUs and the set of targets to judge against. */
-static int targets_for(const pcli *c, gpu_targets *t, judge_set *js)
+/*
+ * The root's GPUs and the set of targets to judge against: --device, else
+ * the GPU an isolating profile selects (its settings reach no other GPU),
+ * else all of them.
+ */
+static int targets_for(const pcli *c, const profile *p, gpu_targets *t, judge_set *js)
 {
         _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
         int k;
@@ -265,6 +269,9 @@ static int targets_for(const pcli *c, gpu_targets *t, judge_set *js)
         k = gpu_targets_detect(sr, NULL, t);
         if (k < 0)
                 return fail(EXIT_UNKNOWN, "cannot detect the GPUs of '%s': %s.", c->root, strerror(-k)), k;
+        if (!c->device && p && p->isolate_device && p->device && t->n > 1 &&
+            judge_set_make(t, p->device, js) == 0)
+                return 0;
         k = judge_set_make(t, c->device, js);
         if (k == -ENODEV)
                 return fail(EX_USAGE, "--device %s names no AMD GPU with a known gfx target in '%s'.", c->device,
@@ -397,7 +404,7 @@ static int load_resolved(const pcli *c, profile **ret_p, problem_list *pl, gpu_t
                 problems_print(pl);
                 return fail(EXIT_UNKNOWN, "the profile '%s' is not valid.", esc(c->arg));
         }
-        k = targets_for(c, t, js);
+        k = targets_for(c, *ret_p, t, js);
         if (k != 0)
                 return k < 0 ? (k == -ENODEV ? EX_USAGE : EXIT_UNKNOWN) : k;
         k = profile_resolve(*ret_p, t, c->device, e, &why);
@@ -493,19 +500,23 @@ static int cmd_validate(const pcli *c)
                 return fail(EXIT_UNKNOWN, "cannot read '%s': %s.", esc(c->arg), strerror(-k));
         if (load_rules(&db) < 0)
                 return EXIT_UNKNOWN;
-        k = targets_for(c, &t, &js);
-        if (k != 0) {
-                gpu_targets_clear(&t);
-                return k == -ENODEV ? EX_USAGE : EXIT_UNKNOWN;
-        }
         is_ini = profile_buffer_is_ini(c->arg, buf, len);
         if (is_ini) {
                 k = profile_parse(c->arg, buf, len, &pl, &p);
-                if (k == 0)
-                        k = profile_validate(p, db, &js, &pl);
-                else if (k == -EBADMSG)
-                        k = 0;
-        } else
+                if (k < 0 && k != -EBADMSG) {
+                        problem_list_clear(&pl);
+                        return fail(EXIT_UNKNOWN, "cannot read '%s': %s.", esc(c->arg), strerror(-k));
+                }
+        }
+        k = targets_for(c, p, &t, &js);
+        if (k != 0) {
+                problem_list_clear(&pl);
+                gpu_targets_clear(&t);
+                return k == -ENODEV ? EX_USAGE : EXIT_UNKNOWN;
+        }
+        if (is_ini)
+                k = p ? profile_validate(p, db, &js, &pl) : 0;
+        else
                 k = envfile_validate(c->arg, buf, len, db, &js, &pl);
         if (k < 0) {
                 code = fail(EXIT_UNKNOWN, "cannot validate '%s': %s.", esc(c->arg), strerror(-k));

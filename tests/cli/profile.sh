@@ -153,7 +153,7 @@ if python3 "$src/tests/gen-root.py" --standin --no-devnodes "$src/tests/scenario
         "$bin" --profile show gfx1010-native --root "$tmp/igpu" --json | jq_py '
 e = {x["name"]: x["value"] for x in d["profile"]["env"]}
 assert e == {"ROCR_VISIBLE_DEVICES": "0"}, e
-assert [t["gfx_target"] for t in d["targets"]] == ["gfx1010", "gfx1036"], d["targets"]
+assert [t["gfx_target"] for t in d["targets"]] == ["gfx1010"], d["targets"]
 ' || no "igpu: ROCR_VISIBLE_DEVICES"
         run 2 "$bin" --profile validate "$seed" --root "$tmp/igpu"
         grep -q ":4: critical: HSA_OVERRIDE_GFX_VERSION: env.override-gfx on gfx1010 at 0000:03:00.0 (also on gfx1036)" <<<"$out" ||
@@ -162,6 +162,13 @@ assert [t["gfx_target"] for t in d["targets"]] == ["gfx1010", "gfx1036"], d["tar
         grep -q ":4: warning: HSA_OVERRIDE_GFX_VERSION: env.override-gfx on gfx1036 at 0000:10:00.0" <<<"$out" ||
                 no "igpu --device validate: $out"
         run 64 "$bin" --profile validate "$seed" --root "$tmp/igpu" --device 0000:99:00.0
+        # the isolating profile is judged for its own GPU only, and installs with the isolation
+        run 0 "$bin" --profile validate "$src/profiles/gfx1010-native.ini" --root "$tmp/igpu"
+        run 1 "$bin" --profile validate "$src/profiles/gfx1010-native.ini" --root "$tmp/igpu" --device 0000:10:00.0
+        mkdir -p "$tmp/igpu/etc/profile.d"
+        run 0 "$bin" --profile install gfx1010-native --root "$tmp/igpu"
+        got=$(cd "$tmp/igpu" && env -i PATH=/usr/bin:/bin sh -c '. ./etc/profile.d/rdna1-doctor.sh; printf %s "$ROCR_VISIBLE_DEVICES"')
+        [ "$got" = 0 ] || no "igpu install: ROCR_VISIBLE_DEVICES is '$got'"
 else
         cat "$tmp/gen.log"
         no "gen-root.py igpu failed"
