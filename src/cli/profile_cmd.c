@@ -491,8 +491,10 @@ static int cmd_validate(const pcli *c)
         int k, code;
 
         fd = open(c->arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return fail(EXIT_UNKNOWN, "cannot open '%s': %m.", esc(c->arg));
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                k = errno;
+                return fail(EXIT_UNKNOWN, "cannot open '%s': %s.", esc(c->arg), strerror(k));
+        }
         if (!S_ISREG(st.st_mode))
                 return fail(EXIT_UNKNOWN, "'%s' is not a regular file.", esc(c->arg));
         k = read_fd_capped(fd, PROFILE_READ_MAX, &buf, &len);
