@@ -215,14 +215,7 @@ static int write_clean_source(int fd, void *userdata)
         if (in < 0)
                 return in;
         if (a->source == SOURCE_DEB) {
-                _cleanup_free_ char *p = NULL, *v = NULL, *ar = NULL;
-
-                /* the .deb could have been swapped since planning: ask dpkg-deb again */
-                r = deb_control_fields(w->sr, a->source_path, &p, &v, &ar);
-                if (r < 0)
-                        return r;
-                if (!streq(p, a->package) || !streq_ptr(v, a->version) || !streq_ptr(ar, a->arch))
-                        return -EBADMSG;
+                /* the control fields were checked again just before (check_deb_again) */
                 r = deb_member_copy(in, a->member ? a->member : a->path, fd, md5, &size, &declared, NULL);
                 if (r < 0)
                         return r;
@@ -250,6 +243,31 @@ static int write_clean_source(int fd, void *userdata)
         } else
                 return -ENOENT;
         if (!a->expected_md5 || !streq(md5, a->expected_md5) || size != a->expected_size)
+                return -EBADMSG;
+        return 0;
+}
+
+/*
+ * The .deb could have been swapped since planning: ask dpkg-deb again, its
+ * argv, status and output kept in the run's directory.
+ */
+static int check_deb_again(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_free_ char *name = NULL, *p = NULL, *v = NULL, *ar = NULL;
+        _cleanup_close_ int log = -EBADF;
+        int status = 0, r, q;
+
+        r = journal_command_output(c->j, c->idx, &log, &name);
+        if (r < 0)
+                return r;
+        r = deb_control_fields_logged(c->o->sr, a->source_path, log, &status, &p, &v, &ar);
+        q = journal_record_command(c->j, c->idx, deb_control_argv, r < 0 && r != -EBADMSG ? r : status, name);
+        if (q < 0)
+                return q;
+        if (r < 0)
+                return r;
+        if (!streq(p, a->package) || !streq_ptr(v, a->version) || !streq_ptr(ar, a->arch))
                 return -EBADMSG;
         return 0;
 }
@@ -344,7 +362,9 @@ static int do_replace(step_ctx *c)
                 } else {
                         source_writer w = {.sr = c->o->sr, .a = a};
 
-                        r = fo_replace(dirfd, base, &meta, write_clean_source, &w);
+                        r = a->source == SOURCE_DEB ? check_deb_again(c) : 0;
+                        if (r >= 0)
+                                r = fo_replace(dirfd, base, &meta, write_clean_source, &w);
                         if (r == -EBADMSG)
                                 return fail_step(c, 0, "the clean source %s does not verify against the md5sums of %s "
                                                  "any more (the original is untouched)", a->source_path, a->package);

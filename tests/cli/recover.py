@@ -284,6 +284,16 @@ def case_recover_and_rollback(env):
     if len(ids) != 1 or ids[0] not in out:
         fail("journal id not printed: %s / %s" % (ids, out))
         return
+    # every spawned command's argv, status and output are in the run's directory
+    with open(os.path.join(journal_dirs(state)[0], "steps", "0001.json")) as f:
+        rec = json.load(f)
+    cmds = rec.get("commands", [])
+    if not cmds or cmds[0]["argv"][:2] != ["/usr/bin/dpkg-deb", "-f"] or cmds[0]["status"] != 0:
+        fail("the dpkg-deb check is not journaled: %s" % rec)
+    else:
+        with open(os.path.join(journal_dirs(state)[0], cmds[0]["output"])) as f:
+            if "Package: amdgpu-dkms" not in f.read():
+                fail("dpkg-deb's output is not kept in the journal")
     code, out, err = env.run(root, state, "--history", "--json")
     h = json.loads(out) if code == 0 else {}
     if h.get("schema") != "rdna1-doctor/history/1" or [r["id"] for r in h.get("runs", [])] != ids:
