@@ -142,11 +142,18 @@ cat "$root"/var/lib/rdna1-doctor/journal/"$id2"/backups/* | grep -q '^export HSA
         no "the journal's backups lack the original line"
 run 0 "$bin" --profile diff "$name" --root "$root"
 # install --json: one document naming the journal run
-"$bin" --profile install "$name" --root "$root" --json | jq_py '
+id3=$("$bin" --profile install "$name" --root "$root" --json | jq_py '
 assert d["schema"] == "rdna1-doctor/profiles/1" and d["command"] == "install", d
 assert d["path"] == "/etc/profile.d/rdna1-doctor.sh" and d["journal"] and d["disabled"] == [], d
-' || no "install --json"
+print(d["journal"])
+') || no "install --json"
 run 64 "$bin" --profile install "$name" --demo
+# --rollback undoes the installs, newest first: the root is as before
+for run_id in "$id3" "$id2" "$id"; do
+        run 0 "$bin" --rollback "$run_id" --root "$root" --yes
+done
+[ ! -e "$script" ] || no "rollback left $script"
+cmp -s "$root/etc/profile.d/rocm-rdna1-57.sh" "$tmp/rocm-before.sh" || no "rollback did not restore rocm-rdna1-57.sh"
 
 # --- several GPUs: the RDNA1 card is isolated, --device picks another
 if python3 "$src/tests/gen-root.py" --standin --no-devnodes "$src/tests/scenarios/igpu.ini" "$tmp/igpu" >"$tmp/gen.log" 2>&1; then
