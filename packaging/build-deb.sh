@@ -29,7 +29,7 @@ mkdir "$src"
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         # tracked and untracked-not-ignored files that exist (a tracked file
         # deleted in the work tree is not shipped)
-        (cd "$top" && git ls-files -z --cached --others --exclude-standard) |
+        (cd "$top" && git ls-files -z --deduplicate --cached --others --exclude-standard) |
                 while IFS= read -r -d '' f; do
                         [ -e "$top/$f" ] || [ -L "$top/$f" ] || continue
                         printf '%s\0' "$f"

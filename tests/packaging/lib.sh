@@ -73,8 +73,11 @@ in_chroot() {
                 dir=$1; shift
                 mount --make-rprivate /
                 if [ -n "${BINDS:-}" ]; then
+                        # mount points first (a read-only bind of the root itself may come first)
                         for b in $BINDS; do
                                 mkdir -p "$dir/${b#*:}"
+                        done
+                        for b in $BINDS; do
                                 mount --bind "${b%%:*}" "$dir/${b#*:}"
                                 [ "${BINDS_RO:-}" = 1 ] && mount -o remount,bind,ro "$dir/${b#*:}"
                         done
