@@ -72,6 +72,14 @@ grep -qx 'interest-noawait /usr/src' "$work/ctl/triggers" && grep -qx 'interest-
 grep -q 'GPL-2.0-or-later' "$work/x/usr/share/doc/rdna1-doctor/copyright" || fail "copyright is not GPL-2.0-or-later"
 grep -qx 'ConditionPathExists=/var/lib/rdna1-doctor/verify-pending' "$work/x/lib/systemd/system/rdna1-doctor-verify.service" ||
         fail "verify unit not gated on the flag"
+# The unit parses cleanly (systemd-analyze verify: no warning), its
+# ExecStart pointed at the extracted package.
+need_tool systemd-analyze systemd
+mkdir "$work/unit"
+sed "s|^ExecStart=/|ExecStart=$work/x/|" "$work/x/lib/systemd/system/rdna1-doctor-verify.service" \
+        >"$work/unit/rdna1-doctor-verify.service"
+out=$(systemd-analyze --man=no verify "$work/unit/rdna1-doctor-verify.service" 2>&1) && [ -z "$out" ] ||
+        fail "systemd-analyze verify: $out"
 # The demo's links are as a real system has them (dh_link must not rewrite
 # an absolute link to point out of the demo).
 grep -Eq '\./usr/share/rdna1-doctor/demo/var/lib/dkms/amdgpu/[^/]+/source -> /usr/src/amdgpu-' <<<"$listing" ||
