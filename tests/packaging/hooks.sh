@@ -20,7 +20,7 @@ need_tool mmdebstrap mmdebstrap
 need_tool unshare util-linux
 need_tool dash dash
 
-tarball=$(bookworm_tarball $(deb_depends "$deb") init-system-helpers friendly-recovery) ||
+tarball=$(package_tarball "$deb") ||
         missing "mmdebstrap could not make a bookworm root (no mirror?)"
 work=$(mktemp -d /tmp/rdna1-pkg-hooks.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -18,10 +18,7 @@ need_tool mmdebstrap mmdebstrap
 need_tool unshare util-linux
 need_tool dpkg-deb dpkg
 
-# The chroot holds what the package depends on (so apt-get installs the
-# local .deb offline), init-system-helpers (the unit's enable/purge for
-# real) and friendly-recovery (the menu the option script plugs into).
-tarball=$(bookworm_tarball $(deb_depends "$deb") init-system-helpers friendly-recovery) ||
+tarball=$(package_tarball "$deb") ||
         missing "mmdebstrap could not make a bookworm root (no mirror?)"
 work=$(mktemp -d /tmp/rdna1-pkg-install.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -42,6 +39,7 @@ mkdeb() { # NAME PATH-IN-PACKAGE
 }
 mkdeb amdgpu-x-dummy usr/src/amdgpu-x/dkms.conf
 mkdeb opt-other-dummy opt/other/README
+mkdeb rocm-x-dummy opt/rocm-9.9.9/.info/version
 # A doctor that aborts (SIGABRT), for the never-fail checks.
 printf '#!/bin/sh\necho "fake doctor: aborting" >&2\nkill -s ABRT $$\n' >"$t/abort-doctor"
 chmod 755 "$t/abort-doctor"
@@ -84,15 +82,24 @@ run option.log "dash /lib/recovery-mode/options/rdna1-doctor test"
 grep -q 'rdna1-doctor' "$work/option.log" || { fail "option 'test' printed no label"; show option.log; }
 run option-mode.log "dash /lib/recovery-mode/options/rdna1-doctor test mode; echo mode=\$?"
 grep -qx 'mode=2' "$work/option-mode.log" || { fail "option 'test mode' is not 2"; show option-mode.log; }
-run option-path.log "test -x /lib/recovery-mode/recovery-menu && ls /lib/recovery-mode/options/rdna1-doctor" ||
-        fail "option script not beside friendly-recovery's menu"
+# friendly-recovery's own menu lists the option (its label) among its own
+fake_whiptail "$root"
+run menu.log "PATH=/usr/local/bin:\$PATH; export PATH; echo n | bash /lib/recovery-mode/recovery-menu; cat /tmp/menu.0"
+grep -qx '   Repair leftovers of unsafe AMD RDNA1 GPU fixes (rdna1-doctor)' "$work/menu.log" &&
+        grep -qx '   Drop to root shell prompt' "$work/menu.log" ||
+        { fail "friendly-recovery's menu does not list the option"; show menu.log; }
+rm -f "$root/usr/local/bin/whiptail" "$root/usr/local/bin/systemctl" "$root/usr/local/bin/systemd-notify"
 
-# 4. triggers: /usr/src/amdgpu-x fires the check; /opt/other fires the trigger, the prefilter skips the check
+# 4. triggers: /usr/src/amdgpu-x and /opt/rocm-x fire the check; /opt/other fires the
+# trigger, the prefilter skips the check
 run trig-amdgpu.log "cd /root/pkgtest && dpkg -i amdgpu-x-dummy.deb"
 grep -q 'Processing triggers for rdna1-doctor' "$work/trig-amdgpu.log" &&
         grep -q '^rdna1-doctor: verdict ' "$work/trig-amdgpu.log" ||
         { fail "installing a file under /usr/src/amdgpu-x/ did not run the check"; show trig-amdgpu.log; }
 run purge-dummy.log "dpkg --purge amdgpu-x-dummy"
+run trig-rocm.log "cd /root/pkgtest && dpkg -i rocm-x-dummy.deb && dpkg --purge rocm-x-dummy"
+grep -q '^rdna1-doctor: verdict ' "$work/trig-rocm.log" ||
+        { fail "installing /opt/rocm-9.9.9 did not run the check"; show trig-rocm.log; }
 run trig-opt.log "cd /root/pkgtest && dpkg -i opt-other-dummy.deb"
 grep -q 'Processing triggers for rdna1-doctor' "$work/trig-opt.log" ||
         { fail "installing under /opt did not fire the trigger"; show trig-opt.log; }

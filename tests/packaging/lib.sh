@@ -51,6 +51,8 @@ bookworm_tarball() {
                                 exit 1
                         fi
                         mv "$tar.new.tar" "$tar"
+                        # tarballs for other package sets are stale (~150 MB each)
+                        find "$cache" -maxdepth 1 -name 'bookworm-*.tar' ! -name "${tar##*/}" -delete
                 fi
         ) 9>"$cache/.lock" || return 1
         echo "$tar"
@@ -96,7 +98,39 @@ in_chroot() {
         ' in_chroot "$dir" "$@"
 }
 
+# package_tarball DEB — the chroot for the package tests: what DEB depends
+# on (so apt-get installs the local .deb offline), init-system-helpers (the
+# unit's enable/purge for real), friendly-recovery and gettext-base (its
+# menu and options, as on Ubuntu).
+package_tarball() {
+        bookworm_tarball $(deb_depends "$1") init-system-helpers friendly-recovery gettext-base
+}
+
 # The package under test: built by meson (custom_target) and passed as $DEB.
 deb_depends() { # DEB -> package names of Depends, one a line
         dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -v '^$'
+}
+
+# fake_whiptail CHROOT — friendly-recovery's menu (/lib/recovery-mode/
+# recovery-menu, run for real) needs a terminal dialog: put a whiptail in
+# /usr/local/bin that records each menu it is shown (/tmp/menu.N), picks
+# rdna1-doctor the first time and "resume" the second, answers every box;
+# and a systemctl/systemd-notify that do nothing (no systemd in the chroot).
+fake_whiptail() {
+        mkdir -p "$1/usr/local/bin"
+        cat >"$1/usr/local/bin/whiptail" <<'FAKE'
+#!/bin/sh
+# the menu reads the choice from whiptail's stderr
+case " $* " in
+*" --menu "*)
+        n=$(cat /tmp/menu.count 2>/dev/null || echo 0)
+        echo $((n + 1)) >/tmp/menu.count
+        printf '%s\n' "$@" >/tmp/menu.$n
+        if [ "$n" = 0 ]; then echo rdna1-doctor >&2; else echo resume >&2; fi ;;
+esac
+exit 0
+FAKE
+        printf '#!/bin/sh\nexit 0\n' >"$1/usr/local/bin/systemctl"
+        printf '#!/bin/sh\nexit 0\n' >"$1/usr/local/bin/systemd-notify"
+        chmod 755 "$1/usr/local/bin/whiptail" "$1/usr/local/bin/systemctl" "$1/usr/local/bin/systemd-notify"
 }

@@ -8,7 +8,8 @@
 # DKMS source, build, installed module, initramfs) bind-mounted read-only
 # over /proc, /sys, /lib/modules, /usr/src, /var/lib/dkms, /var/lib/dpkg,
 # /boot and /etc/dkms
-# (a private mount namespace; never the host). With READONLY=true (and =1)
+# (a private mount namespace; never the host). Through friendly-recovery's
+# own menu (READONLY=true) and directly (READONLY=1),
 # the option prints the plan (--recover --dry-run), asks before remounting,
 # and on "no" (or no answer) changes nothing: every file of the fixture and
 # of the chroot is the same afterwards. `test` prints the label; `test mode`
@@ -21,7 +22,7 @@ need_tool mmdebstrap mmdebstrap
 need_tool unshare util-linux
 need_tool dash dash
 
-tarball=$(bookworm_tarball $(deb_depends "$deb") init-system-helpers friendly-recovery) ||
+tarball=$(package_tarball "$deb") ||
         missing "mmdebstrap could not make a bookworm root (no mirror?)"
 work=$(mktemp -d /tmp/rdna1-pkg-recopt.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -48,16 +49,22 @@ snapshot() { # every path, type, mode, size, mtime and content hash under the fi
         (cd "$root" && find . -xdev -path ./tmp -prune -o -path ./proc -prune -o -path ./sys -prune -o \
                 -printf '%p %y %m %s %T@ %l\n' | LC_ALL=C sort)
 }
+fake_whiptail "$root"
 snapshot >"$work/before"
 
 option=/lib/recovery-mode/options/rdna1-doctor
+# READONLY=true: friendly-recovery's own menu (recovery-menu, run for real,
+# starts read-only) picks the option; the option's question is answered "n".
+# READONLY=1: the option run directly under dash, no answer at all (EOF).
 for ro in true 1; do
-        # the menu's READONLY=true answered "n"; READONLY=1 with no answer at all (EOF)
-        if [ "$ro" = true ]; then answer="echo n |"; else answer="</dev/null"; fi
+        if [ "$ro" = true ]; then
+                cmd="PATH=/usr/local/bin:\$PATH; export PATH; echo n | bash /lib/recovery-mode/recovery-menu; echo exit=\$?"
+        else
+                cmd="READONLY=1 dash $option </dev/null; echo exit=\$?"
+        fi
         BINDS=$binds BINDS_RO=1 in_chroot "$root" "
                 touch /rw-probe 2>/dev/null && echo 'root is writable'
-                READONLY=$ro; export READONLY
-                $answer dash $option; echo exit=\$?" >"$work/ro-$ro.log" 2>&1
+                $cmd" >"$work/ro-$ro.log" 2>&1
         log=$work/ro-$ro.log
         grep -q 'root is writable' "$log" && fail "the test root is not read-only"
         grep -q '^Recovery plan for /: ' "$log" || { fail "READONLY=$ro: no plan printed"; cat "$log"; }
@@ -66,7 +73,7 @@ for ro in true 1; do
         grep -q 'Remount it read-write' "$log" || { fail "READONLY=$ro: did not ask before remounting"; cat "$log"; }
         grep -q '] Nothing was changed\.$' "$log" && grep -qx 'exit=0' "$log" ||
                 { fail "READONLY=$ro: declining did not end cleanly"; cat "$log"; }
-        grep -qi 'read-only file system' "$log" && { fail "READONLY=$ro: something tried to write"; cat "$log"; }
+        grep -qi 'rdna1-doctor.*read-only file system' "$log" && { fail "READONLY=$ro: the doctor tried to write"; cat "$log"; }
 done
 snapshot >"$work/after"
 diff -u "$work/before" "$work/after" >"$work/diff" || { fail "files changed"; head -20 "$work/diff"; }
