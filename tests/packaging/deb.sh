@@ -48,6 +48,7 @@ expect -rwxr-xr-x /usr/sbin/rdna1-doctor
 expect -rwxr-xr-x /usr/libexec/rdna1-doctor/rdna1-selftest
 expect -rwxr-xr-x /usr/libexec/rdna1-doctor/verify-boot
 expect -rwxr-xr-x /etc/kernel/postinst.d/zz-rdna1-doctor
+expect -rwxr-xr-x /etc/kernel/header_postinst.d/zz-rdna1-doctor
 expect -rwxr-xr-x /lib/recovery-mode/options/rdna1-doctor
 expect -rw-r--r-- /lib/systemd/system/rdna1-doctor-verify.service
 expect -rw-r--r-- /usr/share/man/man8/rdna1-doctor.8.gz
@@ -63,7 +64,7 @@ dpkg-deb -x "$deb" "$work/x"
 for s in postinst postrm; do
         dash -n "$work/ctl/$s" || fail "$s does not parse under dash"
 done
-for s in etc/kernel/postinst.d/zz-rdna1-doctor lib/recovery-mode/options/rdna1-doctor usr/libexec/rdna1-doctor/verify-boot; do
+for s in etc/kernel/postinst.d/zz-rdna1-doctor etc/kernel/header_postinst.d/zz-rdna1-doctor lib/recovery-mode/options/rdna1-doctor usr/libexec/rdna1-doctor/verify-boot; do
         head -1 "$work/x/$s" | grep -qx '#!/bin/sh' || fail "$s is not a POSIX sh script"
         dash -n "$work/x/$s" || fail "$s does not parse under dash"
 done

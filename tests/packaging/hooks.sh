@@ -63,6 +63,10 @@ with_fixture seed-installed hook-patched.log "dash $hook 6.8.0-48-generic /boot/
 grep -q 'WARNING: kernel 6.8.0-48-generic got a patched amdgpu module:.*kernel.patched-installed' "$work/hook-patched.log" ||
         { fail "kernel hook: no warning for the kernel that got the patched module"; show hook-patched.log; }
 grep -qx 'exit=0' "$work/hook-patched.log" || { fail "kernel hook exit status"; show hook-patched.log; }
+# the headers' hook (dkms builds there when the headers come after the image)
+with_fixture seed-installed hook-headers.log "run-parts --arg=6.8.0-48-generic /etc/kernel/header_postinst.d; echo exit=\$?"
+grep -q 'WARNING: kernel 6.8.0-48-generic got a patched amdgpu module' "$work/hook-headers.log" && grep -qx 'exit=0' "$work/hook-headers.log" ||
+        { fail "header_postinst.d hook: no warning"; show hook-headers.log; }
 with_fixture seed-installed hook-other.log "dash $hook 6.8.0-99-generic; echo exit=\$?"
 grep -q 'WARNING' "$work/hook-other.log" && { fail "kernel hook warned for a kernel without the patch"; show hook-other.log; }
 grep -qx 'exit=0' "$work/hook-other.log" || fail "kernel hook exit status (other kernel)"
@@ -75,6 +79,8 @@ with_fixture seed-installed hook-abort.log "
         run-parts --verbose --exit-on-error --arg=6.8.0-48-generic --arg=/boot/vmlinuz-6.8.0-48-generic /etc/kernel/postinst.d
         echo exit=\$?"
 grep -qx 'exit=0' "$work/hook-abort.log" || { fail "kernel hook failed the kernel install when the doctor aborts"; show hook-abort.log; }
+grep -q 'could not check the amdgpu of kernel 6.8.0-48-generic' "$work/hook-abort.log" ||
+        { fail "kernel hook did not say it could not check"; show hook-abort.log; }
 in_chroot "$root" "cd /root/pkgtest && dpkg -x rdna1-doctor_test_amd64.deb x && cp x/usr/sbin/rdna1-doctor /usr/sbin/" ||
         fail "restoring the doctor"
 
