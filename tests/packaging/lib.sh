@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Shared by the packaging tests (bash). Package tests never touch the host
 # (BRIEF §11): everything happens in a bookworm chroot made by mmdebstrap,
 # extracted into a private temp dir and entered in a private mount
