@@ -116,6 +116,14 @@ run abort.log "set -e
         cp /root/pkgtest/real-doctor /usr/sbin/rdna1-doctor" ||
         { fail "postinst or the trigger failed with an aborting doctor"; show abort.log; }
 grep -q 'fake doctor: aborting' "$work/abort.log" || { fail "the aborting doctor did not run"; show abort.log; }
+# what postinst asks of the doctor: system scope (no homes), a time limit, the summary
+run argv.log "set -e
+        cp /usr/sbin/rdna1-doctor /root/pkgtest/real-doctor
+        printf '#!/bin/sh\necho \"argv: \$*\"\n' >/usr/sbin/rdna1-doctor
+        /var/lib/dpkg/info/rdna1-doctor.postinst configure 0.1.0
+        cp /root/pkgtest/real-doctor /usr/sbin/rdna1-doctor"
+grep -qx 'argv: --check --system-only --summary --no-color --time-limit 60' "$work/argv.log" ||
+        { fail "postinst does not run a system-only, time-limited summary check"; show argv.log; }
 # and a whole fresh install with an aborting binary (diverted into place first)
 run abort-install.log "set -e
         dpkg --purge rdna1-doctor >/dev/null
