@@ -21,7 +21,7 @@
 typedef struct cli {
         const char *root;
         const char *state_dir;
-        bool json, quiet, verbose, no_color, system_only, demo;
+        bool json, quiet, verbose, no_color, system_only, demo, summary;
         unsigned time_limit;
         bool selftest;
         selftest_cli st;
@@ -59,6 +59,7 @@ static const option_help common_help[] = {
         {"--state-dir DIR", "keep the scan cache in DIR (default: ROOT/var/cache/rdna1-doctor)"},
         {"--json", "print one rdna1-doctor/1 JSON document instead of text"},
         {"--quiet", "print only the verdict line"},
+        {"--summary", "print the verdict, counts, finding IDs (with kernels) and the next step; no file contents"},
         {"--verbose", "also list probes that failed without mattering"},
         {"--no-color", "no colour (also when NO_COLOR is set and not empty, or TERM=dumb)"},
         {"--system-only", "skip users' home directories (used by the package hooks)"},
@@ -147,6 +148,7 @@ enum {
         OPT_FORCE_KERNEL,
         OPT_LIST_FAULT_POINTS,
         OPT_PLAN_FILE,
+        OPT_SUMMARY,
 };
 
 /* Modes of later releases: recognised, so the error says what is missing. */
@@ -218,6 +220,7 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"as-root", no_argument, NULL, OPT_AS_ROOT},
                 {"inject-errors", no_argument, NULL, OPT_INJECT_ERRORS},
                 {"bundle", required_argument, NULL, OPT_LATER},
+                {"summary", no_argument, NULL, OPT_SUMMARY},
                 {},
         };
         int o, idx;
@@ -243,6 +246,9 @@ static int parse_args(int argc, char **argv, cli *c)
                         break;
                 case OPT_QUIET:
                         c->quiet = true;
+                        break;
+                case OPT_SUMMARY:
+                        c->summary = true;
                         break;
                 case OPT_VERBOSE:
                         c->verbose = true;
@@ -348,6 +354,8 @@ static int parse_args(int argc, char **argv, cli *c)
                              c->st.framework || c->st.inject_errors))
                 return usage_error("%s", "--quick, --standard, --stress, --backend, --device, --framework and "
                                          "--inject-errors go with --selftest.");
+        if (c->summary && (c->json || c->quiet || c->selftest))
+                return usage_error("%s", "--summary goes with --check, not with --json, --quiet or --selftest.");
         if (c->selftest && c->demo)
                 return usage_error("%s", "--selftest does not run on the demo root.");
         if (c->st.stress_seconds && c->st.sweep)
@@ -461,7 +469,9 @@ int main(int argc, char **argv)
                 .verbose = c.verbose,
         };
         alarm(0);
-        r = c.json ? output_json(stdout, in, code) : output_text(stdout, in, code, &oo);
+        r = c.json      ? output_json(stdout, in, code)
+            : c.summary ? output_summary(stdout, in, code)
+                        : output_text(stdout, in, code, &oo);
         inspection_free(in);
         if (r < 0) {
                 fprintf(stderr, "rdna1-doctor: could not write the report: %s.\n", strerror(-r));
