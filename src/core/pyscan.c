@@ -296,7 +296,13 @@ bool rocm_wheel_lib_name(const char *basename)
                                 continue;
                         rest += h;
                 }
-                if (startswith(rest, ".so") && (rest[3] == '\0' || rest[3] == '.'))
+                rest = startswith(rest, ".so");
+                if (!rest)
+                        continue;
+                if (*rest == '\0')
+                        return true;
+                /* a version suffix: ".6", ".4.0.60000" (not ".bak") */
+                if (*rest == '.' && rest[1] && strspn(rest, ".0123456789") == strlen(rest))
                         return true;
         }
         return false;
