@@ -228,7 +228,7 @@ static int scan_pth(py_audit *a, const py_site *s, const char *name)
 {
         _cleanup_free_ char *buf = NULL, *path = NULL;
         unsigned lineno = 0;
-        size_t len;
+        size_t len, matched = 0;
         int k;
 
         k = site_read(s, a->in->sr, name, PTH_READ_MAX, &buf, &len);
@@ -258,6 +258,11 @@ static int scan_pth(py_audit *a, const py_site *s, const char *name)
                 if (!pth_line_is_exec(line, l))
                         continue;
                 if (py_line_touches_rocm(line, l)) {
+                        /* a file of a thousand hook lines is one hook: show the first few */
+                        if (++matched > MATCHES_PER_FILE) {
+                                a->hook.n_dropped++;
+                                continue;
+                        }
                         k = add_line(a, path, lineno, line, l);
                         if (k < 0)
                                 return k;

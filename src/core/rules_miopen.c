@@ -47,7 +47,11 @@ static int on_entry(int dirfd, const char *name, const char *relpath, const stru
                 return WALK_CONTINUE;
         if (!miopen_name_target(name, target, sizeof(target)) || target_present(c, target))
                 return WALK_CONTINUE;
-        rel = strdup_printf("%s/%s", c->base, relpath);
+        /* home_walk() gives paths relative to the home (its start included); be robust to either. */
+        if (startswith(relpath, c->base) && relpath[strlen(c->base)] == '/')
+                rel = strdup(relpath);
+        else
+                rel = strdup_printf("%s/%s", c->base, relpath);
         path = rel ? home_path(c->h, rel) : NULL;
         detail = strdup_printf("%s for %s; this machine's GPU%s %s", S_ISDIR(st->st_mode) ? "cache directory" : "built",
                                target, c->n_targets > 1 ? "s are" : " is", c->machine);

@@ -44,10 +44,18 @@ static const char *const walk_skip[] = {
         ".ccache", ".ollama", ".gnupg", ".ssh", ".pki", "snap",
 };
 
-/* Where environment managers keep their environments: looked into one level deep. */
+/*
+ * Where environments usually are, looked at before the bounded walk so that
+ * a home full of data cannot hide them: directories that are an environment
+ * themselves, and containers whose subdirectories are (one level deep).
+ */
+static const char *const env_direct[] = {
+        "venv", ".venv", "env", "miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba",
+};
 static const char *const env_containers[] = {
-        ".virtualenvs", ".local/share/virtualenvs", ".local/share/pipx/venvs", ".pyenv/versions",
-        ".conda/envs",
+        "venvs", ".venvs", "envs", ".virtualenvs", ".local/share/virtualenvs", ".local/share/pipx/venvs",
+        ".pyenv/versions", ".conda/envs", "miniconda3/envs", "anaconda3/envs", "miniforge3/envs",
+        "mambaforge/envs", "micromamba/envs",
 };
 
 /* ---- system trees ---- */
@@ -151,9 +159,14 @@ static int scan_prefix(py_audit *a, const home *h, const char *prefix)
                 k = home_list(h, librel, LIB_ENTRIES_MAX, &names);
                 if (k < 0) {
                         strv_clear(&names);
+                        if (k == -ENOMEM)
+                                return k;
                         /* lib64 -> lib is a symlink in every venv: not followed, and not needed */
-                        if (k == -ENOENT || k == -ENOTDIR || k == -ELOOP)
-                                k = 0;
+                        if (k != -ENOENT && k != -ENOTDIR && k != -ELOOP) {
+                                _cleanup_free_ char *path = home_path(h, librel);
+                                report_add_reason_errno(a->in->report, "python", path, k, false);
+                        }
+                        k = 0;
                         continue;
                 }
                 for (size_t j = 0; j < names.n && k >= 0; j++) {
@@ -189,7 +202,8 @@ static int add_prefix(env_walk *w, const char *relpath, const char *name)
 
         if (!dir)
                 return -ENOMEM;
-        if (!w->start[0])
+        /* home_walk() gives paths relative to the home (its start included); be robust to either. */
+        if (!w->start[0] || (startswith(dir, w->start) && dir[strlen(w->start)] == '/'))
                 prefix = TAKE_PTR(dir);
         else
                 prefix = dir[0] ? strdup_printf("%s/%s", w->start, dir) : strdup(w->start);
@@ -226,6 +240,30 @@ static int on_home_entry(int dirfd, const char *name, const char *relpath, const
         return WALK_CONTINUE;
 }
 
+/* Is rel itself a venv (pyvenv.cfg) or a conda prefix (conda-meta/)? */
+static int probe_direct(const home *h, const char *rel, env_walk *w)
+{
+        static const struct {
+                const char *name;
+                mode_t type;
+        } marks[] = { { "pyvenv.cfg", S_IFREG }, { "conda-meta", S_IFDIR } };
+
+        for (size_t i = 0; i < ELEMENTSOF(marks); i++) {
+                _cleanup_free_ char *p = strdup_printf("%s/%s", rel, marks[i].name);
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+
+                if (!p)
+                        return -ENOMEM;
+                fd = home_openat(h, p, O_PATH);
+                if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != marks[i].type)
+                        continue;
+                w->start = "";
+                return add_prefix(w, p, marks[i].name);
+        }
+        return 0;
+}
+
 static int scan_home(py_audit *a, const home *h, const char *const *targets, size_t n_targets)
 {
         env_walk w = { .start = "" };
@@ -234,13 +272,15 @@ static int scan_home(py_audit *a, const home *h, const char *const *targets, siz
 
         /* ~/.local (pip install --user; usercustomize.py lives here) */
         k = scan_prefix(a, h, ".local");
-        if (k < 0)
+        if (k == -ENOMEM)
                 return k;
 
-        /* the home itself, then the managers' own directories one level deep */
-        k = home_walk(h, "", &lim, on_home_entry, &w, a->in->report, "python", NULL);
-        if (k == -ENOMEM || w.error == -ENOMEM)
-                goto out;
+        /* the usual places first, then a bounded walk of the home */
+        for (size_t i = 0; i < ELEMENTSOF(env_direct); i++) {
+                k = probe_direct(h, env_direct[i], &w);
+                if (k < 0)
+                        goto out;
+        }
         for (size_t i = 0; i < ELEMENTSOF(env_containers); i++) {
                 walk_limits one = { .max_depth = 1, .max_entries = ENV_WALK_ENTRIES };
 
@@ -249,6 +289,10 @@ static int scan_home(py_audit *a, const home *h, const char *const *targets, siz
                 if (k == -ENOMEM || w.error == -ENOMEM)
                         goto out;
         }
+        w.start = "";
+        k = home_walk(h, "", &lim, on_home_entry, &w, a->in->report, "python", NULL);
+        if (k == -ENOMEM || w.error == -ENOMEM)
+                goto out;
         if (w.full) {
                 k = report_add_reason(a->in->report, "python", h->path,
                                       "more than 128 Python environments: the rest were not checked", false);
