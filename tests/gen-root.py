@@ -77,7 +77,7 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
                            amdgpu-dkms tree has thousands; for bench/check-latency)
 [python]                   Python installs and MIOpen caches (see python_trees())
   benign = yes             setuptools .pth shim, apport sitecustomize, a venv and a conda env
-                           with ROCm wheels matching RECORD, MIOpen caches for gfx1010
+                           with ROCm wheels matching RECORD, MIOpen caches for the first AMD GPU
   pth_hook = no            yes: ~/.local rdna1_autoload.pth (+ module) and /usr/local zz_rocm_rdna1.pth
   sitecustomize = no       yes: /usr/local/lib/python3.12/dist-packages/sitecustomize.py, override
   wheel_lib = clean        modified: venv torch/lib/libMIOpen.so, conda env libhsa-runtime64.so.1
@@ -1780,7 +1780,12 @@ def python_trees(gen):
     g = lambda k, d: cp.get("python", k, fallback=d).strip()
     u = PY_UID
     if yes(g("benign", "yes")):
-        python_benign(r, u, g("wheel_lib", "clean") == "modified")
+        amd = [x for x in gen.sc.gpus if x.get("gfx")]
+        target = None
+        if amd:
+            v = amd[0]["gfx"]          # gfx_target_version 100100 -> gfx1010, CUs = SIMDs / 2
+            target = "gfx%d%d%x_%d" % (v // 10000, (v // 100) % 100, v % 100, amd[0]["simd"] // 2)
+        python_benign(r, u, g("wheel_lib", "clean") == "modified", target)
     if yes(g("pth_hook", "no")):
         site = "home/alice/.local/" + PY_SITE
         r.write(site + "/rdna1_autoload.pth", "import rdna1_autoload\n", 0o644, u, u)
@@ -1845,7 +1850,7 @@ def python_hostile(gen, u):
     r.write("etc/librocblas.so", "FIXTURE-SHADOW-SECRET in a library\n")
 
 
-def python_benign(r, u, modified):
+def python_benign(r, u, modified, miopen_target):
     """What an ordinary machine has: setuptools' .pth shim, Ubuntu's apport sitecustomize,
     a venv and a conda env with ROCm wheels, path-only .pth files, MIOpen caches for this card."""
     r.write("usr/lib/python3/dist-packages/distutils-precedence.pth",
@@ -1886,11 +1891,12 @@ def python_benign(r, u, modified):
     installed = {"triton/third_party/hip/lib/libhsa-runtime64.so.1": fake_lib("libhsa-runtime64.so.1", 7)[:-16]} \
         if modified else None
     write_wheel(r, env + "/lib/python3.11/site-packages", "pytorch_triton_rocm-2.2.0.dist-info", triton, u, installed)
-    # MIOpen caches for this card (gfx1010, 36 CUs)
-    r.write("home/alice/.config/miopen/gfx1010_36.HIP.2_20_0_a1b2c3d4.ufdb.txt", "fixture find-db record\n",
-            0o644, u, u)
-    r.write("home/alice/.cache/miopen/%s/gfx1010_36.ukdb" % PY_MIOPEN_VERSION, b"SQLite format 3\x00" + b"\x00" * 84,
-            0o644, u, u)
+    # MIOpen caches for this machine's first AMD GPU ("gfx1010_36" for an RX 5600 XT)
+    if miopen_target:
+        r.write("home/alice/.config/miopen/%s.HIP.2_20_0_a1b2c3d4.ufdb.txt" % miopen_target,
+                "fixture find-db record\n", 0o644, u, u)
+        r.write("home/alice/.cache/miopen/%s/%s.ukdb" % (PY_MIOPEN_VERSION, miopen_target),
+                b"SQLite format 3\x00" + b"\x00" * 84, 0o644, u, u)
 
 
 # --------------------------------------------------------------------------
