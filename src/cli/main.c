@@ -12,6 +12,8 @@
 #include "inspect.h"
 #include "output.h"
 #include "selftest_cmd.h"
+#include "bundle_cmd.h"
+#include "syslog_summary.h"
 #include "util.h"
 
 #define EXIT_UNKNOWN 3
@@ -23,6 +25,7 @@ typedef struct cli {
         unsigned time_limit;
         bool selftest;
         selftest_cli st;
+        bundle_cli bundle;
 } cli;
 
 typedef struct option_help {
@@ -36,6 +39,8 @@ static const option_help mode_help[] = {
         {"--demo", "run the default mode on the bundled demo root (the seeds' broken machine)"},
         {"--selftest", "convolution self-test under a watchdog (exit 0 pass, 20 wrong result, 21 crash, 22 hang,\n"
                        "                         23 GPU reset, 3 could not run)"},
+        {"--bundle FILE", "write a redacted diagnostic bundle (.tar.xz, mode 0600, owned by the invoking user)\n"
+                          "                         for a bug report; --safe-mode skips probes that touch the GPU"},
         {"--version", "print the version and exit"},
         {"--help", "print this help and exit"},
 };
@@ -104,10 +109,12 @@ enum {
         OPT_FRAMEWORK,
         OPT_AS_ROOT,
         OPT_INJECT_ERRORS,
+        OPT_BUNDLE,
+        OPT_SAFE_MODE,
 };
 
 /* Modes of later releases: recognised, so the error says what is missing. */
-static const char *const later_modes[] = {"recover", "rollback", "history", "profile", "bundle"};
+static const char *const later_modes[] = {"recover", "rollback", "history", "profile"};
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -145,7 +152,8 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"framework", required_argument, NULL, OPT_FRAMEWORK},
                 {"as-root", no_argument, NULL, OPT_AS_ROOT},
                 {"inject-errors", no_argument, NULL, OPT_INJECT_ERRORS},
-                {"bundle", required_argument, NULL, OPT_LATER},
+                {"bundle", required_argument, NULL, OPT_BUNDLE},
+                {"safe-mode", no_argument, NULL, OPT_SAFE_MODE},
                 {},
         };
         int o, idx;
@@ -215,6 +223,14 @@ static int parse_args(int argc, char **argv, cli *c)
                 case OPT_INJECT_ERRORS:
                         c->st.inject_errors = true;
                         break;
+                case OPT_BUNDLE:
+                        if (!optarg[0])
+                                return usage_error("%s", "--bundle needs a file name.");
+                        c->bundle.path = optarg;
+                        break;
+                case OPT_SAFE_MODE:
+                        c->bundle.safe_mode = true;
+                        break;
                 case 'V':
                 case OPT_VERSION:
                         printf("rdna1-doctor %s\n", PACKAGE_VERSION);
@@ -245,6 +261,10 @@ static int parse_args(int argc, char **argv, cli *c)
                                          "--inject-errors go with --selftest.");
         if (c->selftest && c->demo)
                 return usage_error("%s", "--selftest does not run on the demo root.");
+        if (c->bundle.safe_mode && !c->bundle.path)
+                return usage_error("%s", "--safe-mode goes with --bundle.");
+        if (c->bundle.path && (c->selftest || c->json))
+                return usage_error("%s", "--bundle writes a file; it does not combine with --selftest or --json.");
         if (c->st.stress_seconds && c->st.sweep)
                 return usage_error("%s", "--stress replaces --quick/--standard.");
         return -1; /* go on */
@@ -316,7 +336,12 @@ int main(int argc, char **argv)
                         signal(SIGALRM, on_alarm);
                         alarm(c.time_limit);
                 }
-                return selftest_run_cli(&c.st);
+                r = selftest_run_cli(&c.st);
+                syslog_summary(streq(c.root, "/"), "selftest", "backend %s, sweep %s: exit %d (%s)", c.st.backend,
+                               c.st.stress_seconds ? "stress" : c.st.sweep, r,
+                               r == 0 ? "pass" : r == 20 ? "wrong result" : r == 21 ? "crash" : r == 22 ? "hang" :
+                               r == 23 ? "GPU reset" : "could not run");
+                return r;
         }
         if (c.time_limit) {
                 signal(SIGALRM, on_alarm);
@@ -328,6 +353,10 @@ int main(int argc, char **argv)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
         io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
                               .cache_dir = cachedir, .system_only = c.system_only};
+        if (c.bundle.path) {
+                c.bundle.quiet = c.quiet;
+                return bundle_run_cli(&c.bundle, &io);
+        }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
