@@ -83,6 +83,8 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
   wheel_lib = clean        modified: venv torch/lib/libMIOpen.so, conda env libhsa-runtime64.so.1
   miopen_cache = no        gfx1030: ~/.config/miopen and ~/.cache/miopen files for that target
   home_files = 0           N empty files in ~/datasets/images (bounded home walk)
+[bundle]
+  secrets = no             yes: secrets planted for --bundle tests (see bundle_secrets())
 [hostile]
   enabled = no             yes adds: FIFOs at etc/modprobe.d/fifo.conf and
                            var/lib/dkms/amdgpu/V/build/make.log; NUL bytes and a 1 MB
@@ -987,6 +989,7 @@ class Generator:
         if sc.hostile:
             self.hostile()
         python_trees(self)
+        bundle_secrets(self)
         self.finish()
 
     def finish(self):
@@ -1897,6 +1900,67 @@ def python_benign(r, u, modified, miopen_target):
                 "fixture find-db record\n", 0o644, u, u)
         r.write("home/alice/.cache/miopen/%s/%s.ukdb" % (PY_MIOPEN_VERSION, miopen_target),
                 b"SQLite format 3\x00" + b"\x00" * 84, 0o644, u, u)
+
+
+# --------------------------------------------------------------------------
+# --bundle (src/core/bundle*.c): secrets planted where a careless bundle would
+# pick them up. Every value carries "FIXTURE" or is listed in BUNDLE_SECRETS so
+# tests can grep the extracted bundle for them.
+
+BUNDLE_MAC = "3c:7c:3f:a1:b2:c3"
+BUNDLE_SERIAL = "FIXTURE-DMI-SERIAL-7Q2K"
+BUNDLE_UNIQUE_ID = "5764607523034234880"
+BUNDLE_JOURNAL_RUN = "20261125-060000-4242"
+
+
+def bundle_secrets(gen):
+    """[bundle] secrets = no   yes: AWS_SECRET_ACCESS_KEY and a password in alice's .bashrc, an ssh
+                              private key, the host name in /proc and kern.log, a MAC in sysfs, a
+                              DMI serial, a KFD unique_id, a recovery journal run with a backup of
+                              .bashrc, a self-test record"""
+    r, sc = gen.r, gen.sc
+    if not yes(sc.cp.get("bundle", "secrets", fallback="no")):
+        return
+    u = UID_ALICE
+    bashrc = r.read("home/alice/.bashrc").decode()
+    bashrc += ("export AWS_SECRET_ACCESS_KEY=FIXTUREAWSwJalrXUtnFEMIK7MDENGbPxRfiCY\n"
+               "export DB_PASSWORD='FIXTURE-PASSWORD-hunter2'\n"
+               "alias work='ssh alice@rdna1-box.example.org'\n")
+    r.write("home/alice/.bashrc", bashrc, 0o644, u, u)
+    r.mkdir("home/alice/.ssh", 0o700, u, u)
+    r.write("home/alice/.ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nFIXTUREPRIVATEKEYb3BlbnNzaC1rZXktdjE\n"
+            "-----END OPENSSH PRIVATE KEY-----\n", 0o600, u, u)
+    if sc.live:
+        r.write("proc/sys/kernel/hostname", "rdna1-box\n", 0o444)
+        r.write("sys/class/net/enp5s0/address", BUNDLE_MAC + "\n", 0o444)
+        r.write("sys/class/net/lo/address", "00:00:00:00:00:00\n", 0o444)
+        r.write("sys/class/dmi/id/product_serial", BUNDLE_SERIAL + "\n", 0o400)
+        r.write("sys/class/dmi/id/product_name", "MS-7C56\n", 0o444)
+        for node in sorted(os.listdir(r.p("sys/class/kfd/kfd/topology/nodes")) if r.exists(
+                "sys/class/kfd/kfd/topology/nodes") else []):
+            rel = "sys/class/kfd/kfd/topology/nodes/%s/properties" % node
+            text = r.read(rel).decode()
+            if "simd_count 0\n" not in text:
+                r.write(rel, text.replace("unique_id 0\n", "unique_id %s\n" % BUNDLE_UNIQUE_ID), 0o444)
+    r.write("var/log/kern.log",
+            "Nov 25 06:00:01 rdna1-box kernel: [    3.101] amdgpu 0000:03:00.0: amdgpu: SMU is initialized successfully!\n"
+            "Nov 25 06:00:01 rdna1-box kernel: [    3.120] r8169 0000:05:00.0 enp5s0: renamed from eth0, %s\n"
+            "Nov 25 06:00:02 rdna1-box sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; COMMAND=/usr/bin/true\n"
+            "Nov 25 06:05:12 rdna1-box kernel: [  313.337] amdgpu 0000:03:00.0: amdgpu: ring gfx_0.0.0 timeout, "
+            "signaled seq=1234, emitted seq=1236\n" % BUNDLE_MAC, 0o640, 0, 4)
+    # a recovery run in the journal: its plan and command log go in, its backups never
+    j = "var/lib/rdna1-doctor/journal/" + BUNDLE_JOURNAL_RUN
+    r.write(j + "/run.json", '{"status": "done", "root": "/", "user": "alice"}\n', 0o600)
+    r.write(j + "/plan.json", '{"schema": "rdna1-doctor/plan/1", "steps": [{"action": "disable-env-line", '
+            '"path": "/home/alice/.bashrc", "line": 5}]}\n', 0o600)
+    r.write(j + "/steps/0001.json", '{"state": "done", "files": [{"path": "/home/alice/.bashrc", '
+            '"backup": "backups/0001-0"}]}\n', 0o600)
+    r.write(j + "/cmd/0002-0.log", "dkms status\namdgpu/6.16.6: installed\nhost rdna1-box, link/ether %s\n"
+            % BUNDLE_MAC, 0o600)
+    r.write(j + "/backups/0001-0", bashrc, 0o600)
+    r.write("var/lib/rdna1-doctor/selftest/last.json",
+            '{"boot_id": "0f3c1b5e-1111-4222-8333-944455556666", "backend": "cpu", "outcome": "pass", '
+            '"host": "rdna1-box"}\n', 0o600)
 
 
 # --------------------------------------------------------------------------
