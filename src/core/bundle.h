@@ -90,6 +90,9 @@ int bundle_learn_secrets(bundle *b, const inspection *in);
 /* The probes of bundle_probes.c, in order; safe_mode skips those that touch the GPU. */
 int bundle_collect(bundle *b, const inspection *in, bool safe_mode, const char *state_dir, const char *fault);
 
+/* The boot before current (a boot id, with or without dashes) in the root's persistent journal: 0, -ENOENT, < 0. */
+int journal_previous_boot(const sysroot *sr, const char *current, char ret_id[33]);
+
 /* The archive (.tar.xz) of every member under top/, plus manifest.json, into fd. */
 int bundle_write_archive(const bundle *b, const char *top, const char *manifest, int fd);
 

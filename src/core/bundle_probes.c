@@ -501,6 +501,27 @@ static int probe_kernel_log(const inspection *in, bundle_out *out, void *userdat
                 if (k < 0)
                         return k;
         }
+        /* the boot before, from the same journal */
+        if (in->live && boot_id) {
+                char prev[33];
+                bootlog b = {0};
+
+                if (journal_previous_boot(in->sr, boot_id, prev) >= 0 && bootlog_read(in->sr, prev, &b) >= 0) {
+                        for (size_t i = 0; i < b.n_lines; i++)
+                                if (text_addf(&t, "%s\n", b.lines[i]) < 0) {
+                                        bootlog_clear(&b);
+                                        return -ENOMEM;
+                                }
+                        k = text_addf(&t, "(%zu matching of %zu kernel lines of the previous boot; the last %zu shown)\n",
+                                      b.n_matched, b.n_examined, b.n_lines);
+                        bootlog_clear(&b);
+                        if (k < 0)
+                                return k;
+                        k = text_emit(&t, out, "kernel-log/journal-previous-boot.txt");
+                        if (k < 0)
+                                return k;
+                }
+        }
         /* syslog's files hold this boot and the ones before */
         k = add_kern_log(in, out, "/var/log/kern.log", "kernel-log/kern.log.txt");
         if (k >= 0)

@@ -13,6 +13,8 @@
    the self-test record, the environment findings;
 2. FILE exists, FILE is a symlink, FILE's directory is not the user's: refused
    (exit 73), nothing written or followed;
+   The kernel-log lines of this boot and the previous one come from a real
+   journal file (systemd-journal-remote) with three boots;
 3. a probe that hangs (test-only RDNA1_DOCTOR_BUNDLE_FAULT) is stopped at its
    deadline and recorded as "timeout", one that fails as "failed", and the
    bundle is still written and complete; --safe-mode skips the GPU probe.
@@ -99,6 +101,32 @@ def main():
             sys.exit(77)
         if p.returncode != 0:
             fail("gen-root.py failed:\n" + p.stdout.decode(errors="replace"))
+        # the persistent journal (a real journal file): three boots, the current one last
+        jr = "/lib/systemd/systemd-journal-remote"
+        if not os.path.exists(jr):
+            if os.environ.get("CI") == "true":
+                fail("systemd-journal-remote missing (package systemd-journal-remote)")
+            print("SKIP: systemd-journal-remote missing")
+            sys.exit(77)
+        with open(os.path.join(root, "proc/sys/kernel/random/boot_id")) as f:
+            current = f.read().strip().replace("-", "")
+        entries = [("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "amdgpu: a line of an old boot"),
+                   ("0f5e3b1c2d4a4b6c8e9f001122334455", "amdgpu 0000:03:00.0: amdgpu: GPU reset begin! on rdna1-box"),
+                   ("0f5e3b1c2d4a4b6c8e9f001122334455", "usb 1-1: new high-speed USB device number 2"),
+                   (current, "amdgpu 0000:03:00.0: amdgpu: SMU is initialized successfully!")]
+        export = os.path.join(tmp, "export.txt")
+        with open(export, "w") as f:
+            for i, (boot, msg) in enumerate(entries):
+                f.write("__CURSOR=s=0;i=%d\n__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n"
+                        "_TRANSPORT=kernel\n_MACHINE_ID=0123456789abcdef0123456789abcdef\nMESSAGE=%s\n\n"
+                        % (i + 1, 1700000000000000 + i * 1000000, 1000 + i, boot, msg))
+        jdir = os.path.join(root, "var/log/journal/0123456789abcdef0123456789abcdef")
+        os.makedirs(jdir)
+        p = subprocess.run([jr, "--output=" + os.path.join(jdir, "system.journal"), export],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            fail("systemd-journal-remote: " + p.stdout.decode(errors="replace"))
+
         out = os.path.join(tmp, "out")
         os.mkdir(out, 0o700)
         os.chown(out, 1000, 1000)
@@ -144,6 +172,10 @@ def main():
         check("<host-1> kernel: [  313.337] amdgpu 0000:03:00.0: amdgpu: ring gfx_0.0.0 timeout" in kl,
               "kernel-log lines missing:\n" + kl)
         check("sudo" not in kl and "r8169" not in kl, "non-GPU kernel-log lines in the bundle")
+        jt, jp = txt("kernel-log/journal-this-boot.txt"), txt("kernel-log/journal-previous-boot.txt")
+        check("SMU is initialized successfully" in jt and "GPU reset" not in jt, "this boot's journal lines:\n" + jt)
+        check("GPU reset begin! on <host-1>" in jp and "old boot" not in jp and "usb" not in jp,
+              "previous boot's journal lines:\n" + jp)
         check(TOP + "/journal/20261125-060000-4242/plan.json" in files, "journal plan missing")
         check(TOP + "/journal/20261125-060000-4242/cmd/0002-0.log" in files, "journal command log missing")
         check(not any("/backups/" in n for n in files), "journal backups in the bundle")
