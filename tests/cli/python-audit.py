@@ -8,6 +8,7 @@
    the home walk stops at its entry limit and says so with the count
    (--verbose), while the venv under ~/venvs and the conda env under
    ~/miniconda3 are still checked (they are looked at before the walk);
+   a library changed (same size) after a run that cached its digest is caught;
 2. --system-only: only the system trees (no home is read: no ~/.local hook,
    no wheel in a venv, no MIOpen cache, no reason about a home);
 3. run as uid 65534: alice's home (0750) is unreadable; the system hooks are
@@ -84,6 +85,19 @@ def main():
                 problems.append("bounded walk: %s not checked (have %s)" % (need, sorted(paths)))
         if code != 1 or code_t != 1:
             problems.append("exit %d/%d, want 1 (warnings)" % (code, code_t))
+
+        # 1b. digests are cached under the file's stat (--state-dir): a library changed after a cached
+        # run (same size, other bytes) is still caught
+        lib = os.path.join(root, "home/alice/venvs/rocm57/lib/python3.12/site-packages/torch/lib/libamdhip64.so")
+        with open(lib, "r+b") as f:
+            data = bytearray(f.read())
+            data[100] ^= 1
+            f.seek(0)
+            f.write(data)
+        code, out, err = run(base + ["--json"])
+        paths = {e["path"] for e in evidence(json.loads(out), "python.modified-wheel-lib")}
+        if lib[len(root):] not in paths:
+            problems.append("a library changed after a cached run was not caught (have %s)" % sorted(paths))
 
         # 2. --system-only reads no home
         code, out, err = run(base + ["--json", "--system-only"])
