@@ -14,6 +14,8 @@
 #include "profile_cmd.h"
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
+#include "bundle_cmd.h"
+#include "syslog_summary.h"
 #include "util.h"
 
 #define EXIT_UNKNOWN 3
@@ -26,6 +28,7 @@ typedef struct cli {
         bool selftest;
         selftest_cli st;
         recover_cli rc;
+        bundle_cli bundle;
 } cli;
 
 typedef struct option_help {
@@ -50,6 +53,8 @@ static const option_help mode_help[] = {
         {"exec --profile NAME -- CMD [ARGS...]",
          "\n                         run CMD with a clean environment plus the profile, as the invoking user\n"
          "                         (exit: CMD's status, 127 not found, 126 cannot run)"},
+        {"--bundle FILE", "write a redacted diagnostic bundle (.tar.xz, mode 0600, owned by the invoking user)\n"
+                          "                         for a bug report; --safe-mode skips probes that touch the GPU"},
         {"--version", "print the version and exit"},
         {"--help", "print this help and exit"},
 };
@@ -149,10 +154,9 @@ enum {
         OPT_LIST_FAULT_POINTS,
         OPT_PLAN_FILE,
         OPT_SUMMARY,
+        OPT_BUNDLE,
+        OPT_SAFE_MODE,
 };
-
-/* Modes of later releases: recognised, so the error says what is missing. */
-static const char *const later_modes[] = {"profile", "bundle"};
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -219,8 +223,9 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"framework", required_argument, NULL, OPT_FRAMEWORK},
                 {"as-root", no_argument, NULL, OPT_AS_ROOT},
                 {"inject-errors", no_argument, NULL, OPT_INJECT_ERRORS},
-                {"bundle", required_argument, NULL, OPT_LATER},
                 {"summary", no_argument, NULL, OPT_SUMMARY},
+                {"bundle", required_argument, NULL, OPT_BUNDLE},
+                {"safe-mode", no_argument, NULL, OPT_SAFE_MODE},
                 {},
         };
         int o, idx;
@@ -326,6 +331,14 @@ static int parse_args(int argc, char **argv, cli *c)
                 case OPT_PLAN_FILE:
                         c->rc.plan_file = optarg;
                         break;
+                case OPT_BUNDLE:
+                        if (!optarg[0])
+                                return usage_error("%s", "--bundle needs a file name.");
+                        c->bundle.path = optarg;
+                        break;
+                case OPT_SAFE_MODE:
+                        c->bundle.safe_mode = true;
+                        break;
                 case 'V':
                 case OPT_VERSION:
                         printf("rdna1-doctor %s\n", PACKAGE_VERSION);
@@ -335,10 +348,8 @@ static int parse_args(int argc, char **argv, cli *c)
                         print_help(stdout);
                         return EXIT_SUCCESS;
                 case OPT_LATER:
-                        for (size_t i = 0; i < ELEMENTSOF(later_modes); i++)
-                                if (streq(opts[idx].name, later_modes[i]))
-                                        return usage_error("--%s is not available in this version.", later_modes[i]);
-                        return EX_USAGE;
+                        /* --profile is taken by profile_cmd.c before these options are parsed. */
+                        return usage_error("--%s is not available here.", opts[idx].name);
                 case '?':
                 default:
                         if (optopt && optopt < 0x100)
@@ -358,6 +369,10 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("%s", "--summary goes with --check, not with --json, --quiet or --selftest.");
         if (c->selftest && c->demo)
                 return usage_error("%s", "--selftest does not run on the demo root.");
+        if (c->bundle.safe_mode && !c->bundle.path)
+                return usage_error("%s", "--safe-mode goes with --bundle.");
+        if (c->bundle.path && (c->selftest || c->json))
+                return usage_error("%s", "--bundle writes a file; it does not combine with --selftest or --json.");
         if (c->st.stress_seconds && c->st.sweep)
                 return usage_error("%s", "--stress replaces --quick/--standard.");
         return recover_check_args(c);
@@ -440,7 +455,12 @@ int main(int argc, char **argv)
                         signal(SIGALRM, on_alarm);
                         alarm(c.time_limit);
                 }
-                return selftest_run_cli(&c.st);
+                r = selftest_run_cli(&c.st);
+                syslog_summary(streq(c.root, "/"), "selftest", "backend %s, sweep %s: exit %d (%s)", c.st.backend,
+                               c.st.stress_seconds ? "stress" : c.st.sweep, r,
+                               r == 0 ? "pass" : r == 20 ? "wrong result" : r == 21 ? "crash" : r == 22 ? "hang" :
+                               r == 23 ? "GPU reset" : "could not run");
+                return r;
         }
         if (c.time_limit) {
                 signal(SIGALRM, on_alarm);
@@ -452,6 +472,10 @@ int main(int argc, char **argv)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
         io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
                               .cache_dir = cachedir, .system_only = c.system_only};
+        if (c.bundle.path) {
+                c.bundle.quiet = c.quiet;
+                return bundle_run_cli(&c.bundle, &io);
+        }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
