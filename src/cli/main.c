@@ -12,6 +12,7 @@
 #include "inspect.h"
 #include "output.h"
 #include "selftest_cmd.h"
+#include "tui.h"
 #include "util.h"
 
 #define EXIT_UNKNOWN 3
@@ -19,7 +20,7 @@
 typedef struct cli {
         const char *root;
         const char *state_dir;
-        bool json, quiet, verbose, no_color, system_only, demo;
+        bool check, json, quiet, verbose, no_color, system_only, demo;
         unsigned time_limit;
         bool selftest;
         selftest_cli st;
@@ -31,9 +32,9 @@ typedef struct option_help {
 } option_help;
 
 static const option_help mode_help[] = {
-        {"(no mode)", "on a terminal: the interactive view (for now the same as --check); otherwise --check"},
+        {"(no mode)", "on a terminal: the interactive view (TUI; ? there lists its keys); otherwise --check"},
         {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
-        {"--demo", "run the default mode on the bundled demo root (the seeds' broken machine)"},
+        {"--demo", "the default mode on the bundled demo root (the seeds' broken machine): the TUI on a terminal"},
         {"--selftest", "convolution self-test under a watchdog (exit 0 pass, 20 wrong result, 21 crash, 22 hang,\n"
                        "                         23 GPU reset, 3 could not run)"},
         {"--version", "print the version and exit"},
@@ -156,6 +157,7 @@ static int parse_args(int argc, char **argv, cli *c)
 
                 switch (o) {
                 case OPT_CHECK:
+                        c->check = true;
                         break;
                 case OPT_DEMO:
                         c->demo = true;
@@ -328,6 +330,12 @@ int main(int argc, char **argv)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
         io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
                               .cache_dir = cachedir, .system_only = c.system_only};
+        /* No mode (or --demo) on a terminal: the interactive view. */
+        if (!c.check && !c.json && !c.quiet && !c.time_limit && tui_wanted()) {
+                tui_options to = {.inspect = io, .datadir = datadir(), .state_dir = c.state_dir,
+                                  .no_color = c.no_color, .demo = c.demo};
+                return tui_run(&to);
+        }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
