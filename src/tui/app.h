@@ -13,6 +13,7 @@
 
 #include "inspect.h"
 #include "layout.h"
+#include "plan.h"
 #include "nav.h"
 #include "tui.h"
 
@@ -49,6 +50,36 @@ typedef struct st_view {
         unsigned heartbeats;
 } st_view;
 
+/* One step of a recovery or rollback as the journal has it now. */
+typedef struct rec_step {
+        char action[24];
+        char target[160];       /* path or kernel, escaped */
+        char state[16];         /* pending, running, done, failed, rolled-back, ... */
+} rec_step;
+
+#define REC_MAX_STEPS 64
+#define REC_MAX_MESSAGES 8
+
+/*
+ * A recovery or rollback: the doctor itself run as a child
+ * (`--recover --yes --json`, `--rollback ID --yes --json`) — the same
+ * engine as the command line — with live progress read from its journal.
+ * Written by the worker under lock.
+ */
+typedef struct rec_view {
+        bool running, finished;
+        bool rollback;
+        char id[64];            /* journal run id, once known */
+        char status[24];        /* the journal's run status */
+        rec_step steps[REC_MAX_STEPS];
+        size_t n_steps;
+        int exit_code;          /* the child's exit status (-1: killed) */
+        bool reboot;
+        char summary[256];
+        char messages[REC_MAX_MESSAGES][256]; /* escaped */
+        size_t n_messages;
+} rec_view;
+
 typedef enum colour_kind {
         C_NORMAL,
         C_CRITICAL,
@@ -67,6 +98,7 @@ typedef enum job_kind {
         JOB_NONE,
         JOB_SCAN,
         JOB_SELFTEST,
+        JOB_CHILD,              /* recovery or rollback */
 } job_kind;
 
 typedef struct tui_app {
@@ -82,6 +114,12 @@ typedef struct tui_app {
         int scan_error;         /* < 0: the last inspection failed */
         unsigned scans;         /* finished inspections */
 
+        /* The plan for that inspection and the journal's runs (main thread only). */
+        plan *plan;
+        int plan_error;
+        struct json_object *history; /* rdna1-doctor/history/1, NULL when unreadable */
+        char *state_dir;        /* the journal's directory (host path) */
+
         /* The worker: one job at a time. */
         pthread_mutex_t lock;
         pthread_t worker;
@@ -90,6 +128,11 @@ typedef struct tui_app {
         inspection *scan_result; /* under lock */
         int scan_result_error;  /* under lock */
         st_view st;             /* under lock */
+        plan *scan_plan;        /* under lock */
+        int scan_plan_error;    /* under lock */
+        struct json_object *scan_history; /* under lock */
+        rec_view rec;           /* under lock */
+        char *child_argv[16];   /* main thread sets, worker reads (job running) */
         int wake[2];            /* the worker (and signals) write a byte here */
 
         /* Telemetry, refreshed every second. */
@@ -106,6 +149,10 @@ typedef struct tui_app {
         bool st_hip;            /* backend hip (else cpu) */
         bool st_standard;       /* sweep standard (else quick) */
 
+        list_state rec_list;
+        list_state hist_list;
+        bool confirm;           /* typing the confirmation; keys go to the screen */
+        char confirm_buf[16];
         bool quit_armed;        /* q pressed once during a self-test */
         char message[256];      /* one-line notice in the status line */
 } tui_app;
@@ -116,6 +163,10 @@ void app_message(tui_app *a, const char *fmt, ...) __attribute__((format(printf,
 /* jobs.c: the worker thread. Returns -EBUSY when a job is running. */
 int jobs_start_scan(tui_app *a);
 int jobs_start_selftest(tui_app *a);
+/* Run the doctor as a child: recover (id NULL) or roll back run id. */
+int jobs_start_child(tui_app *a, const char *rollback_id);
+/* For child.c: start fn in the worker as kind. */
+int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *));
 /* Called when wake[0] is readable: takes over a finished job's result. */
 void jobs_collect(tui_app *a);
 void jobs_wake(tui_app *a);

@@ -6,12 +6,14 @@
  * loop polls. Signals are blocked in the worker, so they reach the main
  * thread's poll().
  */
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "journal.h"
 #include "selftest_cmd.h"
 #include "util.h"
 
@@ -24,11 +26,24 @@ static void *scan_main(void *p)
 {
         tui_app *a = p;
         inspection *in = NULL;
-        int r = inspect_run(&a->opts->inspect, &in);
+        plan *pl = NULL;
+        json_object *hist = NULL;
+        int r = inspect_run(&a->opts->inspect, &in), rp = -ENODATA;
+
+        /* the plan and the journal's runs belong to the same picture; both only read */
+        if (r >= 0) {
+                plan_options po = {.system_only = a->opts->inspect.system_only};
+                rp = plan_build(in, &po, &pl);
+        }
+        if (a->state_dir && journal_history(a->state_dir, &hist) < 0)
+                hist = NULL;
 
         pthread_mutex_lock(&a->lock);
         a->scan_result = r < 0 ? NULL : in;
         a->scan_result_error = r < 0 ? r : 0;
+        a->scan_plan = rp < 0 ? NULL : pl;
+        a->scan_plan_error = rp < 0 ? rp : 0;
+        a->scan_history = hist;
         a->job_done = true;
         pthread_mutex_unlock(&a->lock);
         jobs_wake(a);
@@ -142,6 +157,11 @@ int jobs_start_scan(tui_app *a)
         return start(a, JOB_SCAN, scan_main);
 }
 
+int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *))
+{
+        return start(a, kind, fn);
+}
+
 int jobs_start_selftest(tui_app *a)
 {
         pthread_mutex_lock(&a->lock);
@@ -168,6 +188,12 @@ void jobs_collect(tui_app *a)
         if (a->job == JOB_SCAN) {
                 a->scans++;
                 a->scan_error = a->scan_result_error;
+                plan_free(a->plan);
+                a->plan = TAKE_PTR(a->scan_plan);
+                a->plan_error = a->scan_plan_error;
+                json_object_put(a->history);
+                a->history = TAKE_PTR(a->scan_history);
+                a->rec_list.sel = a->rec_list.top = 0;
                 if (a->scan_result) {
                         inspection_free(a->in);
                         a->in = TAKE_PTR(a->scan_result);
@@ -177,6 +203,11 @@ void jobs_collect(tui_app *a)
                         a->findings_detail = false;
                         telemetry_refresh(a);
                 }
+        }
+        if (a->job == JOB_CHILD) {
+                for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)
+                        free(a->child_argv[i]), a->child_argv[i] = NULL;
+                a->nav.rescan = true; /* the machine changed: look again */
         }
         a->job = JOB_NONE;
 }

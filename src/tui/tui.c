@@ -17,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "draw.h"
+#include "journal.h"
 #include "screen.h"
 #include "termstate.h"
 #include "tui.h"
@@ -189,6 +192,15 @@ static void handle_key(tui_app *a, int ch)
         }
         a->message[0] = '\0';
         a->dirty = true;
+        /* While a confirmation is typed, every key is a letter for it. */
+        if (a->confirm && !a->layout.too_small && screens[a->nav.current]->key) {
+                screens[a->nav.current]->key(a, act, ch, a->layout.body);
+                return;
+        }
+        if (act == ACT_QUIT && a->job == JOB_CHILD) {
+                app_message(a, "A recovery is running: wait for it to end before quitting.");
+                return;
+        }
         /* Quitting stops a running self-test: ask once more. */
         if (act == ACT_QUIT && a->job == JOB_SELFTEST && !a->quit_armed) {
                 a->quit_armed = true;
@@ -292,6 +304,8 @@ int tui_run(const tui_options *o)
         colours_init(&a);
         resize(&a);
 
+        if (journal_state_dir(o->inspect.root, o->state_dir, &a.state_dir) < 0)
+                a.state_dir = NULL; /* History then says the journal could not be read */
         r = jobs_start_scan(&a);
         if (r < 0)
                 app_message(&a, "Cannot start the inspection: %s", strerror(-r));
@@ -312,8 +326,13 @@ int tui_run(const tui_options *o)
                         telemetry_refresh(&a);
                         a.dirty = true;
                 }
-                if (n > 0 && (p[1].revents & POLLIN))
+                if (n > 0 && (p[1].revents & POLLIN)) {
                         jobs_collect(&a);
+                        if (a.nav.rescan && a.job == JOB_NONE) {
+                                a.nav.rescan = false;
+                                (void)jobs_start_scan(&a);
+                        }
+                }
                 if (n > 0 && (p[0].revents & (POLLHUP | POLLERR)) && !(p[0].revents & POLLIN)) {
                         sig = SIGHUP; /* the terminal went away */
                         break;
@@ -337,6 +356,9 @@ int tui_run(const tui_options *o)
         if (a.in)
                 code = report_exit_code(a.in->report);
         inspection_free(a.in);
+        plan_free(a.plan);
+        json_object_put(a.history);
+        free(a.state_dir);
         free(a.tele);
 out_pipe:
         sysroot_free(a.sr);

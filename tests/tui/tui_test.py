@@ -12,9 +12,9 @@ waits for a time: every wait polls the pane a bounded number of times for
 the text that must appear. Exit 0 pass, 1 fail, 77 skip (tmux missing and
 CI is not true).
 
-A keyboard-driven recovery test joins this file when the recovery engine
-(branch recovery) has a screen: keys through plan, typed confirmation and
-progress, then the fixture root's files checked.
+test_recovery drives a recovery from the keyboard (plan, typed yes, live
+steps, result) on the recover scenario and checks the fixture's files, then
+rolls it back from the History screen.
 """
 import argparse
 import os
@@ -208,23 +208,23 @@ def test_screens(a, tmp, roots):
     compare("finding-detail-80x24", normalize(t.wait_text("Evidence"), root))
     t.keys("Escape")
     t.wait_text("(Enter: evidence and fix)", "Esc returns to the list")
-    for key, name, marker in (("3", "recovery", "Recovery is not in this build"),
+    for key, name, marker in (("3", "recovery", "Plan: 3 steps"),
                               ("4", "profiles", "Profiles are not in this build"),
                               ("5", "selftest", "Press s to run the self-test"),
-                              ("6", "history", "History is not in this build"),
+                              ("6", "history", "No recovery has run on this root"),
                               ("?", "help", "made from the key table")):
         t.keys(key)
         compare("%s-80x24" % name, normalize(t.wait_text(marker, name), root))
     t.keys("Escape")
-    t.wait_text("History is not in this build", "Esc leaves help for the screen before")
+    t.wait_text("No recovery has run", "Esc leaves help for the screen before")
     # Tab cycles 1..6 and wraps; Shift+Tab goes back
     t.keys("1")
     t.wait_text("Root ")
-    for marker in ("findings", "Recovery is not", "Profiles are not", "Press s to run", "History is not", "Root "):
+    for marker in ("findings", "Plan: 3 steps", "Profiles are not", "Press s to run", "No recovery has run", "Root "):
         t.keys("Tab")
         t.wait_text(marker, "Tab to " + marker)
     t.keys("BTab")
-    t.wait_text("History is not", "Shift+Tab back")
+    t.wait_text("No recovery has run", "Shift+Tab back")
     # r rescans and comes back to the same verdict
     t.keys("1", "r")
     t.wait(lambda x: "Root " in x and "[inspecting" not in x, "rescan finishes")
@@ -389,8 +389,8 @@ def test_suspend(a, tmp, roots):
     t.wait(settled, "first inspection")
     t.keys("C-z")
     t.wait_text("Stopped", "^Z stops it")
-    t.keys("stty -g >%s/after; echo SAVED" % d, "Enter")
-    t.wait_text("SAVED")
+    t.keys("stty -g >%s/after; echo SAVED-$((40+2))" % d, "Enter")
+    t.wait_text("SAVED-42")  # not the typed command line
     with open(os.path.join(d, "before")) as f1, open(os.path.join(d, "after")) as f2:
         b1, b2 = f1.read(), f2.read()
         if b1 != b2:
@@ -427,8 +427,75 @@ def test_hostile(a, tmp, roots):
     t.kill()
 
 
+SEED_MARKER = b"Enabling fine-grained for RDNA1"
+KFD = "usr/src/amdgpu-6.16.6-2238411.24.04/amd/amdkfd/kfd_crat.c"
+
+
+def has_marker(root):
+    with open(os.path.join(root, KFD), "rb") as f:
+        return SEED_MARKER in f.read()
+
+
+def test_recovery(a, tmp, roots):
+    """A recovery driven from the keyboard (plan, typed yes, live steps, result), the file
+    checked afterwards, then its rollback from History; the demo root is never written."""
+    root = roots["recover"]
+    state = os.path.join(tmp, "rec-state")
+    if not has_marker(root):
+        fail("recover fixture: kfd_crat.c is not patched to begin with")
+        return
+    s = Session([a.binary, "--root", root, "--state-dir", state], tmp, "recovery", root, a.env)
+    t = s.t
+    t.wait(settled, "first inspection")
+    t.keys("3")
+    compare("recovery-plan-80x24", normalize(t.wait_text("Plan: 3 steps", "the plan"), root))
+    t.keys("Enter")
+    t.wait_text("Type yes and press Enter", "the confirmation prompt")
+    # while typing, q and digits are letters, and a wrong word starts over
+    t.keys("q", "6", "Enter")
+    t.wait_text("(Esc cancels): _", "a wrong word clears the prompt")
+    if not has_marker(root):
+        fail("recovery ran without the typed yes")
+    t.keys("y", "e", "s")
+    t.wait_text("(Esc cancels): yes_")
+    t.keys("Enter")
+    sc = t.wait_text("[exit 11]", "the recovery's result (partial: kernel side refused on --root)")
+    if not re.search(r"1\. restore-file\s+done", sc):
+        fail("recovery: restore-file step not shown done:\n" + sc)
+    if not re.search(r"dkms-remove\s+failed|dkms-rebuild\s+failed", sc):
+        fail("recovery: kernel-side step not shown refused:\n" + sc)
+    if has_marker(root):
+        fail("recovery: kfd_crat.c still carries the seed patch")
+    runs = os.listdir(os.path.join(state, "journal")) if os.path.isdir(os.path.join(state, "journal")) else []
+    if len(runs) != 1:
+        fail("recovery: want one journal run in the state dir, have %r" % runs)
+    t.keys("Enter")  # leave the result: the plan of the new inspection, without the restored file
+    t.wait(lambda x: "Plan: " in x and "restore-file" not in x and "[inspecting" not in x, "the new plan")
+    t.keys("6")
+    t.wait(lambda x: re.search(r"\d{8}-\d{6}\S*\s+partial\s+1/3", x), "History lists the partial run")
+    t.keys("Enter", "y", "e", "s", "Enter")
+    sc = t.wait_text("Rolled back.", "the rollback's result")
+    if "rolled-back" not in sc:
+        fail("rollback: steps not shown rolled back:\n" + sc)
+    if not has_marker(root):
+        fail("rollback: kfd_crat.c was not put back")
+    t.keys("q")
+    if s.file("rc") not in ("1", "2", "3"):
+        fail("recovery session: exit status %r" % s.file("rc"))
+    t.kill()
+    # the demo is never written to: recovery is not offered there
+    if "RDNA1_DOCTOR_DATADIR" in a.env:
+        s = Session([a.binary, "--demo"], tmp, "demo", a.env["RDNA1_DOCTOR_DATADIR"] + "/demo", a.env)
+        s.t.wait(settled, "demo inspection")
+        s.t.keys("3", "Enter")
+        s.t.wait_text("never written to", "demo refusal")
+        s.t.keys("q")
+        s.file("rc")
+        s.t.kill()
+
+
 TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_no_color, test_term_linux, test_signals,
-         test_suspend, test_hostile]
+         test_suspend, test_hostile, test_recovery]
 
 
 def main():
@@ -447,7 +514,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rdna1-tui.", dir="/tmp")
     try:
         roots = {}
-        for sc in ("seed-broken", "igpu", "hostile"):
+        for sc in ("seed-broken", "igpu", "hostile", "recover"):
             roots[sc] = os.path.join(tmp, sc)
             gen_root(sc, roots[sc])
         for test in TESTS:

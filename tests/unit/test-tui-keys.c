@@ -8,6 +8,7 @@
 #include <curses.h>
 #include <string.h>
 
+#include "confirm.h"
 #include "keys.h"
 #include "nav.h"
 
@@ -133,6 +134,42 @@ static void test_list(void **state)
         assert_int_equal(l.top, 0);
 }
 
+static void test_confirm(void **state)
+{
+        char buf[16] = "";
+
+        /* only the typed word confirms; q, digits and ? are letters here */
+        assert_int_equal(confirm_key(buf, sizeof(buf), 'q'), CONFIRM_TYPING);
+        assert_int_equal(confirm_key(buf, sizeof(buf), '?'), CONFIRM_TYPING);
+        assert_string_equal(buf, "q?");
+        assert_int_equal(confirm_key(buf, sizeof(buf), '\n'), CONFIRM_TYPING); /* wrong word: start over */
+        assert_string_equal(buf, "");
+        assert_int_equal(confirm_key(buf, sizeof(buf), '\n'), CONFIRM_TYPING); /* empty is no */
+        confirm_key(buf, sizeof(buf), 'y');
+        confirm_key(buf, sizeof(buf), 'e');
+        confirm_key(buf, sizeof(buf), 'x');
+        confirm_key(buf, sizeof(buf), KEY_BACKSPACE);
+        confirm_key(buf, sizeof(buf), 's');
+        assert_string_equal(buf, "yes");
+        assert_int_equal(confirm_key(buf, sizeof(buf), KEY_UP), CONFIRM_TYPING); /* not a letter: ignored */
+        assert_string_equal(buf, "yes");
+        assert_int_equal(confirm_key(buf, sizeof(buf), '\r'), CONFIRM_ACCEPTED);
+        assert_string_equal(buf, "");
+        /* "YES", "yess" are not yes */
+        for (const char *w = "YES"; *w; w++)
+                confirm_key(buf, sizeof(buf), *w);
+        assert_int_equal(confirm_key(buf, sizeof(buf), '\n'), CONFIRM_TYPING);
+        for (const char *w = "yess"; *w; w++)
+                confirm_key(buf, sizeof(buf), *w);
+        assert_int_equal(confirm_key(buf, sizeof(buf), KEY_ENTER), CONFIRM_TYPING);
+        /* Esc cancels; the buffer never overflows */
+        for (int i = 0; i < 100; i++)
+                confirm_key(buf, sizeof(buf), 'y');
+        assert_int_equal(strlen(buf), sizeof(buf) - 1);
+        assert_int_equal(confirm_key(buf, sizeof(buf), 27), CONFIRM_CANCELLED);
+        assert_string_equal(buf, "");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -140,6 +177,7 @@ int main(void)
                 cmocka_unit_test(test_lookup),
                 cmocka_unit_test(test_nav),
                 cmocka_unit_test(test_list),
+                cmocka_unit_test(test_confirm),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
