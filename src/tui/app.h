@@ -14,6 +14,7 @@
 #include "inspect.h"
 #include "layout.h"
 #include "plan.h"
+#include "util.h"
 #include "nav.h"
 #include "tui.h"
 
@@ -80,6 +81,27 @@ typedef struct rec_view {
         size_t n_messages;
 } rec_view;
 
+#define PROF_MAX 32
+#define PROF_LINES 64
+
+/* Profiles through the command line's own --profile list/diff/install (a child). */
+typedef struct prof_view {
+        bool available;         /* --profile works in this build */
+        char unavailable[256];  /* why not (its message), escaped */
+        size_t n;
+        char name[PROF_MAX][64];
+        char desc[PROF_MAX][160];
+        char gfx[PROF_MAX][32];
+        bool valid[PROF_MAX];
+        /* output of the last diff/install, for `of` */
+        bool busy;
+        char of[64];
+        char what[16];          /* "diff" | "install" */
+        int exit_code;
+        char lines[PROF_LINES][256];
+        size_t n_lines;
+} prof_view;
+
 typedef enum colour_kind {
         C_NORMAL,
         C_CRITICAL,
@@ -99,6 +121,7 @@ typedef enum job_kind {
         JOB_SCAN,
         JOB_SELFTEST,
         JOB_CHILD,              /* recovery or rollback */
+        JOB_PROFILE,            /* --profile diff|install */
 } job_kind;
 
 typedef struct tui_app {
@@ -132,6 +155,7 @@ typedef struct tui_app {
         int scan_plan_error;    /* under lock */
         struct json_object *scan_history; /* under lock */
         rec_view rec;           /* under lock */
+        prof_view prof;         /* under lock */
         char *child_argv[16];   /* main thread sets, worker reads (job running) */
         int wake[2];            /* the worker (and signals) write a byte here */
 
@@ -151,6 +175,7 @@ typedef struct tui_app {
 
         list_state rec_list;
         list_state hist_list;
+        list_state prof_list;
         bool confirm;           /* typing the confirmation; keys go to the screen */
         char confirm_buf[16];
         bool quit_armed;        /* q pressed once during a self-test */
@@ -165,6 +190,18 @@ int jobs_start_scan(tui_app *a);
 int jobs_start_selftest(tui_app *a);
 /* Run the doctor as a child: recover (id NULL) or roll back run id. */
 int jobs_start_child(tui_app *a, const char *rollback_id);
+/* --profile ACTION NAME (diff, install) as a child; the list comes with every scan. */
+int jobs_start_profile(tui_app *a, const char *action, const char *name);
+void profiles_load(tui_app *a); /* in the scan worker */
+/*
+ * child.c: run argv (no shell, no terminal: stdin /dev/null, output
+ * captured up to 1 MiB each); tick is called every 200 ms while it runs.
+ * Returns its exit status (-1: killed by a signal) or < -1 errno when it
+ * could not start; *ret_out and *ret_err are NUL-terminated (free them).
+ */
+int run_capture(char *const argv[], char **ret_out, char **ret_err, void (*tick)(void *), void *userdata);
+/* The doctor itself on the same root and state: argv[0..] = self --root R [--state-dir S]. Returns n or < 0. */
+int self_argv(const tui_app *a, strv *ret);
 /* For child.c: start fn in the worker as kind. */
 int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *));
 /* Called when wake[0] is readable: takes over a finished job's result. */

@@ -132,44 +132,30 @@ static void take_result(tui_app *a, const char *out, const char *err, int code)
         json_object_put(doc);
 }
 
-static void *child_main(void *p)
+int run_capture(char *const argv[], char **ret_out, char **ret_err, void (*tick)(void *), void *userdata)
 {
-        tui_app *a = p;
-        int out[2] = {-1, -1}, err[2] = {-1, -1}, status = 0, code;
+        int out[2] = {-1, -1}, err[2] = {-1, -1}, status = 0, r;
         posix_spawn_file_actions_t fa;
         char *obuf = calloc(1, OUT_MAX + 1), *ebuf = calloc(1, OUT_MAX + 1);
         size_t olen = 0, elen = 0;
-        _cleanup_free_ char *known = NULL;
-        bool rollback;
         pid_t pid = -1;
-        int r;
 
-        pthread_mutex_lock(&a->lock);
-        rollback = a->rec.rollback;
-        pthread_mutex_unlock(&a->lock);
-        if (!rollback && a->history) {
-                json_object *runs;
-                /* a->history is only replaced by a scan, which cannot run beside this job */
-                if (json_object_object_get_ex(a->history, "runs", &runs) && json_object_array_length(runs) > 0)
-                        known = strdup(jstr(json_object_array_get_idx(runs, 0), "id") ?: "");
-        }
+        *ret_out = *ret_err = NULL;
         if (!obuf || !ebuf || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-                code = -1;
-                goto done;
+                r = -errno ?: -ENOMEM;
+                goto fail;
         }
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-        r = posix_spawn(&pid, a->child_argv[0], &fa, NULL, a->child_argv, environ);
+        r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         close(out[1]);
         close(err[1]);
         if (r != 0) {
-                snprintf(ebuf, OUT_MAX, "cannot start %s: %s", a->child_argv[0], strerror(r));
-                elen = strlen(ebuf);
-                code = -1;
-                goto done;
+                r = -r;
+                goto fail;
         }
         for (int open_fds = 2; open_fds > 0;) {
                 struct pollfd pf[2] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
@@ -197,24 +183,68 @@ static void *child_main(void *p)
                                 *len += (size_t)k;
                         }
                 }
-                read_progress(a, known);
+                if (tick)
+                        tick(userdata);
         }
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        read_progress(a, known);
-        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-done:
         if (out[0] >= 0)
                 close(out[0]);
         if (err[0] >= 0)
                 close(err[0]);
-        if (obuf)
-                obuf[olen] = '\0';
-        if (ebuf)
-                ebuf[elen] = '\0';
-        take_result(a, obuf ? obuf : "", ebuf ? ebuf : "", code);
+        obuf[olen] = '\0';
+        ebuf[elen] = '\0';
+        *ret_out = obuf;
+        *ret_err = ebuf;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+fail:
+        if (out[0] >= 0)
+                close(out[0]);
+        if (err[0] >= 0)
+                close(err[0]);
         free(obuf);
         free(ebuf);
+        return r;
+}
+
+typedef struct tick_ctx {
+        tui_app *a;
+        const char *known;
+} tick_ctx;
+
+static void on_tick(void *p)
+{
+        tick_ctx *t = p;
+
+        read_progress(t->a, t->known);
+}
+
+static void *child_main(void *p)
+{
+        tui_app *a = p;
+        _cleanup_free_ char *known = NULL, *out = NULL, *err = NULL;
+        bool rollback;
+        tick_ctx t = {.a = a};
+        int code;
+
+        pthread_mutex_lock(&a->lock);
+        rollback = a->rec.rollback;
+        pthread_mutex_unlock(&a->lock);
+        if (!rollback && a->history) {
+                json_object *runs;
+                /* a->history is only replaced by a scan, which cannot run beside this job */
+                if (json_object_object_get_ex(a->history, "runs", &runs) && json_object_array_length(runs) > 0)
+                        known = strdup(jstr(json_object_array_get_idx(runs, 0), "id") ?: "");
+        }
+        t.known = known;
+        code = run_capture(a->child_argv, &out, &err, on_tick, &t);
+        if (code < -1) {
+                free(err);
+                err = strdup_printf("cannot start %s: %s", a->child_argv[0], strerror(-code));
+                code = -1;
+        }
+        read_progress(a, known);
+        take_result(a, out ? out : "", err ? err : "", code);
         pthread_mutex_lock(&a->lock);
         a->rec.running = false;
         a->rec.finished = true;
@@ -224,41 +254,46 @@ done:
         return NULL;
 }
 
-int jobs_start_child(tui_app *a, const char *rollback_id)
+int self_argv(const tui_app *a, strv *ret)
 {
         char self[4096];
-        ssize_t n;
-        size_t k = 0;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n <= 0)
+                return -errno;
+        self[n] = '\0';
+        if (strv_push_dup(ret, self) < 0 || strv_push_dup(ret, "--root") < 0 ||
+            strv_push_dup(ret, a->opts->inspect.root) < 0)
+                return -ENOMEM;
+        if (a->opts->state_dir &&
+            (strv_push_dup(ret, "--state-dir") < 0 || strv_push_dup(ret, a->opts->state_dir) < 0))
+                return -ENOMEM;
+        return (int)ret->n;
+}
+
+int jobs_start_child(tui_app *a, const char *rollback_id)
+{
+        strv v = {0};
         int r;
 
         if (a->job != JOB_NONE)
                 return -EBUSY;
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return -errno;
-        self[n] = '\0';
-#define ARG(s)                                                 \
-        do {                                                   \
-                if (!(a->child_argv[k++] = strdup(s)))         \
-                        goto nomem;                            \
-        } while (0)
-        ARG(self);
-        ARG("--root");
-        ARG(a->opts->inspect.root);
-        if (a->opts->state_dir) {
-                ARG("--state-dir");
-                ARG(a->opts->state_dir);
+        r = self_argv(a, &v);
+        if (r >= 0 && rollback_id)
+                r = strv_push_dup(&v, "--rollback") < 0 || strv_push_dup(&v, rollback_id) < 0 ? -ENOMEM : 0;
+        else if (r >= 0)
+                r = strv_push_dup(&v, "--recover");
+        if (r >= 0)
+                r = strv_push_dup(&v, "--yes") < 0 || strv_push_dup(&v, "--json") < 0 ? -ENOMEM : 0;
+        if (r >= 0 && a->opts->inspect.system_only)
+                r = strv_push_dup(&v, "--system-only");
+        if (r < 0 || v.n >= ELEMENTSOF(a->child_argv)) {
+                strv_clear(&v);
+                return r < 0 ? r : -E2BIG;
         }
-        if (rollback_id) {
-                ARG("--rollback");
-                ARG(rollback_id);
-        } else
-                ARG("--recover");
-        ARG("--yes");
-        ARG("--json");
-        if (a->opts->inspect.system_only)
-                ARG("--system-only");
-#undef ARG
+        for (size_t i = 0; i < v.n; i++)
+                a->child_argv[i] = v.items[i];
+        free(v.items);
         pthread_mutex_lock(&a->lock);
         a->rec = (rec_view){.running = true, .rollback = !!rollback_id, .exit_code = -1};
         if (rollback_id)
@@ -266,12 +301,7 @@ int jobs_start_child(tui_app *a, const char *rollback_id)
         pthread_mutex_unlock(&a->lock);
         r = jobs_start_worker(a, JOB_CHILD, child_main);
         if (r < 0)
-                goto fail;
-        return 0;
-nomem:
-        r = -ENOMEM;
-fail:
-        for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)
-                free(a->child_argv[i]), a->child_argv[i] = NULL;
+                for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)
+                        free(a->child_argv[i]), a->child_argv[i] = NULL;
         return r;
 }

@@ -37,6 +37,7 @@ static void *scan_main(void *p)
         }
         if (a->state_dir && journal_history(a->state_dir, &hist) < 0)
                 hist = NULL;
+        profiles_load(a);
 
         pthread_mutex_lock(&a->lock);
         a->scan_result = r < 0 ? NULL : in;
@@ -203,6 +204,15 @@ void jobs_collect(tui_app *a)
                         a->findings_detail = false;
                         telemetry_refresh(a);
                 }
+        }
+        if (a->job == JOB_PROFILE) {
+                bool installed;
+
+                pthread_mutex_lock(&a->lock);
+                installed = streq(a->prof.what, "install");
+                pthread_mutex_unlock(&a->lock);
+                if (installed)
+                        a->nav.rescan = true; /* the environment changed */
         }
         if (a->job == JOB_CHILD) {
                 for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)

@@ -13,7 +13,7 @@ const key_binding tui_keys[] = {
         {{'1'}, "1", ACT_SCREEN_1, SCOPE_GLOBAL, "Overview: devices, driver, live telemetry, verdict"},
         {{'2'}, "2", ACT_SCREEN_2, SCOPE_GLOBAL, "Findings: list, Enter for evidence and fix"},
         {{'3'}, "3", ACT_SCREEN_3, SCOPE_GLOBAL, "Recovery: the plan, Enter and typed yes apply it"},
-        {{'4'}, "4", ACT_SCREEN_4, SCOPE_GLOBAL, "Profiles (not in this build)"},
+        {{'4'}, "4", ACT_SCREEN_4, SCOPE_GLOBAL, "Profiles: list, Enter for the diff, i to install"},
         {{'5'}, "5", ACT_SCREEN_5, SCOPE_GLOBAL, "Self-test: run it, live progress and results"},
         {{'6'}, "6", ACT_SCREEN_6, SCOPE_GLOBAL, "History: recovery runs, Enter and typed yes roll one back"},
         {{'r'}, "r", ACT_RESCAN, SCOPE_GLOBAL, "inspect the system again"},
@@ -30,6 +30,7 @@ const key_binding tui_keys[] = {
         {{'s'}, "s", ACT_START, SCOPE_SELFTEST, "start the self-test"},
         {{'b'}, "b", ACT_BACKEND, SCOPE_SELFTEST, "backend: cpu (the same pipeline on the CPU) or hip (the GPU)"},
         {{'w'}, "w", ACT_SWEEP, SCOPE_SELFTEST, "sweep: quick or standard"},
+        {{'i'}, "i", ACT_INSTALL, SCOPE_PROFILES, "install the selected profile (asks you to type yes)"},
 };
 const size_t tui_n_keys = sizeof(tui_keys) / sizeof(tui_keys[0]);
 
@@ -58,6 +59,7 @@ const char *key_scope_title(key_scope s)
                 [SCOPE_GLOBAL] = "Everywhere",
                 [SCOPE_LISTS] = "Lists (Findings, Self-test results, Help)",
                 [SCOPE_SELFTEST] = "Self-test screen",
+                [SCOPE_PROFILES] = "Profiles screen (Enter: the difference to the shells' environment)",
         };
 
         return s >= 0 && s < _SCOPE_MAX ? titles[s] : NULL;

@@ -34,6 +34,7 @@ typedef enum tui_action {
         ACT_START,   /* self-test: start a run */
         ACT_BACKEND, /* self-test: cpu <-> hip */
         ACT_SWEEP,   /* self-test: quick <-> standard */
+        ACT_INSTALL, /* profiles: install the selected one */
         ACT_REDRAW,
         _ACT_MAX,
 } tui_action;
@@ -43,6 +44,7 @@ typedef enum key_scope {
         SCOPE_GLOBAL,
         SCOPE_LISTS,
         SCOPE_SELFTEST,
+        SCOPE_PROFILES,
         _SCOPE_MAX,
 } key_scope;
 
