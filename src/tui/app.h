@@ -202,8 +202,8 @@ void profiles_load(tui_app *a); /* in the scan worker */
 int run_capture(char *const argv[], char **ret_out, char **ret_err, void (*tick)(void *), void *userdata);
 /* The doctor itself on the same root and state: argv[0..] = self --root R [--state-dir S]. Returns n or < 0. */
 int self_argv(const tui_app *a, strv *ret);
-/* For child.c: start fn in the worker as kind. */
-int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *));
+/* Start fn(arg) in the worker as a job of this kind. */
+int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *), void *arg);
 /* Called when wake[0] is readable: takes over a finished job's result. */
 void jobs_collect(tui_app *a);
 void jobs_wake(tui_app *a);

@@ -299,7 +299,7 @@ int jobs_start_child(tui_app *a, const char *rollback_id)
         if (rollback_id)
                 snprintf(a->rec.id, sizeof(a->rec.id), "%s", rollback_id);
         pthread_mutex_unlock(&a->lock);
-        r = jobs_start_worker(a, JOB_CHILD, child_main);
+        r = jobs_start_worker(a, JOB_CHILD, child_main, a);
         if (r < 0)
                 for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)
                         free(a->child_argv[i]), a->child_argv[i] = NULL;

@@ -135,7 +135,7 @@ static void *selftest_main(void *p)
         return NULL;
 }
 
-static int start(tui_app *a, job_kind kind, void *(*fn)(void *))
+static int start(tui_app *a, job_kind kind, void *(*fn)(void *), void *arg)
 {
         sigset_t all, old;
         int r;
@@ -145,7 +145,7 @@ static int start(tui_app *a, job_kind kind, void *(*fn)(void *))
         a->job_done = false;
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = -pthread_create(&a->worker, NULL, fn, a);
+        r = -pthread_create(&a->worker, NULL, fn, arg);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (r < 0)
                 return r;
@@ -155,12 +155,12 @@ static int start(tui_app *a, job_kind kind, void *(*fn)(void *))
 
 int jobs_start_scan(tui_app *a)
 {
-        return start(a, JOB_SCAN, scan_main);
+        return start(a, JOB_SCAN, scan_main, a);
 }
 
-int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *))
+int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *), void *arg)
 {
-        return start(a, kind, fn);
+        return start(a, kind, fn, arg);
 }
 
 int jobs_start_selftest(tui_app *a)
@@ -169,7 +169,7 @@ int jobs_start_selftest(tui_app *a)
         a->st = (st_view){.running = true, .current = -1};
         pthread_mutex_unlock(&a->lock);
         a->st_list = (list_state){0};
-        return start(a, JOB_SELFTEST, selftest_main);
+        return start(a, JOB_SELFTEST, selftest_main, a);
 }
 
 void jobs_collect(tui_app *a)

@@ -151,7 +151,7 @@ int jobs_start_profile(tui_app *a, const char *action, const char *name)
         snprintf(a->prof.what, sizeof(a->prof.what), "%s", action);
         a->prof.n_lines = 0;
         pthread_mutex_unlock(&a->lock);
-        r = jobs_start_worker(a, JOB_PROFILE, profile_main);
+        r = jobs_start_worker(a, JOB_PROFILE, profile_main, j);
         if (r < 0) {
                 for (size_t i = 0; i < ELEMENTSOF(j->argv); i++)
                         free(j->argv[i]);
