@@ -64,7 +64,8 @@ static void profiles_draw(tui_app *a, rect body)
         else if (*p->of) {
                 draw_fmt(y++, body.x + 2, body.w - 4, A_BOLD, "--profile %s %s: exit %d", p->what, p->of, p->exit_code);
                 for (size_t i = 0; i < p->n_lines && y < body.y + body.h - 1; i++)
-                        draw_text(y++, body.x + 2, body.w - 4, p->lines[i], A_NORMAL);
+                        draw_wrapped((rect){y, body.x + 2, body.y + body.h - 1 - y, body.w - 4}, &y, 4, p->lines[i],
+                                     A_NORMAL);
         }
         y = body.y + body.h - 1;
         if (a->confirm) {

@@ -17,6 +17,7 @@ steps, result) on the recover scenario and checks the fixture's files, then
 rolls it back from the History screen.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -133,9 +134,14 @@ def framed(cols, then=None):
     return pred
 
 
+def findings_shown(s):
+    """The Findings list is on screen (its header line)."""
+    return re.search(r"^ \d+ findings?(  \(Enter|; could not check)", s, re.M) is not None
+
+
 def settled(s):
     """The first inspection is on screen and nothing is running."""
-    return "Root " in s or ("[inspecting" not in s and "findings" in s)
+    return "Root " in s and "[inspecting" not in s
 
 
 class Session:
@@ -199,7 +205,7 @@ def test_screens(a, tmp, roots):
     t = s.t
     compare("overview-80x24", normalize(t.wait(settled, "first inspection"), root))
     t.keys("2")
-    compare("findings-80x24", normalize(t.wait_text("findings"), root))
+    compare("findings-80x24", normalize(t.wait(findings_shown, "the findings list"), root))
     t.keys("j")
     sc = t.wait_text(">CRIT kernel.patched-initramfs", "j moves the selection")
     t.keys("k")
@@ -209,7 +215,6 @@ def test_screens(a, tmp, roots):
     t.keys("Escape")
     t.wait_text("(Enter: evidence and fix)", "Esc returns to the list")
     for key, name, marker in (("3", "recovery", "Plan: 3 steps"),
-                              ("4", "profiles", "Profiles are not in this build"),
                               ("5", "selftest", "Press s to run the self-test"),
                               ("6", "history", "No recovery has run on this root"),
                               ("?", "help", "made from the key table")):
@@ -220,9 +225,12 @@ def test_screens(a, tmp, roots):
     # Tab cycles 1..6 and wraps; Shift+Tab goes back
     t.keys("1")
     t.wait_text("Root ")
-    for marker in ("findings", "Plan: 3 steps", "Profiles are not", "Press s to run", "No recovery has run", "Root "):
+    for marker in ("(Enter: evidence and fix)", "Plan: 3 steps", "PROFILES", "Press s to run", "No recovery has run", "Root "):
         t.keys("Tab")
-        t.wait_text(marker, "Tab to " + marker)
+        if marker == "PROFILES":  # with or without --profile in this build (test_profiles)
+            t.wait(lambda x: "Profiles are not in this build" in x or "(Enter: diff, i: install)" in x, "Tab to Profiles")
+        else:
+            t.wait_text(marker, "Tab to " + marker)
     t.keys("BTab")
     t.wait_text("No recovery has run", "Shift+Tab back")
     # r rescans and comes back to the same verdict
@@ -313,7 +321,7 @@ def test_no_color(a, tmp, roots):
         s = Session([a.binary, "--root", root], tmp, "colour" + nc, root, env)
         s.t.wait(settled, "first inspection")
         s.t.keys("2")
-        s.t.wait_text("findings")
+        s.t.wait(findings_shown, "the findings list")
         got = colour_sgr(s.t.capture(colour=True))
         if want and not got:
             fail("no colour without NO_COLOR (the check could not fail)")
@@ -411,11 +419,14 @@ def test_hostile(a, tmp, roots):
     t("pipe-pane", "-t", "t", "-O", "cat >>%s" % shq(raw))
     t.wait(settled, "first inspection")
     t.keys("2")
-    t.wait_text("findings")
+    t.wait(findings_shown, "the findings list")
+    seen = ""
     for _ in range(30):  # walk every finding's detail
         t.keys("Enter")
-        t.wait_text("Evidence")
+        seen += t.wait_text("Evidence")
         t.keys("Escape", "j")
+    if "\\x1b]0;pwned\\x07" not in seen.replace("\n", ""):
+        fail("hostile: the make.log line with ESC ] ... BEL is not shown escaped")
     t.keys("q")
     t.wait_text("SESSION-END", "quit")
     with open(raw, "rb") as f:
@@ -494,8 +505,41 @@ def test_recovery(a, tmp, roots):
         s.t.kill()
 
 
+def test_profiles(a, tmp, roots):
+    """Profiles through the command line's --profile: the same list and diff as the CLI
+    gives; a build without --profile says so."""
+    root = roots["seed-broken"]
+    env = dict(os.environ, **a.env)
+    cli = subprocess.run([a.binary, "--root", root, "--profile", "list", "--json"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    s = Session([a.binary, "--root", root, "--state-dir", os.path.join(tmp, "prof-state")], tmp, "profiles", root,
+                a.env)
+    t = s.t
+    t.wait(settled, "first inspection")
+    t.keys("4")
+    if cli.returncode == 64:
+        compare("profiles-unavailable-80x24", normalize(t.wait_text("not in this build"), root))
+    else:
+        names = [p["name"] for p in json.loads(cli.stdout)["profiles"]]
+        sc = t.wait_text("%d profile" % len(names), "the profile list")
+        for n in names[:8]:
+            if n not in sc:
+                fail("profiles: %s not listed:\n%s" % (n, sc))
+        if names:
+            diff = subprocess.run([a.binary, "--root", root, "--profile", "diff", names[0]], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            first = (diff.stdout or diff.stderr).decode(errors="replace").split("\n")[0][:40]
+            t.keys("Enter")
+            sc = t.wait_text("--profile diff %s: exit %d" % (names[0], diff.returncode), "the diff's result")
+            if first and first not in sc.replace("\n", " "):
+                fail("profiles: the diff does not show the CLI's first line %r:\n%s" % (first, sc))
+    t.keys("q")
+    s.file("rc")
+    t.kill()
+
+
 TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_no_color, test_term_linux, test_signals,
-         test_suspend, test_hostile, test_recovery]
+         test_suspend, test_hostile, test_recovery, test_profiles]
 
 
 def main():
