@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 
 #include "debsource.h"
+#include "fileops.h"
 #include "inspect.h"
 #include "pkgfile.h"
 #include "plan.h"
+#include "userdrop.h"
 #include "util.h"
 
 #define LINE_MAX_READ (4u * 1024 * 1024)
@@ -106,6 +108,36 @@ static char *line_of(const char *buf, size_t len, unsigned n)
         return NULL;
 }
 
+/*
+ * Read the file the step will change the way the executor opens it: the
+ * parent through the root (beneath the home, without symlinks, for a home
+ * file) and no symlink as the last component, so the plan never quotes a
+ * line of the file a link points to (~/.bashrc -> /etc/shadow).
+ */
+static int read_no_symlink(planner *pl, const plan_action *a, const char *path, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *base = NULL;
+        int r;
+
+        if (a->in_home) {
+                user_ids u;
+
+                r = user_ids_load(pl->in->sr, a->owner_uid, &u);
+                if (r < 0)
+                        return r;
+                r = fo_open_parent_in_home(pl->in->sr, u.home, path, &dirfd, &base);
+                user_ids_clear(&u);
+        } else
+                r = fo_open_parent(pl->in->sr, path, &dirfd, &base);
+        if (r < 0)
+                return r;
+        fd = fo_open_regular(dirfd, base, NULL);
+        if (fd < 0)
+                return fd;
+        return read_fd_capped(fd, LINE_MAX_READ, ret, ret_len);
+}
+
 static int plan_env_line(planner *pl, const finding *f, const evidence *e)
 {
         _cleanup_free_ char *buf = NULL, *text = NULL;
@@ -134,7 +166,10 @@ static int plan_env_line(planner *pl, const finding *f, const evidence *e)
         if (endswith(e->path, ".json"))
                 return block(a, "%s is JSON (a Jupyter kernel.json): it has no comments; remove the setting by hand",
                              e->path);
-        r = sysroot_read_file(pl->in->sr, e->path, LINE_MAX_READ, &buf, &len);
+        r = read_no_symlink(pl, a, e->path, &buf, &len);
+        if (r == -ELOOP)
+                return block(a, "%s is a symbolic link: the file it points to is not changed through it; "
+                                "edit the target by hand", e->path);
         if (r < 0)
                 return block(a, "cannot read %s now", e->path);
         text = line_of(buf, len, e->line);
