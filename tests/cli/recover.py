@@ -324,6 +324,8 @@ def case_rollback_skips_changed(env):
     code, out, err = env.run(root, state, "--rollback", jid)
     if code != 11 or "/etc/environment changed since the recovery; skipped" not in out:
         fail("rollback over a changed file: exit %d\n%s%s" % (code, out, err))
+    if os.path.exists(host(root, "/var/lib/rdna1-doctor/quarantine/" + jid)):
+        fail("the emptied quarantine directory of %s is left behind" % jid)
     after = snapshot(root)
     if after.get("etc/environment") != mine:
         fail("rollback overwrote a file changed since the recovery")
