@@ -151,6 +151,7 @@ typedef struct tui_app {
         inspection *scan_result; /* under lock */
         int scan_result_error;  /* under lock */
         st_view st;             /* under lock */
+        bool scan_ready;        /* under lock: scan_result and scan_plan are set */
         plan *scan_plan;        /* under lock */
         int scan_plan_error;    /* under lock */
         struct json_object *scan_history; /* under lock */

@@ -30,20 +30,26 @@ static void *scan_main(void *p)
         json_object *hist = NULL;
         int r = inspect_run(&a->opts->inspect, &in), rp = -ENODATA;
 
-        /* the plan and the journal's runs belong to the same picture; both only read */
         if (r >= 0) {
                 plan_options po = {.system_only = a->opts->inspect.system_only};
                 rp = plan_build(in, &po, &pl);
         }
-        if (a->state_dir && journal_history(a->state_dir, &hist) < 0)
-                hist = NULL;
-        profiles_load(a);
-
+        /* The inspection and its plan go on screen now; the rest follows. */
         pthread_mutex_lock(&a->lock);
         a->scan_result = r < 0 ? NULL : in;
         a->scan_result_error = r < 0 ? r : 0;
         a->scan_plan = rp < 0 ? NULL : pl;
         a->scan_plan_error = rp < 0 ? rp : 0;
+        a->scan_ready = true;
+        pthread_mutex_unlock(&a->lock);
+        jobs_wake(a);
+
+        /* the journal's runs and the profiles: both only read */
+        if (a->state_dir && journal_history(a->state_dir, &hist) < 0)
+                hist = NULL;
+        profiles_load(a);
+
+        pthread_mutex_lock(&a->lock);
         a->scan_history = hist;
         a->job_done = true;
         pthread_mutex_unlock(&a->lock);
@@ -175,25 +181,23 @@ int jobs_start_selftest(tui_app *a)
 void jobs_collect(tui_app *a)
 {
         char buf[64];
-        bool done;
+        bool done, ready;
 
         while (read(a->wake[0], buf, sizeof(buf)) > 0)
                 ;
         a->dirty = true;
         pthread_mutex_lock(&a->lock);
         done = a->job_done;
+        ready = a->job == JOB_SCAN && a->scan_ready;
+        a->scan_ready = false;
         pthread_mutex_unlock(&a->lock);
-        if (a->job == JOB_NONE || !done)
-                return;
-        pthread_join(a->worker, NULL);
-        if (a->job == JOB_SCAN) {
+        if (ready) {
+                /* the worker is past these fields: they are ours now */
                 a->scans++;
                 a->scan_error = a->scan_result_error;
                 plan_free(a->plan);
                 a->plan = TAKE_PTR(a->scan_plan);
                 a->plan_error = a->scan_plan_error;
-                json_object_put(a->history);
-                a->history = TAKE_PTR(a->scan_history);
                 a->rec_list.sel = a->rec_list.top = 0;
                 if (a->scan_result) {
                         inspection_free(a->in);
@@ -204,6 +208,13 @@ void jobs_collect(tui_app *a)
                         a->findings_detail = false;
                         telemetry_refresh(a);
                 }
+        }
+        if (a->job == JOB_NONE || !done)
+                return;
+        pthread_join(a->worker, NULL);
+        if (a->job == JOB_SCAN) {
+                json_object_put(a->history);
+                a->history = TAKE_PTR(a->scan_history);
         }
         if (a->job == JOB_PROFILE) {
                 bool installed;
