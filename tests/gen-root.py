@@ -1555,6 +1555,8 @@ class Generator:
                     r.write("%s/drm/%s/uevent" % (dev, node), "MAJOR=%d\nMINOR=%d\nDEVNAME=dri/%s\nDEVTYPE=drm_minor\n"
                             % (dmaj, minor, node), 0o644)
                     r.symlink("sys/class/drm/%s" % node, "../../devices/%s/%s/drm/%s" % (parent, g["slot"], node))
+                if is_amd:
+                    self.gpu_telemetry(dev, n)
             if "audio" in g and busn != 0:
                 aslot = g["slot"][:-1] + "1"
                 acfg = pci_config(0x1002, g["audio"], 0x00, 0x040300, g["subsys"], irq=0xff)
@@ -1562,6 +1564,19 @@ class Generator:
                     0x1002, g["audio"], 0x00, 0x040300, g["subsys"], g["irq"] + 2,
                     [(0xfcca0000 - n * 0x200000, 0xfcca3fff - n * 0x200000, 0x40200)], driver="snd_hda_intel",
                     slot=aslot), driver="snd_hda_intel")
+
+    def gpu_telemetry(self, dev, n):
+        """amdgpu's sysfs telemetry (what the TUI's Overview reads), fixed
+        numbers so screens are reproducible: hwmon temp1_input in
+        millidegrees, gpu_busy_percent, mem_info_vram_used/total in bytes."""
+        r = self.r
+        hw = "%s/hwmon/hwmon%d" % (dev, 2 + n)
+        r.write(hw + "/name", "amdgpu\n", 0o444)
+        r.write(hw + "/temp1_input", "%d\n" % (47000 + 5000 * n), 0o444)
+        r.write(hw + "/temp1_label", "edge\n", 0o444)
+        r.write(dev + "/gpu_busy_percent", "%d\n" % (3 + 10 * n), 0o444)
+        r.write(dev + "/mem_info_vram_total", "%d\n" % (6 << 30), 0o444)
+        r.write(dev + "/mem_info_vram_used", "%d\n" % ((412 + 100 * n) << 20), 0o444)
 
     def pci_files(self, vendor, device, rev, cls, subsys, irq, res, bridge=False, driver=None, slot=None):
         f = {"vendor": "0x%04x\n" % vendor, "device": "0x%04x\n" % device,

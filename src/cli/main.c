@@ -16,6 +16,7 @@
 #include "selftest_cmd.h"
 #include "bundle_cmd.h"
 #include "syslog_summary.h"
+#include "tui.h"
 #include "util.h"
 
 #define EXIT_UNKNOWN 3
@@ -23,7 +24,7 @@
 typedef struct cli {
         const char *root;
         const char *state_dir;
-        bool json, quiet, verbose, no_color, system_only, demo, summary;
+        bool check, json, quiet, verbose, no_color, system_only, demo, summary;
         unsigned time_limit;
         bool selftest;
         selftest_cli st;
@@ -37,9 +38,9 @@ typedef struct option_help {
 } option_help;
 
 static const option_help mode_help[] = {
-        {"(no mode)", "on a terminal: the interactive view (for now the same as --check); otherwise --check"},
+        {"(no mode)", "on a terminal: the interactive view (TUI; ? there lists its keys); otherwise --check"},
         {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
-        {"--demo", "run the default mode on the bundled demo root (the seeds' broken machine)"},
+        {"--demo", "the default mode on the bundled demo root (the seeds' broken machine): the TUI on a terminal"},
         {"--recover", "plan and apply the repair, through an undo journal (exit 0 done, 10 done: reboot,\n"
                       "                         11 partial: --resume or --rollback ID, 12 refused, 3 nothing could be checked)"},
         {"--rollback ID", "undo recovery ID in reverse order; files changed since are skipped and reported"},
@@ -174,8 +175,11 @@ static int recover_check_args(cli *c)
 
         if (modes > 1)
                 return usage_error("%s", "--recover, --rollback and --history are separate modes.");
-        if (modes && (c->selftest || c->demo))
-                return usage_error("%s", "--recover, --rollback and --history go without --selftest and --demo.");
+        if (modes && c->selftest)
+                return usage_error("%s", "--recover, --rollback and --history go without --selftest.");
+        /* the installed demo is never written: only its plan can be shown */
+        if (modes && c->demo && !(r->recover && r->dry_run))
+                return usage_error("%s", "with --demo only --recover --dry-run runs (the demo root is never changed).");
         if (!r->recover && (r->dry_run || r->resume || r->remount_rw || r->in_tree || r->plan_file))
                 return usage_error("%s", "--dry-run, --resume, --remount-rw, --in-tree and --plan-file go with --recover.");
         if (!r->recover && !r->rollback_id && r->yes)
@@ -236,6 +240,7 @@ static int parse_args(int argc, char **argv, cli *c)
 
                 switch (o) {
                 case OPT_CHECK:
+                        c->check = true;
                         break;
                 case OPT_DEMO:
                         c->demo = true;
@@ -475,6 +480,12 @@ int main(int argc, char **argv)
         if (c.bundle.path) {
                 c.bundle.quiet = c.quiet;
                 return bundle_run_cli(&c.bundle, &io);
+        }
+        /* No mode (or --demo) on a terminal: the interactive view. */
+        if (!c.check && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
+                tui_options to = {.inspect = io, .datadir = datadir(), .state_dir = c.state_dir,
+                                  .no_color = c.no_color, .demo = c.demo};
+                return tui_run(&to);
         }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {

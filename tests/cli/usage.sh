@@ -38,7 +38,8 @@ out=$("$bin" --root /nonexistent/x --json 2>/dev/null)
 [ -z "$out" ] || { echo "FAIL: JSON printed on failure: $out"; fails=$((fails + 1)); }
 # colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb
 if command -v script >/dev/null; then
-        tty_out() { TERM=$1 NO_COLOR=$2 script -qec "$bin --demo $3" /dev/null; }
+        # --check: --demo alone opens the TUI on a terminal
+        tty_out() { TERM=$1 NO_COLOR=$2 script -qec "$bin --demo --check $3" /dev/null; }
         tty_out xterm "" "" | grep -q $'\033\[' || { echo "FAIL: no colour on a tty"; fails=$((fails + 1)); }
         tty_out xterm 1 "" | grep -q $'\033' && { echo "FAIL: colour despite NO_COLOR"; fails=$((fails + 1)); }
         tty_out xterm "" --no-color | grep -q $'\033' && { echo "FAIL: colour despite --no-color"; fails=$((fails + 1)); }
