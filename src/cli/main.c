@@ -11,8 +11,11 @@
 #include "config.h"
 #include "inspect.h"
 #include "output.h"
+#include "profile_cmd.h"
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
+#include "bundle_cmd.h"
+#include "syslog_summary.h"
 #include "util.h"
 
 #define EXIT_UNKNOWN 3
@@ -20,11 +23,12 @@
 typedef struct cli {
         const char *root;
         const char *state_dir;
-        bool json, quiet, verbose, no_color, system_only, demo;
+        bool json, quiet, verbose, no_color, system_only, demo, summary;
         unsigned time_limit;
         bool selftest;
         selftest_cli st;
         recover_cli rc;
+        bundle_cli bundle;
 } cli;
 
 typedef struct option_help {
@@ -42,6 +46,15 @@ static const option_help mode_help[] = {
         {"--history", "list the recoveries of this root (--json: rdna1-doctor/history/1)"},
         {"--selftest", "convolution self-test under a watchdog (exit 0 pass, 20 wrong result, 21 crash, 22 hang,\n"
                        "                         23 GPU reset, 3 could not run)"},
+        {"--profile list|show NAME|validate FILE|diff NAME|install NAME",
+         "\n                         environment profiles: list them, show one, validate a profile or a shell env file\n"
+         "                         (exit as --check), diff against the user's shells, install as\n"
+         "                         /etc/profile.d/rdna1-doctor.sh through the journal (--disable-conflicts)"},
+        {"exec --profile NAME -- CMD [ARGS...]",
+         "\n                         run CMD with a clean environment plus the profile, as the invoking user\n"
+         "                         (exit: CMD's status, 127 not found, 126 cannot run)"},
+        {"--bundle FILE", "write a redacted diagnostic bundle (.tar.xz, mode 0600, owned by the invoking user)\n"
+                          "                         for a bug report; --safe-mode skips probes that touch the GPU"},
         {"--version", "print the version and exit"},
         {"--help", "print this help and exit"},
 };
@@ -51,6 +64,7 @@ static const option_help common_help[] = {
         {"--state-dir DIR", "keep the scan cache in DIR (default: ROOT/var/cache/rdna1-doctor)"},
         {"--json", "print one rdna1-doctor/1 JSON document instead of text"},
         {"--quiet", "print only the verdict line"},
+        {"--summary", "print the verdict, counts, finding IDs (with kernels) and the next step; no file contents"},
         {"--verbose", "also list probes that failed without mattering"},
         {"--no-color", "no colour (also when NO_COLOR is set and not empty, or TERM=dumb)"},
         {"--system-only", "skip users' home directories (used by the package hooks)"},
@@ -75,7 +89,7 @@ static const option_help selftest_help[] = {
         {"--backend hip|cpu", "hip: the GPU through the HIP runtime (default); cpu: the same pipeline on the CPU"},
         {"--device PCI_SLOT", "the GPU to test when there are several"},
         {"--framework PYTHON", "also run the seed's PyTorch Conv2d sweep in PYTHON (opt-in)"},
-        {"--as-root", "run the workload as root instead of the invoking user"},
+        {"--as-root", "run the workload (or exec's command) as root instead of the invoking user"},
         {"--inject-errors", "test only: corrupt results (edge tiles too) so the run must fail"},
 };
 
@@ -98,6 +112,8 @@ static void print_help(FILE *f)
         fprintf(f, "\nExit codes (--check):\n"
                    "  0 OK   1 WARNING   2 CRITICAL   3 UNKNOWN (something that matters could not be checked;\n"
                    "  JSON then has \"partial\": true and the reasons)   64 usage error\n"
+                   "Exit codes (--profile install): 0 installed, 11 partial (see the journal), 12 refused.\n"
+                   "Profile options: --device PCI_SLOT (which GPU to judge or isolate), --disable-conflicts.\n"
                    "Exit codes (--recover): 0 done   10 done, reboot required   11 partial (journal ID printed;\n"
                    "  --resume or --rollback ID)   12 refused (preflight, read-only root, not confirmed)   3 nothing could be checked\n"
                    "\nSee rdna1-doctor(8).\n");
@@ -137,10 +153,10 @@ enum {
         OPT_FORCE_KERNEL,
         OPT_LIST_FAULT_POINTS,
         OPT_PLAN_FILE,
+        OPT_SUMMARY,
+        OPT_BUNDLE,
+        OPT_SAFE_MODE,
 };
-
-/* Modes of later releases: recognised, so the error says what is missing. */
-static const char *const later_modes[] = {"profile", "bundle"};
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -210,7 +226,9 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"framework", required_argument, NULL, OPT_FRAMEWORK},
                 {"as-root", no_argument, NULL, OPT_AS_ROOT},
                 {"inject-errors", no_argument, NULL, OPT_INJECT_ERRORS},
-                {"bundle", required_argument, NULL, OPT_LATER},
+                {"summary", no_argument, NULL, OPT_SUMMARY},
+                {"bundle", required_argument, NULL, OPT_BUNDLE},
+                {"safe-mode", no_argument, NULL, OPT_SAFE_MODE},
                 {},
         };
         int o, idx;
@@ -236,6 +254,9 @@ static int parse_args(int argc, char **argv, cli *c)
                         break;
                 case OPT_QUIET:
                         c->quiet = true;
+                        break;
+                case OPT_SUMMARY:
+                        c->summary = true;
                         break;
                 case OPT_VERBOSE:
                         c->verbose = true;
@@ -313,6 +334,14 @@ static int parse_args(int argc, char **argv, cli *c)
                 case OPT_PLAN_FILE:
                         c->rc.plan_file = optarg;
                         break;
+                case OPT_BUNDLE:
+                        if (!optarg[0])
+                                return usage_error("%s", "--bundle needs a file name.");
+                        c->bundle.path = optarg;
+                        break;
+                case OPT_SAFE_MODE:
+                        c->bundle.safe_mode = true;
+                        break;
                 case 'V':
                 case OPT_VERSION:
                         printf("rdna1-doctor %s\n", PACKAGE_VERSION);
@@ -322,10 +351,8 @@ static int parse_args(int argc, char **argv, cli *c)
                         print_help(stdout);
                         return EXIT_SUCCESS;
                 case OPT_LATER:
-                        for (size_t i = 0; i < ELEMENTSOF(later_modes); i++)
-                                if (streq(opts[idx].name, later_modes[i]))
-                                        return usage_error("--%s is not available in this version.", later_modes[i]);
-                        return EX_USAGE;
+                        /* --profile is taken by profile_cmd.c before these options are parsed. */
+                        return usage_error("--%s is not available here.", opts[idx].name);
                 case '?':
                 default:
                         if (optopt && optopt < 0x100)
@@ -341,8 +368,14 @@ static int parse_args(int argc, char **argv, cli *c)
                              c->st.framework || c->st.inject_errors))
                 return usage_error("%s", "--quick, --standard, --stress, --backend, --device, --framework and "
                                          "--inject-errors go with --selftest.");
+        if (c->summary && (c->json || c->quiet || c->selftest))
+                return usage_error("%s", "--summary goes with --check, not with --json, --quiet or --selftest.");
         if (c->selftest && c->demo)
                 return usage_error("%s", "--selftest does not run on the demo root.");
+        if (c->bundle.safe_mode && !c->bundle.path)
+                return usage_error("%s", "--safe-mode goes with --bundle.");
+        if (c->bundle.path && (c->selftest || c->json))
+                return usage_error("%s", "--bundle writes a file; it does not combine with --selftest or --json.");
         if (c->st.stress_seconds && c->st.sweep)
                 return usage_error("%s", "--stress replaces --quick/--standard.");
         return recover_check_args(c);
@@ -389,6 +422,8 @@ int main(int argc, char **argv)
         output_options oo;
         int r, code;
 
+        if (profile_cmd_wanted(argc, argv))
+                return profile_cmd_main(argc, argv);
         r = parse_args(argc, argv, &c);
         if (r >= 0)
                 return r;
@@ -423,7 +458,12 @@ int main(int argc, char **argv)
                         signal(SIGALRM, on_alarm);
                         alarm(c.time_limit);
                 }
-                return selftest_run_cli(&c.st);
+                r = selftest_run_cli(&c.st);
+                syslog_summary(streq(c.root, "/"), "selftest", "backend %s, sweep %s: exit %d (%s)", c.st.backend,
+                               c.st.stress_seconds ? "stress" : c.st.sweep, r,
+                               r == 0 ? "pass" : r == 20 ? "wrong result" : r == 21 ? "crash" : r == 22 ? "hang" :
+                               r == 23 ? "GPU reset" : "could not run");
+                return r;
         }
         if (c.time_limit) {
                 signal(SIGALRM, on_alarm);
@@ -435,6 +475,10 @@ int main(int argc, char **argv)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
         io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
                               .cache_dir = cachedir, .system_only = c.system_only};
+        if (c.bundle.path) {
+                c.bundle.quiet = c.quiet;
+                return bundle_run_cli(&c.bundle, &io);
+        }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
@@ -452,7 +496,9 @@ int main(int argc, char **argv)
                 .verbose = c.verbose,
         };
         alarm(0);
-        r = c.json ? output_json(stdout, in, code) : output_text(stdout, in, code, &oo);
+        r = c.json      ? output_json(stdout, in, code)
+            : c.summary ? output_summary(stdout, in, code)
+                        : output_text(stdout, in, code, &oo);
         inspection_free(in);
         if (r < 0) {
                 fprintf(stderr, "rdna1-doctor: could not write the report: %s.\n", strerror(-r));

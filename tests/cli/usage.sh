@@ -24,6 +24,9 @@ check "stray argument" 64 "$bin" --check extra
 check "bad --time-limit" 64 "$bin" --time-limit abc
 check "--demo with --root" 64 "$bin" --demo --root /
 check "--root needs an argument" 64 "$bin" --root
+check "--safe-mode without --bundle" 64 "$bin" --safe-mode
+check "--bundle with --json" 64 "$bin" --bundle /nonexistent/x.tar.xz --json
+check "--bundle needs a file" 64 "$bin" --bundle
 check "missing root" 3 "$bin" --root /nonexistent/rdna1-doctor-root
 "$bin" --root /nonexistent/rdna1-doctor-root 2>&1 | grep -q "cannot inspect '/nonexistent/rdna1-doctor-root'" ||
         { echo "FAIL: missing root message"; fails=$((fails + 1)); }
