@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "spawn.h"
+#include "spawn_cmd.h"
 #include "util.h"
 
 #define MOUNTS_MAX (1024 * 1024)

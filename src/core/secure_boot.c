@@ -12,7 +12,7 @@
 #include <dirent.h>
 
 #include "dkms.h"
-#include "spawn.h"
+#include "spawn_cmd.h"
 #include "util.h"
 
 #define EFIVARS "/sys/firmware/efi/efivars"

@@ -14,6 +14,9 @@
  * and chroots into it before exec, so nothing it does can reach the host's
  * paths. No file systems are mounted inside: a command that needs /proc or
  * /dev there must be refused by the caller instead.
+ *
+ * (Named spawn_cmd.h, not spawn.h: with src/core on the include path a
+ * spawn.h here would shadow the C library's <spawn.h>.)
  */
 
 #include <stdbool.h>

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "spawn.h"
+#include "spawn_cmd.h"
 #include "util.h"
 
 static int run_capture(const char *const *argv, unsigned timeout_ms, spawn_result *res, char **out)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "spawn.h"
+#include "spawn_cmd.h"
 
 #include <fcntl.h>
 #include <poll.h>
