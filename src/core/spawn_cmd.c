@@ -177,6 +177,8 @@ int spawn_run(const spawn_options *o, spawn_result *ret)
         if (pid == 0)
                 child_exec(o, env.items, parent, report_w);
         (void)setpgid(pid, pid); /* both sides, against the race */
+        if (o->on_start)
+                o->on_start(pid, o->userdata);
         report_w = -EBADF;
         close(pipefd[1]);
 
@@ -239,6 +241,13 @@ int spawn_capture(const spawn_options *o, size_t max, spawn_result *ret, char **
         *ret = res;
         *ret_output = TAKE_PTR(buf);
         return 0;
+}
+
+int spawn_result_wait_status(const spawn_result *r)
+{
+        if (r->term_signal)
+                return r->term_signal & 0x7f;
+        return (r->exit_status & 0xff) << 8;
 }
 
 char *spawn_result_describe(const spawn_result *r)

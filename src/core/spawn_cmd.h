@@ -34,6 +34,9 @@ typedef struct spawn_options {
         int output_fd;            /* stdout+stderr go here; < 0: /dev/null */
         unsigned timeout_ms;      /* 0: none */
         unsigned term_grace_ms;   /* SIGTERM -> SIGKILL; 0: SPAWN_TERM_GRACE_MS_DEFAULT */
+        /* Called in the parent once the child exists (journal_set_child); may be NULL. */
+        void (*on_start)(pid_t pid, void *userdata);
+        void *userdata;
 } spawn_options;
 
 typedef struct spawn_result {
@@ -43,6 +46,9 @@ typedef struct spawn_result {
         bool exec_failed;         /* argv[0] could not be executed (exit 127, errno in exec_errno) */
         int exec_errno;
 } spawn_result;
+
+/* The result as a waitpid() status (what journal_record_command keeps). */
+int spawn_result_wait_status(const spawn_result *r);
 
 /* True when the command ran and exited 0. */
 static inline bool spawn_result_ok(const spawn_result *r)
