@@ -1,0 +1,367 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The kernel side of --recover with the real dkms, depmod and
+# update-initramfs, never touching the host (BRIEF §11):
+#
+#   kernel-side.sh MODE DRIVER
+#     MODE   rebuild      a stand-in amdgpu-dkms whose kfd_crat.c carries the
+#                         seed-004 patch (the real upstream text) is built and
+#                         installed with dkms and put in the initramfs; its
+#                         source is restored from the package (patch -R,
+#                         verified with the package's md5sums, as restore-file
+#                         does); first update-initramfs is made to fail (the
+#                         kernel's previous module set and initramfs must come
+#                         back byte for byte), then the real run: the rebuilt
+#                         .ko has no marker, its build-id is new, the
+#                         initramfs holds it, the source matches its md5sums
+#            in-tree      the same broken machine plus an in-tree amdgpu.ko;
+#                         --in-tree removes the DKMS module: modprobe's view
+#                         (modinfo -n) and the initramfs hold the in-tree one
+#            secure-boot  Secure Boot on, dkms's certificate not in MokListRT,
+#                         no in-tree module: refused by preflight (exit 12),
+#                         nothing changed
+#     DRIVER the kernelrec-run binary (the executor's kernel-side path)
+#
+# Everything happens with --root / inside `unshare -m` over an overlay of /
+# (lowerdir=/, upper and work in a temporary directory), chrooted into it,
+# with tmpfs over /var/lib/dkms, /etc/dkms, /tmp and /run, a private
+# /dev, and a private framework.conf (sign_file=/bin/true). The headers'
+# kernel is discovered from /lib/modules/*/build, never uname -r.
+#
+# Exit 0 pass, 1 fail, 77 skip (a prerequisite is missing; with CI=true
+# that is a failure).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+VERSION=6.16.6-rdna1test
+MARKER='Enabling fine-grained for RDNA1'
+
+skip() {
+        echo "SKIP: $*"
+        if [ "${CI:-}" = true ]; then
+                echo "FAIL: prerequisite missing under CI=true: $*"
+                exit 1
+        fi
+        exit 77
+}
+die() {
+        echo "FAIL: $*"
+        exit 1
+}
+
+# ---------------------------------------------------------------------------
+# Inside the chroot (the overlay of /): the test proper.
+# ---------------------------------------------------------------------------
+chroot_main() {
+        local mode=$1 K=$2 work=$3
+        local src=/usr/src/amdgpu-$VERSION crat=amd/amdkfd/kfd_crat.c
+        local upd=/lib/modules/$K/updates/dkms state=/var/lib/rdna1-doctor
+        local intree=/lib/modules/$K/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko
+        export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+
+        # dkms's own configuration, private to this namespace.
+        echo "sign_file=/bin/true" >/etc/dkms/framework.conf
+
+        # The broken machine: amdgpu-dkms (stand-in) installed by dpkg, its
+        # source patched as in seed 004, added to dkms.
+        dpkg -i "$work/amdgpu-dkms.deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -i"; }
+        (cd "$src" && patch -p1 --quiet <"$top/recovery/signatures/seed004-kfd-crat.diff") || die "seed patch"
+        grep -q "$MARKER" "$src/$crat" || die "the patched source has no marker"
+        dkms add -m amdgpu -v "$VERSION" >"$work/dkms-add.log" 2>&1 || { cat "$work/dkms-add.log"; die "dkms add"; }
+
+        if [ "$mode" = secure-boot ]; then
+                secure_boot_case "$K" "$work"
+                return
+        fi
+
+        mkdir -p "/lib/modules/$K/updates"
+        dkms build -m amdgpu -v "$VERSION" -k "$K" >"$work/dkms-build.log" 2>&1 ||
+                { tail -30 "$work/dkms-build.log"; tail -30 "/var/lib/dkms/amdgpu/$VERSION/build/make.log" 2>/dev/null; die "dkms build (patched)"; }
+        dkms install -m amdgpu -v "$VERSION" -k "$K" >"$work/dkms-install.log" 2>&1 ||
+                { cat "$work/dkms-install.log"; die "dkms install (patched)"; }
+        local ko
+        ko=$(ls "$upd"/amdgpu.ko* 2>/dev/null | head -n 1)
+        [ -n "$ko" ] || die "dkms installed no amdgpu.ko in $upd"
+        grep -qa "$MARKER" "$ko" || die "the patched build has no marker"
+        local patched_id
+        patched_id=$(readelf -n "$ko" | awk '/Build ID/ { print $3 }')
+        [ -n "$patched_id" ] || die "no build-id in $ko"
+
+        if [ "$mode" = in-tree ]; then
+                build_in_tree "$K" "$work" "$intree"
+        fi
+
+        # An initramfs that carries amdgpu, like the seed machine's. The
+        # headers' .config stands in for linux-image's /boot/config-K.
+        cp "/lib/modules/$K/build/.config" "/boot/config-$K"
+        echo amdgpu >>/etc/initramfs-tools/modules
+        depmod -a "$K"
+        update-initramfs -c -k "$K" >"$work/mkinitramfs.log" 2>&1 || { cat "$work/mkinitramfs.log"; die "update-initramfs -c"; }
+        initrd_amdgpu "$K" "$work/initrd-before" >/dev/null || die "the initramfs holds no amdgpu.ko"
+        grep -qa "$MARKER" "$(initrd_amdgpu "$K" "$work/initrd-before")" || die "the initramfs module has no marker"
+
+        if [ "$mode" = in-tree ]; then
+                in_tree_case "$K" "$work" "$patched_id" "$intree"
+                return
+        fi
+
+        # restore-file's part (the recovery executor does it before the
+        # kernel side): the clean kfd_crat.c from reverse-applying the known
+        # signature on a copy, accepted only when it matches the package's
+        # md5sums.
+        patch -R --quiet -o "$work/kfd_crat.c.clean" "$src/$crat" <"$top/recovery/signatures/seed004-kfd-crat.diff" ||
+                die "patch -R"
+        local want have
+        want=$(awk -v p="${src#/}/$crat" '$2 == p { print $1 }' /var/lib/dpkg/info/amdgpu-dkms.md5sums)
+        have=$(md5sum <"$work/kfd_crat.c.clean" | cut -d' ' -f1)
+        [ -n "$want" ] && [ "$want" = "$have" ] || die "the reverse-applied source does not match md5sums"
+
+        # 1. The source still patched: the transaction refuses before building.
+        local before_ko before_initrd before_dep
+        before_ko=$(md5sum <"$ko")
+        before_initrd=$(md5sum <"/boot/initrd.img-$K")
+        set +e
+        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
+                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run0.out" 2>&1
+        local rc=$?
+        set -e
+        cat "$work/run0.out"
+        [ $rc -eq 11 ] || die "a still-patched source: exit $rc, expected 11"
+        grep -q "still carries the known patch" "$work/run0.out" || die "no reason given for the refusal"
+
+        cp "$work/kfd_crat.c.clean" "$src/$crat"
+        (cd / && md5sum -c --quiet <(grep " ${src#/}/" /var/lib/dpkg/info/amdgpu-dkms.md5sums)) ||
+                die "the restored source does not match its md5sums"
+
+        # 2. update-initramfs fails after the clean module was built and
+        #    installed: the kernel's previous modules and initramfs come back.
+        mv /usr/sbin/update-initramfs /usr/sbin/update-initramfs.real
+        printf '#!/bin/sh\necho "update-initramfs: simulated failure" >&2\nexit 1\n' >/usr/sbin/update-initramfs
+        chmod 755 /usr/sbin/update-initramfs
+        before_dep=$(grep -c "updates/dkms/amdgpu.ko" "/lib/modules/$K/modules.dep")
+        set +e
+        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
+                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run1.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run1.out"
+        mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
+        [ $rc -eq 11 ] || die "failing update-initramfs: exit $rc, expected 11"
+        grep -q "update-initramfs failed" "$work/run1.out" || die "the failure does not name update-initramfs"
+        grep -q "restored" "$work/run1.out" || die "not restored"
+        [ "$(md5sum <"$ko")" = "$before_ko" ] || die "the patched module was not put back byte for byte"
+        [ "$(md5sum <"/boot/initrd.img-$K")" = "$before_initrd" ] || die "the initramfs was not put back"
+        [ "$(grep -c "updates/dkms/amdgpu.ko" "/lib/modules/$K/modules.dep")" = "$before_dep" ] ||
+                die "modules.dep does not list the restored module"
+        local id1
+        id1=$(sed -n 's/^journal //p' "$work/run1.out")
+        grep -q '"state": *"failed"' "$state/journal/$id1/steps/0001.json" || die "journal step not failed"
+        ls "$state/journal/$id1/cmd/" | grep -q . || die "no command output in the journal"
+
+        # 3. The real run.
+        set +e
+        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
+                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run2.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run2.out"
+        [ $rc -eq 10 ] || die "recovery: exit $rc, expected 10 (done, reboot)"
+        ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
+        if grep -qa "$MARKER" "$ko"; then die "the rebuilt module still holds the marker"; fi
+        local new_id
+        new_id=$(readelf -n "$ko" | awk '/Build ID/ { print $3 }')
+        [ -n "$new_id" ] && [ "$new_id" != "$patched_id" ] || die "the rebuilt module has the patched build-id"
+        modinfo -F vermagic "$ko" | grep -q "^$K " || die "vermagic is not $K"
+        (cd / && md5sum -c --quiet <(grep " ${src#/}/" /var/lib/dpkg/info/amdgpu-dkms.md5sums)) ||
+                die "the source does not match its md5sums"
+        local in_initrd
+        in_initrd=$(initrd_amdgpu "$K" "$work/initrd-after") || die "the new initramfs holds no amdgpu.ko"
+        if grep -qa "$MARKER" "$in_initrd"; then die "the new initramfs holds the patched module"; fi
+        [ "$(readelf -n "$in_initrd" | awk '/Build ID/ { print $3 }')" = "$new_id" ] ||
+                die "the initramfs holds another build than the installed one"
+        local id2
+        id2=$(sed -n 's/^journal //p' "$work/run2.out")
+        [ "$(cat "$state/verify-pending")" = "$id2" ] || die "no verify-pending flag naming the run"
+        grep -q '"state": *"done"' "$state/journal/$id2/steps/0001.json" || die "journal step not done"
+        grep -q '"/boot/initrd.img-'"$K"'"' "$state/journal/$id2/steps/0001.json" || die "initramfs not journaled"
+        echo "PASS: rebuilt $K: build-id $patched_id -> $new_id"
+}
+
+# The amdgpu.ko in the initramfs of K, extracted under dir; prints its path.
+initrd_amdgpu() {
+        local K=$1 dir=$2
+        rm -rf "$dir"
+        unmkinitramfs "/boot/initrd.img-$K" "$dir" >/dev/null 2>&1 || return 1
+        local f
+        f=$(find "$dir" -name 'amdgpu.ko*' -type f | head -n 1)
+        [ -n "$f" ] || return 1
+        case $f in
+        *.xz) xz -dc "$f" >"$f.raw" && f=$f.raw ;;
+        *.zst) zstd -qdc "$f" >"$f.raw" && f=$f.raw ;;
+        esac
+        echo "$f"
+}
+
+# An in-tree amdgpu.ko for K (the stand-in built from the clean upstream text, not by dkms).
+build_in_tree() {
+        local K=$1 work=$2 dest=$3
+        local b=$work/in-tree-build
+        rm -rf "$b"
+        mkdir -p "$b/amd/amdkfd"
+        cp "$here/dkms-module/Kbuild" "$here/dkms-module/amdgpu_main.c" "$b/"
+        cp "$work/upstream-kfd_crat.c" "$b/amd/amdkfd/kfd_crat.c"
+        make -C "/lib/modules/$K/build" M="$b" RDNA1_TEST_ORIGIN=in-tree modules >"$work/in-tree.log" 2>&1 ||
+                { tail -30 "$work/in-tree.log"; die "building the in-tree stand-in"; }
+        mkdir -p "$(dirname "$dest")"
+        cp "$b/amdgpu.ko" "$dest"
+}
+
+in_tree_case() {
+        local K=$1 work=$2 patched_id=$3 intree=$4 state=/var/lib/rdna1-doctor
+        local upd=/lib/modules/$K/updates/dkms
+        [ "$(modinfo -k "$K" -n amdgpu)" = "$(ls "$upd"/amdgpu.ko*)" ] || die "before: modprobe would not pick the DKMS module"
+        local intree_id
+        intree_id=$(readelf -n "$intree" | awk '/Build ID/ { print $3 }')
+        set +e
+        "$work/kernelrec-run" --in-tree --kernel "$K" --version "$VERSION" --state-dir "$state" \
+                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run.out" 2>&1
+        local rc=$?
+        set -e
+        cat "$work/run.out"
+        [ $rc -eq 10 ] || die "--in-tree: exit $rc, expected 10"
+        grep -q "in-tree" "$work/run.out" || die "the in-tree choice is not reported"
+        if ls "$upd"/amdgpu.ko* >/dev/null 2>&1; then die "the DKMS amdgpu is still installed"; fi
+        [ -s "$intree" ] || die "the in-tree module is gone"
+        [ "$(modinfo -k "$K" -n amdgpu)" = "$intree" ] || die "modprobe would not load the in-tree module"
+        if dkms status -m amdgpu -v "$VERSION" -k "$K" | grep -q installed; then die "dkms still lists it installed"; fi
+        local in_initrd
+        in_initrd=$(initrd_amdgpu "$K" "$work/initrd-after") || die "the new initramfs holds no amdgpu.ko"
+        if grep -qa "$MARKER" "$in_initrd"; then die "the new initramfs holds the patched module"; fi
+        [ "$(readelf -n "$in_initrd" | awk '/Build ID/ { print $3 }')" = "$intree_id" ] ||
+                die "the initramfs does not hold the in-tree module"
+        local id
+        id=$(sed -n 's/^journal //p' "$work/run.out")
+        [ "$(cat "$state/verify-pending")" = "$id" ] || die "no verify-pending flag naming the run"
+        echo "PASS: $K uses the in-tree amdgpu"
+}
+
+secure_boot_case() {
+        local K=$1 work=$2 state=/var/lib/rdna1-doctor
+        local efi=/sys/firmware/efi/efivars guid=605dab50-e046-4300-abb6-3dd810dd8b23
+        # The overlay's /sys is a plain directory: these are files, as in fixtures.
+        mkdir -p "$efi"
+        printf '\x06\x00\x00\x00\x01' >"$efi/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+        # dkms's certificate exists but MokListRT holds only another one.
+        for n in mok other; do
+                openssl req -new -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=rdna1-doctor test $n/" \
+                        -keyout "$work/$n.key" -outform DER -out "$work/$n.der" >/dev/null 2>&1 || die "openssl"
+        done
+        cp "$work/mok.der" /var/lib/dkms/mok.pub
+        cp "$work/mok.key" /var/lib/dkms/mok.key
+        python3 - "$work/other.der" "$efi/MokListRT-$guid" <<'EOF'
+import struct, sys
+der = open(sys.argv[1], "rb").read()
+x509 = bytes.fromhex("a159c0a5e494a74a87b5ab155c2bf072")
+esl = x509 + struct.pack("<III", 28 + 16 + len(der), 0, 16 + len(der)) + b"\x11" * 16 + der
+open(sys.argv[2], "wb").write(struct.pack("<I", 6) + esl)
+EOF
+        local before
+        before=$(dkms status -m amdgpu -v "$VERSION")
+        set +e
+        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
+                --signatures "$top/recovery/signatures" >"$work/run.out" 2>&1
+        local rc=$?
+        set -e
+        cat "$work/run.out"
+        [ $rc -eq 12 ] || die "Secure Boot without an enrolled key: exit $rc, expected 12"
+        grep -q "refused (kernel-side $K): Secure Boot is on" "$work/run.out" || die "the reason is not Secure Boot"
+        grep -q "not enrolled" "$work/run.out" || die "the reason does not say the key is not enrolled"
+        grep -q "no in-tree amdgpu.ko" "$work/run.out" || die "the reason does not say why in-tree is no way out"
+        [ ! -e "$state/journal" ] || die "a refused run left a journal"
+        [ "$(dkms status -m amdgpu -v "$VERSION")" = "$before" ] || die "dkms state changed"
+        echo "PASS: refused by preflight"
+}
+
+# ---------------------------------------------------------------------------
+# In the private mount namespace: build the overlay of / and enter it.
+# ---------------------------------------------------------------------------
+ns_main() {
+        local mode=$1 K=$2 work=$3
+        local m=$work/merged
+        mount --make-rprivate /
+        mount -t overlay overlay -o "lowerdir=/,upperdir=$work/upper,workdir=$work/ovl-work" "$m"
+        mount -t proc proc "$m/proc"
+        mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
+        mount -t tmpfs -o mode=755 tmpfs "$m/run"
+        mount -t tmpfs -o mode=755 tmpfs "$m/var/lib/dkms"
+        mount -t tmpfs -o mode=755 tmpfs "$m/etc/dkms"
+        mount -t tmpfs -o mode=755 tmpfs "$m/dev"
+        mknod -m 666 "$m/dev/null" c 1 3
+        mknod -m 666 "$m/dev/zero" c 1 5
+        mknod -m 666 "$m/dev/full" c 1 7
+        mknod -m 666 "$m/dev/random" c 1 8
+        mknod -m 666 "$m/dev/urandom" c 1 9
+        ln -s /proc/self/fd "$m/dev/fd"
+        ln -s /proc/self/fd/0 "$m/dev/stdin"
+        ln -s /proc/self/fd/1 "$m/dev/stdout"
+        ln -s /proc/self/fd/2 "$m/dev/stderr"
+        exec chroot "$m" /bin/bash "$here/kernel-side.sh" --chroot "$mode" "$K" "$work"
+}
+
+# ---------------------------------------------------------------------------
+# On the host: prerequisites, the package, then the namespace.
+# ---------------------------------------------------------------------------
+host_main() {
+        local mode=$1 driver=$2
+        case $mode in rebuild | in-tree | secure-boot) ;; *) die "unknown mode $mode" ;; esac
+        [ "$(id -u)" -eq 0 ] || skip "needs root (mount namespace, overlay, chroot)"
+        for t in /usr/sbin/dkms /usr/sbin/update-initramfs /usr/bin/unmkinitramfs /usr/bin/dpkg-deb \
+                /usr/bin/patch /usr/bin/unshare /usr/bin/readelf /usr/bin/openssl /usr/bin/make /sbin/modinfo; do
+                [ -x "$t" ] || skip "$t is not installed (./test installs dkms, initramfs-tools, ...)"
+        done
+        # The newest installed headers, from /lib/modules/*/build (never uname -r).
+        local K=""
+        for b in /lib/modules/*/build; do
+                [ -f "$b/Makefile" ] || continue
+                K=$(basename "$(dirname "$b")")
+        done
+        [ -n "$K" ] || skip "no kernel headers in /lib/modules/*/build (apt-get install linux-headers-amd64)"
+        local crat
+        crat=$("$top/tests/upstream-source.sh") || skip "no upstream kfd_crat.c (apt-get install linux-source-6.1)"
+
+        work=$(mktemp -d /var/tmp/rdna1-kernelrec.XXXXXX)
+        trap 'rm -rf "$work"' EXIT
+        mkdir -p "$work/upper" "$work/ovl-work" "$work/merged"
+        cp "$driver" "$work/kernelrec-run"
+        cp "$crat" "$work/upstream-kfd_crat.c"
+
+        # The stand-in amdgpu-dkms package, made with dpkg-deb from the clean upstream text.
+        local pkg=$work/pkg src=usr/src/amdgpu-$VERSION
+        mkdir -p "$pkg/DEBIAN" "$pkg/$src/amd/amdkfd"
+        sed "s/@VERSION@/$VERSION/" "$here/dkms-module/dkms.conf.in" >"$pkg/$src/dkms.conf"
+        cp "$here/dkms-module/Kbuild" "$here/dkms-module/amdgpu_main.c" "$pkg/$src/"
+        cp "$crat" "$pkg/$src/amd/amdkfd/kfd_crat.c"
+        (cd "$pkg" && find usr -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+        cat >"$pkg/DEBIAN/control" <<EOF
+Package: amdgpu-dkms
+Version: 1:$VERSION
+Architecture: all
+Maintainer: rdna1-doctor tests <tests@rdna1-doctor.invalid>
+Depends: dkms
+Description: stand-in for amdgpu-dkms (rdna1-doctor tests)
+ A one-file module whose strings come from the real kfd_crat.c.
+EOF
+        dpkg-deb --root-owner-group --build "$pkg" "$work/amdgpu-dkms.deb" >/dev/null || die "dpkg-deb --build"
+
+        local rc=0
+        unshare -m /bin/bash "$here/kernel-side.sh" --ns "$mode" "$K" "$work" || rc=$?
+        return $rc
+}
+
+case ${1:-} in
+--chroot) shift; chroot_main "$@" ;;
+--ns) shift; ns_main "$@" ;;
+*) host_main "$@" ;;
+esac
