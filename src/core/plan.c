@@ -158,6 +158,11 @@ int plan_add_note(plan *p, const char *fmt, ...)
         if (vasprintf(&s, fmt, ap) < 0)
                 s = NULL;
         va_end(ap);
+        for (size_t i = 0; s && i < p->n_notes; i++)
+                if (streq(p->notes[i], s)) {
+                        free(s); /* one line per fact, however many findings lead to it */
+                        return 0;
+                }
         return strv_array_push(&p->notes, &p->n_notes, s);
 }
 
