@@ -29,6 +29,8 @@ typedef struct tx {
         bool had_initrd;
         strv before;            /* files backed up into the journal */
         strv created;           /* files the step created (rollback removes them) */
+        strv patched_ids;       /* build-ids of patched builds: given, and found in the backups */
+        strv patched_srcversions;
         char *in_tree_build_id;
 } tx;
 
@@ -41,6 +43,8 @@ static void tx_clear(tx *t)
         free(t->in_tree_build_id);
         strv_clear(&t->before);
         strv_clear(&t->created);
+        strv_clear(&t->patched_ids);
+        strv_clear(&t->patched_srcversions);
 }
 
 /* Record the first failure; returns -EIO so callers can `return fail(...)`. */
@@ -162,10 +166,17 @@ static int list_files(tx *t, const char *dir, strv *ret)
         return r < 0 ? fail(t, "out of memory") : 0;
 }
 
+static int backup_initrd(tx *t)
+{
+        struct stat st;
+
+        t->had_initrd = sysroot_lstat(t->o->sr, t->initrd, &st) >= 0 && S_ISREG(st.st_mode);
+        return t->had_initrd ? backup_one(t, t->initrd) : 0;
+}
+
 static int backup_all(tx *t)
 {
         const char *dirs[] = {t->updates_dir, t->module_dir};
-        struct stat st;
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
@@ -173,12 +184,12 @@ static int backup_all(tx *t)
 
                 r = list_files(t, dirs[i], &files);
                 for (size_t k = 0; r >= 0 && k < files.n; k++)
-                        r = backup_one(t, files.items[k]);
+                        if (!strv_contains(&t->created, files.items[k]))
+                                r = backup_one(t, files.items[k]);
                 if (r < 0)
                         return r;
         }
-        t->had_initrd = sysroot_lstat(t->o->sr, t->initrd, &st) >= 0 && S_ISREG(st.st_mode);
-        return t->had_initrd ? backup_one(t, t->initrd) : 0;
+        return backup_initrd(t);
 }
 
 /* Files that appeared since the backups: the step made them, rollback removes them. */
@@ -186,6 +197,9 @@ static int note_created(tx *t)
 {
         const char *dirs[] = {t->updates_dir, t->module_dir};
         int r;
+
+        if (t->o->initramfs_only)
+                return 0; /* only the initramfs is this step's; the module directories are not */
 
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_(strv_clear) strv files = {0};
@@ -435,12 +449,78 @@ static void restore_kernel(tx *t)
 
 /* ---- verification ---- */
 
-static bool hex_listed(const char *const *list, const char *hex)
+static int add_lower(strv *v, const char *s)
 {
-        for (const char *const *p = list; hex && p && *p; p++)
-                if (strcasecmp(*p, hex) == 0)
-                        return true;
-        return false;
+        _cleanup_free_ char *l = strdup(s);
+
+        if (!l)
+                return -ENOMEM;
+        for (char *p = l; *p; p++)
+                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        if (strv_contains(v, l))
+                return 0;
+        return strv_push(v, TAKE_PTR(l));
+}
+
+static int note_patched(tx *t, const ko_info *info)
+{
+        _cleanup_free_ char *bid = ko_info_build_id_hex(info);
+        int r = 0;
+
+        if (!info->markers_found)
+                return 0;
+        if (bid)
+                r = add_lower(&t->patched_ids, bid);
+        if (r >= 0 && info->srcversion)
+                r = strv_contains(&t->patched_srcversions, info->srcversion)
+                            ? 0 : strv_push_dup(&t->patched_srcversions, info->srcversion);
+        return r;
+}
+
+static int initrd_collect(const char *name, const ko_info *info, void *userdata)
+{
+        return note_patched(userdata, info);
+}
+
+/*
+ * The known patched builds: those the caller names (what the inspection
+ * saw) plus every module in the backed-up set, and every amdgpu in the old
+ * initramfs, that holds a marker. A new build must be none of them.
+ */
+static int collect_patched(tx *t)
+{
+        const kernel_tx_options *o = t->o;
+        int r = 0;
+
+        for (const char *const *p = o->patched_build_ids; p && *p && r >= 0; p++)
+                r = add_lower(&t->patched_ids, *p);
+        for (const char *const *p = o->patched_srcversions; p && *p && r >= 0; p++)
+                r = strv_push_dup(&t->patched_srcversions, *p);
+        if (r < 0)
+                return fail(t, "out of memory");
+        if (!o->n_markers)
+                return 0;
+        for (size_t i = 0; i < t->before.n; i++) {
+                _cleanup_close_ int fd = -EBADF;
+                ko_info info = {0};
+
+                if (!strstr(t->before.items[i], ".ko") || streq(t->before.items[i], t->initrd))
+                        continue;
+                fd = sysroot_open_regular(o->sr, t->before.items[i]);
+                if (fd < 0 || ko_scan_fd(fd, o->markers, o->n_markers, &info) < 0)
+                        continue; /* unreadable: it cannot be compared, and it is backed up */
+                r = note_patched(t, &info);
+                ko_info_clear(&info);
+                if (r < 0)
+                        return fail(t, "out of memory");
+        }
+        if (t->had_initrd) {
+                _cleanup_close_ int fd = sysroot_open_regular(o->sr, t->initrd);
+
+                if (fd >= 0)
+                        (void)initramfs_scan_fd(fd, o->markers, o->n_markers, initrd_collect, t);
+        }
+        return 0;
 }
 
 static bool vermagic_is(const char *vermagic, const char *kernel)
@@ -482,9 +562,9 @@ static int verify_ko(tx *t, const char *path, char **ret_build_id)
                 r = fail(t, "%s is not a kernel module", path);
         else if (info.markers_found)
                 r = fail(t, "%s still holds the patch's marker: the build used a patched source", path);
-        else if (hex_listed(o->patched_build_ids, bid))
+        else if (bid && strv_contains(&t->patched_ids, bid))
                 r = fail(t, "%s has the build-id %s of a known patched build", path, bid);
-        else if (info.srcversion && hex_listed(o->patched_srcversions, info.srcversion))
+        else if (info.srcversion && strv_contains(&t->patched_srcversions, info.srcversion))
                 r = fail(t, "%s has the srcversion %s of a known patched build", path, info.srcversion);
         else if (!vermagic_is(info.vermagic, o->kernel))
                 r = fail(t, "%s was built for another kernel (vermagic \"%s\", expected %s)", path,
@@ -557,7 +637,7 @@ static int initrd_entry(const char *name, const ko_info *info, void *userdata)
         c->seen++;
         if (info->markers_found)
                 return fail(t, "the new initramfs %s still holds a patched amdgpu (%s)", t->initrd, ename);
-        if (hex_listed(t->o->patched_build_ids, bid))
+        if (bid && strv_contains(&t->patched_ids, bid))
                 return fail(t, "the new initramfs %s holds a known patched amdgpu build (%s)", t->initrd, ename);
         if (c->want_build_id && bid && strcasecmp(bid, c->want_build_id) != 0)
                 return fail(t, "the new initramfs %s holds another amdgpu build (%s, build-id %s) than %s",
@@ -713,6 +793,33 @@ static int tx_in_tree(tx *t)
         return r;
 }
 
+static int tx_initramfs(tx *t)
+{
+        return update_initrd(t, NULL);
+}
+
+/*
+ * A step interrupted earlier (--resume): what it backed up and created is
+ * in the journal. Put the kernel back as it was, then start again.
+ */
+static int resume_from_journal(tx *t)
+{
+        const journal_step *s = journal_get_step(t->o->j, t->o->step);
+        int r = 0;
+
+        if (!s || s->n_files == 0)
+                return 0;
+        for (size_t i = 0; i < s->n_files && r >= 0; i++)
+                r = strv_push_dup(s->files[i].existed ? &t->before : &t->created, s->files[i].path);
+        if (r < 0)
+                return fail(t, "out of memory");
+        restore_kernel(t);
+        if (!t->res->restored)
+                return fail(t, "an interrupted attempt on %s could not be undone", t->o->kernel);
+        t->res->restored = false;
+        return 0;
+}
+
 int kernel_tx_run(const kernel_tx_options *o, kernel_tx_result *ret)
 {
         _cleanup_(tx_clear) tx t = {0};
@@ -725,7 +832,7 @@ int kernel_tx_run(const kernel_tx_options *o, kernel_tx_result *ret)
                 return -EINVAL;
         if (!o->sr->is_host)
                 return -EPERM; /* kernel-side steps never run against another root from here */
-        if (o->choice != KERNEL_CHOICE_REBUILD && o->choice != KERNEL_CHOICE_IN_TREE)
+        if (!o->initramfs_only && o->choice != KERNEL_CHOICE_REBUILD && o->choice != KERNEL_CHOICE_IN_TREE)
                 return -EINVAL;
         t.o = o;
         t.res = &res;
@@ -742,9 +849,14 @@ int kernel_tx_run(const kernel_tx_options *o, kernel_tx_result *ret)
         if (!t.updates_dir || !t.module_dir || !t.initrd || !t.source_dir)
                 return -ENOMEM;
 
-        r = backup_all(&t);
+        r = resume_from_journal(&t);
         if (r >= 0)
-                r = o->choice == KERNEL_CHOICE_REBUILD ? tx_rebuild(&t) : tx_in_tree(&t);
+                r = o->initramfs_only ? backup_initrd(&t) : backup_all(&t);
+        if (r >= 0)
+                r = collect_patched(&t);
+        if (r >= 0)
+                r = o->initramfs_only ? tx_initramfs(&t)
+                    : o->choice == KERNEL_CHOICE_REBUILD ? tx_rebuild(&t) : tx_in_tree(&t);
         if (r >= 0)
                 r = note_created(&t);
         if (r >= 0)
@@ -771,16 +883,66 @@ void kernel_tx_result_clear(kernel_tx_result *r)
         *r = (kernel_tx_result){0};
 }
 
-int kernel_tx_depmod(const sysroot *sr, journal *j, size_t step, const char *kernel)
+static int current_md5(const sysroot *sr, const char *path, char md5[33])
+{
+        _cleanup_close_ int fd = sysroot_open_regular(sr, path);
+
+        md5[0] = '\0';
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
+        return md5_fd(fd, md5);
+}
+
+int kernel_tx_rollback(const sysroot *sr, journal *j, size_t step, const char *kernel, strv *messages,
+                       size_t *ret_skipped)
 {
         kernel_tx_options o = {.sr = sr, .j = j, .step = step, .kernel = kernel};
         kernel_tx_result res = {0};
         tx t = {.o = &o, .res = &res};
+        const journal_step *s = journal_get_step(j, step);
+        size_t skipped = 0;
         int r;
 
         if (!sr->is_host)
                 return -EPERM;
+        if (!s)
+                return -EINVAL;
+        for (size_t k = s->n_files; k > 0; k--) {
+                const journal_file *f = &s->files[k - 1];
+                char cur[33];
+
+                r = current_md5(sr, f->path, cur);
+                if (r < 0) {
+                        skipped++;
+                        (void)strv_push(messages, strdup_printf("%s: cannot read it (%s); left as it is", f->path,
+                                                                strerror(-r)));
+                        continue;
+                }
+                if (f->existed && streq(cur, f->md5))
+                        continue; /* already the old content */
+                if (!f->existed && !cur[0])
+                        continue; /* already gone */
+                if (f->has_after && !streq(cur, f->md5_after)) {
+                        skipped++;
+                        (void)strv_push(messages, strdup_printf("%s changed since the recovery; left as it is",
+                                                                f->path));
+                        continue;
+                }
+                r = f->existed ? restore_file(&t, f) : remove_file(&t, f->path);
+                if (r < 0) {
+                        skipped++;
+                        (void)strv_push(messages, strdup_printf("%s could not be put back (%s)", f->path,
+                                                                strerror(-r)));
+                }
+        }
         r = depmod(&t);
+        if (r < 0) {
+                skipped++;
+                (void)strv_push(messages, strdup_printf("%s", res.error ? res.error : "depmod failed"));
+        }
         kernel_tx_result_clear(&res);
-        return r < 0 ? -EIO : 0;
+        *ret_skipped = skipped;
+        return 0;
 }

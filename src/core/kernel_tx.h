@@ -39,7 +39,7 @@
  *
  * and on success (res.ok for every kernel) exit 10 with a reboot hint;
  * kernel_tx_run() has written the verify-pending flag. After --rollback of
- * a kernel step (files put back by the journal), call kernel_tx_depmod().
+ * a kernel step call kernel_tx_rollback().
  */
 
 #include <stdbool.h>
@@ -49,6 +49,7 @@
 #include "preflight.h"
 #include "signature.h"
 #include "sysroot.h"
+#include "util.h"
 
 #define KERNEL_TX_DKMS "/usr/sbin/dkms"
 #define KERNEL_TX_DEPMOD "/sbin/depmod"
@@ -63,6 +64,7 @@ typedef struct kernel_tx_options {
         const char *version;           /* DKMS version */
         const char *arch;              /* NULL: the machine's (uname -m) */
         kernel_choice choice;          /* rebuild or in-tree (from the preflight) */
+        bool initramfs_only;           /* update-initramfs -u -k K and verify, nothing else (choice unused) */
         const char *const *markers;    /* byte strings no clean module holds (signature ko_marker) */
         size_t n_markers;
         const char *const *patched_build_ids;   /* hex, NULL-terminated: the patched builds seen */
@@ -89,5 +91,15 @@ typedef struct kernel_tx_result {
 int kernel_tx_run(const kernel_tx_options *o, kernel_tx_result *ret);
 void kernel_tx_result_clear(kernel_tx_result *r);
 
-/* depmod -a K (after a rollback put the module files back). Output into the journal step. */
-int kernel_tx_depmod(const sysroot *sr, journal *j, size_t step, const char *kernel);
+/*
+ * Undo a kernel step from its journal record (--rollback): every file it
+ * backed up is put back (parent directories made again: dkms remove
+ * deletes them), every file it created is removed, then depmod -a K. A
+ * file that changed since the recovery (neither its after-hash nor its old
+ * one) is left alone and reported in messages (one line each, raw).
+ * dkms's own bookkeeping (the kernel-K-ARCH link) is not part of it: `dkms
+ * status` may say "built" where it said "installed". Returns 0 and
+ * *ret_skipped, or < 0 errno (-EPERM: not the running system).
+ */
+int kernel_tx_rollback(const sysroot *sr, journal *j, size_t step, const char *kernel, strv *messages,
+                       size_t *ret_skipped);

@@ -4,26 +4,30 @@
 # The kernel side of --recover with the real dkms, depmod and
 # update-initramfs, never touching the host (BRIEF §11):
 #
-#   kernel-side.sh MODE DRIVER
-#     MODE   rebuild      a stand-in amdgpu-dkms whose kfd_crat.c carries the
+#   kernel-side.sh MODE DRIVER DOCTOR   (RDNA1_DOCTOR_DATADIR: the build's data/)
+#     MODE   rebuild      a stand-in amdgpu-dkms (.deb made by dpkg-deb, kept in
+#                         /var/cache/apt/archives) whose kfd_crat.c carries the
 #                         seed-004 patch (the real upstream text) is built and
-#                         installed with dkms and put in the initramfs; its
-#                         source is restored from the package (patch -R,
-#                         verified with the package's md5sums, as restore-file
-#                         does); first update-initramfs is made to fail (the
-#                         kernel's previous module set and initramfs must come
-#                         back byte for byte), then the real run: the rebuilt
-#                         .ko has no marker, its build-id is new, the
-#                         initramfs holds it, the source matches its md5sums
+#                         installed with dkms and put in the initramfs. The
+#                         transaction alone refuses the still-patched source;
+#                         `--recover --yes` with a failing update-initramfs
+#                         restores the source from the .deb but puts the
+#                         kernel's module set and initramfs back byte for byte
+#                         (exit 11); `--recover --resume --yes` then finishes
+#                         (exit 10): the rebuilt .ko has no marker and a new
+#                         build-id, the initramfs holds it, the source matches
+#                         its md5sums, the verify flag names the run
 #            in-tree      the same broken machine plus an in-tree amdgpu.ko;
-#                         --in-tree removes the DKMS module: modprobe's view
-#                         (modinfo -n) and the initramfs hold the in-tree one
+#                         `--recover --yes --in-tree` removes the DKMS module:
+#                         modinfo -n and the initramfs resolve to the in-tree one;
+#                         `--rollback ID --yes --force-kernel` puts it all back
 #            secure-boot  Secure Boot on, dkms's certificate not in MokListRT,
-#                         no in-tree module: refused by preflight (exit 12),
-#                         nothing changed
-#     DRIVER the kernelrec-run binary (the executor's kernel-side path)
+#                         no in-tree module: `--recover --yes` is refused by
+#                         the preflight gate (exit 12), nothing changed
+#     DRIVER the kernelrec-run binary (the transaction without the planner)
+#     DOCTOR the rdna1-doctor binary
 #
-# Everything happens with --root / inside `unshare -m` over an overlay of /
+# Everything happens with --root / inside `unshare -m -p` over an overlay of /
 # (lowerdir=/, upper and work in a temporary directory), chrooted into it,
 # with tmpfs over /var/lib/dkms, /etc/dkms, /tmp and /run, a private
 # /dev, and a private framework.conf (sign_file=/bin/true). The headers'
@@ -67,14 +71,11 @@ chroot_main() {
         # The broken machine: amdgpu-dkms (stand-in) installed by dpkg, its
         # source patched as in seed 004, added to dkms.
         dpkg -i "$work/amdgpu-dkms.deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -i"; }
+        # apt keeps what it installed: the clean source --recover restores from.
+        cp "$work/amdgpu-dkms.deb" "/var/cache/apt/archives/amdgpu-dkms_1%3a${VERSION}_all.deb"
         (cd "$src" && patch -p1 --quiet <"$top/recovery/signatures/seed004-kfd-crat.diff") || die "seed patch"
         grep -q "$MARKER" "$src/$crat" || die "the patched source has no marker"
         dkms add -m amdgpu -v "$VERSION" >"$work/dkms-add.log" 2>&1 || { cat "$work/dkms-add.log"; die "dkms add"; }
-
-        if [ "$mode" = secure-boot ]; then
-                secure_boot_case "$K" "$work"
-                return
-        fi
 
         mkdir -p "/lib/modules/$K/updates"
         dkms build -m amdgpu -v "$VERSION" -k "$K" >"$work/dkms-build.log" 2>&1 ||
@@ -89,6 +90,10 @@ chroot_main() {
         patched_id=$(readelf -n "$ko" | awk '/Build ID/ { print $3 }')
         [ -n "$patched_id" ] || die "no build-id in $ko"
 
+        if [ "$mode" = secure-boot ]; then
+                secure_boot_case "$K" "$work"
+                return
+        fi
         if [ "$mode" = in-tree ]; then
                 build_in_tree "$K" "$work" "$intree"
         fi
@@ -107,67 +112,56 @@ chroot_main() {
                 return
         fi
 
-        # restore-file's part (the recovery executor does it before the
-        # kernel side): the clean kfd_crat.c from reverse-applying the known
-        # signature on a copy, accepted only when it matches the package's
-        # md5sums.
-        patch -R --quiet -o "$work/kfd_crat.c.clean" "$src/$crat" <"$top/recovery/signatures/seed004-kfd-crat.diff" ||
-                die "patch -R"
-        local want have
-        want=$(awk -v p="${src#/}/$crat" '$2 == p { print $1 }' /var/lib/dpkg/info/amdgpu-dkms.md5sums)
-        have=$(md5sum <"$work/kfd_crat.c.clean" | cut -d' ' -f1)
-        [ -n "$want" ] && [ "$want" = "$have" ] || die "the reverse-applied source does not match md5sums"
-
-        # 1. The source still patched: the transaction refuses before building.
-        local before_ko before_initrd before_dep
+        # 1. The transaction alone refuses a source that still carries the patch.
+        local before_ko before_initrd before_dep rc
         before_ko=$(md5sum <"$ko")
         before_initrd=$(md5sum <"/boot/initrd.img-$K")
         set +e
-        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
+        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$work/state0" \
                 --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run0.out" 2>&1
-        local rc=$?
+        rc=$?
         set -e
         cat "$work/run0.out"
         [ $rc -eq 11 ] || die "a still-patched source: exit $rc, expected 11"
         grep -q "still carries the known patch" "$work/run0.out" || die "no reason given for the refusal"
+        [ "$(md5sum <"$ko")" = "$before_ko" ] || die "the refused transaction changed the module"
 
-        cp "$work/kfd_crat.c.clean" "$src/$crat"
-        (cd / && md5sum -c --quiet <(grep " ${src#/}/" /var/lib/dpkg/info/amdgpu-dkms.md5sums)) ||
-                die "the restored source does not match its md5sums"
-
-        # 2. update-initramfs fails after the clean module was built and
-        #    installed: the kernel's previous modules and initramfs come back.
+        # 2. --recover with update-initramfs failing after the clean module
+        #    was built and installed: the source is restored from the cached
+        #    .deb, the kernel's previous modules and initramfs come back.
         mv /usr/sbin/update-initramfs /usr/sbin/update-initramfs.real
         printf '#!/bin/sh\necho "update-initramfs: simulated failure" >&2\nexit 1\n' >/usr/sbin/update-initramfs
         chmod 755 /usr/sbin/update-initramfs
         before_dep=$(grep -c "updates/dkms/amdgpu.ko" "/lib/modules/$K/modules.dep")
         set +e
-        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
-                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run1.out" 2>&1
+        "$work/rdna1-doctor" --recover --yes >"$work/run1.out" 2>&1
         rc=$?
         set -e
         cat "$work/run1.out"
         mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
-        [ $rc -eq 11 ] || die "failing update-initramfs: exit $rc, expected 11"
+        [ $rc -eq 11 ] || die "failing update-initramfs: exit $rc, expected 11 (partial)"
+        grep -q "restore-file.*kfd_crat.c: done" "$work/run1.out" || die "the source was not restored"
         grep -q "update-initramfs failed" "$work/run1.out" || die "the failure does not name update-initramfs"
-        grep -q "restored" "$work/run1.out" || die "not restored"
+        grep -q "previous modules and initramfs are back" "$work/run1.out" || die "not restored"
         [ "$(md5sum <"$ko")" = "$before_ko" ] || die "the patched module was not put back byte for byte"
         [ "$(md5sum <"/boot/initrd.img-$K")" = "$before_initrd" ] || die "the initramfs was not put back"
         [ "$(grep -c "updates/dkms/amdgpu.ko" "/lib/modules/$K/modules.dep")" = "$before_dep" ] ||
                 die "modules.dep does not list the restored module"
+        (cd / && md5sum -c --quiet <(grep " ${src#/}/" /var/lib/dpkg/info/amdgpu-dkms.md5sums)) ||
+                die "the restored source does not match its md5sums"
         local id1
-        id1=$(sed -n 's/^journal //p' "$work/run1.out")
-        grep -q '"state": *"failed"' "$state/journal/$id1/steps/0001.json" || die "journal step not failed"
+        id1=$(sed -n 's/^Journal \([^ ]*\) .*/\1/p' "$work/run1.out")
+        [ -n "$id1" ] || die "no journal id printed"
+        grep -q '"state": *"failed"' "$state/journal/$id1/steps/"*.json || die "no failed step in the journal"
         ls "$state/journal/$id1/cmd/" | grep -q . || die "no command output in the journal"
 
-        # 3. The real run.
+        # 3. --resume finishes the run.
         set +e
-        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
-                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run2.out" 2>&1
+        "$work/rdna1-doctor" --recover --resume --yes >"$work/run2.out" 2>&1
         rc=$?
         set -e
         cat "$work/run2.out"
-        [ $rc -eq 10 ] || die "recovery: exit $rc, expected 10 (done, reboot)"
+        [ $rc -eq 10 ] || die "--resume: exit $rc, expected 10 (done, reboot)"
         ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
         if grep -qa "$MARKER" "$ko"; then die "the rebuilt module still holds the marker"; fi
         local new_id
@@ -181,11 +175,9 @@ chroot_main() {
         if grep -qa "$MARKER" "$in_initrd"; then die "the new initramfs holds the patched module"; fi
         [ "$(readelf -n "$in_initrd" | awk '/Build ID/ { print $3 }')" = "$new_id" ] ||
                 die "the initramfs holds another build than the installed one"
-        local id2
-        id2=$(sed -n 's/^journal //p' "$work/run2.out")
-        [ "$(cat "$state/verify-pending")" = "$id2" ] || die "no verify-pending flag naming the run"
-        grep -q '"state": *"done"' "$state/journal/$id2/steps/0001.json" || die "journal step not done"
-        grep -q '"/boot/initrd.img-'"$K"'"' "$state/journal/$id2/steps/0001.json" || die "initramfs not journaled"
+        [ "$(cat "$state/verify-pending")" = "$id1" ] || die "no verify-pending flag naming the run"
+        if grep -q '"state": *"failed"' "$state/journal/$id1/steps/"*.json; then die "a step is still failed"; fi
+        grep -q '"/boot/initrd.img-'"$K"'"' "$state/journal/$id1/steps/"*.json || die "initramfs not journaled"
         echo "PASS: rebuilt $K: build-id $patched_id -> $new_id"
 }
 
@@ -222,16 +214,19 @@ in_tree_case() {
         local K=$1 work=$2 patched_id=$3 intree=$4 state=/var/lib/rdna1-doctor
         local upd=/lib/modules/$K/updates/dkms
         [ "$(modinfo -k "$K" -n amdgpu)" = "$(ls "$upd"/amdgpu.ko*)" ] || die "before: modprobe would not pick the DKMS module"
-        local intree_id
+        local intree_id ko_path ko_md5 initrd_md5
         intree_id=$(readelf -n "$intree" | awk '/Build ID/ { print $3 }')
+        ko_path=$(ls "$upd"/amdgpu.ko*)
+        ko_md5=$(md5sum <"$ko_path")
+        initrd_md5=$(md5sum <"/boot/initrd.img-$K")
         set +e
-        "$work/kernelrec-run" --in-tree --kernel "$K" --version "$VERSION" --state-dir "$state" \
-                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run.out" 2>&1
+        "$work/rdna1-doctor" --recover --yes --in-tree >"$work/run.out" 2>&1
         local rc=$?
         set -e
         cat "$work/run.out"
         [ $rc -eq 10 ] || die "--in-tree: exit $rc, expected 10"
-        grep -q "in-tree" "$work/run.out" || die "the in-tree choice is not reported"
+        grep -q '^  step 2 dkms-remove' "$work/run.out" || die "no dkms-remove step"
+        grep -q "dkms-remove" "$work/run.out" || die "the in-tree choice is not reported"
         if ls "$upd"/amdgpu.ko* >/dev/null 2>&1; then die "the DKMS amdgpu is still installed"; fi
         [ -s "$intree" ] || die "the in-tree module is gone"
         [ "$(modinfo -k "$K" -n amdgpu)" = "$intree" ] || die "modprobe would not load the in-tree module"
@@ -242,9 +237,23 @@ in_tree_case() {
         [ "$(readelf -n "$in_initrd" | awk '/Build ID/ { print $3 }')" = "$intree_id" ] ||
                 die "the initramfs does not hold the in-tree module"
         local id
-        id=$(sed -n 's/^journal //p' "$work/run.out")
+        id=$(sed -n 's/^Journal \([^ ]*\) .*/\1/p' "$work/run.out")
         [ "$(cat "$state/verify-pending")" = "$id" ] || die "no verify-pending flag naming the run"
         echo "PASS: $K uses the in-tree amdgpu"
+
+        # --rollback puts the DKMS module (its directories made again), the
+        # old initramfs and the patched source back, and runs depmod.
+        set +e
+        "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel >"$work/rollback.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/rollback.out"
+        [ $rc -eq 0 ] || [ $rc -eq 10 ] || die "--rollback: exit $rc"
+        [ "$(md5sum <"$ko_path")" = "$ko_md5" ] || die "rollback: the DKMS module is not back byte for byte"
+        [ "$(md5sum <"/boot/initrd.img-$K")" = "$initrd_md5" ] || die "rollback: the initramfs is not back"
+        [ "$(modinfo -k "$K" -n amdgpu)" = "$ko_path" ] || die "rollback: modprobe would not pick the DKMS module"
+        grep -q "$MARKER" "/usr/src/amdgpu-$VERSION/amd/amdkfd/kfd_crat.c" || die "rollback: the source is not back"
+        echo "PASS: rolled back"
 }
 
 secure_boot_case() {
@@ -270,17 +279,18 @@ EOF
         local before
         before=$(dkms status -m amdgpu -v "$VERSION")
         set +e
-        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$state" \
-                --signatures "$top/recovery/signatures" >"$work/run.out" 2>&1
+        "$work/rdna1-doctor" --recover --yes >"$work/run.out" 2>&1
         local rc=$?
         set -e
         cat "$work/run.out"
         [ $rc -eq 12 ] || die "Secure Boot without an enrolled key: exit $rc, expected 12"
-        grep -q "refused (kernel-side $K): Secure Boot is on" "$work/run.out" || die "the reason is not Secure Boot"
+        grep -q "refused by the preflight gate" "$work/run.out" || die "not refused by the preflight gate"
+        grep -q "kernel-side $K: Secure Boot is on" "$work/run.out" || die "the reason is not Secure Boot"
         grep -q "not enrolled" "$work/run.out" || die "the reason does not say the key is not enrolled"
         grep -q "no in-tree amdgpu.ko" "$work/run.out" || die "the reason does not say why in-tree is no way out"
         [ ! -e "$state/journal" ] || die "a refused run left a journal"
         [ "$(dkms status -m amdgpu -v "$VERSION")" = "$before" ] || die "dkms state changed"
+        grep -q "$MARKER" "/usr/src/amdgpu-$VERSION/amd/amdkfd/kfd_crat.c" || die "the source was changed"
         echo "PASS: refused by preflight"
 }
 
@@ -314,7 +324,7 @@ ns_main() {
 # On the host: prerequisites, the package, then the namespace.
 # ---------------------------------------------------------------------------
 host_main() {
-        local mode=$1 driver=$2
+        local mode=$1 driver=$2 doctor=$3
         case $mode in rebuild | in-tree | secure-boot) ;; *) die "unknown mode $mode" ;; esac
         [ "$(id -u)" -eq 0 ] || skip "needs root (mount namespace, overlay, chroot)"
         for t in /usr/sbin/dkms /usr/sbin/update-initramfs /usr/bin/unmkinitramfs /usr/bin/dpkg-deb \
@@ -335,6 +345,7 @@ host_main() {
         trap 'rm -rf "$work"' EXIT
         mkdir -p "$work/upper" "$work/ovl-work" "$work/merged"
         cp "$driver" "$work/kernelrec-run"
+        cp "$doctor" "$work/rdna1-doctor"
         cp "$crat" "$work/upstream-kfd_crat.c"
 
         # The stand-in amdgpu-dkms package, made with dpkg-deb from the clean upstream text.
@@ -356,7 +367,8 @@ EOF
         dpkg-deb --root-owner-group --build "$pkg" "$work/amdgpu-dkms.deb" >/dev/null || die "dpkg-deb --build"
 
         local rc=0
-        unshare -m /bin/bash "$here/kernel-side.sh" --ns "$mode" "$K" "$work" || rc=$?
+        # A private PID namespace too: the gate's "no dkms running" sees only this test's processes.
+        unshare -m -p -f /bin/bash "$here/kernel-side.sh" --ns "$mode" "$K" "$work" || rc=$?
         return $rc
 }
 
