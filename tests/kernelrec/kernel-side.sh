@@ -21,6 +21,10 @@
 #                         `--recover --yes --in-tree` removes the DKMS module:
 #                         modinfo -n and the initramfs resolve to the in-tree one;
 #                         `--rollback ID --yes --force-kernel` puts it all back
+#            remount      the overlay's / remounted read-only, its fstab naming a
+#                         /boot: the gate refuses, then with --remount-rw
+#                         remounts / read-write and mounts /boot (for real,
+#                         inside the namespace) and passes
 #            secure-boot  Secure Boot on, dkms's certificate not in MokListRT,
 #                         no in-tree module: `--recover --yes` is refused by
 #                         the preflight gate (exit 12), nothing changed
@@ -67,6 +71,11 @@ chroot_main() {
 
         # dkms's own configuration, private to this namespace.
         echo "sign_file=/bin/true" >/etc/dkms/framework.conf
+
+        if [ "$mode" = remount ]; then
+                remount_case "$K" "$work"
+                return
+        fi
 
         # The broken machine: amdgpu-dkms (stand-in) installed by dpkg, its
         # source patched as in seed 004, added to dkms.
@@ -256,6 +265,35 @@ in_tree_case() {
         echo "PASS: rolled back"
 }
 
+remount_case() {
+        local K=$1 work=$2 rc
+        # Outputs go to /tmp (its own tmpfs): the overlay is about to be read-only.
+        printf 'tmpfs /boot tmpfs defaults 0 0\n' >/etc/fstab
+        mount -o remount,ro / || die "cannot make the overlay read-only"
+        touch /rdna1-ro-probe 2>/dev/null && die "/ is still writable"
+        set +e
+        "$work/kernelrec-run" --preflight-only --kernel "$K" >/tmp/run0.out 2>&1
+        rc=$?
+        set -e
+        cat /tmp/run0.out
+        [ $rc -eq 12 ] || die "read-only /: exit $rc, expected 12"
+        grep -q "refused (root-writable): .*mount -o remount,rw /" /tmp/run0.out || die "no remount command given"
+        grep -q "refused (boot-mounted): /boot is in the root's fstab but not mounted" /tmp/run0.out ||
+                die "/boot not reported"
+        set +e
+        "$work/kernelrec-run" --preflight-only --remount-rw --kernel "$K" >/tmp/run1.out 2>&1
+        rc=$?
+        set -e
+        cat /tmp/run1.out
+        [ $rc -eq 0 ] || die "--remount-rw: exit $rc, expected 0"
+        grep -q "note: remounted / read-write" /tmp/run1.out || die "no remount note"
+        grep -q "note: mounted /boot read-write" /tmp/run1.out || die "no /boot note"
+        grep -q "kernel $K: rebuild" /tmp/run1.out || die "the headers' kernel is not cleared for a rebuild"
+        touch /rdna1-rw-probe || die "/ is not writable after --remount-rw"
+        [ "$(findmnt -n -o FSTYPE /boot)" = tmpfs ] || die "/boot is not mounted as fstab says"
+        echo "PASS: remounted / and mounted /boot"
+}
+
 secure_boot_case() {
         local K=$1 work=$2 state=/var/lib/rdna1-doctor
         local efi=/sys/firmware/efi/efivars guid=605dab50-e046-4300-abb6-3dd810dd8b23
@@ -325,7 +363,7 @@ ns_main() {
 # ---------------------------------------------------------------------------
 host_main() {
         local mode=$1 driver=$2 doctor=$3
-        case $mode in rebuild | in-tree | secure-boot) ;; *) die "unknown mode $mode" ;; esac
+        case $mode in rebuild | in-tree | secure-boot | remount) ;; *) die "unknown mode $mode" ;; esac
         [ "$(id -u)" -eq 0 ] || skip "needs root (mount namespace, overlay, chroot)"
         for t in /usr/sbin/dkms /usr/sbin/update-initramfs /usr/bin/unmkinitramfs /usr/bin/dpkg-deb \
                 /usr/bin/patch /usr/bin/unshare /usr/bin/readelf /usr/bin/openssl /usr/bin/make /sbin/modinfo; do

@@ -10,6 +10,9 @@
  *
  *   kernelrec-run --kernel K --module M --version V --state-dir DIR
  *                 [--in-tree] [--signatures DIR] [--patched-build-id HEX]...
+ *   kernelrec-run --preflight-only [--root DIR] [--remount-rw] --kernel K [--in-tree]
+ *                 the gate alone (any root): prints its notes, the Secure Boot
+ *                 state and each kernel's choice; exit 0 passed, 12 refused
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -33,13 +36,17 @@ int main(int argc, char **argv)
                 {"signatures", required_argument, NULL, 'S'},
                 {"patched-build-id", required_argument, NULL, 'p'},
                 {"in-tree", no_argument, NULL, 'i'},
+                {"root", required_argument, NULL, 'r'},
+                {"preflight-only", no_argument, NULL, 'P'},
+                {"remount-rw", no_argument, NULL, 'R'},
                 {},
         };
         const char *kernel = NULL, *module = "amdgpu", *version = NULL, *state_dir = NULL, *sigdir = NULL;
         const char *markers[KO_MAX_MARKERS];
         const char *patched[16] = {0};
         size_t n_markers = 0, n_patched = 0;
-        bool in_tree = false;
+        bool in_tree = false, preflight_only = false, remount_rw = false;
+        const char *root = "/";
         sysroot *sr = NULL;
         signature_db *db = NULL;
         preflight_result pf;
@@ -57,17 +64,20 @@ int main(int argc, char **argv)
                 case 's': state_dir = optarg; break;
                 case 'S': sigdir = optarg; break;
                 case 'i': in_tree = true; break;
+                case 'r': root = optarg; break;
+                case 'P': preflight_only = true; break;
+                case 'R': remount_rw = true; break;
                 case 'p':
                         if (n_patched + 1 < ELEMENTSOF(patched))
                                 patched[n_patched++] = optarg;
                         break;
                 default: return 64;
                 }
-        if (!kernel || !version || !state_dir) {
+        if (!kernel || (!preflight_only && (!version || !state_dir))) {
                 fprintf(stderr, "usage: kernelrec-run --kernel K --version V --state-dir DIR [...]\n");
                 return 64;
         }
-        r = sysroot_open("/", &sr);
+        r = sysroot_open(root, &sr);
         if (r < 0) {
                 fprintf(stderr, "cannot open /: %s\n", strerror(-r));
                 return 3;
@@ -85,7 +95,7 @@ int main(int argc, char **argv)
 
         const char *kernels[] = {kernel, NULL};
         preflight_options po = {.kernel_side = true, .kernels = kernels, .in_tree = in_tree,
-                                .state_dir = state_dir};
+                                .state_dir = state_dir, .remount_rw = remount_rw};
         r = preflight_run(sr, &po, &pf);
         if (r < 0) {
                 fprintf(stderr, "preflight: %s\n", strerror(-r));
@@ -93,6 +103,10 @@ int main(int argc, char **argv)
         }
         for (size_t i = 0; i < pf.n_notes; i++)
                 printf("note: %s\n", pf.notes[i]);
+        if (preflight_only)
+                printf("secure-boot: %s (%s), certificate %s: %s\n", secure_boot_to_string(pf.sb.state),
+                       pf.sb.detail, pf.sb.cert_path,
+                       !pf.sb.cert ? "missing" : pf.sb.enrolled == 1 ? "enrolled" : pf.sb.enrolled == 0 ? "not enrolled" : "unknown");
         if (!preflight_passed(&pf)) {
                 for (size_t i = 0; i < pf.n_failures; i++)
                         printf("refused (%s%s%s): %s\n", preflight_check_to_string(pf.failures[i].check),
@@ -104,6 +118,12 @@ int main(int argc, char **argv)
         const preflight_kernel *pk = preflight_result_kernel(&pf, kernel);
         printf("kernel %s: %s%s%s\n", kernel, kernel_choice_to_string(pk->choice), pk->reason ? ": " : "",
                pk->reason ? pk->reason : "");
+        if (preflight_only) {
+                preflight_result_clear(&pf);
+                signature_db_free(db);
+                sysroot_free(sr);
+                return 0;
+        }
 
         p = plan_new("/");
         a = p ? plan_add(p, pk->choice == KERNEL_CHOICE_IN_TREE ? ACTION_DKMS_REMOVE : ACTION_DKMS_REBUILD,
