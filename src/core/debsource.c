@@ -26,7 +26,7 @@ extern char **environ;
  * A tiny local runner: the dpkg-deb query is read-only and short; the
  * spawn module (spawn.h) runs the commands that change the system.
  */
-static int run_capture_fd3(const char *const *argv, int fd, char **ret_out, int *ret_status)
+static int run_capture_fd3(const char *const *argv, int fd, int log_fd, char **ret_out, int *ret_status)
 {
         static const char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
         posix_spawn_file_actions_t fa;
@@ -43,7 +43,10 @@ static int run_capture_fd3(const char *const *argv, int fd, char **ret_out, int 
                 return -errno;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+        if (log_fd >= 0)
+                posix_spawn_file_actions_adddup2(&fa, log_fd, STDERR_FILENO);
+        else
+                posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_adddup2(&fa, fd, 3);
         posix_spawnattr_init(&attr);
         posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
@@ -71,6 +74,8 @@ static int run_capture_fd3(const char *const *argv, int fd, char **ret_out, int 
                         continue;
                 if (n <= 0)
                         break;
+                if (log_fd >= 0)
+                        (void)!write(log_fd, out + len, (size_t)n);
                 len += (size_t)n;
                 if (len == cap)
                         break;
@@ -102,20 +107,30 @@ static int field_value(const char *out, const char *field, char **ret)
         return -EBADMSG;
 }
 
+const char *const deb_control_argv[] = {"/usr/bin/dpkg-deb", "-f", "/proc/self/fd/3", "Package", "Version",
+                                        "Architecture", NULL};
+
 int deb_control_fields(const sysroot *sr, const char *debpath, char **ret_package, char **ret_version,
                        char **ret_arch)
 {
-        static const char *const argv[] = {"/usr/bin/dpkg-deb", "-f", "/proc/self/fd/3", "Package", "Version",
-                                           "Architecture", NULL};
+        int status;
+
+        return deb_control_fields_logged(sr, debpath, -1, &status, ret_package, ret_version, ret_arch);
+}
+
+int deb_control_fields_logged(const sysroot *sr, const char *debpath, int log_fd, int *ret_status,
+                              char **ret_package, char **ret_version, char **ret_arch)
+{
         _cleanup_close_ int fd = sysroot_open_regular(sr, debpath);
         _cleanup_free_ char *out = NULL, *p = NULL, *v = NULL, *a = NULL;
         int status, r;
 
         if (fd < 0)
                 return fd;
-        r = run_capture_fd3(argv, fd, &out, &status);
+        r = run_capture_fd3(deb_control_argv, fd, log_fd, &out, &status);
         if (r < 0)
                 return r;
+        *ret_status = status;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return -EBADMSG;
         if (field_value(out, "Package", &p) < 0 || field_value(out, "Version", &v) < 0 ||

@@ -24,6 +24,15 @@ int deb_control_fields(const sysroot *sr, const char *debpath, char **ret_packag
                        char **ret_arch);
 
 /*
+ * The same, for the executor's journal: dpkg-deb's stdout and stderr also go
+ * to log_fd, and *ret_status gets its wait status. The argv it runs is
+ * DEB_CONTROL_ARGV (the .deb is the child's fd 3).
+ */
+extern const char *const deb_control_argv[];
+int deb_control_fields_logged(const sysroot *sr, const char *debpath, int log_fd, int *ret_status,
+                              char **ret_package, char **ret_version, char **ret_arch);
+
+/*
  * Stream member (an absolute path "/usr/src/x", matched against "./usr/src/x")
  * of the data archive of the .deb open at deb_fd (offset 0) into out_fd
  * (< 0: only hash). *ret_md5 (33 bytes) and *ret_size are of the bytes

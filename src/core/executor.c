@@ -216,14 +216,7 @@ static int write_clean_source(int fd, void *userdata)
         if (in < 0)
                 return in;
         if (a->source == SOURCE_DEB) {
-                _cleanup_free_ char *p = NULL, *v = NULL, *ar = NULL;
-
-                /* the .deb could have been swapped since planning: ask dpkg-deb again */
-                r = deb_control_fields(w->sr, a->source_path, &p, &v, &ar);
-                if (r < 0)
-                        return r;
-                if (!streq(p, a->package) || !streq_ptr(v, a->version) || !streq_ptr(ar, a->arch))
-                        return -EBADMSG;
+                /* the control fields were checked again just before (check_deb_again) */
                 r = deb_member_copy(in, a->member ? a->member : a->path, fd, md5, &size, &declared, NULL);
                 if (r < 0)
                         return r;
@@ -251,6 +244,31 @@ static int write_clean_source(int fd, void *userdata)
         } else
                 return -ENOENT;
         if (!a->expected_md5 || !streq(md5, a->expected_md5) || size != a->expected_size)
+                return -EBADMSG;
+        return 0;
+}
+
+/*
+ * The .deb could have been swapped since planning: ask dpkg-deb again, its
+ * argv, status and output kept in the run's directory.
+ */
+static int check_deb_again(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_free_ char *name = NULL, *p = NULL, *v = NULL, *ar = NULL;
+        _cleanup_close_ int log = -EBADF;
+        int status = 0, r, q;
+
+        r = journal_command_output(c->j, c->idx, &log, &name);
+        if (r < 0)
+                return r;
+        r = deb_control_fields_logged(c->o->sr, a->source_path, log, &status, &p, &v, &ar);
+        q = journal_record_command(c->j, c->idx, deb_control_argv, r < 0 && r != -EBADMSG ? r : status, name);
+        if (q < 0)
+                return q;
+        if (r < 0)
+                return r;
+        if (!streq(p, a->package) || !streq_ptr(v, a->version) || !streq_ptr(ar, a->arch))
                 return -EBADMSG;
         return 0;
 }
@@ -345,7 +363,9 @@ static int do_replace(step_ctx *c)
                 } else {
                         source_writer w = {.sr = c->o->sr, .a = a};
 
-                        r = fo_replace(dirfd, base, &meta, write_clean_source, &w);
+                        r = a->source == SOURCE_DEB ? check_deb_again(c) : 0;
+                        if (r >= 0)
+                                r = fo_replace(dirfd, base, &meta, write_clean_source, &w);
                         if (r == -EBADMSG)
                                 return fail_step(c, 0, "the clean source %s does not verify against the md5sums of %s "
                                                  "any more (the original is untouched)", a->source_path, a->package);
@@ -590,6 +610,37 @@ int executor_check_orphans(const journal *j, pid_t *ret_pid)
 
 /* ---- rollback ---- */
 
+/*
+ * What a replace step writes, for a run that died between the rename and
+ * the after-hash record: recomputed from the backup (env lines) or the plan.
+ */
+static bool step_new_md5(step_ctx *c, const journal_file *f, char ret[33])
+{
+        _cleanup_free_ char *old = NULL, *new = NULL;
+        size_t old_len, new_len;
+
+        if (f->has_after) {
+                snprintf(ret, 33, "%s", f->md5_after);
+                return true;
+        }
+        if (c->a->type == ACTION_RESTORE_FILE && c->a->expected_md5) {
+                snprintf(ret, 33, "%s", c->a->expected_md5);
+                return true;
+        }
+        if (c->a->type != ACTION_DISABLE_ENV_LINE || !f->backup || read_backup(c->j, f, &old, &old_len) < 0 ||
+            env_line_content(c->a, old, old_len, &new, &new_len) < 0)
+                return false;
+        MD5Data((const uint8_t *)new, new_len, ret);
+        return true;
+}
+
+static int unlink_temp_fn(void *userdata)
+{
+        home_replace *h = userdata;
+
+        return fo_remove_temp(h->dirfd, h->base);
+}
+
 typedef struct backup_writer {
         const journal *j;
         const journal_file *f;
@@ -615,7 +666,7 @@ static int rollback_file(step_ctx *c, const journal_file *f)
         fo_meta meta = {.mode = f->mode, .uid = f->uid, .gid = f->gid, .atime = f->atime, .mtime = f->mtime,
                         .xattr_from_fd = -1};
         struct stat st;
-        char cur[33];
+        char cur[33], want[33];
         size_t len = 0;
         int r;
 
@@ -626,6 +677,15 @@ static int rollback_file(step_ctx *c, const journal_file *f)
                     strerror(-r));
                 return 0;
         }
+        /* a temp file of a run that died before its rename */
+        if (c->a->in_home) {
+                home_replace h = {.dirfd = dirfd, .base = base};
+
+                r = run_as_user(&c->user, unlink_temp_fn, &h, record_child, c);
+        } else
+                r = fo_remove_temp(dirfd, base);
+        if (r < 0)
+                return r;
         fd = fo_open_regular(dirfd, base, &st);
         if (fd >= 0 && fo_hash_fd(fd, cur, NULL) < 0)
                 cur[0] = 0;
@@ -668,7 +728,7 @@ static int rollback_file(step_ctx *c, const journal_file *f)
                         say(c->rep, "rollback step %zu: %s changed since the recovery; skipped", c->idx + 1, f->path);
                 }
                 return 0;
-        } else if (fd < 0 || !f->has_after || !streq(cur, f->md5_after)) {
+        } else if (fd < 0 || !step_new_md5(c, f, want) || !streq(cur, want)) {
                 c->rep->skipped++;
                 say(c->rep, "rollback step %zu: %s %s since the recovery; skipped (its backup stays in the journal)",
                     c->idx + 1, f->path, fd < 0 ? "was removed" : "changed");

@@ -333,6 +333,22 @@ fail:
         return r;
 }
 
+int fo_remove_temp(int dirfd, const char *base)
+{
+        _cleanup_free_ char *tmp = temp_name(base);
+        struct stat st;
+
+        if (!tmp)
+                return -ENOMEM;
+        if (fstatat(dirfd, tmp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EEXIST; /* not ours */
+        if (unlinkat(dirfd, tmp, 0) < 0)
+                return -errno;
+        return fsync_dirfd(dirfd);
+}
+
 int fo_mkdir_beneath(int dirfd, const char *rel, mode_t mode)
 {
         _cleanup_free_ char *copy = strdup(rel);

@@ -65,6 +65,9 @@ int fo_replace(int dirfd, const char *base, const fo_meta *meta, fo_writer write
  */
 int fo_move(int dirfd, const char *base, int dstdir, const char *dstname, const char *expect_md5);
 
+/* Remove the temp file fo_replace/fo_move leave when they die before the rename (0 when none). */
+int fo_remove_temp(int dirfd, const char *base);
+
 /* mkdir -p of rel beneath dirfd with no symlinks; returns an fd on the last directory. */
 int fo_mkdir_beneath(int dirfd, const char *rel, mode_t mode);
 
