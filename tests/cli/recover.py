@@ -576,18 +576,28 @@ def in_namespace(script, *args):
 
 
 def case_enospc_backup(env):
-    """A backup that does not fit (state dir on a 64 KiB tmpfs) aborts before touching the original."""
+    """A state dir too small for the backups (64 KiB tmpfs) is refused by the preflight gate's
+    free-space check (exit 12); ENOSPC during a backup all the same (injected at the backup
+    copy) aborts the step before touching the original (exit 11)."""
     root, state = env.copy("enospc")
     plan = os.path.join(os.path.dirname(root), "plan.json")
     write_plan(env, root, plan)
     before = snapshot(root)
+    k = os.path.relpath(host(root, KFD), root)
     p = in_namespace('mount -t tmpfs -o size=64k tmpfs "$2"; "$1" --root "$3" --state-dir "$2" --recover --yes '
                      '--plan-file "$4"; echo "exit=$?"', env.binary, state, root, plan)
     out = p.stdout.decode(errors="replace")
-    if "exit=11" not in out or "No space left on device" not in out or "original is untouched" not in out:
-        fail("ENOSPC during a backup: %s" % out[-1500:])
+    if "exit=12" not in out or "free-space" not in out or "nothing was changed" not in out:
+        fail("a state dir too small for the backups: want the preflight refusal: %s" % out[-1500:])
+    if snapshot(root) != before:
+        fail("a refused run changed the root")
+    e = dict(os.environ, RDNA1_DOCTOR_FAULT="backup-copy:ENOSPC")
+    p = subprocess.run([env.binary, "--root", root, "--state-dir", state, "--recover", "--yes", "--plan-file", plan],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=e)
+    out = p.stdout.decode(errors="replace")
+    if p.returncode != 11 or "No space left on device" not in out or "original is untouched" not in out:
+        fail("ENOSPC during a backup (exit %d): %s" % (p.returncode, out[-1500:]))
     after = snapshot(root)
-    k = os.path.relpath(host(root, KFD), root)
     if after[k] != before[k]:
         fail("ENOSPC during the backup of kfd_crat.c changed the original")
 
