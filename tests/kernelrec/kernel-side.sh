@@ -25,6 +25,11 @@
 #                         /boot: the gate refuses, then with --remount-rw
 #                         remounts / read-write and mounts /boot (for real,
 #                         inside the namespace) and passes
+#            signed       Secure Boot on, dkms's certificate in MokListRT, dkms
+#                         signing with the kernel's real scripts/sign-file: a
+#                         module signed by another key fails the transaction's
+#                         signer check (exit 11, all put back); signed by the
+#                         enrolled key, --resume finishes (exit 10)
 #            secure-boot  Secure Boot on, dkms's certificate not in MokListRT,
 #                         no in-tree module: `--recover --yes` is refused by
 #                         the preflight gate (exit 12), nothing changed
@@ -71,6 +76,9 @@ chroot_main() {
 
         # dkms's own configuration, private to this namespace.
         echo "sign_file=/bin/true" >/etc/dkms/framework.conf
+        if [ "$mode" = signed ]; then
+                signed_setup "$K" "$work"
+        fi
 
         if [ "$mode" = remount ]; then
                 remount_case "$K" "$work"
@@ -118,6 +126,10 @@ chroot_main() {
 
         if [ "$mode" = in-tree ]; then
                 in_tree_case "$K" "$work" "$patched_id" "$intree"
+                return
+        fi
+        if [ "$mode" = signed ]; then
+                signed_case "$K" "$work" "$ko"
                 return
         fi
 
@@ -294,6 +306,73 @@ remount_case() {
         echo "PASS: remounted / and mounted /boot"
 }
 
+# The kernel's own signing tool, from the installed headers.
+sign_file_path() {
+        ls /usr/lib/linux-kbuild-*/scripts/sign-file "/lib/modules/$1/build/scripts/sign-file" 2>/dev/null | head -n 1
+}
+
+# Secure Boot on, dkms's key enrolled, dkms signing with the kernel's sign-file.
+signed_setup() {
+        local K=$1 work=$2 efi=/sys/firmware/efi/efivars guid=605dab50-e046-4300-abb6-3dd810dd8b23
+        local sf
+        sf=$(sign_file_path "$K")
+        [ -x "$sf" ] || die "no scripts/sign-file in the headers"
+        for n in mok other; do
+                openssl req -new -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=rdna1-doctor test $n/" \
+                        -keyout "$work/$n.key" -outform DER -out "$work/$n.der" >/dev/null 2>&1 || die "openssl"
+        done
+        cp "$work/mok.key" /var/lib/dkms/mok.key
+        cp "$work/mok.der" /var/lib/dkms/mok.pub
+        echo "sign_file=$sf" >/etc/dkms/framework.conf
+        # A signing tool that always uses the other key, whatever dkms asks.
+        printf '#!/bin/sh\n# sign-file HASH KEY CERT MODULE\nexec %s "$1" %s %s "$4"\n' \
+                "$sf" "$work/other.key" "$work/other.der" >/usr/local/sbin/sign-with-other
+        chmod 755 /usr/local/sbin/sign-with-other
+        mkdir -p "$efi"
+        printf '\x06\x00\x00\x00\x01' >"$efi/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+        python3 - "$work/mok.der" "$efi/MokListRT-$guid" <<'EOF'
+import struct, sys
+der = open(sys.argv[1], "rb").read()
+x509 = bytes.fromhex("a159c0a5e494a74a87b5ab155c2bf072")
+esl = x509 + struct.pack("<III", 28 + 16 + len(der), 0, 16 + len(der)) + b"\x11" * 16 + der
+open(sys.argv[2], "wb").write(struct.pack("<I", 6) + esl)
+EOF
+}
+
+signed_case() {
+        local K=$1 work=$2 ko=$3 rc
+        local sig='~Module signature appended~'
+        grep -qa "$sig" "$ko" || die "dkms did not sign the patched build"
+        local before_ko before_initrd
+        before_ko=$(md5sum <"$ko")
+        before_initrd=$(md5sum <"/boot/initrd.img-$K")
+
+        # Signed by a key that is not enrolled: the signer check fails, all is put back.
+        sed -i "s|^sign_file=.*|sign_file=/usr/local/sbin/sign-with-other|" /etc/dkms/framework.conf
+        set +e
+        "$work/rdna1-doctor" --recover --yes >"$work/run1.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run1.out"
+        [ $rc -eq 11 ] || die "a module signed by another key: exit $rc, expected 11"
+        grep -q "is not signed by the enrolled key /var/lib/dkms/mok.pub" "$work/run1.out" || die "no signer reason"
+        [ "$(md5sum <"$ko")" = "$before_ko" ] || die "the previous module was not put back"
+        [ "$(md5sum <"/boot/initrd.img-$K")" = "$before_initrd" ] || die "the initramfs changed"
+
+        # Signed by the enrolled key: done.
+        sed -i "s|^sign_file=.*|sign_file=$(sign_file_path "$K")|" /etc/dkms/framework.conf
+        set +e
+        "$work/rdna1-doctor" --recover --resume --yes >"$work/run2.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run2.out"
+        [ $rc -eq 10 ] || die "signed by the enrolled key: exit $rc, expected 10"
+        ko=$(ls "/lib/modules/$K/updates/dkms"/amdgpu.ko* | head -n 1)
+        grep -qa "$sig" "$ko" || die "the rebuilt module is not signed"
+        if grep -qa "$MARKER" "$ko"; then die "the rebuilt module still holds the marker"; fi
+        echo "PASS: signed by the enrolled key"
+}
+
 secure_boot_case() {
         local K=$1 work=$2 state=/var/lib/rdna1-doctor
         local efi=/sys/firmware/efi/efivars guid=605dab50-e046-4300-abb6-3dd810dd8b23
@@ -363,7 +442,7 @@ ns_main() {
 # ---------------------------------------------------------------------------
 host_main() {
         local mode=$1 driver=$2 doctor=$3
-        case $mode in rebuild | in-tree | secure-boot | remount) ;; *) die "unknown mode $mode" ;; esac
+        case $mode in rebuild | in-tree | secure-boot | remount | signed) ;; *) die "unknown mode $mode" ;; esac
         [ "$(id -u)" -eq 0 ] || skip "needs root (mount namespace, overlay, chroot)"
         for t in /usr/sbin/dkms /usr/sbin/update-initramfs /usr/bin/unmkinitramfs /usr/bin/dpkg-deb \
                 /usr/bin/patch /usr/bin/unshare /usr/bin/readelf /usr/bin/openssl /usr/bin/make /sbin/modinfo; do
