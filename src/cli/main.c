@@ -158,8 +158,11 @@ static int recover_check_args(cli *c)
 
         if (modes > 1)
                 return usage_error("%s", "--recover, --rollback and --history are separate modes.");
-        if (modes && (c->selftest || c->demo))
-                return usage_error("%s", "--recover, --rollback and --history go without --selftest and --demo.");
+        if (modes && c->selftest)
+                return usage_error("%s", "--recover, --rollback and --history go without --selftest.");
+        /* the installed demo is never written: only its plan can be shown */
+        if (modes && c->demo && !(r->recover && r->dry_run))
+                return usage_error("%s", "with --demo only --recover --dry-run runs (the demo root is never changed).");
         if (!r->recover && (r->dry_run || r->resume || r->remount_rw || r->in_tree || r->plan_file))
                 return usage_error("%s", "--dry-run, --resume, --remount-rw, --in-tree and --plan-file go with --recover.");
         if (!r->recover && !r->rollback_id && r->yes)

@@ -49,8 +49,13 @@ static void print_plan_text(FILE *f, const plan *p)
 {
         _cleanup_free_ char *root = esc(p->root, 0);
 
-        fprintf(f, "Recovery plan for %s: %zu step%s (kernel side: %s)\n", root ? root : "?", p->n_actions,
-                p->n_actions == 1 ? "" : "s", p->in_tree ? "remove the DKMS amdgpu, the in-tree one loads" : "rebuild");
+        bool kernel = false;
+
+        for (size_t i = 0; i < p->n_actions; i++)
+                kernel |= p->actions[i].kernel_side;
+        fprintf(f, "Recovery plan for %s: %zu step%s%s%s\n", root ? root : "?", p->n_actions,
+                p->n_actions == 1 ? "" : "s", kernel ? ", kernel side: " : "",
+                !kernel ? "" : p->in_tree ? "remove the DKMS amdgpu, the in-tree one loads" : "rebuild where possible");
         for (size_t i = 0; i < p->n_actions; i++) {
                 const plan_action *a = &p->actions[i];
                 _cleanup_free_ char *path = esc(a->path ? a->path : (a->kernel ? a->kernel : ""), 0);
