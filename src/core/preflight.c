@@ -188,11 +188,12 @@ static int check_root_writable(const sysroot *sr, const preflight_options *o, pr
         int k;
 
         k = read_mounts(sr, &mounts);
-        if (k < 0)
+        if (k < 0 && (sr->is_host || k != -ENOENT))
                 return add_failure(r, PREFLIGHT_ROOT_WRITABLE, NULL,
                                    "cannot read the root's /proc/mounts (%s): the mounts cannot be checked",
                                    strerror(-k));
-        k = mounts_find(mounts, "/", &opts);
+        /* A disk mounted at --root DIR (no running system in it): its own mount is what counts. */
+        k = k < 0 ? 0 : mounts_find(mounts, "/", &opts);
         if (k < 0)
                 return k;
         ro = k > 0 && opts_has(opts, "ro");

@@ -68,9 +68,11 @@ _Noreturn static void child_exec(const spawn_options *o, char *const *envp, pid_
             dup2(out_fd, STDERR_FILENO) < 0)
                 child_fail(report_fd, errno);
         /* Everything else closes, except the exec report pipe (it is O_CLOEXEC). */
-        for (int fd = 3; fd < 1024; fd++)
-                if (fd != report_fd)
-                        (void)close(fd);
+        if ((report_fd > 3 && syscall(SYS_close_range, 3u, (unsigned)report_fd - 1, 0u) < 0) ||
+            syscall(SYS_close_range, (unsigned)report_fd + 1, ~0u, 0u) < 0)
+                for (int fd = 3; fd < 65536; fd++) /* kernels before 5.9 */
+                        if (fd != report_fd)
+                                (void)close(fd);
 
         if (!root_is_host(o->root)) {
                 /* Private mount namespace first: nothing mounted later is seen outside. */

@@ -76,6 +76,22 @@ static void rm(const char *rel)
         assert_int_equal(unlink(p), 0);
 }
 
+static int mkdir_at_root(const char *rel)
+{
+        char p[4096];
+
+        path_of(p, sizeof(p), rel);
+        return mkdir(p, 0755);
+}
+
+static void rmdir_at_root(const char *rel)
+{
+        char p[4096];
+
+        path_of(p, sizeof(p), rel);
+        assert_int_equal(rmdir(p), 0);
+}
+
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         return remove(path);
@@ -166,10 +182,18 @@ static void test_proc_mounts_missing(void **state)
         preflight_options o = {.mount_checks_only = true};
         preflight_result r;
 
+        /* A disk mounted at --root DIR has no /proc of its own: the directory's mount counts. */
         rm("proc/mounts");
+        run(&o, &r);
+        assert_null(find_failure(&r, PREFLIGHT_ROOT_WRITABLE));
+        preflight_result_clear(&r);
+
+        /* Unreadable is not missing. */
+        assert_int_equal(mkdir_at_root("proc/mounts"), 0);
         run(&o, &r);
         assert_non_null(find_failure(&r, PREFLIGHT_ROOT_WRITABLE));
         preflight_result_clear(&r);
+        rmdir_at_root("proc/mounts");
         put("proc/mounts", MOUNTS_RW);
 }
 
