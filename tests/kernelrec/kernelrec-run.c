@@ -99,6 +99,8 @@ int main(int argc, char **argv)
         r = preflight_run(sr, &po, &pf);
         if (r < 0) {
                 fprintf(stderr, "preflight: %s\n", strerror(-r));
+                signature_db_free(db);
+                sysroot_free(sr);
                 return 3;
         }
         for (size_t i = 0; i < pf.n_notes; i++)
@@ -113,6 +115,8 @@ int main(int argc, char **argv)
                                pf.failures[i].kernel ? " " : "", pf.failures[i].kernel ? pf.failures[i].kernel : "",
                                pf.failures[i].reason);
                 preflight_result_clear(&pf);
+                signature_db_free(db);
+                sysroot_free(sr);
                 return 12;
         }
         const preflight_kernel *pk = preflight_result_kernel(&pf, kernel);
