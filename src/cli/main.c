@@ -11,6 +11,7 @@
 #include "config.h"
 #include "inspect.h"
 #include "output.h"
+#include "profile_cmd.h"
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
 #include "util.h"
@@ -42,6 +43,13 @@ static const option_help mode_help[] = {
         {"--history", "list the recoveries of this root (--json: rdna1-doctor/history/1)"},
         {"--selftest", "convolution self-test under a watchdog (exit 0 pass, 20 wrong result, 21 crash, 22 hang,\n"
                        "                         23 GPU reset, 3 could not run)"},
+        {"--profile list|show NAME|validate FILE|diff NAME|install NAME",
+         "\n                         environment profiles: list them, show one, validate a profile or a shell env file\n"
+         "                         (exit as --check), diff against the user's shells, install as\n"
+         "                         /etc/profile.d/rdna1-doctor.sh through the journal (--disable-conflicts)"},
+        {"exec --profile NAME -- CMD [ARGS...]",
+         "\n                         run CMD with a clean environment plus the profile, as the invoking user\n"
+         "                         (exit: CMD's status, 127 not found, 126 cannot run)"},
         {"--version", "print the version and exit"},
         {"--help", "print this help and exit"},
 };
@@ -75,7 +83,7 @@ static const option_help selftest_help[] = {
         {"--backend hip|cpu", "hip: the GPU through the HIP runtime (default); cpu: the same pipeline on the CPU"},
         {"--device PCI_SLOT", "the GPU to test when there are several"},
         {"--framework PYTHON", "also run the seed's PyTorch Conv2d sweep in PYTHON (opt-in)"},
-        {"--as-root", "run the workload as root instead of the invoking user"},
+        {"--as-root", "run the workload (or exec's command) as root instead of the invoking user"},
         {"--inject-errors", "test only: corrupt results (edge tiles too) so the run must fail"},
 };
 
@@ -98,6 +106,8 @@ static void print_help(FILE *f)
         fprintf(f, "\nExit codes (--check):\n"
                    "  0 OK   1 WARNING   2 CRITICAL   3 UNKNOWN (something that matters could not be checked;\n"
                    "  JSON then has \"partial\": true and the reasons)   64 usage error\n"
+                   "Exit codes (--profile install): 0 installed, 11 partial (see the journal), 12 refused.\n"
+                   "Profile options: --device PCI_SLOT (which GPU to judge or isolate), --disable-conflicts.\n"
                    "Exit codes (--recover): 0 done   10 done, reboot required   11 partial (journal ID printed;\n"
                    "  --resume or --rollback ID)   12 refused (preflight, read-only root, not confirmed)   3 nothing could be checked\n"
                    "\nSee rdna1-doctor(8).\n");
@@ -389,6 +399,8 @@ int main(int argc, char **argv)
         output_options oo;
         int r, code;
 
+        if (profile_cmd_wanted(argc, argv))
+                return profile_cmd_main(argc, argv);
         r = parse_args(argc, argv, &c);
         if (r >= 0)
                 return r;
