@@ -285,7 +285,9 @@ def case_recover_and_rollback(env):
         fail("journal id not printed: %s / %s" % (ids, out))
         return
     # every spawned command's argv, status and output are in the run's directory
-    with open(os.path.join(journal_dirs(state)[0], "steps", "0001.json")) as f:
+    with open(os.path.join(journal_dirs(state)[0], "plan.json")) as f:
+        steps = [a["step"] for a in json.load(f)["actions"] if a["action"] == "restore-file" and a["path"] == KFD]
+    with open(os.path.join(journal_dirs(state)[0], "steps", "%04d.json" % (steps[0] if steps else 1))) as f:
         rec = json.load(f)
     cmds = rec.get("commands", [])
     if not cmds or cmds[0]["argv"][:2] != ["/usr/bin/dpkg-deb", "-f"] or cmds[0]["status"] != 0:
@@ -324,6 +326,8 @@ def case_rollback_skips_changed(env):
     code, out, err = env.run(root, state, "--rollback", jid)
     if code != 11 or "/etc/environment changed since the recovery; skipped" not in out:
         fail("rollback over a changed file: exit %d\n%s%s" % (code, out, err))
+    if os.path.exists(host(root, "/var/lib/rdna1-doctor/quarantine/" + jid)):
+        fail("the emptied quarantine directory of %s is left behind" % jid)
     after = snapshot(root)
     if after.get("etc/environment") != mine:
         fail("rollback overwrote a file changed since the recovery")
@@ -576,30 +580,57 @@ def in_namespace(script, *args):
 
 
 def case_enospc_backup(env):
-    """A state dir too small for the backups (64 KiB tmpfs) is refused by the preflight gate's
-    free-space check (exit 12); ENOSPC during a backup all the same (injected at the backup
-    copy) aborts the step before touching the original (exit 11)."""
+    """A backup that does not fit aborts before touching the original.
+
+    One restore step of kfd_crat.c (66 KB, 17 pages) with the state dir on a
+    68 KiB tmpfs: a free-space estimate of the file's size passes, the
+    journal's own records take 3 pages first, so the backup itself runs out.
+    """
     root, state = env.copy("enospc")
     plan = os.path.join(os.path.dirname(root), "plan.json")
-    write_plan(env, root, plan)
+    p = write_plan(env, root, plan)
+    p["actions"] = [a for a in p["actions"] if a["path"] == KFD]
+    with open(plan, "w") as f:
+        json.dump(p, f)
+    if not 60000 < os.path.getsize(host(root, KFD)) < 68 * 1024 - 1:
+        fail("kfd_crat.c is %d bytes: the ENOSPC case needs 60000-69000" % os.path.getsize(host(root, KFD)))
     before = snapshot(root)
-    k = os.path.relpath(host(root, KFD), root)
-    p = in_namespace('mount -t tmpfs -o size=64k tmpfs "$2"; "$1" --root "$3" --state-dir "$2" --recover --yes '
-                     '--plan-file "$4"; echo "exit=$?"', env.binary, state, root, plan)
-    out = p.stdout.decode(errors="replace")
-    if "exit=12" not in out or "free-space" not in out or "nothing was changed" not in out:
-        fail("a state dir too small for the backups: want the preflight refusal: %s" % out[-1500:])
-    if snapshot(root) != before:
-        fail("a refused run changed the root")
-    e = dict(os.environ, RDNA1_DOCTOR_FAULT="backup-copy:ENOSPC")
-    p = subprocess.run([env.binary, "--root", root, "--state-dir", state, "--recover", "--yes", "--plan-file", plan],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=e)
-    out = p.stdout.decode(errors="replace")
-    if p.returncode != 11 or "No space left on device" not in out or "original is untouched" not in out:
-        fail("ENOSPC during a backup (exit %d): %s" % (p.returncode, out[-1500:]))
+    r = in_namespace('mount -t tmpfs -o size=68k tmpfs "$2"; "$1" --root "$3" --state-dir "$2" --recover --yes '
+                     '--plan-file "$4"; echo "exit=$?"; ls "$2/journal/"*/backups/', env.binary, state, root, plan)
+    out = r.stdout.decode(errors="replace")
+    if "exit=11" not in out or "No space left on device" not in out or "original is untouched" not in out:
+        fail("ENOSPC during a backup: %s" % out[-1500:])
+    if "0001-0" in out.split("exit=")[-1]:
+        fail("a partial backup was left in the journal: %s" % out[-500:])
     after = snapshot(root)
-    if after[k] != before[k]:
-        fail("ENOSPC during the backup of kfd_crat.c changed the original")
+    if after != before:
+        fail("ENOSPC during the backup of kfd_crat.c changed the tree:\n" + diff_snap(before, after))
+
+
+def case_cross_fs_quarantine(env):
+    """Quarantine across file systems (the file on its own tmpfs): copy, fsync, verify, unlink; rollback back."""
+    root, state = env.copy("cross-fs")
+    plan = os.path.join(os.path.dirname(root), "plan.json")
+    p = write_plan(env, root, plan)
+    rel = "/opt/rocm/lib/rocblas/library/TensileLibrary_gfx1030.dat"
+    p["actions"] = [a for a in p["actions"] if a["path"] == rel]
+    with open(plan, "w") as f:
+        json.dump(p, f)
+    lib = host(root, os.path.dirname(rel))
+    script = ('mkdir -p "$5.keep"; cp -a "$2/." "$5.keep/"; mount -t tmpfs -o mode=0755 tmpfs "$2"; '
+              'cp -a "$5.keep/." "$2/"; before=$(stat -c "%a %u %g %Y" "$2/$6"); md5=$(md5sum < "$2/$6"); '
+              '"$1" --root "$3" --state-dir "$4" --recover --yes --plan-file "$5"; echo "exit=$?"; '
+              'test -e "$2/$6" && echo "still-there"; '
+              'q=$(find "$3/var/lib/rdna1-doctor/quarantine" -type f); echo "moved=$(stat -c "%a %u %g %Y" $q) $(md5sum < $q)"; '
+              'id=$(ls "$4/journal"); "$1" --root "$3" --state-dir "$4" --rollback "$id"; echo "rb=$?"; '
+              'echo "back=$(stat -c "%a %u %g %Y" "$2/$6") $(md5sum < "$2/$6")"; echo "orig=$before $md5"')
+    r = in_namespace(script, env.binary, lib, root, state, plan, os.path.basename(rel))
+    out = r.stdout.decode(errors="replace")
+    lines = dict(l.split("=", 1) for l in out.splitlines() if "=" in l and l.split("=", 1)[0] in
+                 ("exit", "moved", "rb", "back", "orig"))
+    if lines.get("exit") != "0" or "still-there" in out or lines.get("moved") != lines.get("orig") or \
+            lines.get("rb") != "0" or lines.get("back") != lines.get("orig"):
+        fail("quarantine across file systems: %s" % out[-2000:])
 
 
 def case_read_only_root(env):
@@ -639,7 +670,7 @@ def case_immutable_refused(env):
 CASES = [case_dry_run, case_headless_needs_yes, case_recover_and_rollback, case_rollback_skips_changed,
          case_home_files_as_owner, case_home_symlink_refused, case_packaged_never_quarantined,
          case_other_version_rejected, case_backup_source, case_lock, case_orphan_child_refuses_resume,
-         case_enospc_backup, case_read_only_root, case_immutable_refused, case_crash_everywhere]
+         case_enospc_backup, case_cross_fs_quarantine, case_read_only_root, case_immutable_refused, case_crash_everywhere]
 
 
 def main():
