@@ -570,15 +570,16 @@ static int verify_ko(tx *t, const char *path, char **ret_build_id)
                 r = fail(t, "%s was built for another kernel (vermagic \"%s\", expected %s)", path,
                          info.vermagic ? info.vermagic : "none", o->kernel);
         else if (o->sb && o->sb->state == SECURE_BOOT_ON) {
-                if (info.compression != KO_COMPRESSION_NONE)
-                        r = fail(t, "%s is compressed: its signer cannot be checked, and Secure Boot is on", path);
-                else if (!o->sb->cert)
+                if (!o->sb->cert)
                         r = fail(t, "Secure Boot is on and there is no enrolled certificate to check %s against", path);
                 else {
-                        int s = module_signed_by(fd, o->sb->cert, o->sb->cert_len);
+                        _cleanup_free_ char *host = sysroot_host_path(o->sr, path);
+                        int s = host ? module_signed_by_path(fd, host, o->sb->cert, o->sb->cert_len) : -ENOMEM;
 
                         if (s == -ENODATA)
                                 r = fail(t, "%s is not signed, and Secure Boot is on", path);
+                        else if (s == -EBADMSG || s == -EMEDIUMTYPE)
+                                r = fail(t, "%s: its signature cannot be read, and Secure Boot is on", path);
                         else if (s <= 0)
                                 r = fail(t, "%s is not signed by the enrolled key %s", path, o->sb->cert_path);
                 }

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spawn_cmd.h"
 #include "util.h"
 
 #define SIG_BLOCK_MAX (64 * 1024)
@@ -122,4 +124,47 @@ int module_signed_by(int fd, const uint8_t *cert, size_t cert_len)
         if (x509_issuer_serial(cert, cert_len, &issuer, &issuer_len, &serial, &serial_len) < 0)
                 return -EBADMSG;
         return contains(block, sig_len, issuer, issuer_len) && contains(block, sig_len, serial, serial_len);
+}
+
+int module_signed_by_path(int fd, const char *host_path, const uint8_t *cert, size_t cert_len)
+{
+        static const struct {
+                const uint8_t magic[6];
+                size_t len;
+                const char *tool;
+        } formats[] = {
+                {{0xfd, '7', 'z', 'X', 'Z', 0x00}, 6, "/usr/bin/xz"},
+                {{0x28, 0xb5, 0x2f, 0xfd}, 4, "/usr/bin/zstd"},
+                {{0x1f, 0x8b}, 2, "/bin/gzip"},
+        };
+        _cleanup_close_ int out = -EBADF;
+        uint8_t head[6] = {0};
+        spawn_result res;
+        int r;
+
+        r = module_signed_by(fd, cert, cert_len);
+        if (r != -EMEDIUMTYPE)
+                return r;
+        if (pread(fd, head, sizeof(head), 0) < 2)
+                return -EBADMSG;
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                const char *argv[] = {formats[i].tool, "-d", "-c", "-q", host_path, NULL};
+                spawn_options o = {.argv = argv, .timeout_ms = 120000};
+
+                if (memcmp(head, formats[i].magic, formats[i].len) != 0)
+                        continue;
+                /* stdout and stderr share the fd: -q keeps the tool quiet, a failure is its exit status. */
+                out = memfd_create("rdna1-doctor-ko", MFD_CLOEXEC);
+                if (out < 0)
+                        return -errno;
+                o.output_fd = out;
+                r = spawn_run(&o, &res);
+                if (r < 0)
+                        return r;
+                if (!spawn_result_ok(&res))
+                        return -EBADMSG;
+                r = module_signed_by(out, cert, cert_len);
+                return r == -EMEDIUMTYPE ? -EBADMSG : r;
+        }
+        return -EMEDIUMTYPE;
 }

@@ -29,3 +29,12 @@ int x509_issuer_serial(const uint8_t *der, size_t len, const uint8_t **ret_issue
  * -EMEDIUMTYPE compressed (not checked here), -EBADMSG malformed.
  */
 int module_signed_by(int fd, const uint8_t *cert, size_t cert_len);
+
+/*
+ * Same for a module that may be compressed (.ko.xz, .ko.zst, .ko.gz, as
+ * Ubuntu ships them): the running system's xz/zstd/gzip decompresses it
+ * into memory (through spawn_cmd, never a shell) and the result is
+ * checked. fd is open on the file (host path for the decompressor).
+ * Returns as module_signed_by(), or -EBADMSG when it does not decompress.
+ */
+int module_signed_by_path(int fd, const char *host_path, const uint8_t *cert, size_t cert_len);

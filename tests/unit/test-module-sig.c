@@ -141,6 +141,30 @@ static void test_signer(void **state)
         assert_int_equal(module_signed_by(fd, a, a_len), -EMEDIUMTYPE);
         close(fd);
 
+        /* Compressed as Ubuntu ships them: decompressed in memory by the real tools. */
+        assert_int_equal(sh("cd '%s' && zstd -q -k signed.ko -o signed.ko.zst && gzip -k -c signed.ko >signed.ko.gz && "
+                            "head -c 100 signed.ko.xz >broken.ko.xz", dir), 0);
+        static const char *const compressed[] = {"signed.ko.xz", "signed.ko.zst", "signed.ko.gz"};
+        for (size_t i = 0; i < ELEMENTSOF(compressed); i++) {
+                char p[4200];
+
+                snprintf(p, sizeof(p), "%s/%s", dir, compressed[i]);
+                fd = open_in_dir(compressed[i]);
+                assert_true(fd >= 0);
+                assert_int_equal(module_signed_by_path(fd, p, a, a_len), 1);
+                assert_int_equal(module_signed_by_path(fd, p, b, b_len), 0);
+                close(fd);
+        }
+        {
+                char p[4200];
+
+                snprintf(p, sizeof(p), "%s/broken.ko.xz", dir);
+                fd = open_in_dir("broken.ko.xz");
+                assert_true(fd >= 0);
+                assert_int_equal(module_signed_by_path(fd, p, a, a_len), -EBADMSG);
+                close(fd);
+        }
+
         /* Not a certificate. */
         assert_int_equal(x509_issuer_serial((const uint8_t *)"\x30\x03\x02\x01\x01", 5, &issuer, &issuer_len,
                                             &serial, &serial_len), -EBADMSG);
