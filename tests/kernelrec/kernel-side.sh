@@ -13,7 +13,9 @@
 #                         `--recover --yes` with a failing update-initramfs
 #                         restores the source from the .deb but puts the
 #                         kernel's module set and initramfs back byte for byte
-#                         (exit 11); `--recover --resume --yes` then finishes
+#                         (exit 11); a --resume killed (SIGKILL) in the middle
+#                         of the kernel step is undone and redone by the next
+#                         `--recover --resume --yes`, which finishes
 #                         (exit 10): the rebuilt .ko has no marker and a new
 #                         build-id, the initramfs holds it, the source matches
 #                         its md5sums, the verify flag names the run
@@ -176,7 +178,23 @@ chroot_main() {
         grep -q '"state": *"failed"' "$state/journal/$id1/steps/"*.json || die "no failed step in the journal"
         ls "$state/journal/$id1/cmd/" | grep -q . || die "no command output in the journal"
 
-        # 3. --resume finishes the run.
+        # 3. The recovery dies (SIGKILL) in the middle of the kernel step, after
+        #    the clean module was built and installed, while update-initramfs
+        #    runs: --resume must first undo the half-done step, then redo it.
+        mv /usr/sbin/update-initramfs /usr/sbin/update-initramfs.real
+        printf '#!/bin/sh\nkill -KILL $PPID\nsleep 30\n' >/usr/sbin/update-initramfs
+        chmod 755 /usr/sbin/update-initramfs
+        set +e
+        "$work/rdna1-doctor" --recover --resume --yes >"$work/run-crash.out" 2>&1
+        rc=$?
+        set -e
+        mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
+        [ $rc -eq 137 ] || { cat "$work/run-crash.out"; die "the crash run: exit $rc, expected 137 (SIGKILL)"; }
+        ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
+        if grep -qa "$MARKER" "$ko"; then die "the crash came before the clean module was installed"; fi
+        grep -q '"status": *"running"' "$state/journal/$id1/run.json" || die "the killed run is not left running"
+
+        # 4. --resume finishes the run.
         set +e
         "$work/rdna1-doctor" --recover --resume --yes >"$work/run2.out" 2>&1
         rc=$?
