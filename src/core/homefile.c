@@ -187,7 +187,7 @@ static int check_regular(const struct stat *st, uid_t uid)
         if (!S_ISREG(st->st_mode))
                 return -EINVAL;
         /* A file the user does not own could have been planted for them; root's is the admin's. */
-        if (st->st_uid != uid && st->st_uid != 0)
+        if (uid != HOME_ANY_OWNER && st->st_uid != uid && st->st_uid != 0)
                 return -EPERM;
         return 0;
 }
@@ -467,10 +467,11 @@ int home_walk(const home *h, const char *relstart, const walk_limits *lim, walk_
         if (k < 0)
                 return k;
         if (c.st.truncated && r) {
-                _cleanup_free_ char *msg = strdup_printf("walk stopped after %zu entries (limit); the rest was not checked",
-                                                         c.st.entries);
-                if (msg)
-                        walk_report(&c, rel, 0, msg);
+                /* A note, not an ignored reason: it shows in the JSON document. */
+                _cleanup_free_ char *path = home_path(h, rel);
+                if (path)
+                        report_add_note(r, "%s: %s stopped after %zu entries (limit); the rest was not checked",
+                                        c.probe, path, c.st.entries);
         }
         if (ret_stats)
                 *ret_stats = c.st;
