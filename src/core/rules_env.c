@@ -871,6 +871,17 @@ static int audit_users(env_audit *a)
                         k = k == -ENOMEM ? k : file_reason(a, u->home, k);
                         continue;
                 }
+                {
+                        /* Not root: a home we cannot list is one reason, not one per file. */
+                        _cleanup_close_ int probe = home_openat(a->h, ".", O_RDONLY | O_DIRECTORY);
+                        if (probe < 0) {
+                                a->h = home_free(a->h);
+                                k = probe == -EACCES ? report_add_reason(a->in->report, "env", u->home,
+                                                                        "home not readable: its environment files were not checked", true)
+                                                     : file_reason(a, u->home, probe);
+                                continue;
+                        }
+                }
                 a->user = u;
                 strv_clear(&a->visited);
                 k = audit_user(a);
