@@ -635,14 +635,30 @@ static int unit_cb(int dirfd, const char *name, const char *relpath, const struc
         _cleanup_free_ char *path = NULL;
         int k;
 
-        /* Enablement symlinks point at vendor units (packaged); only files written here count. */
         if (S_ISDIR(st->st_mode))
                 return WALK_CONTINUE;
-        if (!S_ISREG(st->st_mode) || !unit_file_name(relpath, name))
+        if (!unit_file_name(relpath, name))
                 return WALK_CONTINUE;
         path = strdup_printf("%s/%s", w->base, relpath);
         if (!path)
                 return -ENOMEM;
+        if (S_ISLNK(st->st_mode)) {
+                /*
+                 * Enablement links (*.wants/) and links to vendor units point at
+                 * packaged files; a top-level link elsewhere is a `systemctl link`ed
+                 * unit, read where it lies (system scope only: homes follow no links).
+                 */
+                _cleanup_free_ char *target = NULL;
+                bool exists = false;
+
+                if (w->a->h || depth > 0 || sysroot_chase(w->a->in->sr, path, &target, &exists) < 0 || !exists ||
+                    startswith(target, "/lib/systemd/") || startswith(target, "/usr/lib/systemd/") ||
+                    startswith(target, "/etc/systemd/system/") || streq(target, "/dev/null"))
+                        return WALK_CONTINUE;
+                free(path);
+                path = TAKE_PTR(target);
+        } else if (!S_ISREG(st->st_mode))
+                return WALK_CONTINUE;
         w->a->depth = 0;
         k = audit_file(w->a, path, ENV_FORMAT_SYSTEMD);
         return k < 0 ? k : WALK_CONTINUE;
