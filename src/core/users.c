@@ -150,9 +150,21 @@ static int user_add_group(root_user *x, gid_t gid)
 
 static int group_cb(root_users *u, const fields *a)
 {
+        root_group *ng;
         uint32_t gid;
 
-        if (a->n < 4 || !field_id(a, 2, &gid))
+        if (!field_id(a, 2, &gid))
+                return 0;
+        ng = realloc(u->groups, (u->n_groups + 1) * sizeof(*ng));
+        if (!ng)
+                return -ENOMEM;
+        u->groups = ng;
+        ng[u->n_groups].gid = gid;
+        ng[u->n_groups].name = strndup(a->f[0], a->len[0]);
+        if (!ng[u->n_groups].name)
+                return -ENOMEM;
+        u->n_groups++;
+        if (a->n < 4)
                 return 0;
         for (size_t i = 0; i < u->n; i++) {
                 int k;
@@ -187,6 +199,9 @@ root_users *root_users_free(root_users *u)
         for (size_t i = 0; i < u->n; i++)
                 root_user_clear(&u->users[i]);
         free(u->users);
+        for (size_t i = 0; i < u->n_groups; i++)
+                free(u->groups[i].name);
+        free(u->groups);
         free(u);
         return NULL;
 }
@@ -268,5 +283,13 @@ const root_user *root_users_find_name(const root_users *u, const char *name)
         for (size_t i = 0; u && i < u->n; i++)
                 if (streq(u->users[i].name, name))
                         return &u->users[i];
+        return NULL;
+}
+
+const char *root_users_group_name(const root_users *u, gid_t gid)
+{
+        for (size_t i = 0; u && i < u->n_groups; i++)
+                if (u->groups[i].gid == gid)
+                        return u->groups[i].name;
         return NULL;
 }

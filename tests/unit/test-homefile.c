@@ -96,6 +96,8 @@ static void test_users(void **state)
         assert_int_equal(a->n_groups, 2);
         assert_int_equal(a->groups[0], 27);
         assert_int_equal(a->groups[1], 992);
+        assert_string_equal(root_users_group_name(u, 992), "render");
+        assert_null(root_users_group_name(u, 4242));
         u = root_users_free(u);
 
         if (geteuid() == 0) {
