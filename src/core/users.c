@@ -208,7 +208,9 @@ root_users *root_users_free(root_users *u)
 
 /*
  * A home counts when it is a directory in the root owned by the user (root
- * owns its own). daemon:/usr/sbin exists but is root's: not a home.
+ * owns its own). daemon:/usr/sbin exists but is root's: not a home. A
+ * regular user's (uid >= 1000, login.defs' UID_MIN default) home left owned
+ * by root, as an image builder may leave it, still counts.
  */
 static bool home_is_theirs(const sysroot *sr, const root_user *x)
 {
@@ -218,7 +220,9 @@ static bool home_is_theirs(const sysroot *sr, const root_user *x)
                 return false;
         if (sysroot_stat(sr, x->home, &st) < 0 || !S_ISDIR(st.st_mode))
                 return false;
-        return st.st_uid == x->uid;
+        if (st.st_uid == x->uid)
+                return true;
+        return st.st_uid == 0 && x->uid >= 1000 && x->uid != 65534;
 }
 
 static bool home_seen(const root_users *u, size_t upto, const char *home)

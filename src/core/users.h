@@ -22,7 +22,7 @@ typedef struct root_user {
         char *shell;            /* may be "" */
         gid_t *groups;          /* supplementary: every /etc/group entry listing the name */
         size_t n_groups;
-        bool home_present;      /* the home is a directory in the root owned by the user (or root) */
+        bool home_present;      /* the home is a directory in the root owned by the user (or, uid >= 1000, root) */
 } root_user;
 
 typedef struct root_group {
