@@ -20,6 +20,7 @@
 #include "util.h"
 
 #define ENV_FILE_MAX (1024u * 1024)
+#define VALUE_SHOWN_MAX 160    /* bytes of a value quoted in evidence */
 #define CHAIN_MAX 8             /* source depth followed */
 #define DIR_ENTRIES_MAX 4096    /* entries of one *.d directory looked at */
 #define HOME_TOP_ENTRIES_MAX 20000 /* a home's top level, for ~/NAME.sh */
@@ -138,7 +139,9 @@ static char *setting_detail(const env_audit *a, const env_entry *e, const char *
                                 snprintf(via + n, cap - n, "%s)", a->chain[i].path);
                 }
         }
-        s = strdup_printf("%s=%s%s%s%s%s", e->name, e->value, via ? via : "",
+        /* A long value is cut so the chain after it still fits the evidence. */
+        s = strdup_printf("%s=%.*s%s%s%s%s%s", e->name, VALUE_SHOWN_MAX, e->value,
+                          strlen(e->value) > VALUE_SHOWN_MAX ? "…" : "", via ? via : "",
                           a->by_hand ? " (only when sourced by hand: no startup file sources it)" : "",
                           e->exported ? "" : " (not exported)", extra ? extra : "");
         return s;
