@@ -189,9 +189,9 @@ static bool scoped_away(const env_audit *a, size_t idx)
         return false;
 }
 
-static int judge_override(env_audit *a, const char *path, const env_entry *e, const char *extra)
+static int judge_override(env_audit *a, const char *path, const env_entry *e)
 {
-        _cleanup_free_ char *detail = setting_detail(a, e, extra);
+        _cleanup_free_ char *detail = setting_detail(a, e, NULL);
         size_t idx = 0;
         bool any = false;
         int k;
@@ -226,7 +226,6 @@ static int judge_override(env_audit *a, const char *path, const env_entry *e, co
 static int judge_entry(env_audit *a, const char *path, const env_entry *e)
 {
         _cleanup_free_ char *detail = NULL;
-        const char *extra = NULL;
         rule_verdict v;
         int k;
 
@@ -250,10 +249,10 @@ static int judge_entry(env_audit *a, const char *path, const env_entry *e)
                 detail = NULL;
         }
         if (streq(e->name, override_var))
-                return judge_override(a, path, e, extra);
+                return judge_override(a, path, e);
         if (rules_judge(a->rules, e->name, e->value, a->gfx, &v) <= 0)
                 return 0;
-        detail = setting_detail(a, e, extra);
+        detail = setting_detail(a, e, NULL);
         if (!detail)
                 return -ENOMEM;
         return add_evidence(a, v.finding, v.severity, NULL, path, e->line, detail, e->name, v.reason);
@@ -300,6 +299,9 @@ static int file_reason(env_audit *a, const char *path, int err)
         case -EFBIG:
                 text = "larger than 1 MiB: not read";
                 break;
+        case -EKEYREJECTED:
+                text = "not readable by the user whose file sources it: not read";
+                break;
         case -EACCES:
                 return report_add_reason_errno(a->in->report, "env", path, err, true);
         default:
@@ -328,11 +330,11 @@ static int read_env_file(env_audit *a, const char *path, char **ret, size_t *ret
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (a->user && !(st.st_mode & S_IROTH) && st.st_uid != a->user->uid)
-                return -EACCES;
+                return -EKEYREJECTED; /* not theirs to read: not a reason that makes the check partial */
         return read_fd_capped(fd, ENV_FILE_MAX, ret, ret_len);
 }
 
-/* Collapse "//" and "/./"; NULL when the path cannot be judged statically. */
+/* Collapse "//" and "/./" (NULL on ENOMEM); ".." stays and is refused when opened. */
 static char *normalize(const char *p)
 {
         char *s = strdup(p), *w = s;
@@ -356,8 +358,8 @@ static char *normalize(const char *p)
         return s;
 }
 
-/* A `source` argument as the system sees it, or NULL (-> *unresolved) when it needs the shell. */
-static char *resolve_ref(const env_audit *a, const env_ref *r, const char *from)
+/* A `source` argument as the system sees it, or NULL when only the shell could know it. */
+static char *resolve_ref(const env_audit *a, const env_ref *r)
 {
         const char *p = r->path, *rest;
         _cleanup_free_ char *joined = NULL;
@@ -373,7 +375,6 @@ static char *resolve_ref(const env_audit *a, const env_ref *r, const char *from)
                 return NULL;
         if (!joined || strpbrk(joined, "$`*?[~%"))
                 return NULL;
-        (void)from;
         return normalize(joined);
 }
 
@@ -383,7 +384,7 @@ static int follow_refs(env_audit *a, const char *path, const env_file *f)
 {
         for (size_t i = 0; i < f->n_refs; i++) {
                 const env_ref *r = &f->refs[i];
-                _cleanup_free_ char *target = resolve_ref(a, r, path);
+                _cleanup_free_ char *target = resolve_ref(a, r);
                 int k;
 
                 if (!target)
