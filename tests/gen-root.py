@@ -105,7 +105,7 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
   jupyter = no             override: ~/.local/share/jupyter/kernels/rocm/kernel.json "env"
 [home]                     hostile homes (alice's)
   hostile = no             yes: ~/.bashrc -> /etc/shadow, FIFO ~/.profile, ~/.zshrc whose value holds
-                           ESC ] 0;pwned BEL, ~/planted.sh owned by uid 4242, ~/.config/fish a symlink
+                           ESC ] 0;pwned BEL and that sources /etc/shadow (0640), ~/planted.sh owned by uid 4242, ~/.config/fish a symlink
                            to /etc, ~/.config/environment.d/x.conf a socket-like FIFO
   files = 0                N empty files at the top of the home (bounded-walk tests)
 
@@ -1839,7 +1839,8 @@ class Generator:
             os.unlink(r.p("home/alice/.profile"))
             self.mkfifo("home/alice/.profile")
             r.chown(r.p("home/alice/.profile"), UID_ALICE, UID_ALICE)
-            self.alice(".zshrc", b"# ~/.zshrc\nexport HSA_OVERRIDE_GFX_VERSION=\"10.3.0\x1b]0;pwned\x07\"\n")
+            self.alice(".zshrc", b"# ~/.zshrc\nexport HSA_OVERRIDE_GFX_VERSION=\"10.3.0\x1b]0;pwned\x07\"\n"
+                       b"source /etc/shadow\n")
             r.write("home/alice/planted.sh", "export LD_PRELOAD=/tmp/planted.so\n", 0o644, 4242, 4242)
             self.alice_dir(".config")
             r.symlink("home/alice/.config/fish", "/etc")
