@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 
 #include "envfile.h"
 #include "homefile.h"
@@ -155,13 +156,35 @@ static bool amd_gpu(const gpu_device *g)
 }
 
 /*
- * Is the device at index idx (among the AMD GPUs, in KFD order) hidden by
- * ROCR_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES set in the same chain? A
- * list of numbers can be judged; UUIDs cannot, and then nothing is hidden.
+ * The device's index as the ROCm runtime counts GPUs: in KFD node order
+ * (devices without a node last, by PCI slot). ROCR_VISIBLE_DEVICES indexes
+ * that list.
+ */
+static size_t rocr_index(const inspection *in, const gpu_device *g)
+{
+        size_t idx = 0;
+
+        for (size_t i = 0; i < in->n_devices; i++) {
+                const gpu_device *o = &in->devices[i];
+                long ko = o->kfd_node >= 0 ? o->kfd_node : LONG_MAX, kg = g->kfd_node >= 0 ? g->kfd_node : LONG_MAX;
+
+                if (o == g || !amd_gpu(o))
+                        continue;
+                if (ko < kg || (ko == kg && strcmp(o->pci_slot, g->pci_slot) < 0))
+                        idx++;
+        }
+        return idx;
+}
+
+/*
+ * Is the device at index idx hidden by a *_VISIBLE_DEVICES set in the same
+ * chain (the file or a file that sources it)? A list of numbers can be
+ * judged; UUIDs cannot, and then nothing is hidden.
  */
 static bool scoped_away(const env_audit *a, size_t idx)
 {
-        static const char *const vars[] = {"ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"};
+        static const char *const vars[] = {"ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES",
+                                           "GPU_DEVICE_ORDINAL"};
 
         for (size_t v = 0; v < ELEMENTSOF(vars); v++)
                 for (size_t d = 0; d < a->depth; d++) {
@@ -192,7 +215,6 @@ static bool scoped_away(const env_audit *a, size_t idx)
 static int judge_override(env_audit *a, const char *path, const env_entry *e)
 {
         _cleanup_free_ char *detail = setting_detail(a, e, NULL);
-        size_t idx = 0;
         bool any = false;
         int k;
 
@@ -205,7 +227,7 @@ static int judge_override(env_audit *a, const char *path, const env_entry *e)
                 if (!amd_gpu(g))
                         continue;
                 any = true;
-                if (scoped_away(a, idx++))
+                if (scoped_away(a, rocr_index(a->in, g)))
                         continue;
                 if (rules_judge(a->rules, e->name, e->value, g->gfx_target, &v) <= 0)
                         continue;
