@@ -4,10 +4,10 @@
  * through the root; `source` and EnvironmentFile= chains followed to
  * CHAIN_MAX levels; *.d directories listed in name order.
  */
+#include "env_audit.h"
+
 #include <dirent.h>
 #include <fcntl.h>
-
-#include "env_audit.h"
 
 /* ---- reading ---- */
 

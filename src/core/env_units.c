@@ -3,9 +3,9 @@
  * systemd units and drop-ins (Environment=, EnvironmentFile=) under
  * /etc/systemd/system, /etc/systemd/user and ~/.config/systemd/user.
  */
-#include <fcntl.h>
-
 #include "env_audit.h"
+
+#include <fcntl.h>
 
 /* ---- systemd units ---- */
 
