@@ -106,7 +106,8 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
 [home]                     hostile homes (alice's)
   hostile = no             yes: ~/.bashrc -> /etc/shadow, FIFO ~/.profile, ~/.zshrc whose value holds
                            ESC ] 0;pwned BEL and that sources /etc/shadow (0640), ~/planted.sh owned by uid 4242, ~/.config/fish a symlink
-                           to /etc, ~/.config/environment.d/x.conf a socket-like FIFO
+                           to /etc, ~/.config/environment.d/x.conf a socket-like FIFO, a
+                           .zprofile sourcing itself and a source chain 12 files deep
   files = 0                N empty files at the top of the home (bounded-walk tests)
 
 The fixed user is alice (uid/gid 1000, /home/alice); /etc/shadow holds the
@@ -1842,6 +1843,12 @@ class Generator:
             self.alice(".zshrc", b"# ~/.zshrc\nexport HSA_OVERRIDE_GFX_VERSION=\"10.3.0\x1b]0;pwned\x07\"\n"
                        b"source /etc/shadow\n")
             r.write("home/alice/planted.sh", "export LD_PRELOAD=/tmp/planted.so\n", 0o644, 4242, 4242)
+            # a source loop and a chain deeper than the doctor follows (its end is not reached)
+            self.alice(".zprofile", ". ~/.zprofile\nsource ~/chain/c0.sh\n")
+            self.alice_dir("chain")
+            for i in range(12):
+                self.alice("chain/c%d.sh" % i, ". ~/chain/c%d.sh\n" % (i + 1) if i < 11 else
+                           "export MIOPEN_FIND_ENFORCE=3\n")
             self.alice_dir(".config")
             r.symlink("home/alice/.config/fish", "/etc")
             self.alice_dir(".config/environment.d")
