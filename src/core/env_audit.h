@@ -48,6 +48,7 @@ typedef struct env_audit {
 int env_add_evidence(env_audit *a, const char *id, severity sev, const char *slot, const char *path,
                      unsigned line, const char *detail, const char *var, const char *why);
 int env_judge_entry(env_audit *a, const char *path, const env_entry *e);
+int env_judge_by_hand(env_audit *a, const char *path, const env_file *f);
 bool env_amd_gpu(const gpu_device *g);
 
 /* env_read.c: files, source chains, directories */

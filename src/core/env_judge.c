@@ -103,9 +103,9 @@ static char *setting_detail(const env_audit *a, const env_entry *e, const char *
         }
         /* A long value is cut so the chain after it still fits the evidence. */
         s = strdup_printf("%s=%.*s%s%s%s%s%s", e->name, VALUE_SHOWN_MAX, e->value,
-                          strlen(e->value) > VALUE_SHOWN_MAX ? "…" : "", via ? via : "",
+                          strlen(e->value) > VALUE_SHOWN_MAX ? "…" : "", via ? via : "", extra ? extra : "",
                           a->by_hand ? " (only when sourced by hand: no startup file sources it)" : "",
-                          e->exported ? "" : " (not exported)", extra ? extra : "");
+                          e->exported ? "" : " (not exported)");
         return s;
 }
 
@@ -206,11 +206,35 @@ static int judge_override(env_audit *a, const char *path, const env_entry *e)
         return 0;
 }
 
+/*
+ * A script nothing sources: one piece of env.ineffective evidence for the
+ * file, at its first setting a rule knows ("... and N more settings").
+ */
+int env_judge_by_hand(env_audit *a, const char *path, const env_file *f)
+{
+        _cleanup_free_ char *detail = NULL, *more = NULL;
+        const env_entry *first = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < f->n_entries; i++)
+                if (rules_find(a->rules, f->entries[i].name)) {
+                        first = first ? first : &f->entries[i];
+                        n++;
+                }
+        if (!first)
+                return 0;
+        if (n > 1 && !(more = strdup_printf(" and %zu more setting%s", n - 1, n > 2 ? "s" : "")))
+                return -ENOMEM;
+        detail = setting_detail(a, first, more);
+        if (!detail)
+                return -ENOMEM;
+        return env_add_evidence(a, "env.ineffective", SEVERITY_INFO, NULL, path, first->line, detail, NULL, NULL);
+}
+
 int env_judge_entry(env_audit *a, const char *path, const env_entry *e)
 {
         _cleanup_free_ char *detail = NULL;
         rule_verdict v;
-        int k;
 
         if (a->ineffective) {
                 /* Say it is not read; judge it all the same only when a rule knows the variable. */
@@ -220,16 +244,6 @@ int env_judge_entry(env_audit *a, const char *path, const env_entry *e)
                 if (!detail)
                         return -ENOMEM;
                 return env_add_evidence(a, "env.ineffective", SEVERITY_INFO, NULL, path, e->line, detail, NULL, NULL);
-        }
-        if (a->by_hand && rules_find(a->rules, e->name)) {
-                detail = setting_detail(a, e, NULL);
-                if (!detail)
-                        return -ENOMEM;
-                k = env_add_evidence(a, "env.ineffective", SEVERITY_INFO, NULL, path, e->line, detail, NULL, NULL);
-                if (k < 0)
-                        return k;
-                free(detail);
-                detail = NULL;
         }
         if (streq(e->name, override_var))
                 return judge_override(a, path, e);

@@ -178,6 +178,8 @@ int env_audit_file(env_audit *a, const char *path, env_format fmt)
 
         a->chain[a->depth] = (frame){.path = (char *)path, .file = f};
         a->depth++;
+        if (a->by_hand && a->depth == 1)
+                k = env_judge_by_hand(a, path, f);
         for (size_t i = 0; i < f->n_entries && k >= 0; i++)
                 k = env_judge_entry(a, path, &f->entries[i]);
         if (k >= 0)
