@@ -192,7 +192,7 @@ static int judge_override(env_audit *a, const char *path, const env_entry *e)
                         continue;
                 if (rules_judge(a->rules, e->name, e->value, g->gfx_target, &v) <= 0)
                         continue;
-                k = env_add_evidence(a, v.finding, v.severity, g->pci_slot, path, e->line, detail, e->name, v.reason);
+                k = env_add_evidence(a, v.finding, v.severity, g->pci_slot, path, e->line, detail, v.rule->name, v.reason);
                 if (k < 0)
                         return k;
         }
@@ -201,7 +201,7 @@ static int judge_override(env_audit *a, const char *path, const env_entry *e)
                 rule_verdict v;
 
                 if (rules_judge(a->rules, e->name, e->value, NULL, &v) > 0)
-                        return env_add_evidence(a, v.finding, v.severity, NULL, path, e->line, detail, e->name, v.reason);
+                        return env_add_evidence(a, v.finding, v.severity, NULL, path, e->line, detail, v.rule->name, v.reason);
         }
         return 0;
 }
@@ -252,5 +252,5 @@ int env_judge_entry(env_audit *a, const char *path, const env_entry *e)
         detail = setting_detail(a, e, NULL);
         if (!detail)
                 return -ENOMEM;
-        return env_add_evidence(a, v.finding, v.severity, NULL, path, e->line, detail, e->name, v.reason);
+        return env_add_evidence(a, v.finding, v.severity, NULL, path, e->line, detail, v.rule->name, v.reason);
 }
