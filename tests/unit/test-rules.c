@@ -130,5 +130,7 @@ int main(void)
                 cmocka_unit_test(test_glob_order),
         };
 
+        if (getenv("RDNA1_TEST_FILTER"))
+                cmocka_set_test_filter(getenv("RDNA1_TEST_FILTER"));
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
