@@ -349,6 +349,13 @@ static bool is_glob(const char *s)
         return strpbrk(s, "*?[") != NULL;
 }
 
+static bool no_memfd;
+
+void rules_set_no_memfd(bool v)
+{
+        no_memfd = v;
+}
+
 /* Does the file at path hold exactly buf? */
 static bool file_equals(const char *path, const char *buf, size_t len)
 {
@@ -367,7 +374,7 @@ static bool file_equals(const char *path, const char *buf, size_t len)
  */
 static dictionary *ini_load_bytes(const char *buf, size_t len, const char *path)
 {
-        _cleanup_close_ int fd = memfd_create("rdna1-rules", MFD_CLOEXEC);
+        _cleanup_close_ int fd = no_memfd ? -EBADF : memfd_create("rdna1-rules", MFD_CLOEXEC);
         char fdpath[64];
         dictionary *d;
         size_t off = 0;
