@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -288,6 +289,49 @@ static void test_walk_loop(void **state)
         report_free(r);
 }
 
+/* As another user: an unreadable directory is one ignored reason, however many walks meet it. */
+static void test_walk_unreadable_once(void **state)
+{
+        _cleanup_free_ char *locked = strdup_printf("%s/home/alice/locked", top);
+        pid_t pid;
+        int status;
+
+        if (geteuid() != 0) {
+                if (getenv("CI") && streq(getenv("CI"), "true"))
+                        fail_msg("the unreadable-directory test needs root (to become another user) under CI=true");
+                print_message("SKIP part: needs root\n");
+                return;
+        }
+        mkd("home/alice/locked", 1000);
+        assert_int_equal(chmod(locked, 0700), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                walk_limits lim = {.max_depth = 2, .max_entries = 100000};
+                report *r = report_new();
+                sysroot *sr = NULL;
+                root_users *u = NULL;
+                home *h = NULL;
+                walk_stats st;
+                counter c = {0};
+
+                if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(3);
+                if (sysroot_open(top, &sr) < 0 || root_users_load(sr, USERS_ALL, &u) < 0 ||
+                    home_open(sr, root_users_find_name(u, "alice"), &h) < 0)
+                        _exit(4);
+                for (int i = 0; i < 2; i++)
+                        if (home_walk(h, "", &lim, count_cb, &c, r, "env", &st) < 0 || st.unreadable != 1)
+                                _exit(5);
+                if (r->n_reasons != 1 || !streq(r->reasons[0].path, "/home/alice/locked") || r->reasons[0].matters)
+                        _exit(6);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -295,6 +339,7 @@ int main(void)
                 cmocka_unit_test(test_home_files),
                 cmocka_unit_test(test_walk_bounds),
                 cmocka_unit_test(test_walk_loop),
+                cmocka_unit_test(test_walk_unreadable_once),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
