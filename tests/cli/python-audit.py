@@ -72,7 +72,7 @@ def main():
         code, out, err = run(base + ["--json"])
         doc = json.loads(out)
         code_t, text, _ = run(base + ["--verbose"])
-        want = "python: /home/alice: walk stopped after %d entries (limit)" % WALK_LIMIT
+        want = "python: /home/alice stopped after %d entries (limit)" % WALK_LIMIT
         if want not in text:
             problems.append("bounded walk: %r not in --verbose output:\n%s" % (want, text[-3000:]))
         if doc["partial"]:
