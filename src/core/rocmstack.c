@@ -125,24 +125,32 @@ static int opt_trees(const sysroot *sr, stack *s)
         return r;
 }
 
-/* The distribution's HIP/ROCm libraries (Debian's libamdhip64-5 5.2.3-3 and friends). */
+/*
+ * The distribution's HIP/ROCm libraries (Debian's libamdhip64-5 5.2.3 and
+ * friends) are one stack even where components carry their own versions
+ * (Debian 12: rocBLAS 5.3.3 beside HIP 5.2.3): named by the HIP runtime,
+ * else ROCr, else the first package.
+ */
 static int distro_packages(const pkgverify *pv, stack *s)
 {
-        for (size_t i = 0; i < pv->n_pkgs; i++) {
-                const dpkg_pkg *p = &pv->pkgs[i];
-                _cleanup_free_ char *ver = NULL, *detail = NULL;
+        static const char *const prefer[] = {"libamdhip64", "hip-runtime", "libhsa-runtime64", ""};
+        _cleanup_free_ char *ver = NULL, *detail = NULL;
 
-                if (!pv->relevant[i] || pv->in_rocm_tree[i] || !p->version || strstr(p->name, "amdgpu"))
-                        continue;
-                ver = upstream_triple(p->version);
-                if (!ver || have_version(s, ver))
-                        continue;
-                detail = strdup_printf("ROCm %s from the distribution (%s %s)", ver, p->name, p->version);
-                if (!detail)
-                        return -ENOMEM;
-                if (add_version(s, ver, "/var/lib/dpkg/status", detail) < 0)
-                        return -ENOMEM;
-        }
+        for (size_t w = 0; w < ELEMENTSOF(prefer); w++)
+                for (size_t i = 0; i < pv->n_pkgs; i++) {
+                        const dpkg_pkg *p = &pv->pkgs[i];
+
+                        if (!pv->relevant[i] || pv->in_rocm_tree[i] || !p->version || strstr(p->name, "amdgpu") ||
+                            !startswith(p->name, prefer[w]))
+                                continue;
+                        ver = upstream_triple(p->version);
+                        if (!ver)
+                                continue;
+                        detail = strdup_printf("ROCm %s from the distribution (%s %s)", ver, p->name, p->version);
+                        if (!detail)
+                                return -ENOMEM;
+                        return add_version(s, ver, "/var/lib/dpkg/status", detail);
+                }
         return 0;
 }
 
@@ -220,11 +228,12 @@ static int scan_sources_file(const sysroot *sr, const stack *s, const char *path
         unsigned lineno = 0, uri_line = 0;
         bool deb822 = endswith(path, ".sources"), enabled = true;
         size_t len;
-        char *line, *cur = buf;
+        char *line, *cur;
         int r = sysroot_read_file(sr, path, SOURCES_MAX, &buf, &len);
 
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
+        cur = buf;
         if (memchr(buf, '\0', len))
                 return 0;
         /* line by line, counting every line (evidence names it) */

@@ -203,7 +203,7 @@ static int grouped(report *rep, const char *id, severity sev, const char *title,
                         if (j - i == 1)
                                 d = strdup_printf("%s", what);
                         else
-                                d = strdup_printf("%zu files: %s, e.g. %s", j - i, what, slash + 1);
+                                d = strdup_printf("%zu files, e.g. %s", j - i, slash + 1);
                         if (!d)
                                 return -ENOMEM;
                         r = finding_add_evidence(f, j - i == 1 ? paths[i] : dir, 0, d);
