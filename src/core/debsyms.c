@@ -73,7 +73,7 @@ static int check_control(struct archive *outer, const char *package, const char 
                 return -EBADMSG;
         while (archive_read_next_header(in, &e) == ARCHIVE_OK) {
                 const char *name = archive_entry_pathname(e);
-                _cleanup_free_ char *buf = NULL, *p = NULL, *v = NULL, *a = NULL;
+                _cleanup_free_ char *buf = NULL, *v = NULL, *a = NULL;
                 size_t len = 0;
 
                 if (!name || (!streq(name, "./control") && !streq(name, "control")))
@@ -91,9 +91,8 @@ static int check_control(struct archive *outer, const char *package, const char 
                         len += (size_t)k;
                 }
                 buf[len] = '\0';
-                /* One stanza: look it up under its own Package name. */
-                if (dpkg_status_field(buf, len, package, "Package", &p) <= 0 ||
-                    dpkg_status_field(buf, len, package, "Version", &v) <= 0 ||
+                /* One stanza: found only under its own Package name. */
+                if (dpkg_status_field(buf, len, package, "Version", &v) <= 0 ||
                     dpkg_status_field(buf, len, package, "Architecture", &a) <= 0)
                         return -ESTALE;
                 if (!streq(v, version) || (arch && !streq(a, arch)))

@@ -69,7 +69,7 @@ static int modified(inspection *in, const pkgverify *pv)
                 }
                 if (p->state == PV_CONFFILE_CHANGED) {
                         /* An admin change, not an integrity failure: a note at most. */
-                        _cleanup_free_ char *e = escape_untrusted(p->path, 0, 256);
+                        _cleanup_free_ char *e = escape_untrusted(p->path, strlen(p->path), 256);
 
                         r = report_add_note(in->report, "conffile %s of %s differs from the package (an admin change, "
                                             "not an integrity failure)", e ?: "?", pv->pkgs[p->pkg].name);
