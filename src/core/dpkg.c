@@ -73,8 +73,8 @@ int md5sums_parse(const char *buf, size_t len, md5sums_cb cb, void *userdata)
         int bad = 0;
 
         while (next_line(buf, len, &pos, &line, &n)) {
-                _cleanup_free_ char *path = NULL;
-                char md5[33];
+                _cleanup_free_ char *heap = NULL;
+                char md5[33], stack[1024], *path;
                 const char *p;
                 size_t plen;
                 int r;
@@ -101,7 +101,8 @@ int md5sums_parse(const char *buf, size_t len, md5sums_cb cb, void *userdata)
                         p++, plen--;
                 if (plen == 0)
                         goto malformed;
-                path = malloc(plen + 2);
+                /* Most paths fit the stack buffer: no allocation per line. */
+                path = plen + 2 <= sizeof(stack) ? stack : (heap = malloc(plen + 2));
                 if (!path)
                         return -ENOMEM;
                 path[0] = '/';

@@ -8,10 +8,11 @@
 #include "hashcache.h"
 
 #include <fcntl.h>
-#include <md5.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "strset.h"
 #include "util.h"
 
 #define HC_MAGIC "RDNA1HC\n"
@@ -19,21 +20,33 @@
 #define HC_MAX_ENTRIES 4000000u
 #define HC_ENTRY_FIXED (5 * 8 + 16 + 2)
 
+/* A loaded entry: the path points into the file's buffer (not NUL-terminated). */
 typedef struct hc_entry {
-        char *path;
+        const char *path;
+        uint16_t len;
+        bool used;            /* put again in this session with the same key and digest */
         hash_key key;
         uint8_t md5[16];
 } hc_entry;
+
+/* An entry put in this session that the file did not have. */
+typedef struct hc_new {
+        char *path;
+        hash_key key;
+        uint8_t md5[16];
+} hc_new;
 
 struct hash_cache {
         char *dir;
         char *root;
         hash_cache_state state;
-        hc_entry *loaded;     /* table of n_slots; path NULL = empty */
-        size_t n_slots, n_loaded;
-        hc_entry *next;       /* entries for the next save */
-        size_t n_next, cap_next;
-        size_t n_changed;     /* puts that were not identical to a loaded entry */
+        uint8_t *buf;         /* the file as read; loaded paths point into it */
+        hc_entry *loaded;
+        size_t n_loaded, n_used;
+        uint32_t *table;      /* index + 1 into loaded; 0 = empty */
+        size_t n_slots;
+        hc_new *added;
+        size_t n_added, cap_added;
 };
 
 void hash_key_from_stat(const struct stat *st, hash_key *ret)
@@ -47,44 +60,49 @@ void hash_key_from_stat(const struct stat *st, hash_key *ret)
         };
 }
 
-static uint64_t fnv1a(const char *s)
-{
-        uint64_t h = UINT64_C(14695981039346656037);
-
-        for (; *s; s++)
-                h = (h ^ (uint8_t)*s) * UINT64_C(1099511628211);
-        return h;
-}
-
 static bool key_eq(const hash_key *a, const hash_key *b)
 {
         return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns &&
                 a->ctime_ns == b->ctime_ns;
 }
 
-static hc_entry *slot_for(const hash_cache *c, const char *path)
+/* The table slot holding path, or the empty slot where it would go. */
+static uint32_t *slot_for(const hash_cache *c, const char *path, size_t len)
 {
         size_t i;
 
         if (c->n_slots == 0)
                 return NULL;
-        i = (size_t)fnv1a(path) & (c->n_slots - 1);
+        i = (size_t)hash_bytes(path, len) & (c->n_slots - 1);
         for (;;) {
-                hc_entry *e = &c->loaded[i];
+                uint32_t *s = &c->table[i];
+                const hc_entry *e;
 
-                if (!e->path || streq(e->path, path))
-                        return e;
+                if (*s == 0)
+                        return s;
+                e = &c->loaded[*s - 1];
+                if (e->len == len && memcmp(e->path, path, len) == 0)
+                        return s;
                 i = (i + 1) & (c->n_slots - 1);
         }
 }
 
+static hc_entry *find(const hash_cache *c, const char *path, size_t len)
+{
+        uint32_t *s = slot_for(c, path, len);
+
+        return s && *s ? &c->loaded[*s - 1] : NULL;
+}
+
 static void table_clear(hash_cache *c)
 {
-        for (size_t i = 0; i < c->n_slots; i++)
-                free(c->loaded[i].path);
+        free(c->table);
         free(c->loaded);
+        free(c->buf);
+        c->table = NULL;
         c->loaded = NULL;
-        c->n_slots = c->n_loaded = 0;
+        c->buf = NULL;
+        c->n_slots = c->n_loaded = c->n_used = 0;
 }
 
 /* Little-endian reader over a buffer that checks every length. */
@@ -119,66 +137,64 @@ static const uint8_t *rd_bytes(reader *r, size_t n)
         return p;
 }
 
-int hash_cache_parse(hash_cache *c, const uint8_t *buf, size_t len)
+/* Takes buf (allocated with malloc) in all cases. */
+static int parse_owned(hash_cache *c, uint8_t *buf, size_t len)
 {
-        uint8_t sum[16];
-        MD5_CTX ctx;
+        uLong crc;
         reader r;
         uint32_t schema, n, root_len;
         const uint8_t *root;
         size_t slots = 16;
 
         table_clear(c);
-        if (len < 8 + 12 + 16 || memcmp(buf, HC_MAGIC, 8) != 0)
-                return -EBADMSG;
-        MD5Init(&ctx);
-        MD5Update(&ctx, buf, len - 16);
-        MD5Final(sum, &ctx);
-        if (memcmp(sum, buf + len - 16, 16) != 0)
-                return -EBADMSG;
-        r = (reader){.p = buf + 8, .end = buf + len - 16};
+        c->buf = buf;
+        if (len < 8 + 12 + 4 || len > UINT32_MAX || memcmp(buf, HC_MAGIC, 8) != 0)
+                goto bad;
+        crc = crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4));
+        r = (reader){.p = buf + len - 4, .end = buf + len};
+        if (rd(&r, 4) != (uint32_t)crc)
+                goto bad;
+        r = (reader){.p = buf + 8, .end = buf + len - 4};
         schema = (uint32_t)rd(&r, 4);
         n = (uint32_t)rd(&r, 4);
         root_len = (uint32_t)rd(&r, 4);
         root = rd_bytes(&r, root_len);
         if (r.bad || schema != HASH_CACHE_SCHEMA || n > HC_MAX_ENTRIES ||
             (size_t)(r.end - r.p) / HC_ENTRY_FIXED < n)
-                return -EBADMSG;
+                goto bad;
         if (strlen(c->root) != root_len || memcmp(root, c->root, root_len) != 0)
-                return -EBADMSG; /* another root's cache */
+                goto bad; /* another root's cache */
         while (slots < (size_t)n * 2)
                 slots <<= 1;
-        c->loaded = calloc(slots, sizeof(hc_entry));
-        if (!c->loaded)
+        c->table = calloc(slots, sizeof(uint32_t));
+        c->loaded = malloc((n ?: 1) * sizeof(hc_entry));
+        if (!c->table || !c->loaded) {
+                table_clear(c);
                 return -ENOMEM;
+        }
         c->n_slots = slots;
         for (uint32_t i = 0; i < n; i++) {
-                hc_entry e = {0}, *s;
+                hc_entry *e = &c->loaded[i];
                 const uint8_t *md5, *path;
-                uint16_t plen;
+                uint32_t *s;
 
-                e.key.dev = rd(&r, 8);
-                e.key.ino = rd(&r, 8);
-                e.key.size = (int64_t)rd(&r, 8);
-                e.key.mtime_ns = (int64_t)rd(&r, 8);
-                e.key.ctime_ns = (int64_t)rd(&r, 8);
+                e->key.dev = rd(&r, 8);
+                e->key.ino = rd(&r, 8);
+                e->key.size = (int64_t)rd(&r, 8);
+                e->key.mtime_ns = (int64_t)rd(&r, 8);
+                e->key.ctime_ns = (int64_t)rd(&r, 8);
                 md5 = rd_bytes(&r, 16);
-                plen = (uint16_t)rd(&r, 2);
-                path = rd_bytes(&r, plen);
-                if (r.bad || plen == 0 || path[0] != '/' || memchr(path, '\0', plen))
+                e->len = (uint16_t)rd(&r, 2);
+                path = rd_bytes(&r, e->len);
+                if (r.bad || e->len == 0 || path[0] != '/' || memchr(path, '\0', e->len))
                         goto bad;
-                memcpy(e.md5, md5, 16);
-                e.path = strndup((const char *)path, plen);
-                if (!e.path) {
-                        table_clear(c);
-                        return -ENOMEM;
-                }
-                s = slot_for(c, e.path);
-                if (s->path) { /* duplicate path: not something we write */
-                        free(e.path);
+                memcpy(e->md5, md5, 16);
+                e->path = (const char *)path;
+                e->used = false;
+                s = slot_for(c, e->path, e->len);
+                if (*s) /* duplicate path: not something we write */
                         goto bad;
-                }
-                *s = e;
+                *s = i + 1;
                 c->n_loaded++;
         }
         if (r.p != r.end)
@@ -187,6 +203,16 @@ int hash_cache_parse(hash_cache *c, const uint8_t *buf, size_t len)
 bad:
         table_clear(c);
         return -EBADMSG;
+}
+
+int hash_cache_parse(hash_cache *c, const uint8_t *buf, size_t len)
+{
+        uint8_t *copy = malloc(len ?: 1);
+
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, buf, len);
+        return parse_owned(c, copy, len);
 }
 
 /* The cache directory: a real directory of ours that nobody else can write. */
@@ -210,6 +236,7 @@ static int load_file(hash_cache *c)
         _cleanup_free_ uint8_t *buf = NULL;
         struct stat st;
         size_t got = 0;
+        int r;
 
         if (dfd < 0)
                 return dfd;
@@ -231,7 +258,8 @@ static int load_file(hash_cache *c)
                         return -EBADMSG;
                 got += (size_t)k;
         }
-        return hash_cache_parse(c, buf, got) == -ENOMEM ? -ENOMEM : (c->n_slots ? 1 : -EBADMSG);
+        r = parse_owned(c, TAKE_PTR(buf), got);
+        return r == -ENOMEM ? -ENOMEM : (c->n_slots ? 1 : -EBADMSG);
 }
 
 int hash_cache_load(const char *dir, const char *root, hash_cache **ret)
@@ -274,9 +302,9 @@ hash_cache *hash_cache_free(hash_cache *c)
         if (!c)
                 return NULL;
         table_clear(c);
-        for (size_t i = 0; i < c->n_next; i++)
-                free(c->next[i].path);
-        free(c->next);
+        for (size_t i = 0; i < c->n_added; i++)
+                free(c->added[i].path);
+        free(c->added);
         free(c->dir);
         free(c->root);
         free(c);
@@ -293,41 +321,69 @@ size_t hash_cache_size(const hash_cache *c)
         return c->n_loaded;
 }
 
-bool hash_cache_lookup(const hash_cache *c, const char *path, const hash_key *k, uint8_t ret_md5[16])
+bool hash_cache_lookup_ref(const hash_cache *c, const char *path, const hash_key *k, uint8_t ret_md5[16],
+                           uint32_t *ret_ref)
 {
-        const hc_entry *e = slot_for(c, path);
+        const hc_entry *e = find(c, path, strlen(path));
 
-        if (!e || !e->path || !key_eq(&e->key, k))
+        if (!e || !key_eq(&e->key, k))
                 return false;
         memcpy(ret_md5, e->md5, 16);
+        if (ret_ref)
+                *ret_ref = (uint32_t)(e - c->loaded) + 1;
         return true;
+}
+
+bool hash_cache_lookup(const hash_cache *c, const char *path, const hash_key *k, uint8_t ret_md5[16])
+{
+        return hash_cache_lookup_ref(c, path, k, ret_md5, NULL);
+}
+
+void hash_cache_keep(hash_cache *c, uint32_t ref)
+{
+        hc_entry *e;
+
+        if (ref == 0 || ref > c->n_loaded)
+                return;
+        e = &c->loaded[ref - 1];
+        if (!e->used) {
+                e->used = true;
+                c->n_used++;
+        }
 }
 
 int hash_cache_put(hash_cache *c, const char *path, const hash_key *k, const uint8_t md5[16])
 {
-        const hc_entry *old = slot_for(c, path);
-        hc_entry *e;
+        size_t len = strlen(path);
+        hc_entry *old;
+        hc_new *e;
 
-        if (strlen(path) > UINT16_MAX || path[0] != '/')
+        if (len > UINT16_MAX || path[0] != '/')
                 return 0; /* never written, never looked up */
-        if (c->n_next == c->cap_next) {
-                size_t cap = c->cap_next ? c->cap_next * 2 : 256;
-                hc_entry *a = realloc(c->next, cap * sizeof(*a));
+        old = find(c, path, len);
+        if (old && key_eq(&old->key, k) && memcmp(old->md5, md5, 16) == 0) {
+                if (!old->used) {
+                        old->used = true;
+                        c->n_used++;
+                }
+                return 0;
+        }
+        if (c->n_added == c->cap_added) {
+                size_t cap = c->cap_added ? c->cap_added * 2 : 256;
+                hc_new *a = realloc(c->added, cap * sizeof(*a));
 
                 if (!a)
                         return -ENOMEM;
-                c->next = a;
-                c->cap_next = cap;
+                c->added = a;
+                c->cap_added = cap;
         }
-        e = &c->next[c->n_next];
+        e = &c->added[c->n_added];
         e->path = strdup(path);
         if (!e->path)
                 return -ENOMEM;
         e->key = *k;
         memcpy(e->md5, md5, 16);
-        c->n_next++;
-        if (!old || !old->path || !key_eq(&old->key, k) || memcmp(old->md5, md5, 16) != 0)
-                c->n_changed++;
+        c->n_added++;
         return 0;
 }
 
@@ -369,6 +425,18 @@ static void wr_le(wbuf *w, uint64_t v, size_t n)
         wr(w, b, n);
 }
 
+static void wr_entry(wbuf *w, const hash_key *k, const uint8_t md5[16], const char *path, size_t len)
+{
+        wr_le(w, k->dev, 8);
+        wr_le(w, k->ino, 8);
+        wr_le(w, (uint64_t)k->size, 8);
+        wr_le(w, (uint64_t)k->mtime_ns, 8);
+        wr_le(w, (uint64_t)k->ctime_ns, 8);
+        wr(w, md5, 16);
+        wr_le(w, len, 2);
+        wr(w, path, len);
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
         while (n > 0) {
@@ -384,46 +452,63 @@ static int write_all(int fd, const uint8_t *p, size_t n)
         return 0;
 }
 
+static int cmp_new(const void *a, const void *b)
+{
+        return strcmp(((const hc_new *)a)->path, ((const hc_new *)b)->path);
+}
+
 int hash_cache_save(hash_cache *c)
 {
         _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
         _cleanup_free_ char *tmp = NULL;
         wbuf w = {0};
-        uint8_t sum[16];
-        MD5_CTX ctx;
+        size_t n_dup = 0;
         int r;
 
         if (c->state == HASH_CACHE_UNUSABLE)
                 return 0;
-        if (c->state == HASH_CACHE_LOADED && c->n_changed == 0 && c->n_next == c->n_loaded)
+        if (c->state == HASH_CACHE_LOADED && c->n_added == 0 && c->n_used == c->n_loaded)
                 return 0;
-        if (c->n_next > HC_MAX_ENTRIES)
+        if (c->n_used + c->n_added > HC_MAX_ENTRIES)
                 return -E2BIG;
         wr(&w, HC_MAGIC, 8);
         wr_le(&w, HASH_CACHE_SCHEMA, 4);
-        wr_le(&w, c->n_next, 4);
+        wr_le(&w, c->n_used + c->n_added, 4);
         wr_le(&w, strlen(c->root), 4);
         wr(&w, c->root, strlen(c->root));
-        for (size_t i = 0; i < c->n_next; i++) {
-                const hc_entry *e = &c->next[i];
+        for (size_t i = 0; i < c->n_loaded; i++) {
+                const hc_entry *e = &c->loaded[i];
 
-                wr_le(&w, e->key.dev, 8);
-                wr_le(&w, e->key.ino, 8);
-                wr_le(&w, (uint64_t)e->key.size, 8);
-                wr_le(&w, (uint64_t)e->key.mtime_ns, 8);
-                wr_le(&w, (uint64_t)e->key.ctime_ns, 8);
-                wr(&w, e->md5, 16);
-                wr_le(&w, strlen(e->path), 2);
-                wr(&w, e->path, strlen(e->path));
+                if (!e->used)
+                        continue; /* not put in this session: the file is gone or changed */
+                wr_entry(&w, &e->key, e->md5, e->path, e->len);
         }
+        /* A path put twice (one file of two Multi-Arch: same packages) is written once. */
+        if (c->n_added > 1)
+                qsort(c->added, c->n_added, sizeof(hc_new), cmp_new);
+        for (size_t i = 0; i < c->n_added; i++) {
+                const hc_new *e = &c->added[i];
+                const hc_entry *old = find(c, e->path, strlen(e->path));
+
+                if ((i > 0 && streq(c->added[i - 1].path, e->path)) || (old && old->used)) {
+                        n_dup++;
+                        continue;
+                }
+                wr_entry(&w, &e->key, e->md5, e->path, strlen(e->path));
+        }
+        /* the count in the header */
+        if (!w.oom)
+                for (size_t b = 0; b < 4; b++)
+                        w.p[12 + b] = (uint8_t)((c->n_used + c->n_added - n_dup) >> (8 * b));
         if (w.oom) {
                 free(w.p);
                 return -ENOMEM;
         }
-        MD5Init(&ctx);
-        MD5Update(&ctx, w.p, w.len);
-        MD5Final(sum, &ctx);
-        wr(&w, sum, 16);
+        if (w.len > UINT32_MAX) {
+                free(w.p);
+                return -E2BIG;
+        }
+        wr_le(&w, (uint32_t)crc32(crc32(0L, Z_NULL, 0), w.p, (uInt)w.len), 4);
         if (w.oom) {
                 free(w.p);
                 return -ENOMEM;

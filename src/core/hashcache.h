@@ -8,7 +8,8 @@
  *
  *   "RDNA1HC\n" u32 schema, u32 n, u32 root_len, root,
  *   n x { u64 dev, u64 ino, i64 size, i64 mtime_ns, i64 ctime_ns, u8 md5[16], u16 len, path },
- *   u8 md5[16] of everything before (little-endian integers)
+ *   u32 CRC-32 of everything before (little-endian integers; the CRC catches
+ *   damage, ownership and mode keep others out)
  *
  * A file that is damaged, of another schema or root, not a regular file
  * owned by us with mode 0600, is not trusted: the cache starts empty and
@@ -51,6 +52,12 @@ size_t hash_cache_size(const hash_cache *c);
 
 /* Read-only; safe from several threads at once. true and md5 on a hit. */
 bool hash_cache_lookup(const hash_cache *c, const char *path, const hash_key *k, uint8_t ret_md5[16]);
+
+/* Same, and *ret_ref names the entry for hash_cache_keep() (no second lookup). */
+bool hash_cache_lookup_ref(const hash_cache *c, const char *path, const hash_key *k, uint8_t ret_md5[16],
+                           uint32_t *ret_ref);
+/* Keep a hit entry at the next save (single thread). */
+void hash_cache_keep(hash_cache *c, uint32_t ref);
 
 /* Record an entry for the next save (single thread). Copies path. */
 int hash_cache_put(hash_cache *c, const char *path, const hash_key *k, const uint8_t md5[16]);

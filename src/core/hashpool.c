@@ -104,6 +104,18 @@ static void hash_one(const pool *p, worker_dir *d, hash_job *j)
                 j->error = dfd == -ENOTDIR ? -ENOENT : dfd;
                 return;
         }
+        /*
+         * Cache probe by one fstatat(): a hit means this very inode, size and
+         * times were hashed before. A miss opens the file and keys the new
+         * digest by the fstat of the fd that is read.
+         */
+        if (p->cache && fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+                hash_key_from_stat(&st, &j->key);
+                if (hash_cache_lookup_ref(p->cache, j->path, &j->key, j->md5, &j->cache_ref)) {
+                        j->cached = true;
+                        return;
+                }
+        }
         fd = openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0 && errno == ELOOP)
                 /* a symlink where the package has a file: what it points to, inside the root */
@@ -123,11 +135,10 @@ static void hash_one(const pool *p, worker_dir *d, hash_job *j)
                 return;
         }
         hash_key_from_stat(&st, &j->key);
-        if (p->cache && hash_cache_lookup(p->cache, j->path, &j->key, j->md5)) {
+        if (p->cache && hash_cache_lookup_ref(p->cache, j->path, &j->key, j->md5, &j->cache_ref)) {
                 j->cached = true;
                 return;
         }
-        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         j->error = md5_fd(fd, j->md5);
 }
 

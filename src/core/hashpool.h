@@ -20,6 +20,7 @@ typedef struct hash_job {
         uint8_t md5[16];    /* valid when error == 0 */
         int error;          /* 0, or < 0 errno: -ENOENT missing, -EINVAL not a regular file, ... */
         bool cached;        /* md5 came from the cache */
+        uint32_t cache_ref; /* the cache entry when cached (hash_cache_keep) */
         hash_key key;       /* fstat of the file that was hashed (error == 0) */
 } hash_job;
 

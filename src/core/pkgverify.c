@@ -67,12 +67,15 @@ pkgverify *pkgverify_free(pkgverify *pv)
         free(pv->unverifiable);
         free(pv->symlinks_checked);
         free(pv->in_rocm_tree);
+        free(pv->lists);
+        free(pv->list_lens);
         dpkg_diversions_free(pv->diversions, pv->n_diversions);
         for (size_t i = 0; i < pv->n_problems; i++)
                 problem_clear(&pv->problems[i]);
         free(pv->problems);
         strset_clear(&pv->owned);
         strset_clear(&pv->diverted);
+        strv_clear(&pv->keep);
         free(pv);
         return NULL;
 }
@@ -93,6 +96,21 @@ static void find_usr_aliases(const sysroot *sr, pkgverify *pv)
         }
 }
 
+/* path, or its /usr form written to buf when it starts with a usrmerge alias (NULL: too long). */
+static const char *canonical_in(const pkgverify *pv, const char *path, char *buf, size_t size)
+{
+        for (size_t i = 0; i < pv->n_usr_aliases; i++) {
+                const char *rest = startswith(path, pv->usr_aliases[i]);
+
+                if (rest && (*rest == '/' || *rest == '\0')) {
+                        int n = snprintf(buf, size, "/usr%s", path);
+
+                        return n >= 0 && (size_t)n < size ? buf : NULL;
+                }
+        }
+        return path;
+}
+
 char *pkgverify_canonical(const pkgverify *pv, const char *path)
 {
         for (size_t i = 0; i < pv->n_usr_aliases; i++) {
@@ -104,21 +122,68 @@ char *pkgverify_canonical(const pkgverify *pv, const char *path)
         return strdup(path);
 }
 
+/*
+ * Add path's canonical form to a borrowed set, keeping a copy only when it
+ * differs from path. owner 0: a plain member (diversions).
+ */
+static int add_canonical(pkgverify *pv, strset *set, const char *path, uint32_t owner)
+{
+        char buf[4096];
+        const char *c = canonical_in(pv, path, buf, sizeof(buf));
+        char *copy;
+
+        if (!c)
+                return 0;
+        if (c != path) {
+                if (strset_contains(set, c))
+                        return owner ? strset_add_owned_by(set, c, owner) : 0;
+                copy = strdup(c);
+                if (!copy || strv_push(&pv->keep, copy) < 0)
+                        return -ENOMEM;
+                c = copy;
+        }
+        return owner ? strset_add_owned_by(set, c, owner) : strset_add_borrowed(set, c);
+}
+
+/* Does package i's .list name path (any usrmerge spelling)? */
+static bool pkg_lists(const pkgverify *pv, size_t i, const char *path)
+{
+        char buf[4096], buf2[4096];
+        const char *c = canonical_in(pv, path, buf, sizeof(buf));
+        uint32_t owner;
+
+        if (!c)
+                return false;
+        owner = strset_get_value(&pv->owned, c);
+        if (owner != STRSET_SHARED)
+                return owner == i + 1;
+        /* listed by several packages (Multi-Arch: same files, directories): read this one's list */
+        for (const char *l = pv->lists[i]; l && l < pv->lists[i] + pv->list_lens[i]; l += strlen(l) + 1) {
+                const char *lc = canonical_in(pv, l, buf2, sizeof(buf2));
+
+                if (lc && streq(lc, c))
+                        return true;
+        }
+        return false;
+}
+
 bool pkgverify_owns(const pkgverify *pv, const char *path)
 {
-        _cleanup_free_ char *c = pkgverify_canonical(pv, path);
+        char buf[4096];
+        const char *c = canonical_in(pv, path, buf, sizeof(buf));
 
         return c && strset_contains(&pv->owned, c);
 }
 
 const dpkg_diversion *pkgverify_diversion(const pkgverify *pv, const char *path)
 {
-        _cleanup_free_ char *c = pkgverify_canonical(pv, path);
+        char buf[4096], buf2[4096];
+        const char *c = canonical_in(pv, path, buf, sizeof(buf));
 
         if (!c || !strset_contains(&pv->diverted, c))
                 return NULL;
         for (size_t i = 0; i < pv->n_diversions; i++) {
-                _cleanup_free_ char *from = pkgverify_canonical(pv, pv->diversions[i].from);
+                const char *from = canonical_in(pv, pv->diversions[i].from, buf2, sizeof(buf2));
 
                 if (from && streq(from, c))
                         return &pv->diversions[i];
@@ -150,24 +215,22 @@ static int read_info(const sysroot *sr, const dpkg_pkg *p, const char *ext, char
         return r;
 }
 
-/* One line per path; "/." is dpkg's name for the root directory. */
-static int list_parse(const pkgverify *pv, const char *buf, size_t len, strset *ret_raw, strset *owned)
+/*
+ * One line per path; "/." is dpkg's name for the root directory. Lines are
+ * cut in place: the sets borrow them from buf, which the caller keeps.
+ */
+static int list_parse(pkgverify *pv, char *buf, size_t len, size_t pkg)
 {
-        const char *p = buf, *end = buf + len;
+        char *p = buf, *end = buf + len;
 
         while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                char *nl = memchr(p, '\n', (size_t)(end - p));
                 size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-                _cleanup_free_ char *line = NULL;
                 int r;
 
-                if (n > 0 && p[0] == '/' && !memchr(p, '\0', n) && !(n == 2 && p[1] == '.')) {
-                        line = strndup(p, n);
-                        if (!line)
-                                return -ENOMEM;
-                        r = strset_add(ret_raw, line);
-                        if (r >= 0 && owned)
-                                r = strset_consume(owned, pkgverify_canonical(pv, line));
+                p[n] = '\0'; /* the newline, or the NUL after the buffer */
+                if (n > 0 && p[0] == '/' && strlen(p) == n && !(n == 2 && p[1] == '.')) {
+                        r = add_canonical(pv, &pv->owned, p, (uint32_t)pkg + 1);
                         if (r < 0)
                                 return r;
                 }
@@ -185,7 +248,6 @@ typedef struct job_meta {
 
 typedef struct collect {
         pkgverify *pv;
-        const strset *list;
         const dpkg_pkg *pkg;
         size_t pkg_index;
         hash_job *jobs;
@@ -248,7 +310,7 @@ static int on_md5sum(const char *md5, const char *path, void *userdata)
 
         (*c->n_md5)++;
         /* Taken over by another package (Replaces): gone from our .list, the new owner verifies it. */
-        if (!strset_contains(c->list, path))
+        if (!pkg_lists(c->pv, c->pkg_index, path))
                 return 0;
         if (is_conffile(c->pkg, path))
                 return 0;
@@ -256,14 +318,16 @@ static int on_md5sum(const char *md5, const char *path, void *userdata)
 }
 
 /* Does the package ship a regular file that is not a conffile (so md5sums are due)? */
-static bool ships_regular_file(const sysroot *sr, const dpkg_pkg *p, const strset *list)
+static bool ships_regular_file(const sysroot *sr, const pkgverify *pv, size_t i)
 {
-        for (size_t i = 0; i < list->n_slots; i++) {
+        const dpkg_pkg *p = &pv->pkgs[i];
+
+        for (const char *l = pv->lists[i]; l && l < pv->lists[i] + pv->list_lens[i]; l += strlen(l) + 1) {
                 struct stat st;
 
-                if (!list->slots[i] || is_conffile(p, list->slots[i]))
+                if (l[0] != '/' || is_conffile(p, l))
                         continue;
-                if (sysroot_lstat(sr, list->slots[i], &st) == 0 && S_ISREG(st.st_mode))
+                if (sysroot_lstat(sr, l, &st) == 0 && S_ISREG(st.st_mode))
                         return true;
         }
         return false;
@@ -292,7 +356,7 @@ static int add_problem(pkgverify *pv, size_t pkg, const char *path, const char *
 }
 
 /* Packaged symlinks against the cached .deb of exactly this package build. */
-static int check_symlinks(const sysroot *sr, pkgverify *pv, size_t i, const strset *list, report *r)
+static int check_symlinks(const sysroot *sr, pkgverify *pv, size_t i, report *r)
 {
         const dpkg_pkg *p = &pv->pkgs[i];
         _cleanup_free_ char *name = NULL, *path = NULL;
@@ -323,7 +387,7 @@ static int check_symlinks(const sysroot *sr, pkgverify *pv, size_t i, const strs
                 _cleanup_free_ char *now = NULL;
                 int e;
 
-                if (!strset_contains(list, links[j].path))
+                if (!pkg_lists(pv, i, links[j].path))
                         continue; /* taken over, or not installed */
                 e = sysroot_readlink(sr, links[j].path, &now);
                 if (e == -ENOMEM)
@@ -376,6 +440,7 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                 return -ENOMEM;
         c.pv = pv;
         c.n_md5 = &n_md5;
+        pv->owned.borrowed = pv->diverted.borrowed = true;
         find_usr_aliases(sr, pv);
 
         k = sysroot_read_file(sr, "/var/lib/dpkg/status", STATUS_MAX, &status, &len);
@@ -409,9 +474,9 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
         if (k < 0 && k != -ENOENT)
                 (void)report_add_reason_errno(r, "dpkg", "/var/lib/dpkg/diversions", k, false);
         for (size_t i = 0; i < pv->n_diversions; i++) {
-                k = strset_consume(&pv->owned, pkgverify_canonical(pv, pv->diversions[i].to));
+                k = add_canonical(pv, &pv->owned, pv->diversions[i].to, STRSET_SHARED);
                 if (k >= 0)
-                        k = strset_consume(&pv->diverted, pkgverify_canonical(pv, pv->diversions[i].from));
+                        k = add_canonical(pv, &pv->diverted, pv->diversions[i].from, 0);
                 if (k < 0)
                         goto fail;
         }
@@ -420,7 +485,10 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
         pv->unverifiable = calloc(pv->n_pkgs ?: 1, sizeof(bool));
         pv->symlinks_checked = calloc(pv->n_pkgs ?: 1, sizeof(bool));
         pv->in_rocm_tree = calloc(pv->n_pkgs ?: 1, sizeof(bool));
-        if (!pv->relevant || !pv->unverifiable || !pv->symlinks_checked || !pv->in_rocm_tree) {
+        pv->lists = calloc(pv->n_pkgs ?: 1, sizeof(char *));
+        pv->list_lens = calloc(pv->n_pkgs ?: 1, sizeof(size_t));
+        if (!pv->relevant || !pv->unverifiable || !pv->symlinks_checked || !pv->in_rocm_tree || !pv->lists ||
+            !pv->list_lens) {
                 k = -ENOMEM;
                 goto fail;
         }
@@ -429,7 +497,6 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                 dpkg_pkg *p = &pv->pkgs[i];
                 _cleanup_free_ char *list = NULL, *md5 = NULL, *list_path = NULL, *md5_path = NULL;
                 size_t list_len = 0, md5_len = 0;
-                strset files = {0};
 
                 if (!dpkg_status_has_files(p->status))
                         continue;
@@ -445,14 +512,21 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                                 (void)report_add_reason_errno(r, "dpkg", list_path, k, true);
                         continue;
                 }
-                k = list_parse(pv, list, list_len, &files, &pv->owned);
-                if (k < 0) {
-                        strset_clear(&files);
-                        goto fail;
+                {
+                        char *l = TAKE_PTR(list);
+
+                        k = strv_push(&pv->keep, l); /* the sets borrow its lines */
+                        if (k < 0)
+                                goto fail;
+                        pv->lists[i] = l;
+                        pv->list_lens[i] = list_len;
+                        k = list_parse(pv, l, list_len, i);
                 }
+                if (k < 0)
+                        goto fail;
                 k = read_info(sr, p, "md5sums", &md5, &md5_len, &md5_path);
                 if (k == -ENOENT)
-                        pv->unverifiable[i] = ships_regular_file(sr, p, &files);
+                        pv->unverifiable[i] = ships_regular_file(sr, pv, i);
                 else if (k < 0 && k != -ENOMEM)
                         (void)report_add_reason_errno(r, "dpkg", md5_path, k, true);
                 else if (k >= 0) {
@@ -463,7 +537,6 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                                 md5_len = nl ? (size_t)(nl - md5 + 1) : 0;
                                 (void)report_add_reason(r, "dpkg", md5_path, "last line cut off", false);
                         }
-                        c.list = &files;
                         c.pkg = p;
                         c.pkg_index = i;
                         k = md5sums_parse(md5, md5_len, on_md5sum, &c);
@@ -473,15 +546,14 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                 for (size_t j = 0; k >= 0 && j < p->n_conffiles; j++) {
                         const dpkg_conffile *cf = &p->conffiles[j];
 
-                        if (cf->obsolete || !cf->md5[0] || !strset_contains(&files, cf->path))
+                        if (cf->obsolete || !cf->md5[0] || !pkg_lists(pv, i, cf->path))
                                 continue;
                         c.pkg = p;
                         c.pkg_index = i;
                         k = add_job(&c, cf->path, cf->md5, true);
                 }
                 if (k >= 0)
-                        k = check_symlinks(sr, pv, i, &files, r);
-                strset_clear(&files);
+                        k = check_symlinks(sr, pv, i, r);
                 if (k < 0)
                         goto fail;
         }
@@ -500,7 +572,9 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                 pv->n_files++;
                 if (job->cached)
                         pv->n_cached++;
-                if (job->error == 0 && hash_cache_put(cache, job->path, &job->key, job->md5) < 0) {
+                if (job->cached)
+                        hash_cache_keep(cache, job->cache_ref);
+                else if (job->error == 0 && hash_cache_put(cache, job->path, &job->key, job->md5) < 0) {
                         k = -ENOMEM;
                         goto fail;
                 }

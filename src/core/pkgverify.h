@@ -18,6 +18,7 @@
 #include "report.h"
 #include "strset.h"
 #include "sysroot.h"
+#include "util.h"
 
 typedef enum pv_state {
         PV_MODIFIED,          /* md5 differs */
@@ -50,8 +51,12 @@ typedef struct pkgverify {
         size_t n_diversions;
         pv_problem *problems;
         size_t n_problems;
+        char **lists;         /* per package: its .list, lines cut at NUL (in keep), or NULL */
+        size_t *list_lens;
+        strv keep;            /* buffers the borrowed sets point into (.list files, aliased names) */
         strset diverted;      /* usrmerge-canonical "from" paths of the diversions */
-        strset owned;         /* usrmerge-canonical paths of the relevant packages' .list (+ diverted-to) */
+        strset owned;         /* usrmerge-canonical paths of the relevant packages' .list (+ diverted-to),
+                               * valued by the listing package's index + 1 (STRSET_SHARED: several) */
         char usr_aliases[8][8]; /* "/lib", "/bin", ... that are symlinks to /usr/... */
         size_t n_usr_aliases;
         size_t n_files;       /* files hashed or looked up */

@@ -97,7 +97,10 @@ static int walk(walk_ctx *w, int dfd, const char *path, unsigned depth)
                         r = -ENOMEM;
                         break;
                 }
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                /* Only directories need their stat (file system, recursion). */
+                if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+                        st.st_mode = S_IFREG;
+                else if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue; /* gone meanwhile */
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int cfd = -EBADF;
