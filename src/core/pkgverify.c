@@ -50,6 +50,28 @@ static bool list_has_rocm_path(const char *buf, size_t len)
         return false;
 }
 
+/* Is there anything named /opt/rocm* or /usr/src/amdgpu-* (file, directory or link)? */
+static bool has_rocm_tree(const sysroot *sr)
+{
+        static const struct {
+                const char *dir, *prefix;
+        } places[] = {{"/opt", "rocm"}, {"/usr/src", "amdgpu-"}};
+        bool found = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(places) && !found; i++) {
+                char **names = NULL;
+                size_t n = 0;
+                int r = sysroot_list_dir(sr, places[i].dir, 0, &names, &n, NULL);
+
+                if (r < 0)
+                        found = r != -ENOENT && r != -ENOTDIR; /* cannot tell: read the lists */
+                for (size_t j = 0; j < n && !found; j++)
+                        found = startswith(names[j], places[i].prefix) != NULL;
+                strv_free_array(names);
+        }
+        return found;
+}
+
 static void problem_clear(pv_problem *p)
 {
         free(p->path);
@@ -434,6 +456,7 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
         hash_cache *cache = NULL;
         collect c = {0};
         size_t len, n_md5 = 0;
+        bool trees;
         int k;
 
         if (!pv)
@@ -493,12 +516,17 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                 goto fail;
         }
 
+        trees = has_rocm_tree(sr);
         for (size_t i = 0; i < pv->n_pkgs; i++) {
                 dpkg_pkg *p = &pv->pkgs[i];
                 _cleanup_free_ char *list = NULL, *md5 = NULL, *list_path = NULL, *md5_path = NULL;
                 size_t list_len = 0, md5_len = 0;
 
                 if (!dpkg_status_has_files(p->status))
+                        continue;
+                /* Without a ROCm tree on disk only the names can make a package relevant:
+                 * do not read every package's list for nothing. */
+                if (!trees && !pkg_name_is_rocm(p->name))
                         continue;
                 k = read_info(sr, p, "list", &list, &list_len, &list_path);
                 if (k == -ENOMEM)
@@ -525,9 +553,11 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                 if (k < 0)
                         goto fail;
                 k = read_info(sr, p, "md5sums", &md5, &md5_len, &md5_path);
+                if (k == -ENOMEM)
+                        goto fail;
                 if (k == -ENOENT)
                         pv->unverifiable[i] = ships_regular_file(sr, pv, i);
-                else if (k < 0 && k != -ENOMEM)
+                else if (k < 0)
                         (void)report_add_reason_errno(r, "dpkg", md5_path, k, true);
                 else if (k >= 0) {
                         /* An unterminated last line is a cut file, not a path: drop it. */
@@ -543,6 +573,8 @@ int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, r
                         if (k > 0)
                                 (void)report_add_reason(r, "dpkg", md5_path, "malformed lines skipped", false);
                 }
+                if (k == -ENOENT || (k < 0 && k != -ENOMEM))
+                        k = 0; /* recorded above: the conffiles and symlinks are still checked */
                 for (size_t j = 0; k >= 0 && j < p->n_conffiles; j++) {
                         const dpkg_conffile *cf = &p->conffiles[j];
 
