@@ -26,26 +26,29 @@ void deb_symlinks_free(deb_symlink *s, size_t n)
         free(s);
 }
 
-/* The inner tar reads the outer ar member's data. */
+/* The inner tar reads the outer ar member's data through this. */
+typedef struct member {
+        struct archive *outer;
+        char block[64 * 1024];
+} member;
+
 static la_ssize_t member_read(struct archive *inner, void *userdata, const void **buf)
 {
-        static __thread char block[64 * 1024];
-        struct archive *outer = userdata;
-        la_ssize_t k = archive_read_data(outer, block, sizeof(block));
+        member *m = userdata;
 
         (void)inner;
-        *buf = block;
-        return k;
+        *buf = m->block;
+        return archive_read_data(m->outer, m->block, sizeof(m->block));
 }
 
-static struct archive *open_member(struct archive *outer)
+static struct archive *open_member(member *m)
 {
         struct archive *in = archive_read_new();
 
         if (!in)
                 return NULL;
         if (archive_read_support_filter_all(in) != ARCHIVE_OK || archive_read_support_format_tar(in) != ARCHIVE_OK ||
-            archive_read_open(in, outer, NULL, member_read, NULL) != ARCHIVE_OK) {
+            archive_read_open(in, m, NULL, member_read, NULL) != ARCHIVE_OK) {
                 archive_read_free(in);
                 return NULL;
         }
@@ -64,9 +67,9 @@ static char *member_path(const char *name)
         return strdup_printf("/%s", name);
 }
 
-static int check_control(struct archive *outer, const char *package, const char *version, const char *arch)
+static int check_control(member *m, const char *package, const char *version, const char *arch)
 {
-        _cleanup_archive_ struct archive *in = open_member(outer);
+        _cleanup_archive_ struct archive *in = open_member(m);
         struct archive_entry *e;
 
         if (!in)
@@ -102,9 +105,9 @@ static int check_control(struct archive *outer, const char *package, const char 
         return -EBADMSG;
 }
 
-static int read_data(struct archive *outer, deb_symlink **ret, size_t *ret_n)
+static int read_data(member *m, deb_symlink **ret, size_t *ret_n)
 {
-        _cleanup_archive_ struct archive *in = open_member(outer);
+        _cleanup_archive_ struct archive *in = open_member(m);
         struct archive_entry *e;
         deb_symlink *s = NULL;
         size_t n = 0;
@@ -149,12 +152,14 @@ int deb_read_symlinks(int fd, const char *package, const char *version, const ch
                       deb_symlink **ret, size_t *ret_n)
 {
         _cleanup_archive_ struct archive *outer = archive_read_new();
+        _cleanup_free_ member *m = malloc(sizeof(member));
         struct archive_entry *e;
         bool control_ok = false;
         int r;
 
-        if (!outer)
+        if (!outer || !m)
                 return -ENOMEM;
+        m->outer = outer;
         if (archive_read_support_format_ar(outer) != ARCHIVE_OK ||
             archive_read_open_fd(outer, fd, 64 * 1024) != ARCHIVE_OK)
                 return -EBADMSG;
@@ -164,14 +169,14 @@ int deb_read_symlinks(int fd, const char *package, const char *version, const ch
                 if (!name)
                         continue;
                 if (startswith(name, "control.tar")) {
-                        r = check_control(outer, package, version, arch);
+                        r = check_control(m, package, version, arch);
                         if (r < 0)
                                 return r;
                         control_ok = true;
                 } else if (startswith(name, "data.tar")) {
                         if (!control_ok)
                                 return -EBADMSG; /* dpkg-deb always writes control first */
-                        return read_data(outer, ret, ret_n);
+                        return read_data(m, ret, ret_n);
                 }
         }
         return -EBADMSG;
