@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <time.h>
 
+#include "bootlog.h"
 #include "inspect.h"
 #include "selftest_state.h"
 #include "util.h"
@@ -19,6 +20,41 @@ static char *format_time(int64_t t)
         if (!gmtime_r(&tt, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm))
                 return strdup("an unknown time");
         return strdup(buf);
+}
+
+/* That boot's amdgpu/KFD kernel lines as evidence, or why there are none. */
+static int add_boot_log_evidence(inspection *in, finding *f, const char *boot_id)
+{
+        _cleanup_free_ char *detail = NULL;
+        bootlog log = {0};
+        int r;
+
+        r = bootlog_read(in->sr, boot_id, &log);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -ENOENT)
+                detail = strdup("kernel log of that boot: unknown (no persistent journal in /var/log/journal)");
+        else if (r < 0)
+                detail = strdup_printf("kernel log of that boot: unknown (%s)", strerror(-r));
+        else if (log.n_matched == 0)
+                detail = strdup_printf("kernel log of that boot: no amdgpu, KFD or GPU-reset lines in %zu kernel "
+                                       "messages%s", log.n_examined, log.truncated ? " (stopped early)" : "");
+        else if (log.n_matched > log.n_lines)
+                detail = strdup_printf("kernel log of that boot: the last %zu of %zu GPU lines follow",
+                                       log.n_lines, log.n_matched);
+        r = -ENOMEM;
+        if (detail && finding_add_evidence(f, "/var/log/journal", 0, detail) < 0)
+                goto out;
+        for (size_t i = 0; i < log.n_lines; i++) {
+                _cleanup_free_ char *line = strdup_printf("kernel: %s", log.lines[i]);
+
+                if (!line || finding_add_evidence(f, "/var/log/journal", 0, line) < 0)
+                        goto out;
+        }
+        r = 0;
+out:
+        bootlog_clear(&log);
+        return r;
 }
 
 int rules_selftest_apply(inspection *in, int state_fd, const char *state_path)
@@ -63,6 +99,9 @@ int rules_selftest_apply(inspection *in, int state_fd, const char *state_path)
                         r = -ENOMEM;
                         goto out;
                 }
+                r = add_boot_log_evidence(in, f, recs.in_progress.boot_id);
+                if (r < 0)
+                        goto out;
         }
         if (recs.last.present && boot_id && streq(boot_id, recs.last.boot_id) && recs.last.outcome &&
             (streq(recs.last.outcome, "hang") || streq(recs.last.outcome, "gpu-reset"))) {

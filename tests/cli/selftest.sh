@@ -76,6 +76,52 @@ python3 -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))[
         fail "no selftest.crashed-previous-boot"
 rm -f "$tmp/state/selftest/in-progress.json"
 
+# 6b. the same on the fixture root, whose persistent journal (a real journal
+# file, written by systemd-journal-remote) holds that boot's kernel lines:
+# the GPU lines become evidence, other lines and other boots do not.
+jr=/lib/systemd/systemd-journal-remote
+if [ -x "$jr" ]; then
+        prev=0f5e3b1c2d4a4b6c8e9f001122334455
+        mkdir -p "$tmp/root/var/log/journal/0123456789abcdef0123456789abcdef" "$tmp/rootstate/selftest"
+        python3 - "$tmp/export.txt" "$prev" <<'PY'
+import sys
+out, prev = open(sys.argv[1], "w"), sys.argv[2]
+lines = [(prev, "amdgpu 0000:03:00.0: amdgpu: ring gfx_0.0.0 timeout, signaled seq=1, emitted seq=3"),
+         (prev, "usb 1-1: new high-speed USB device number 2"),
+         (prev, "amdgpu 0000:03:00.0: amdgpu: GPU reset begin! \x1b]0;owned\x07"),
+         ("11111111111111111111111111111111", "amdgpu: a line of another boot")]
+for i, (boot, msg) in enumerate(lines):
+    out.write(f"__CURSOR=s=0;i={i+1}\n__REALTIME_TIMESTAMP={1700000000000000 + i}\n"
+              f"__MONOTONIC_TIMESTAMP={1000 + i}\n_BOOT_ID={boot}\n_TRANSPORT=kernel\n"
+              f"_MACHINE_ID=0123456789abcdef0123456789abcdef\nMESSAGE={msg}\n\n")
+PY
+        "$jr" --output="$tmp/root/var/log/journal/0123456789abcdef0123456789abcdef/system.journal" \
+                "$tmp/export.txt" 2>/dev/null || fail "systemd-journal-remote could not write the fixture journal"
+        printf '{"boot_id":"0f5e3b1c-2d4a-4b6c-8e9f-001122334455","backend":"hip","time":1700000000,"pid":1}' \
+                >"$tmp/rootstate/selftest/in-progress.json"
+        "$bin" --root "$tmp/root" --state-dir "$tmp/rootstate" --check --json >"$tmp/check3.json"
+        python3 - "$tmp/check3.json" <<'PY' || fail "crashed-previous-boot: kernel-log evidence"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+f = [f for f in doc["findings"] if f["id"] == "selftest.crashed-previous-boot"]
+assert f, "no finding"
+ev = [e["detail"] for e in f[0]["evidence"] if e["path"] == "/var/log/journal"]
+assert any("ring gfx_0.0.0 timeout" in d for d in ev), ev
+assert any("GPU reset begin" in d for d in ev), ev
+assert not any("usb 1-1" in d or "another boot" in d for d in ev), ev
+assert not any("\x1b" in d or "\x07" in d for d in ev), "control characters reached the output"
+PY
+        # no journal at all: the evidence says the log is unknown
+        rm -rf "$tmp/root/var/log/journal"
+        "$bin" --root "$tmp/root" --state-dir "$tmp/rootstate" --check --json >"$tmp/check4.json"
+        grep -q 'kernel log of that boot: unknown' "$tmp/check4.json" || fail "no journal: not reported as unknown"
+        rm -rf "$tmp/rootstate"
+elif [ "${CI:-}" = true ]; then
+        fail "systemd-journal-remote missing (package systemd-journal-remote)"
+else
+        echo "SKIP 6b: systemd-journal-remote missing (package systemd-journal-remote)"
+fi
+
 # 7. no torch at all: could not run (exit 3), says what is missing
 PYTHONPATH=/nonexistent "$bin" --state-dir "$tmp/state" --selftest --framework python3 --json >"$tmp/notorch.json" 2>/dev/null
 rc=$?
