@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -80,8 +81,9 @@ static int walk(walk_ctx *w, int dfd, const char *path, unsigned depth)
                 return -errno;
         }
         while (r >= 0 && (de = readdir(d))) {
-                _cleanup_free_ char *child = NULL;
+                char child[PATH_MAX];
                 struct stat st;
+                int n;
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
@@ -92,11 +94,9 @@ static int walk(walk_ctx *w, int dfd, const char *path, unsigned depth)
                         break;
                 }
                 w->f->n_entries++;
-                child = strdup_printf("%s/%s", streq(path, "/") ? "" : path, de->d_name);
-                if (!child) {
-                        r = -ENOMEM;
-                        break;
-                }
+                n = snprintf(child, sizeof(child), "%s/%s", streq(path, "/") ? "" : path, de->d_name);
+                if (n < 0 || (size_t)n >= sizeof(child))
+                        continue; /* no such path on Linux */
                 /* Only directories need their stat (file system, recursion). */
                 if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
                         st.st_mode = S_IFREG;
