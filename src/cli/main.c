@@ -11,6 +11,8 @@
 #include "config.h"
 #include "inspect.h"
 #include "output.h"
+#include "profile_cmd.h"
+#include "recover_cmd.h"
 #include "selftest_cmd.h"
 #include "util.h"
 
@@ -23,6 +25,7 @@ typedef struct cli {
         unsigned time_limit;
         bool selftest;
         selftest_cli st;
+        recover_cli rc;
 } cli;
 
 typedef struct option_help {
@@ -34,8 +37,19 @@ static const option_help mode_help[] = {
         {"(no mode)", "on a terminal: the interactive view (for now the same as --check); otherwise --check"},
         {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
         {"--demo", "run the default mode on the bundled demo root (the seeds' broken machine)"},
+        {"--recover", "plan and apply the repair, through an undo journal (exit 0 done, 10 done: reboot,\n"
+                      "                         11 partial: --resume or --rollback ID, 12 refused, 3 nothing could be checked)"},
+        {"--rollback ID", "undo recovery ID in reverse order; files changed since are skipped and reported"},
+        {"--history", "list the recoveries of this root (--json: rdna1-doctor/history/1)"},
         {"--selftest", "convolution self-test under a watchdog (exit 0 pass, 20 wrong result, 21 crash, 22 hang,\n"
                        "                         23 GPU reset, 3 could not run)"},
+        {"--profile list|show NAME|validate FILE|diff NAME|install NAME",
+         "\n                         environment profiles: list them, show one, validate a profile or a shell env file\n"
+         "                         (exit as --check), diff against the user's shells, install as\n"
+         "                         /etc/profile.d/rdna1-doctor.sh through the journal (--disable-conflicts)"},
+        {"exec --profile NAME -- CMD [ARGS...]",
+         "\n                         run CMD with a clean environment plus the profile, as the invoking user\n"
+         "                         (exit: CMD's status, 127 not found, 126 cannot run)"},
         {"--version", "print the version and exit"},
         {"--help", "print this help and exit"},
 };
@@ -51,6 +65,17 @@ static const option_help common_help[] = {
         {"--time-limit SECONDS", "give up after SECONDS (exit 3, nothing half-printed)"},
 };
 
+static const option_help recover_help[] = {
+        {"--dry-run", "print the plan (--json: rdna1-doctor/plan/1) and change nothing"},
+        {"--yes", "apply without asking (needed when not on a terminal)"},
+        {"--resume", "finish the last interrupted recovery from its journal"},
+        {"--in-tree", "remove the DKMS amdgpu so the in-tree driver loads, instead of rebuilding it"},
+        {"--remount-rw", "remount a read-only root read-write first (recovery mode)"},
+        {"--force-kernel", "with --rollback --yes: also undo kernel-side steps without a terminal"},
+        {"--list-fault-points", "test only: list the fault points of RDNA1_DOCTOR_FAULT"},
+        {"--plan-file FILE", "test only: apply this rdna1-doctor/plan/1 document instead of planning"},
+};
+
 static const option_help selftest_help[] = {
         {"--quick", "a few small cases (with --selftest)"},
         {"--standard", "the full sweep across the seed's 42/44 boundary up to 224x224 (default)"},
@@ -58,7 +83,7 @@ static const option_help selftest_help[] = {
         {"--backend hip|cpu", "hip: the GPU through the HIP runtime (default); cpu: the same pipeline on the CPU"},
         {"--device PCI_SLOT", "the GPU to test when there are several"},
         {"--framework PYTHON", "also run the seed's PyTorch Conv2d sweep in PYTHON (opt-in)"},
-        {"--as-root", "run the workload as root instead of the invoking user"},
+        {"--as-root", "run the workload (or exec's command) as root instead of the invoking user"},
         {"--inject-errors", "test only: corrupt results (edge tiles too) so the run must fail"},
 };
 
@@ -72,12 +97,19 @@ static void print_help(FILE *f)
         fprintf(f, "\nOptions:\n");
         for (size_t i = 0; i < ELEMENTSOF(common_help); i++)
                 fprintf(f, "  %-22s %s\n", common_help[i].flags, common_help[i].help);
+        fprintf(f, "\nRecovery options:\n");
+        for (size_t i = 0; i < ELEMENTSOF(recover_help); i++)
+                fprintf(f, "  %-22s %s\n", recover_help[i].flags, recover_help[i].help);
         fprintf(f, "\nSelf-test options:\n");
         for (size_t i = 0; i < ELEMENTSOF(selftest_help); i++)
                 fprintf(f, "  %-22s %s\n", selftest_help[i].flags, selftest_help[i].help);
         fprintf(f, "\nExit codes (--check):\n"
                    "  0 OK   1 WARNING   2 CRITICAL   3 UNKNOWN (something that matters could not be checked;\n"
                    "  JSON then has \"partial\": true and the reasons)   64 usage error\n"
+                   "Exit codes (--profile install): 0 installed, 11 partial (see the journal), 12 refused.\n"
+                   "Profile options: --device PCI_SLOT (which GPU to judge or isolate), --disable-conflicts.\n"
+                   "Exit codes (--recover): 0 done   10 done, reboot required   11 partial (journal ID printed;\n"
+                   "  --resume or --rollback ID)   12 refused (preflight, read-only root, not confirmed)   3 nothing could be checked\n"
                    "\nSee rdna1-doctor(8).\n");
 }
 
@@ -104,10 +136,21 @@ enum {
         OPT_FRAMEWORK,
         OPT_AS_ROOT,
         OPT_INJECT_ERRORS,
+        OPT_RECOVER,
+        OPT_ROLLBACK,
+        OPT_HISTORY,
+        OPT_DRY_RUN,
+        OPT_YES,
+        OPT_RESUME,
+        OPT_REMOUNT_RW,
+        OPT_IN_TREE,
+        OPT_FORCE_KERNEL,
+        OPT_LIST_FAULT_POINTS,
+        OPT_PLAN_FILE,
 };
 
 /* Modes of later releases: recognised, so the error says what is missing. */
-static const char *const later_modes[] = {"recover", "rollback", "history", "profile", "bundle"};
+static const char *const later_modes[] = {"profile", "bundle"};
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -115,6 +158,27 @@ static int usage_error(const char *fmt, const char *arg)
         fprintf(stderr, fmt, arg);
         fprintf(stderr, "\nTry 'rdna1-doctor --help'.\n");
         return EX_USAGE;
+}
+
+/* Which recovery mode, and options that only go with it. */
+static int recover_check_args(cli *c)
+{
+        recover_cli *r = &c->rc;
+        int modes = r->recover + !!r->rollback_id + r->history + r->list_fault_points;
+
+        if (modes > 1)
+                return usage_error("%s", "--recover, --rollback and --history are separate modes.");
+        if (modes && (c->selftest || c->demo))
+                return usage_error("%s", "--recover, --rollback and --history go without --selftest and --demo.");
+        if (!r->recover && (r->dry_run || r->resume || r->remount_rw || r->in_tree || r->plan_file))
+                return usage_error("%s", "--dry-run, --resume, --remount-rw, --in-tree and --plan-file go with --recover.");
+        if (!r->recover && !r->rollback_id && r->yes)
+                return usage_error("%s", "--yes goes with --recover or --rollback.");
+        if (!r->rollback_id && r->force_kernel)
+                return usage_error("%s", "--force-kernel goes with --rollback.");
+        if (r->resume && (r->dry_run || r->plan_file || r->in_tree))
+                return usage_error("%s", "--resume continues the journal's own plan: no --dry-run, --in-tree or --plan-file.");
+        return -1; /* go on */
 }
 
 static int parse_args(int argc, char **argv, cli *c)
@@ -132,9 +196,17 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
                 {"version", no_argument, NULL, OPT_VERSION},
                 {"help", no_argument, NULL, OPT_HELP},
-                {"recover", no_argument, NULL, OPT_LATER},
-                {"rollback", required_argument, NULL, OPT_LATER},
-                {"history", no_argument, NULL, OPT_LATER},
+                {"recover", no_argument, NULL, OPT_RECOVER},
+                {"rollback", required_argument, NULL, OPT_ROLLBACK},
+                {"history", no_argument, NULL, OPT_HISTORY},
+                {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+                {"yes", no_argument, NULL, OPT_YES},
+                {"resume", no_argument, NULL, OPT_RESUME},
+                {"remount-rw", no_argument, NULL, OPT_REMOUNT_RW},
+                {"in-tree", no_argument, NULL, OPT_IN_TREE},
+                {"force-kernel", no_argument, NULL, OPT_FORCE_KERNEL},
+                {"list-fault-points", no_argument, NULL, OPT_LIST_FAULT_POINTS},
+                {"plan-file", required_argument, NULL, OPT_PLAN_FILE},
                 {"profile", required_argument, NULL, OPT_LATER},
                 {"selftest", no_argument, NULL, OPT_SELFTEST},
                 {"quick", no_argument, NULL, OPT_QUICK},
@@ -215,6 +287,39 @@ static int parse_args(int argc, char **argv, cli *c)
                 case OPT_INJECT_ERRORS:
                         c->st.inject_errors = true;
                         break;
+                case OPT_RECOVER:
+                        c->rc.recover = true;
+                        break;
+                case OPT_ROLLBACK:
+                        c->rc.rollback_id = optarg;
+                        break;
+                case OPT_HISTORY:
+                        c->rc.history = true;
+                        break;
+                case OPT_DRY_RUN:
+                        c->rc.dry_run = true;
+                        break;
+                case OPT_YES:
+                        c->rc.yes = true;
+                        break;
+                case OPT_RESUME:
+                        c->rc.resume = true;
+                        break;
+                case OPT_REMOUNT_RW:
+                        c->rc.remount_rw = true;
+                        break;
+                case OPT_IN_TREE:
+                        c->rc.in_tree = true;
+                        break;
+                case OPT_FORCE_KERNEL:
+                        c->rc.force_kernel = true;
+                        break;
+                case OPT_LIST_FAULT_POINTS:
+                        c->rc.list_fault_points = true;
+                        break;
+                case OPT_PLAN_FILE:
+                        c->rc.plan_file = optarg;
+                        break;
                 case 'V':
                 case OPT_VERSION:
                         printf("rdna1-doctor %s\n", PACKAGE_VERSION);
@@ -247,7 +352,7 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("%s", "--selftest does not run on the demo root.");
         if (c->st.stress_seconds && c->st.sweep)
                 return usage_error("%s", "--stress replaces --quick/--standard.");
-        return -1; /* go on */
+        return recover_check_args(c);
 }
 
 static const char *datadir(void)
@@ -291,6 +396,8 @@ int main(int argc, char **argv)
         output_options oo;
         int r, code;
 
+        if (profile_cmd_wanted(argc, argv))
+                return profile_cmd_main(argc, argv);
         r = parse_args(argc, argv, &c);
         if (r >= 0)
                 return r;
@@ -301,6 +408,15 @@ int main(int argc, char **argv)
                 if (!demo_root)
                         return EXIT_UNKNOWN;
                 c.root = demo_root;
+        }
+        if (c.rc.recover || c.rc.rollback_id || c.rc.history || c.rc.list_fault_points) {
+                c.rc.root = c.root;
+                c.rc.state_dir = c.state_dir;
+                c.rc.datadir = datadir();
+                c.rc.json = c.json;
+                c.rc.quiet = c.quiet;
+                c.rc.system_only = c.system_only;
+                return recover_run_cli(&c.rc);
         }
         if (c.selftest) {
                 c.st.root = c.root;

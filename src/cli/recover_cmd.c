@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * --recover [--dry-run] [--resume], --rollback ID, --history: the front end
+ * of the planner, the journal and the executor. Decides and prints; the
+ * core never does.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sys/statvfs.h>
+
+#include "executor.h"
+#include "fault.h"
+#include "inspect.h"
+#include "journal.h"
+#include "plan.h"
+#include "recover_cmd.h"
+#include "util.h"
+
+#define RECOVER_SCHEMA "rdna1-doctor/recover/1"
+
+/* Strings from the plan and the journal came from inspected files: escaped for the terminal. */
+static char *esc(const char *s, size_t max)
+{
+        return escape_untrusted(s ? s : "", s ? strlen(s) : 0, max);
+}
+
+static void print_escaped(FILE *f, const char *prefix, const char *s)
+{
+        _cleanup_free_ char *e = esc(s, 0);
+
+        fprintf(f, "%s%s\n", prefix, e ? e : "?");
+}
+
+static int print_json(json_object *o)
+{
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+        if (!s)
+                return -ENOMEM;
+        if (fputs(s, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout) != 0)
+                return -EIO;
+        return 0;
+}
+
+static void print_plan_text(FILE *f, const plan *p)
+{
+        _cleanup_free_ char *root = esc(p->root, 0);
+
+        fprintf(f, "Recovery plan for %s: %zu step%s (kernel side: %s)\n", root ? root : "?", p->n_actions,
+                p->n_actions == 1 ? "" : "s", p->in_tree ? "remove the DKMS amdgpu, the in-tree one loads" : "rebuild");
+        for (size_t i = 0; i < p->n_actions; i++) {
+                const plan_action *a = &p->actions[i];
+                _cleanup_free_ char *path = esc(a->path ? a->path : (a->kernel ? a->kernel : ""), 0);
+
+                fprintf(f, "  %zu. %-17s %s", i + 1, action_type_to_string(a->type), path ? path : "?");
+                if (a->line)
+                        fprintf(f, ":%u", a->line);
+                fprintf(f, "  [%s]%s%s\n", a->finding_id ? a->finding_id : "-", a->irreversible ? " (irreversible)" : "",
+                        a->in_home ? " (as the file's owner)" : "");
+                print_escaped(f, "     why:   ", a->why);
+                if (a->type == ACTION_RESTORE_FILE && a->source != SOURCE_NONE) {
+                        _cleanup_free_ char *src = esc(a->source_path, 0);
+
+                        fprintf(f, "     from:  %s (%s, md5 %s verified)\n", src ? src : "?",
+                                source_kind_to_string(a->source), a->expected_md5);
+                }
+                for (size_t k = 0; k < a->n_touches; k++)
+                        print_escaped(f, "     touches: ", a->touches[k]);
+                print_escaped(f, "     undo:  ", a->undo);
+                if (a->blocked)
+                        print_escaped(f, "     BLOCKED: ", a->blocked_reason);
+        }
+        for (size_t i = 0; i < p->n_notes; i++)
+                print_escaped(f, "  note: ", p->notes[i]);
+        if (p->reboot_required)
+                fprintf(f, "A reboot is needed after the kernel-side steps.\n");
+}
+
+static int read_plan_file(const char *path, const char *root, plan **ret)
+{
+        json_object *o = json_object_from_file(path);
+        plan *p = NULL;
+        int r;
+
+        if (!o)
+                return -EBADMSG;
+        r = plan_from_json(o, &p);
+        json_object_put(o);
+        if (r < 0)
+                return r;
+        free(p->root);
+        p->root = strdup(root);
+        if (!p->root) {
+                plan_free(p);
+                return -ENOMEM;
+        }
+        *ret = p;
+        return 0;
+}
+
+static int make_plan(const recover_cli *c, plan **ret)
+{
+        inspect_options io = {.root = c->root, .datadir = c->datadir, .state_dir = c->state_dir,
+                              .system_only = c->system_only};
+        plan_options po = {.in_tree = c->in_tree, .system_only = c->system_only};
+        inspection *in = NULL;
+        int r;
+
+        if (c->plan_file)
+                return read_plan_file(c->plan_file, c->root, ret);
+        r = inspect_run(&io, &in);
+        if (r < 0)
+                return r;
+        r = plan_build(in, &po, ret);
+        inspection_free(in);
+        return r;
+}
+
+/* The lock's directory: /run for the host, the state dir with --root/--state-dir. */
+static char *lock_dir(const recover_cli *c, const char *state)
+{
+        if (!c->state_dir && streq(c->root, "/"))
+                return strdup("/run/rdna1-doctor");
+        return strdup(state);
+}
+
+static bool root_read_only(const char *root)
+{
+        struct statvfs sv;
+
+        return statvfs(root, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+static bool ask(const char *question, const char *answer)
+{
+        char line[64];
+
+        fprintf(stderr, "%s", question);
+        fflush(stderr);
+        if (!fgets(line, sizeof(line), stdin))
+                return false;
+        line[strcspn(line, "\n")] = 0;
+        return streq(strstrip(line), answer);
+}
+
+static bool on_tty(void)
+{
+        return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
+static int take_lock(const recover_cli *c, const char *state, int *ret_fd)
+{
+        _cleanup_free_ char *dir = lock_dir(c, state);
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        r = journal_lock(dir, ret_fd);
+        if (r == -EBUSY)
+                fprintf(stderr, "rdna1-doctor: another recovery is running (%s/recover.lock is held); one at a time.\n",
+                        dir);
+        else if (r < 0)
+                fprintf(stderr, "rdna1-doctor: cannot take the lock in %s: %s.\n", dir, strerror(-r));
+        return r;
+}
+
+static int report_run(const recover_cli *c, journal *j, exec_report *rep, bool rollback)
+{
+        int code;
+
+        if (rollback)
+                code = rep->skipped || rep->failed ? EXIT_RECOVER_PARTIAL : EXIT_RECOVER_DONE;
+        else
+                code = rep->failed ? EXIT_RECOVER_PARTIAL : rep->kernel_changed ? EXIT_RECOVER_REBOOT : EXIT_RECOVER_DONE;
+        if (c->json) {
+                json_object *o = json_object_new_object(), *msgs = json_object_new_array();
+
+                if (!o || !msgs) {
+                        json_object_put(o);
+                        json_object_put(msgs);
+                        return EXIT_RECOVER_UNKNOWN;
+                }
+                json_object_object_add(o, "schema", json_object_new_string(RECOVER_SCHEMA));
+                json_object_object_add(o, "id", json_object_new_string(journal_id(j)));
+                json_object_object_add(o, "operation", json_object_new_string(rollback ? "rollback" : "recover"));
+                json_object_object_add(o, "status", json_object_new_string(run_status_to_string(journal_status(j))));
+                json_object_object_add(o, "exit_code", json_object_new_int(code));
+                json_object_object_add(o, "steps_done", json_object_new_int64((int64_t)rep->done));
+                json_object_object_add(o, "steps_failed", json_object_new_int64((int64_t)rep->failed));
+                json_object_object_add(o, "files_skipped", json_object_new_int64((int64_t)rep->skipped));
+                json_object_object_add(o, "reboot_required", json_object_new_boolean(rep->kernel_changed));
+                for (size_t i = 0; i < rep->messages.n; i++) {
+                        _cleanup_free_ char *e = esc(rep->messages.items[i], 0);
+
+                        json_object_array_add(msgs, json_object_new_string(e ? e : "?"));
+                }
+                json_object_object_add(o, "messages", msgs);
+                if (print_json(o) < 0)
+                        code = EXIT_RECOVER_UNKNOWN;
+                json_object_put(o);
+                return code;
+        }
+        if (!c->quiet)
+                for (size_t i = 0; i < rep->messages.n; i++)
+                        print_escaped(stdout, "  ", rep->messages.items[i]);
+        if (rollback)
+                printf("%s %s: %zu step%s rolled back%s.\n", code ? "Partial rollback of" : "Rolled back", journal_id(j),
+                       rep->done, rep->done == 1 ? "" : "s",
+                       rep->skipped ? ", files changed since were skipped (listed above)" : "");
+        else if (code == EXIT_RECOVER_PARTIAL)
+                printf("Partial recovery: %zu done, %zu refused or failed. Journal %s: "
+                       "'rdna1-doctor --recover --resume' retries, 'rdna1-doctor --rollback %s' undoes.\n",
+                       rep->done, rep->failed, journal_id(j), journal_id(j));
+        else
+                printf("Recovery done (%zu step%s, journal %s)%s\n", rep->done, rep->done == 1 ? "" : "s", journal_id(j),
+                       code == EXIT_RECOVER_REBOOT ? ": reboot to load the clean driver." : ".");
+        return code;
+}
+
+/* The newest run that did not finish (running or partial). */
+static int find_resumable(const char *state, char **ret)
+{
+        json_object *h = NULL, *runs;
+        int r;
+
+        r = journal_history(state, &h);
+        if (r < 0)
+                return r;
+        r = -ENOENT;
+        if (json_object_object_get_ex(h, "runs", &runs))
+                for (size_t i = 0; i < json_object_array_length(runs); i++) {
+                        json_object *run = json_object_array_get_idx(runs, i), *st, *id;
+
+                        if (!json_object_object_get_ex(run, "status", &st) || !json_object_object_get_ex(run, "id", &id))
+                                continue;
+                        if (streq(json_object_get_string(st), "running") || streq(json_object_get_string(st), "partial")) {
+                                *ret = strdup(json_object_get_string(id));
+                                r = *ret ? 0 : -ENOMEM;
+                                break;
+                        }
+                        if (streq(json_object_get_string(st), "rolling-back") ||
+                            streq(json_object_get_string(st), "rolled-back"))
+                                break; /* the latest was undone: nothing to resume */
+                }
+        json_object_put(h);
+        return r;
+}
+
+static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool rollback)
+{
+        exec_options eo = {.sr = sr, .kernel_allowed = sr->is_host && streq(c->root, "/"),
+                           .force_kernel = c->force_kernel};
+        exec_report rep = {0};
+        pid_t pid;
+        int r, code;
+
+        r = executor_check_orphans(j, &pid);
+        if (r == -EBUSY) {
+                fprintf(stderr, "rdna1-doctor: process %d of run %s is still running; wait for it (or end it) first.\n",
+                        (int)pid, journal_id(j));
+                return EXIT_RECOVER_REFUSED;
+        }
+        r = rollback ? executor_rollback(j, &eo, &rep) : executor_run(j, &eo, &rep);
+        if (r < 0) {
+                for (size_t i = 0; i < rep.messages.n; i++)
+                        print_escaped(stderr, "  ", rep.messages.items[i]);
+                fprintf(stderr, "rdna1-doctor: the journal of %s could not be written (%s); stopped. "
+                                "'rdna1-doctor --recover --resume' continues once that is fixed.\n",
+                        journal_id(j), strerror(-r));
+                exec_report_clear(&rep);
+                return EXIT_RECOVER_PARTIAL;
+        }
+        code = report_run(c, j, &rep, rollback);
+        exec_report_clear(&rep);
+        return code;
+}
+
+static int cmd_history(const recover_cli *c, const char *state)
+{
+        json_object *h = NULL, *runs;
+        int r;
+
+        r = journal_history(state, &h);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot list the journal: %s.\n", strerror(-r));
+                return EXIT_RECOVER_UNKNOWN;
+        }
+        if (c->json) {
+                r = print_json(h);
+                json_object_put(h);
+                return r < 0 ? EXIT_RECOVER_UNKNOWN : 0;
+        }
+        json_object_object_get_ex(h, "runs", &runs);
+        if (json_object_array_length(runs) == 0)
+                printf("No recovery has run on this root.\n");
+        for (size_t i = 0; i < json_object_array_length(runs); i++) {
+                json_object *run = json_object_array_get_idx(runs, i), *v;
+                const char *id = "", *st = "";
+                int64_t done = 0, total = 0;
+
+                if (json_object_object_get_ex(run, "id", &v))
+                        id = json_object_get_string(v);
+                if (json_object_object_get_ex(run, "status", &v))
+                        st = json_object_get_string(v);
+                if (json_object_object_get_ex(run, "steps_done", &v))
+                        done = json_object_get_int64(v);
+                if (json_object_object_get_ex(run, "steps_total", &v))
+                        total = json_object_get_int64(v);
+                printf("%-22s %-13s %" PRId64 "/%" PRId64 " steps done\n", id, st, done, total);
+        }
+        json_object_put(h);
+        return 0;
+}
+
+static int cmd_rollback(const recover_cli *c, const sysroot *sr, const char *state)
+{
+        _cleanup_close_ int lock = -EBADF;
+        journal *j = NULL;
+        bool kernel = false;
+        int r, code;
+
+        if (take_lock(c, state, &lock) < 0)
+                return EXIT_RECOVER_REFUSED;
+        r = journal_open(state, c->rollback_id, &j);
+        if (r < 0) {
+                _cleanup_free_ char *id = esc(c->rollback_id, 64);
+
+                fprintf(stderr, "rdna1-doctor: no readable recovery '%s' in %s/journal: %s ('--history' lists them).\n",
+                        id ? id : "?", state, strerror(-r));
+                return EXIT_RECOVER_UNKNOWN;
+        }
+        for (size_t i = 0; i < journal_n_steps(j); i++) {
+                step_state st = journal_get_step(j, i)->state;
+
+                if (journal_plan(j)->actions[i].kernel_side && st != STEP_PENDING && st != STEP_ROLLED_BACK &&
+                    !(st == STEP_FAILED && journal_get_step(j, i)->n_files == 0))
+                        kernel = true;
+        }
+        if (kernel && !c->force_kernel) {
+                if (!on_tty()) {
+                        fprintf(stderr, "rdna1-doctor: run %s changed kernel modules or an initramfs; rolling that back "
+                                        "needs a typed confirmation on a terminal, or --yes --force-kernel.\n", journal_id(j));
+                        journal_free(j);
+                        return EXIT_RECOVER_REFUSED;
+                }
+                if (!ask("This puts the patched kernel modules and initramfs back. Type 'rollback kernel' to go on: ",
+                         "rollback kernel")) {
+                        fprintf(stderr, "rdna1-doctor: not confirmed; nothing was changed.\n");
+                        journal_free(j);
+                        return EXIT_RECOVER_REFUSED;
+                }
+        } else if (kernel && !c->yes) {
+                fprintf(stderr, "rdna1-doctor: --force-kernel goes with --yes.\n");
+                journal_free(j);
+                return EXIT_RECOVER_REFUSED;
+        }
+        code = run_journal(c, sr, j, true);
+        journal_free(j);
+        return code;
+}
+
+static int cmd_resume(const recover_cli *c, const sysroot *sr, const char *state)
+{
+        _cleanup_close_ int lock = -EBADF;
+        _cleanup_free_ char *id = NULL;
+        journal *j = NULL;
+        int r, code;
+
+        if (take_lock(c, state, &lock) < 0)
+                return EXIT_RECOVER_REFUSED;
+        r = find_resumable(state, &id);
+        if (r == -ENOENT) {
+                printf("No interrupted recovery to resume in %s/journal.\n", state);
+                return EXIT_RECOVER_DONE;
+        }
+        if (r >= 0)
+                r = journal_open(state, id, &j);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot read the journal in %s: %s.\n", state, strerror(-r));
+                return EXIT_RECOVER_UNKNOWN;
+        }
+        if (!c->json && !c->quiet)
+                printf("Resuming %s.\n", journal_id(j));
+        code = run_journal(c, sr, j, false);
+        journal_free(j);
+        return code;
+}
+
+static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *state)
+{
+        _cleanup_close_ int lock = -EBADF;
+        plan *p = NULL;
+        journal *j = NULL;
+        size_t runnable = 0;
+        int r, code;
+
+        r = make_plan(c, &p);
+        if (r == -EBADMSG && !c->plan_file) {
+                fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", c->datadir);
+                return EXIT_RECOVER_UNKNOWN;
+        }
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot plan a recovery of '%s': %s.\n", c->root, strerror(-r));
+                return EXIT_RECOVER_UNKNOWN;
+        }
+        if (c->json && c->dry_run) {
+                json_object *o = NULL;
+
+                r = plan_to_json(p, &o);
+                if (r >= 0)
+                        r = print_json(o);
+                json_object_put(o);
+                plan_free(p);
+                return r < 0 ? EXIT_RECOVER_UNKNOWN : EXIT_RECOVER_DONE;
+        }
+        if (!c->json && !c->quiet)
+                print_plan_text(stdout, p);
+        for (size_t i = 0; i < p->n_actions; i++)
+                runnable += !p->actions[i].blocked;
+        if (c->dry_run) {
+                if (!c->json && !c->quiet)
+                        printf("Dry run: nothing was changed.\n");
+                plan_free(p);
+                return EXIT_RECOVER_DONE;
+        }
+        if (p->n_actions == 0) {
+                if (!c->json)
+                        printf("Nothing to recover.\n");
+                plan_free(p);
+                return EXIT_RECOVER_DONE;
+        }
+        if (root_read_only(c->root)) {
+                _cleanup_free_ char *root = esc(c->root, 0);
+
+                fprintf(stderr, "rdna1-doctor: %s is mounted read-only (recovery mode); nothing was changed. "
+                                "Remount it first:\n    mount -o remount,rw %s\n",
+                        root ? root : "?", root ? root : "?");
+                if (c->remount_rw)
+                        fprintf(stderr, "(--remount-rw needs the preflight gate, which is not part of this build.)\n");
+                plan_free(p);
+                return EXIT_RECOVER_REFUSED;
+        }
+        if (runnable == 0) {
+                fprintf(stderr, "rdna1-doctor: every step is blocked (see BLOCKED above); nothing was changed.\n");
+                plan_free(p);
+                return EXIT_RECOVER_PARTIAL;
+        }
+        if (!c->yes) {
+                if (!on_tty()) {
+                        fprintf(stderr, "rdna1-doctor: not on a terminal: add --yes to apply this plan "
+                                        "(--dry-run shows it); nothing was changed.\n");
+                        plan_free(p);
+                        return EXIT_RECOVER_REFUSED;
+                }
+                if (!ask("Apply this plan? Type 'yes' to go on: ", "yes")) {
+                        fprintf(stderr, "rdna1-doctor: not confirmed; nothing was changed.\n");
+                        plan_free(p);
+                        return EXIT_RECOVER_REFUSED;
+                }
+        }
+        if (take_lock(c, state, &lock) < 0) {
+                plan_free(p);
+                return EXIT_RECOVER_REFUSED;
+        }
+        r = journal_create(state, p, &j);
+        plan_free(p);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot start the journal in %s: %s; nothing was changed.\n", state,
+                        strerror(-r));
+                return EXIT_RECOVER_REFUSED;
+        }
+        if (!c->json && !c->quiet)
+                printf("Journal %s (%s/journal/%s).\n", journal_id(j), state, journal_id(j));
+        code = run_journal(c, sr, j, false);
+        journal_free(j);
+        return code;
+}
+
+int recover_run_cli(const recover_cli *c)
+{
+        _cleanup_free_ char *state = NULL;
+        sysroot *sr = NULL;
+        int r, code;
+
+        if (c->list_fault_points) {
+                printf("# test only: RDNA1_DOCTOR_FAULT=NAME[@N|:ENOSPC|:EIO] kills the recovery at NAME\n");
+                for (const char *const *n = fault_point_names; *n; n++)
+                        printf("%s\n", *n);
+                return 0;
+        }
+        r = journal_state_dir(c->root, c->state_dir, &state);
+        if (r < 0)
+                return EXIT_RECOVER_UNKNOWN;
+        if (c->history)
+                return cmd_history(c, state);
+        r = sysroot_open(c->root, &sr);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: cannot open the root '%s': %s.\n", c->root, strerror(-r));
+                return EXIT_RECOVER_UNKNOWN;
+        }
+        if (c->rollback_id)
+                code = cmd_rollback(c, sr, state);
+        else if (c->resume)
+                code = cmd_resume(c, sr, state);
+        else
+                code = cmd_recover(c, sr, state);
+        sysroot_free(sr);
+        return code;
+}

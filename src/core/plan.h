@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * A recovery plan (BRIEF §6): typed actions made from the inspection's
+ * findings, in the order they run (environment fixes first, then files,
+ * then the kernel side per kernel). Each action says why it exists, what
+ * it touches, and how it is undone. The planner (planner.c) builds it; the
+ * executor (executor.c) runs it through the journal (journal.h); --dry-run
+ * prints it (schema "rdna1-doctor/plan/1").
+ *
+ * Paths are as the inspected system sees them ("/etc/environment"), never
+ * prefixed with the --root directory.
+ *
+ * After a kernel-side recovery the executor writes the flag file
+ * PLAN_VERIFY_PENDING_FLAG (inside the root) that makes the boot-time
+ * verify unit check, on the next boot, that the loaded amdgpu is the clean
+ * build (journal.h has the writer).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PLAN_SCHEMA "rdna1-doctor/plan/1"
+#define PLAN_STATE_DIR "/var/lib/rdna1-doctor"
+#define PLAN_VERIFY_PENDING_FLAG "/var/lib/rdna1-doctor/verify-pending"
+
+typedef enum action_type {
+        ACTION_DISABLE_ENV_LINE,   /* comment out one line of an environment source */
+        ACTION_RESTORE_FILE,       /* replace a modified package file from a verified clean source */
+        ACTION_QUARANTINE,         /* move an unowned or user file aside (never a packaged path) */
+        ACTION_INSTALL_PROFILE,    /* write /etc/profile.d/rdna1-doctor.sh (profiles helper) */
+        ACTION_REINSTALL_PACKAGE,  /* cached .deb through dpkg: irreversible, never in recovery mode */
+        ACTION_DKMS_REBUILD,       /* rebuild the clean DKMS source for one kernel (kernel_tx) */
+        ACTION_DKMS_REMOVE,        /* remove the DKMS amdgpu for one kernel: the in-tree one loads */
+        ACTION_UPDATE_INITRAMFS,   /* update-initramfs -u -k K, then verify the clean module in it */
+        _ACTION_MAX,
+        _ACTION_INVALID = -22,
+} action_type;
+
+const char *action_type_to_string(action_type t);
+action_type action_type_from_string(const char *s);
+/* dkms-rebuild, dkms-remove, update-initramfs: run by kernel_tx, refused with --root != / */
+bool action_type_is_kernel_side(action_type t);
+
+/* Where a restore-file takes its clean content from. */
+typedef enum source_kind {
+        SOURCE_NONE,            /* nothing verifies: the plan says what to do instead */
+        SOURCE_DEB,             /* member of a cached .deb (Package/Version/Architecture matched) */
+        SOURCE_BACKUP,          /* a backup next to the file (FILE.orig, FILE.bak, ...) */
+        _SOURCE_MAX,
+        _SOURCE_INVALID = -22,
+} source_kind;
+
+const char *source_kind_to_string(source_kind k);
+source_kind source_kind_from_string(const char *s);
+
+typedef struct plan_action {
+        action_type type;
+        char *finding_id;       /* the finding it answers, e.g. "env.override-gfx" */
+        char *why;              /* one sentence for people */
+        char *undo;             /* how it is undone ("the journal's backup is put back") */
+        char **touches;         /* NULL-terminated list of paths it changes */
+        size_t n_touches;
+
+        /* file actions */
+        char *path;             /* the file acted on */
+        unsigned line;          /* disable-env-line: 1-based line number */
+        char *line_text;        /* disable-env-line: the line's content when planned (raw, unescaped) */
+        bool in_home;           /* a user's file: changed only by a child running as owner_uid */
+        uid_t owner_uid;
+        gid_t owner_gid;
+        char *quarantine_to;    /* quarantine: destination (inside the root) */
+
+        /* restore-file */
+        source_kind source;
+        char *source_path;      /* the .deb or the backup file */
+        char *member;           /* .deb member ("./opt/rocm/lib/libhsa-runtime64.so.1") */
+        char *expected_md5;     /* from the package's md5sums */
+        uint64_t expected_size; /* of the verified clean content */
+
+        /* packages (restore-file and reinstall-package) */
+        char *package;
+        char *version;
+        char *arch;
+
+        /* kernel side */
+        char *kernel;           /* "6.8.0-48-generic" */
+        char *dkms_module;      /* "amdgpu" */
+        char *dkms_version;
+
+        bool kernel_side;
+        bool irreversible;      /* reinstall-package */
+        bool blocked;           /* planned but cannot run: blocked_reason says what to do */
+        char *blocked_reason;
+} plan_action;
+
+typedef struct plan {
+        char *root;             /* as given to --root */
+        bool in_tree;           /* kernel side: remove the DKMS amdgpu instead of rebuilding */
+        plan_action *actions;
+        size_t n_actions;
+        char **notes;           /* NULL-terminated lines for people ("nothing to do for ...") */
+        size_t n_notes;
+        bool reboot_required;   /* some kernel-side step changes the next boot */
+} plan;
+
+plan *plan_new(const char *root);
+plan *plan_free(plan *p);
+
+/* Append a zeroed action of type t; NULL on ENOMEM. Owned by the plan. */
+plan_action *plan_add(plan *p, action_type t, const char *finding_id);
+int plan_action_add_touch(plan_action *a, const char *path);
+int plan_add_note(plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Steps in kernel order (stable): env first, then files, then kernel side. */
+void plan_sort(plan *p);
+
+/*
+ * The plan as a json-c object (schema PLAN_SCHEMA). Returns 0 or -ENOMEM;
+ * *ret is a new reference.
+ */
+struct json_object;
+int plan_to_json(const plan *p, struct json_object **ret);
+/* Read one back (the journal's plan.json). Returns 0, -EBADMSG, -ENOMEM. */
+int plan_from_json(struct json_object *o, plan **ret);
+
+/* ---- the planner (planner.c) ---- */
+
+struct inspection;
+
+typedef struct plan_options {
+        bool in_tree;           /* --in-tree: dkms-remove instead of dkms-rebuild */
+        bool system_only;       /* no home files */
+} plan_options;
+
+/*
+ * Turn the inspection's findings into a plan. Findings the planner cannot
+ * act on become notes. Returns 0 or < 0 errno (-ENOMEM).
+ */
+int plan_build(struct inspection *in, const plan_options *o, plan **ret);

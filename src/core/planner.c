@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The planner: the inspection's findings → typed actions (plan.h).
+ *
+ * Findings are matched by id and evidence (path + line, as the inspected
+ * system sees them). Environment fixes first (the override is the likeliest
+ * cause of crashes), then package files, then unowned files, then the
+ * kernel side per kernel. What cannot be done safely is planned as a
+ * blocked action that says what to do instead, never guessed.
+ */
+
+#include <md5.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include "debsource.h"
+#include "inspect.h"
+#include "pkgfile.h"
+#include "plan.h"
+#include "util.h"
+
+#define LINE_MAX_READ (4u * 1024 * 1024)
+
+typedef struct planner {
+        inspection *in;
+        const plan_options *o;
+        plan *p;
+        char *passwd;   /* the root's /etc/passwd */
+        size_t passwd_len;
+} planner;
+
+/* ---- whose file is it ---- */
+
+/* The user whose home holds path (not root: root's files need no drop). */
+static bool home_owner(planner *pl, const char *path, uid_t *ret_uid, gid_t *ret_gid)
+{
+        FILE *f;
+        struct passwd *pw;
+        bool found = false;
+
+        if (!pl->passwd)
+                return false;
+        f = fmemopen(pl->passwd, pl->passwd_len, "r");
+        if (!f)
+                return false;
+        while ((pw = fgetpwent(f))) {
+                const char *rest;
+
+                if (pw->pw_uid == 0 || !pw->pw_dir || pw->pw_dir[0] != '/' || streq(pw->pw_dir, "/"))
+                        continue;
+                rest = startswith(path, pw->pw_dir);
+                if (rest && *rest == '/') {
+                        *ret_uid = pw->pw_uid;
+                        *ret_gid = pw->pw_gid;
+                        found = true;
+                        break;
+                }
+        }
+        fclose(f);
+        return found;
+}
+
+static int set_str(char **field, const char *v)
+{
+        if (!v)
+                return 0;
+        *field = strdup(v);
+        return *field ? 0 : -ENOMEM;
+}
+
+static bool action_exists(const plan *p, action_type t, const char *path, unsigned line, const char *kernel)
+{
+        for (size_t i = 0; i < p->n_actions; i++) {
+                const plan_action *a = &p->actions[i];
+
+                if (a->type == t && streq_ptr(a->path, path) && a->line == line && streq_ptr(a->kernel, kernel))
+                        return true;
+        }
+        return false;
+}
+
+static int block(plan_action *a, const char *fmt, const char *arg)
+{
+        a->blocked = true;
+        a->blocked_reason = strdup_printf(fmt, arg);
+        return a->blocked_reason ? 0 : -ENOMEM;
+}
+
+/* ---- disable-env-line ---- */
+
+/* Text of line n (1-based) of buf, without the newline; NULL when absent. */
+static char *line_of(const char *buf, size_t len, unsigned n)
+{
+        const char *p = buf, *end = buf + len;
+
+        for (unsigned i = 1; p < end; i++) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                const char *e = nl ? nl : end;
+
+                if (i == n)
+                        return strndup(p, (size_t)(e - p));
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        return NULL;
+}
+
+static int plan_env_line(planner *pl, const finding *f, const evidence *e)
+{
+        _cleanup_free_ char *buf = NULL, *text = NULL;
+        bool preload = streq(e->path, "/etc/ld.so.preload");
+        plan_action *a;
+        size_t len;
+        int r;
+
+        if (action_exists(pl->p, ACTION_DISABLE_ENV_LINE, e->path, e->line, NULL))
+                return 0;
+        a = plan_add(pl->p, ACTION_DISABLE_ENV_LINE, f->id);
+        if (!a || set_str(&a->path, e->path) < 0 || plan_action_add_touch(a, e->path) < 0)
+                return -ENOMEM;
+        a->line = e->line;
+        a->in_home = home_owner(pl, e->path, &a->owner_uid, &a->owner_gid);
+        if (pl->o && pl->o->system_only && a->in_home)
+                return block(a, "%s is in a user's home; --system-only leaves homes alone", e->path);
+        /* ld.so reads every word of ld.so.preload as a library: a '#' line would be one too */
+        a->why = strdup_printf("%s: %s line %u %s (%s)", f->id, e->path, e->line,
+                               preload ? "preloads a library into every process" : "sets what the finding reports",
+                               e->detail ? e->detail : f->title);
+        a->undo = strdup(preload ? "the line is removed; rollback puts the journal's backup of the file back"
+                                 : "the line is commented out ('# '); rollback puts the journal's backup of the file back");
+        if (!a->why || !a->undo)
+                return -ENOMEM;
+        if (endswith(e->path, ".json"))
+                return block(a, "%s is JSON (a Jupyter kernel.json): it has no comments; remove the setting by hand",
+                             e->path);
+        r = sysroot_read_file(pl->in->sr, e->path, LINE_MAX_READ, &buf, &len);
+        if (r < 0)
+                return block(a, "cannot read %s now", e->path);
+        text = line_of(buf, len, e->line);
+        if (!text)
+                return block(a, "%s has no such line any more", e->path);
+        if (memchr(buf, '\0', len))
+                return block(a, "%s holds NUL bytes; edit it by hand", e->path);
+        if (endswith(text, "\\"))
+                return block(a, "the setting in %s continues on the next line; commenting one line out would "
+                                "change the meaning of the next: edit it by hand", e->path);
+        a->line_text = TAKE_PTR(text);
+        return 0;
+}
+
+/* ---- restore-file ---- */
+
+/* FILE.orig & co. next to the file, verified like any other source. */
+static int find_backup_source(planner *pl, const char *path, const char *md5, char **ret, uint64_t *ret_size)
+{
+        static const char *const suffixes[] = {".orig", ".bak", ".dpkg-old", "~"};
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *cand = strdup_printf("%s%s", path, suffixes[i]);
+                _cleanup_free_ char *buf = NULL;
+                char got[33];
+                size_t len;
+
+                if (!cand)
+                        return -ENOMEM;
+                if (sysroot_read_file(pl->in->sr, cand, 0, &buf, &len) < 0)
+                        continue;
+                MD5Data((const uint8_t *)buf, len, got);
+                if (streq(got, md5)) {
+                        *ret = TAKE_PTR(cand);
+                        *ret_size = len;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+static int plan_restore(planner *pl, const finding *f, const char *path)
+{
+        _cleanup_free_ char *rejected = NULL;
+        pkgfile pf = {0};
+        plan_action *a;
+        int r;
+
+        if (action_exists(pl->p, ACTION_RESTORE_FILE, path, 0, NULL))
+                return 0;
+        r = pkgfile_lookup(pl->in->sr, path, &pf);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return plan_add_note(pl->p, "%s: %s is not a packaged file; nothing to restore it from", f->id, path);
+        a = plan_add(pl->p, ACTION_RESTORE_FILE, f->id);
+        if (!a || set_str(&a->path, path) < 0 || plan_action_add_touch(a, path) < 0 ||
+            set_str(&a->package, pf.package) < 0 || set_str(&a->version, pf.version) < 0 ||
+            set_str(&a->arch, pf.arch) < 0 || set_str(&a->expected_md5, pf.md5) < 0) {
+                pkgfile_clear(&pf);
+                return -ENOMEM;
+        }
+        pkgfile_clear(&pf);
+        a->why = strdup_printf("%s: %s differs from package %s %s", f->id, path, a->package,
+                               a->version ? a->version : "");
+        a->undo = strdup("rollback puts the journal's backup of the modified file back");
+        if (!a->why || !a->undo)
+                return -ENOMEM;
+        if (!a->expected_md5)
+                return block(a, "package %s lists no md5sum for the file: 'apt-get install --reinstall' it once online",
+                             a->package);
+        r = deb_find_clean_source(pl->in->sr, a->package, a->version, a->arch, path, a->expected_md5,
+                                  &a->source_path, &a->expected_size, &rejected);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                a->source = SOURCE_DEB;
+                return set_str(&a->member, path);
+        }
+        r = find_backup_source(pl, path, a->expected_md5, &a->source_path, &a->expected_size);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                a->source = SOURCE_BACKUP;
+                return 0;
+        }
+        a->source = SOURCE_NONE;
+        a->blocked = true;
+        a->blocked_reason = strdup_printf("no clean copy verifies against the md5sums of %s%s%s; run "
+                                          "'apt-get install --reinstall %s' once online",
+                                          a->package, rejected ? " (" : "", rejected ? rejected : "", a->package);
+        if (a->blocked_reason && rejected) {
+                /* put the closing parenthesis after the rejection reason */
+                free(a->blocked_reason);
+                a->blocked_reason = strdup_printf("no clean copy verifies against the md5sums of %s (%s); run "
+                                                  "'apt-get install --reinstall %s' once online",
+                                                  a->package, rejected, a->package);
+        }
+        return a->blocked_reason ? 0 : -ENOMEM;
+}
+
+/* ---- quarantine ---- */
+
+static int plan_quarantine(planner *pl, const finding *f, const char *path)
+{
+        plan_action *a;
+        int r;
+
+        if (action_exists(pl->p, ACTION_QUARANTINE, path, 0, NULL))
+                return 0;
+        r = pkgfile_is_packaged(pl->in->sr, path);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return plan_restore(pl, f, path); /* package files are restored, never quarantined */
+        a = plan_add(pl->p, ACTION_QUARANTINE, f->id);
+        if (!a || set_str(&a->path, path) < 0 || plan_action_add_touch(a, path) < 0)
+                return -ENOMEM;
+        a->in_home = home_owner(pl, path, &a->owner_uid, &a->owner_gid);
+        a->why = strdup_printf("%s: %s is not from any package", f->id, path);
+        a->undo = strdup("rollback moves the file back from the quarantine (or the journal's backup)");
+        if (!a->why || !a->undo)
+                return -ENOMEM;
+        if (pl->o && pl->o->system_only && a->in_home)
+                return block(a, "%s is in a user's home; --system-only leaves homes alone", path);
+        return 0;
+}
+
+/* ---- kernel side ---- */
+
+static bool kernel_has_in_tree_amdgpu(planner *pl, const char *kernel)
+{
+        static const char *const exts[] = {"", ".zst", ".xz", ".gz"};
+
+        for (size_t i = 0; i < ELEMENTSOF(exts); i++) {
+                _cleanup_free_ char *p = strdup_printf("/lib/modules/%s/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko%s",
+                                                       kernel, exts[i]);
+                struct stat st;
+
+                if (p && sysroot_stat(pl->in->sr, p, &st) >= 0 && S_ISREG(st.st_mode))
+                        return true;
+        }
+        return false;
+}
+
+static bool kernel_has_headers(planner *pl, const char *kernel)
+{
+        _cleanup_free_ char *p = strdup_printf("/lib/modules/%s/build/Makefile", kernel);
+        struct stat st;
+
+        return p && sysroot_stat(pl->in->sr, p, &st) >= 0;
+}
+
+static int plan_kernel(planner *pl, const finding *f, const dkms_build *b)
+{
+        bool in_tree = pl->o && pl->o->in_tree;
+        plan_action *a;
+        action_type t;
+
+        if (!b->kernel)
+                return 0;
+        if (!in_tree && !kernel_has_headers(pl, b->kernel)) {
+                in_tree = true;
+                if (plan_add_note(pl->p, "no headers for %s (/lib/modules/%s/build): the DKMS amdgpu is removed "
+                                         "there instead of rebuilt", b->kernel, b->kernel) < 0)
+                        return -ENOMEM;
+        }
+        t = in_tree ? ACTION_DKMS_REMOVE : ACTION_DKMS_REBUILD;
+        if (action_exists(pl->p, t, NULL, 0, b->kernel))
+                return 0;
+        a = plan_add(pl->p, t, f->id);
+        if (!a || set_str(&a->kernel, b->kernel) < 0 || set_str(&a->dkms_module, b->module) < 0 ||
+            set_str(&a->dkms_version, b->version) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < b->n_module_files; i++)
+                if (plan_action_add_touch(a, b->module_files[i]) < 0)
+                        return -ENOMEM;
+        {
+                _cleanup_free_ char *updates = strdup_printf("/lib/modules/%s/updates/dkms", b->kernel);
+
+                if (!updates || plan_action_add_touch(a, updates) < 0)
+                        return -ENOMEM;
+        }
+        if (in_tree) {
+                a->why = strdup_printf("%s: remove DKMS %s %s from %s so the in-tree amdgpu loads", f->id, b->module,
+                                       b->version, b->kernel);
+                a->undo = strdup("rollback puts the journal's backup of the kernel's modules back and runs depmod");
+        } else {
+                a->why = strdup_printf("%s: rebuild DKMS %s %s for %s from the clean source", f->id, b->module,
+                                       b->version, b->kernel);
+                a->undo = strdup("a failed build restores the kernel's previous modules; rollback does the same");
+        }
+        if (!a->why || !a->undo)
+                return -ENOMEM;
+        if (in_tree && !kernel_has_in_tree_amdgpu(pl, b->kernel))
+                return block(a, "kernel %s has no in-tree amdgpu.ko: removing the DKMS one would leave it with "
+                                "neither", b->kernel);
+        pl->p->reboot_required = true;
+
+        if (action_exists(pl->p, ACTION_UPDATE_INITRAMFS, NULL, 0, b->kernel))
+                return 0;
+        a = plan_add(pl->p, ACTION_UPDATE_INITRAMFS, f->id);
+        if (!a || set_str(&a->kernel, b->kernel) < 0)
+                return -ENOMEM;
+        {
+                _cleanup_free_ char *img = strdup_printf("/boot/initrd.img-%s", b->kernel);
+
+                if (!img || plan_action_add_touch(a, img) < 0)
+                        return -ENOMEM;
+        }
+        a->why = strdup_printf("the initramfs of %s must hold the clean amdgpu (update-initramfs -u -k %s)",
+                               b->kernel, b->kernel);
+        a->undo = strdup("rollback puts the journal's backup of the initramfs back");
+        return a->why && a->undo ? 0 : -ENOMEM;
+}
+
+static int plan_kernels(planner *pl, const finding *f)
+{
+        if (!pl->in->dkms)
+                return 0;
+        for (size_t i = 0; i < pl->in->dkms->n_builds; i++) {
+                const dkms_build *b = &pl->in->dkms->builds[i];
+                int r;
+
+                if (!streq_ptr(b->module, "amdgpu") || !b->kernel)
+                        continue;
+                r = plan_kernel(pl, f, b);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- findings → actions ---- */
+
+static bool is_env_finding(const char *id)
+{
+        return streq(id, "env.override-gfx") || streq(id, "env.hang-risk") || streq(id, "runtime.preload");
+}
+
+static bool is_kernel_module_finding(const char *id)
+{
+        return streq(id, "kernel.patched-source") || streq(id, "kernel.patched-build") ||
+               streq(id, "kernel.patched-installed") || streq(id, "kernel.patched-initramfs") ||
+               streq(id, "kernel.patched-loaded");
+}
+
+static int plan_finding(planner *pl, const finding *f)
+{
+        int r = 0;
+
+        if (is_env_finding(f->id)) {
+                for (size_t i = 0; r >= 0 && i < f->n_evidence; i++) {
+                        const evidence *e = &f->evidence[i];
+
+                        if (e->path && e->line > 0)
+                                r = plan_env_line(pl, f, e);
+                }
+                return r;
+        }
+        if (streq(f->id, "runtime.modified") || streq(f->id, "kernel.patched-source") ||
+            streq(f->id, "kernel.source-modified")) {
+                for (size_t i = 0; r >= 0 && i < f->n_evidence; i++) {
+                        const evidence *e = &f->evidence[i];
+
+                        if (!e->path)
+                                continue;
+                        /* a PATCH[] line in /etc/dkms/amdgpu*.conf: not packaged, comment it out */
+                        if (startswith(e->path, "/etc/dkms/") && e->line > 0)
+                                r = plan_env_line(pl, f, e);
+                        else if (startswith(e->path, "/usr/src/") || startswith(e->path, "/opt/") ||
+                                 startswith(e->path, "/usr/lib/") || streq(f->id, "runtime.modified"))
+                                r = plan_restore(pl, f, e->path);
+                }
+                if (r >= 0 && is_kernel_module_finding(f->id))
+                        r = plan_kernels(pl, f);
+                return r;
+        }
+        if (is_kernel_module_finding(f->id))
+                return plan_kernels(pl, f);
+        if (streq(f->id, "runtime.unowned") || streq(f->id, "python.startup-hook")) {
+                for (size_t i = 0; r >= 0 && i < f->n_evidence; i++)
+                        if (f->evidence[i].path)
+                                r = plan_quarantine(pl, f, f->evidence[i].path);
+                return r;
+        }
+        if (f->fixable && f->severity != SEVERITY_INFO)
+                return plan_add_note(pl->p, "%s: no automatic action; %s", f->id, f->fix ? f->fix : f->title);
+        return 0;
+}
+
+int plan_build(inspection *in, const plan_options *o, plan **ret)
+{
+        planner pl = {.in = in, .o = o};
+        int r = 0;
+
+        pl.p = plan_new(in->sr->path);
+        if (!pl.p)
+                return -ENOMEM;
+        pl.p->in_tree = o && o->in_tree;
+        if (sysroot_read_file(in->sr, "/etc/passwd", 0, &pl.passwd, &pl.passwd_len) < 0)
+                pl.passwd = NULL;
+        for (size_t i = 0; r >= 0 && i < in->report->n_findings; i++)
+                r = plan_finding(&pl, &in->report->findings[i]);
+        free(pl.passwd);
+        if (r < 0) {
+                plan_free(pl.p);
+                return r;
+        }
+        plan_sort(pl.p);
+        *ret = pl.p;
+        return 0;
+}

@@ -1,0 +1,12 @@
+#!/bin/bash
+# ROCm RDNA1 Environment Configuration
+
+export HSA_OVERRIDE_GFX_VERSION=10.3.0
+export MIOPEN_DEBUG_CONV_IMPLICIT_GEMM=0
+export MIOPEN_FIND_ENFORCE=3
+export MIOPEN_DEBUG_CONV_WINOGRAD=0
+export MIOPEN_DEBUG_CONV_DIRECT=0
+export MIOPEN_LOG_LEVEL=4
+export PYTORCH_ROCM_ARCH=gfx1030
+
+echo "âœ… ROCm RDNA1 environment configured"

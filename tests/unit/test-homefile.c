@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Users of a root, files beneath a home (no symlinks, no FIFOs, owner checked), the bounded walker. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "homefile.h"
+#include "users.h"
+#include "util.h"
+
+static char tmpl[] = "/var/tmp/rdna1-homefile-XXXXXX";
+static char *top;
+
+static void put(const char *rel, const char *text, uid_t uid)
+{
+        _cleanup_free_ char *p = strdup_printf("%s/%s", top, rel);
+        FILE *f = fopen(p, "w");
+
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        if (geteuid() == 0)
+                assert_int_equal(chown(p, uid, uid), 0);
+}
+
+static void mkd(const char *rel, uid_t uid)
+{
+        _cleanup_free_ char *p = strdup_printf("%s/%s", top, rel);
+
+        assert_int_equal(mkdir(p, 0755), 0);
+        if (geteuid() == 0)
+                assert_int_equal(chown(p, uid, uid), 0);
+}
+
+static int setup(void **state)
+{
+        top = mkdtemp(tmpl);
+        assert_non_null(top);
+        assert_int_equal(chmod(top, 0755), 0);
+        mkd("etc", 0);
+        mkd("home", 0);
+        mkd("root", 0);
+        mkd("usr", 0);
+        mkd("home/alice", 1000);
+        put("etc/passwd",
+            "root:x:0:0:root:/root:/bin/bash\n"
+            "daemon:x:1:1:daemon:/usr:/usr/sbin/nologin\n"
+            "+nis::0:0:::\n"
+            "broken line\n"
+            "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n"
+            "alias:x:1001:1000:Alice again:/home/alice:/bin/sh\n"
+            "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", 0);
+        put("etc/group", "root:x:0:\nsudo:x:27:alice\nrender:x:992: bob , alice\n", 0);
+        put("etc/shadow", "alice:SECRET\n", 0);
+        put("home/alice/.bashrc", "export A=1\n", 1000);
+        {
+                _cleanup_free_ char *l = strdup_printf("%s/home/alice/.profile", top);
+                _cleanup_free_ char *f = strdup_printf("%s/home/alice/.fifo", top);
+                _cleanup_free_ char *d = strdup_printf("%s/home/alice/dirlink", top);
+                assert_int_equal(symlink("/etc/shadow", l), 0);
+                assert_int_equal(mkfifo(f, 0644), 0);
+                assert_int_equal(symlink("/etc", d), 0);
+        }
+        put("home/alice/planted.sh", "export B=2\n", 4242);
+        put("home/alice/rootowned.sh", "export C=3\n", 0);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        _cleanup_free_ char *cmd = strdup_printf("rm -rf -- '%s'", top);
+
+        /* test scratch only: a fixed mkdtemp path under /var/tmp */
+        assert_int_equal(system(cmd), 0);
+        return 0;
+}
+
+static void test_users(void **state)
+{
+        sysroot *sr = NULL;
+        root_users *u = NULL;
+        const root_user *a;
+
+        assert_int_equal(sysroot_open(top, &sr), 0);
+        assert_int_equal(root_users_load(sr, USERS_ALL, &u), 0);
+        assert_int_equal(u->n, 5);
+        a = root_users_find_name(u, "alice");
+        assert_non_null(a);
+        assert_int_equal(a->uid, 1000);
+        assert_string_equal(a->home, "/home/alice");
+        assert_int_equal(a->n_groups, 2);
+        assert_int_equal(a->groups[0], 27);
+        assert_int_equal(a->groups[1], 992);
+        u = root_users_free(u);
+
+        if (geteuid() == 0) {
+                /* root, alice; daemon's /usr is root's, nobody has none, alias shares alice's */
+                assert_int_equal(root_users_load(sr, USERS_WITH_HOME, &u), 0);
+                assert_int_equal(u->n, 2);
+                assert_string_equal(u->users[0].name, "root");
+                assert_string_equal(u->users[1].name, "alice");
+                u = root_users_free(u);
+        }
+        sysroot_free(sr);
+}
+
+static void check_home_files(bool no_openat2)
+{
+        sysroot *sr = NULL;
+        root_users *u = NULL;
+        home *h = NULL;
+        char *buf = NULL;
+        size_t len;
+
+        assert_int_equal(sysroot_open(top, &sr), 0);
+        assert_int_equal(root_users_load(sr, USERS_ALL, &u), 0);
+        assert_int_equal(home_open(sr, root_users_find_name(u, "alice"), &h), 0);
+        h->no_openat2 = no_openat2;
+        assert_string_equal(h->path, "/home/alice");
+
+        assert_int_equal(home_read_file(h, ".bashrc", 0, &buf, &len), 0);
+        assert_string_equal(buf, "export A=1\n");
+        free(buf);
+        buf = NULL;
+        /* ~/.profile -> /etc/shadow: never opened, whatever the root */
+        assert_int_equal(home_read_file(h, ".profile", 0, &buf, &len), -ELOOP);
+        assert_int_equal(home_read_file(h, "dirlink/shadow", 0, &buf, &len), -ELOOP);
+        assert_int_equal(home_read_file(h, "../../etc/shadow", 0, &buf, &len), -EXDEV);
+        /* a FIFO is refused without blocking */
+        assert_int_equal(home_read_file(h, ".fifo", 0, &buf, &len), -EINVAL);
+        assert_int_equal(home_read_file(h, "missing", 0, &buf, &len), -ENOENT);
+        if (geteuid() == 0) {
+                assert_int_equal(home_read_file(h, "planted.sh", 0, &buf, &len), -EPERM);
+                assert_int_equal(home_read_file(h, "rootowned.sh", 0, &buf, &len), 0);
+                free(buf);
+                buf = NULL;
+        }
+        assert_int_equal(home_read_file(h, ".bashrc", 4, &buf, &len), -EFBIG);
+        assert_null(buf);
+        home_free(h);
+        root_users_free(u);
+        sysroot_free(sr);
+}
+
+static void test_home_files(void **state)
+{
+        check_home_files(false);
+        check_home_files(true);
+}
+
+typedef struct counter {
+        size_t files, links;
+} counter;
+
+static int count_cb(int dirfd, const char *name, const char *relpath, const struct stat *st, unsigned depth,
+                    void *userdata)
+{
+        counter *c = userdata;
+
+        if (S_ISREG(st->st_mode))
+                c->files++;
+        if (S_ISLNK(st->st_mode))
+                c->links++;
+        return WALK_CONTINUE;
+}
+
+static void test_walk_bounds(void **state)
+{
+        sysroot *sr = NULL;
+        root_users *u = NULL;
+        home *h = NULL;
+        report *r = report_new();
+        walk_limits lim = {.max_depth = 3, .max_entries = 500};
+        walk_stats st;
+        counter c = {0};
+
+        mkd("home/alice/many", 1000);
+        for (int i = 0; i < 2000; i++) {
+                _cleanup_free_ char *rel = strdup_printf("home/alice/many/f%04d", i);
+                put(rel, "", 1000);
+        }
+        mkd("home/alice/d1", 1000);
+        mkd("home/alice/d1/d2", 1000);
+        mkd("home/alice/d1/d2/d3", 1000);
+        mkd("home/alice/d1/d2/d3/d4", 1000);
+        mkd("home/alice/d1/d2/d3/d4/d5", 1000);
+        put("home/alice/d1/d2/d3/d4/d5/deep.sh", "", 1000);
+
+        assert_int_equal(sysroot_open(top, &sr), 0);
+        assert_int_equal(root_users_load(sr, USERS_ALL, &u), 0);
+        assert_int_equal(home_open(sr, root_users_find_name(u, "alice"), &h), 0);
+
+        /* the 2000 files are cut at 500 entries, and the report says so */
+        assert_int_equal(home_walk(h, "many", &lim, count_cb, &c, r, "env", &st), 0);
+        assert_true(st.truncated);
+        assert_int_equal(st.entries, 500);
+        assert_int_equal(c.files, 500);
+        assert_int_equal(r->n_reasons, 1);
+        assert_string_equal(r->reasons[0].path, "/home/alice/many");
+        assert_false(r->reasons[0].matters);
+
+        /* depth: d1/d2/d3/d4 is entered no further */
+        c = (counter){0};
+        lim.max_entries = 100000;
+        assert_int_equal(home_walk(h, "d1", &lim, count_cb, &c, r, "env", &st), 0);
+        assert_false(st.truncated);
+        assert_int_equal(st.too_deep, 1);
+        assert_int_equal(c.files, 0);
+
+        /* symlinks are seen, never followed */
+        c = (counter){0};
+        lim.max_depth = 0;
+        assert_int_equal(home_walk(h, "", &lim, count_cb, &c, NULL, "env", &st), 0);
+        assert_int_equal(c.links, 2);
+        {
+                int k = home_walk(h, "dirlink", &lim, count_cb, &c, NULL, "env", &st);
+                assert_true(k == -ELOOP || k == -ENOTDIR); /* O_DIRECTORY|O_NOFOLLOW on a link says ENOTDIR */
+        }
+
+        home_free(h);
+        root_users_free(u);
+        sysroot_free(sr);
+        report_free(r);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_users),
+                cmocka_unit_test(test_home_files),
+                cmocka_unit_test(test_walk_bounds),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

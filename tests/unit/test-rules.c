@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* profiles/rules.ini: loading (with its errors' lines) and judging NAME=VALUE per gfx target. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "rules.h"
+#include "util.h"
+
+static rules_db *shipped(void)
+{
+        _cleanup_free_ char *path = strdup_printf("%s/profiles/rules.ini", getenv("RDNA1_TEST_SRCDIR"));
+        rules_db *db = NULL;
+        unsigned line = 0;
+
+        assert_int_equal(rules_load(path, &db, &line), 0);
+        return db;
+}
+
+static void judge(const rules_db *db, const char *name, const char *value, const char *gfx, int want,
+                  const char *want_finding, severity sev)
+{
+        rule_verdict v;
+
+        assert_int_equal(rules_judge(db, name, value, gfx, &v), want);
+        if (want) {
+                assert_string_equal(v.finding, want_finding);
+                assert_int_equal(v.severity, sev);
+                assert_non_null(v.reason);
+                assert_non_null(v.source);
+        } else
+                assert_null(v.finding);
+}
+
+static void test_shipped_rules(void **state)
+{
+        rules_db *db = shipped();
+        const env_rule *r;
+
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", "gfx1010", 1, "env.override-gfx", SEVERITY_CRITICAL);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.0", "gfx1010", 0, NULL, 0);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "9.0.0", "gfx1010", 1, "env.override-gfx", SEVERITY_CRITICAL);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", "gfx1036", 1, "env.override-gfx", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", NULL, 1, "env.override-gfx", SEVERITY_WARNING);
+        judge(db, "MIOPEN_FIND_ENFORCE", "3", "gfx1010", 1, "env.hang-risk", SEVERITY_WARNING);
+        judge(db, "MIOPEN_FIND_ENFORCE", "search", NULL, 1, "env.hang-risk", SEVERITY_WARNING);
+        judge(db, "MIOPEN_FIND_ENFORCE", "1", "gfx1010", 0, NULL, 0);
+        judge(db, "MIOPEN_DEBUG_CONV_WINOGRAD", "0", "gfx1010", 1, "env.hang-risk", SEVERITY_INFO);
+        judge(db, "PYTORCH_ROCM_ARCH", "gfx1030", "gfx1010", 1, "env.build-only", SEVERITY_INFO);
+        judge(db, "LD_PRELOAD", "/usr/local/lib/librdna1_shim.so", NULL, 1, "runtime.preload", SEVERITY_CRITICAL);
+        judge(db, "LD_PRELOAD", "", NULL, 0, NULL, 0);
+        judge(db, "LD_LIBRARY_PATH", "/home/alice/rocm-5.7/lib:$LD_LIBRARY_PATH", NULL, 1,
+              "runtime.library-path", SEVERITY_WARNING);
+        judge(db, "LD_LIBRARY_PATH", "/opt/rocm/lib:/usr/local/cuda/lib64", NULL, 0, NULL, 0);
+        judge(db, "HSA_ENABLE_SDMA", "0", "gfx1010", 0, NULL, 0);
+        judge(db, "EDITOR", "vi", "gfx1010", 0, NULL, 0);
+
+        r = rules_find(db, "HSA_OVERRIDE_GFX_VERSION");
+        assert_non_null(r);
+        assert_string_equal(r->name, "HSA_OVERRIDE_GFX_VERSION"); /* original case, not iniparser's */
+        assert_true(r->line > 1);
+        assert_null(rules_find(db, "EDITOR"));
+        assert_non_null(rules_find(db, "MIOPEN_DEBUG_CONV_DIRECT"));
+        rules_free(db);
+}
+
+static void test_library_path(void **state)
+{
+        size_t n = 0;
+        const char *v = "/opt/rocm-5.7.0/lib:/home/bob/miopen-patched/lib:/usr/lib";
+
+        assert_ptr_equal(rules_library_path_bad(v, &n), v + strlen("/opt/rocm-5.7.0/lib:"));
+        assert_int_equal(n, strlen("/home/bob/miopen-patched/lib"));
+        assert_null(rules_library_path_bad("/usr/lib/x86_64-linux-gnu:/opt/rocm/lib", NULL));
+        assert_non_null(rules_library_path_bad("/home/a/venv/lib/python3.12/site-packages/torch/lib", NULL));
+        assert_null(rules_library_path_bad("", NULL));
+}
+
+static void load_bad(const char *text, unsigned want_line)
+{
+        rules_db *db = NULL;
+        unsigned line = 0;
+
+        assert_int_equal(rules_load_buffer("t.ini", text, strlen(text), &db, &line), -EBADMSG);
+        assert_null(db);
+        assert_int_equal(line, want_line);
+}
+
+static void test_errors(void **state)
+{
+        /* a duplicate section (iniparser would merge) and a duplicate key (iniparser keeps one) */
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = any\nseverity = info\nreason = r\nsource = s\n[a]\n", 7);
+        load_bad("[A]\nfinding = env.hang-risk\nfinding = env.build-only\n", 3);
+        /* unknown finding id, match, severity, key */
+        load_bad("\n[A]\nfinding = env.nope\nmatch = any\nseverity = info\nreason = r\nsource = s\n", 3);
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = sometimes\nseverity = info\nreason = r\nsource = s\n", 3);
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = any\nseverity = bad\nreason = r\nsource = s\n", 4);
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = any\nseverity = info\nreason = r\nsource = s\ncolour = red\n", 7);
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = any\nseverity = info\nreason = r\nsource = s\nseverity.gfx1010 = huge\n", 7);
+        /* no reason/source */
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = any\nseverity = info\n", 1);
+        /* a key before any section */
+        load_bad("finding = x\n", 1);
+}
+
+static void test_glob_order(void **state)
+{
+        static const char text[] =
+                "[MIOPEN_*]\nfinding = env.hang-risk\nmatch = any\nseverity = info\nreason = \"glob\"\nsource = s\n"
+                "[MIOPEN_LOG_LEVEL]\nmatch = none\nreason = \"exact\"\nsource = s\n";
+        rules_db *db = NULL;
+        rule_verdict v;
+
+        assert_int_equal(rules_load_buffer("t.ini", text, strlen(text), &db, NULL), 0);
+        assert_int_equal(rules_judge(db, "MIOPEN_LOG_LEVEL", "7", NULL, &v), 0);
+        assert_string_equal(v.rule->reason, "exact");
+        assert_int_equal(rules_judge(db, "MIOPEN_OTHER", "7", NULL, &v), 1);
+        assert_string_equal(v.reason, "glob");
+        rules_free(db);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_shipped_rules),
+                cmocka_unit_test(test_library_path),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_glob_order),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
