@@ -177,42 +177,27 @@ static int unverifiable(inspection *in, const pkgverify *pv)
         return f ? add_more(f, total) : 0;
 }
 
-/* One evidence line per directory: "N files no package owns, e.g. NAME". */
-static int grouped(report *rep, const char *id, severity sev, const char *title, const char *fix, char **paths,
-                   size_t n, const char *what)
+/*
+ * One evidence line per file, the file itself as the path: the recovery
+ * planner quarantines evidence paths, so never name a directory here.
+ */
+static int per_file(report *rep, const char *id, severity sev, const char *title, const char *fix, char **paths,
+                    size_t n, const char *what)
 {
         finding *f;
-        size_t groups = 0;
 
         if (n == 0)
                 return 0;
         f = report_add_finding(rep, id, sev, NULL, title, fix, false);
         if (!f)
                 return -ENOMEM;
-        for (size_t i = 0; i < n;) {
-                const char *slash = strrchr(paths[i], '/');
-                size_t dlen = slash ? (size_t)(slash - paths[i]) : 0, j = i;
-                _cleanup_free_ char *dir = strndup(paths[i], dlen ?: 1), *d = NULL;
-                int r;
+        for (size_t i = 0; i < n && i < MAX_EVIDENCE; i++) {
+                int r = finding_add_evidence(f, paths[i], 0, what);
 
-                while (j < n && strncmp(paths[j], paths[i], dlen + 1) == 0 && !strchr(paths[j] + dlen + 1, '/'))
-                        j++;
-                if (!dir)
-                        return -ENOMEM;
-                if (++groups <= MAX_EVIDENCE) {
-                        if (j - i == 1)
-                                d = strdup_printf("%s", what);
-                        else
-                                d = strdup_printf("%zu files, e.g. %s", j - i, slash + 1);
-                        if (!d)
-                                return -ENOMEM;
-                        r = finding_add_evidence(f, j - i == 1 ? paths[i] : dir, 0, d);
-                        if (r < 0)
-                                return r;
-                }
-                i = j;
+                if (r < 0)
+                        return r;
         }
-        return add_more(f, groups);
+        return add_more(f, n);
 }
 
 int rules_runtime_apply(inspection *in)
@@ -233,13 +218,13 @@ int rules_runtime_apply(inspection *in)
         if (r >= 0)
                 r = rocm_tree_walk(in->sr, pv, in->report, &t);
         if (r >= 0)
-                r = grouped(in->report, "runtime.unowned", SEVERITY_WARNING,
+                r = per_file(in->report, "runtime.unowned", SEVERITY_WARNING,
                             "Files no package owns inside ROCm package directories",
                             "move them out of the packaged tree (untarred libraries shadow the packaged ones); "
                             "reinstall the package if it was overwritten",
                             t->unowned, t->n_unowned, "no package owns it");
         if (r >= 0)
-                r = grouped(in->report, "leftover.patch-artifact", SEVERITY_INFO,
+                r = per_file(in->report, "leftover.patch-artifact", SEVERITY_INFO,
                             "Patch leftovers in DKMS or ROCm trees",
                             "remove them after checking the tree; a *.orig is the pre-patch file and can restore it",
                             t->artifacts, t->n_artifacts, "patch leftover");
