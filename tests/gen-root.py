@@ -75,6 +75,16 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
   extra_versions =         more DKMS versions (space-separated), added only (hostile)
   source_files = 0         pad the DKMS source with N generated ~43 KiB files (the real
                            amdgpu-dkms tree has thousands; for bench/check-latency)
+[python]                   Python installs and MIOpen caches (see python_trees())
+  benign = yes             setuptools .pth shim, apport sitecustomize, a venv and a conda env
+                           with ROCm wheels matching RECORD, MIOpen caches for the first AMD GPU
+  pth_hook = no            yes: ~/.local rdna1_autoload.pth (+ module) and /usr/local zz_rocm_rdna1.pth
+  sitecustomize = no       yes: /usr/local/lib/python3.12/dist-packages/sitecustomize.py, override
+  wheel_lib = clean        modified: venv torch/lib/libMIOpen.so, conda env libhsa-runtime64.so.1
+  miopen_cache = no        gfx1030: ~/.config/miopen and ~/.cache/miopen files for that target
+  home_files = 0           N empty files in ~/datasets/images (bounded home walk)
+[bundle]
+  secrets = no             yes: secrets planted for --bundle tests (see bundle_secrets())
 [hostile]
   enabled = no             yes adds: FIFOs at etc/modprobe.d/fifo.conf and
                            var/lib/dkms/amdgpu/V/build/make.log; NUL bytes and a 1 MB
@@ -1000,6 +1010,8 @@ class Generator:
             self.live_state()
         if sc.hostile:
             self.hostile()
+        python_trees(self)
+        bundle_secrets(self)
         self.tamper()
         self.finish()
 
@@ -1566,6 +1578,8 @@ class Generator:
                     r.write("%s/drm/%s/uevent" % (dev, node), "MAJOR=%d\nMINOR=%d\nDEVNAME=dri/%s\nDEVTYPE=drm_minor\n"
                             % (dmaj, minor, node), 0o644)
                     r.symlink("sys/class/drm/%s" % node, "../../devices/%s/%s/drm/%s" % (parent, g["slot"], node))
+                if is_amd:
+                    self.gpu_telemetry(dev, n)
             if "audio" in g and busn != 0:
                 aslot = g["slot"][:-1] + "1"
                 acfg = pci_config(0x1002, g["audio"], 0x00, 0x040300, g["subsys"], irq=0xff)
@@ -1573,6 +1587,19 @@ class Generator:
                     0x1002, g["audio"], 0x00, 0x040300, g["subsys"], g["irq"] + 2,
                     [(0xfcca0000 - n * 0x200000, 0xfcca3fff - n * 0x200000, 0x40200)], driver="snd_hda_intel",
                     slot=aslot), driver="snd_hda_intel")
+
+    def gpu_telemetry(self, dev, n):
+        """amdgpu's sysfs telemetry (what the TUI's Overview reads), fixed
+        numbers so screens are reproducible: hwmon temp1_input in
+        millidegrees, gpu_busy_percent, mem_info_vram_used/total in bytes."""
+        r = self.r
+        hw = "%s/hwmon/hwmon%d" % (dev, 2 + n)
+        r.write(hw + "/name", "amdgpu\n", 0o444)
+        r.write(hw + "/temp1_input", "%d\n" % (47000 + 5000 * n), 0o444)
+        r.write(hw + "/temp1_label", "edge\n", 0o444)
+        r.write(dev + "/gpu_busy_percent", "%d\n" % (3 + 10 * n), 0o444)
+        r.write(dev + "/mem_info_vram_total", "%d\n" % (6 << 30), 0o444)
+        r.write(dev + "/mem_info_vram_used", "%d\n" % ((412 + 100 * n) << 20), 0o444)
 
     def pci_files(self, vendor, device, rev, cls, subsys, irq, res, bridge=False, driver=None, slot=None):
         f = {"vendor": "0x%04x\n" % vendor, "device": "0x%04x\n" % device,
@@ -1835,6 +1862,251 @@ class Generator:
         r.write("var/lib/dkms/amdgpu/%s/build/make.log" % old, self.make_log(sc.kernel, ok=False, version=old,
                                                                               escape=True))
         r.write("usr/src/amdgpu-%s/amd/amdkfd/.hidden\x7f" % v, "DEL in a file name\n")
+
+
+# --------------------------------------------------------------------------
+# Python installs (src/core/rules_python.c): system dist-packages, ~/.local,
+# a venv and a conda env with wheels, MIOpen caches. Everything project-written;
+# RECORD files are made the way pip writes them.
+
+PY_UID = UID_ALICE
+PY_VENV = "home/alice/venvs/rocm57"
+PY_CONDA = "home/alice/miniconda3"
+PY_SITE = "lib/python3.12/site-packages"
+PY_MIOPEN_VERSION = "2.20.0.a1b2c3d4"      # MIOpen's cache directory: <version>.<commit>
+
+
+def record_digest(data):
+    """sha256=... as in a wheel's RECORD: urlsafe base64 without '=' padding (PEP 376/427)."""
+    import base64
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def fake_lib(name, variant=0):
+    """Bytes standing in for a shared library: an ELF header and a name (never loaded)."""
+    body = ("%s rdna1-doctor fixture library, build %d\n" % (name, variant)).encode()
+    return b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + body * 64
+
+
+def write_wheel(r, site, dist_info, files, uid, installed=None):
+    """Install files {relpath: bytes} under site with a RECORD listing them; installed
+    overrides what lands on disk (a replaced library) while RECORD keeps the wheel's bytes."""
+    rows = []
+    for rel, data in sorted(files.items()):
+        r.write(site + "/" + rel, (installed or {}).get(rel, data), 0o644, uid, uid)
+        rows.append("%s,%s,%d" % (rel, record_digest(data), len(data)))
+    meta = {"METADATA": "Metadata-Version: 2.1\nName: %s\n" % dist_info.split("-")[0],
+            "WHEEL": "Wheel-Version: 1.0\nGenerator: rdna1-doctor-fixture\nRoot-Is-Purelib: false\n",
+            "INSTALLER": "pip\n"}
+    for name, text in sorted(meta.items()):
+        r.write("%s/%s/%s" % (site, dist_info, name), text, 0o644, uid, uid)
+        rows.append("%s/%s,%s,%d" % (dist_info, name, record_digest(text.encode()), len(text)))
+    rows.append("%s/RECORD,," % dist_info)
+    r.write("%s/%s/RECORD" % (site, dist_info), "\n".join(rows) + "\n", 0o644, uid, uid)
+
+
+def python_trees(gen):
+    """[python] benign = yes      ordinary installs that must raise nothing (default)
+                pth_hook = no     .pth autoload hooks: ~/.local rdna1_autoload.pth importing a module
+                                  that sets the override, and a one-line hook in /usr/local
+                sitecustomize = no /usr/local/lib/python3.12/dist-packages/sitecustomize.py sets
+                                  HSA_OVERRIDE_GFX_VERSION
+                wheel_lib = clean clean | modified: torch/lib/libMIOpen.so in the venv and
+                                  libhsa-runtime64.so in the conda env differ from RECORD
+                miopen_cache = no gfx1030: MIOpen user db and kernel cache built under the override
+                home_files = 0    N empty files in ~/datasets/images (the bounded home walk)
+                hostile = no      symlinks to /etc/shadow as .pth, usercustomize.py and a wheel
+                                  library, a FIFO .pth, an escape sequence in a hook line, a .pth
+                                  of 5000 hook lines, RECORD rows that climb out of the site"""
+    r, cp = gen.r, gen.sc.cp
+    g = lambda k, d: cp.get("python", k, fallback=d).strip()
+    u = PY_UID
+    if yes(g("benign", "yes")):
+        amd = [x for x in gen.sc.gpus if x.get("gfx")]
+        target = None
+        if amd:
+            v = amd[0]["gfx"]          # gfx_target_version 100100 -> gfx1010, CUs = SIMDs / 2
+            target = "gfx%d%d%x_%d" % (v // 10000, (v // 100) % 100, v % 100, amd[0]["simd"] // 2)
+        python_benign(r, u, g("wheel_lib", "clean") == "modified", target)
+    if yes(g("pth_hook", "no")):
+        site = "home/alice/.local/" + PY_SITE
+        r.write(site + "/rdna1_autoload.pth", "import rdna1_autoload\n", 0o644, u, u)
+        r.write(site + "/rdna1_autoload.py",
+                "# RX 5600 XT (gfx1010): pretend to be gfx1030 so the ROCm 5.7 wheels load kernels.\n"
+                "# Imported by rdna1_autoload.pth at every interpreter start.\n"
+                "import os\n"
+                "os.environ.setdefault(\"HSA_OVERRIDE_GFX_VERSION\", \"10.3.0\")\n"
+                "os.environ.setdefault(\"MIOPEN_FIND_ENFORCE\", \"3\")\n", 0o644, u, u)
+        r.write("usr/local/lib/python3.12/dist-packages/zz_rocm_rdna1.pth",
+                "# keep the RDNA1 workaround on for every user\n"
+                "import os; os.environ[\"HSA_OVERRIDE_GFX_VERSION\"] = \"10.3.0\"\n")
+    if yes(g("sitecustomize", "no")):
+        r.write("usr/local/lib/python3.12/dist-packages/sitecustomize.py",
+                "# Site-wide Python start-up for the lab machines.\n"
+                "import os\n"
+                "\n"
+                "os.environ[\"HSA_OVERRIDE_GFX_VERSION\"] = \"10.3.0\"\n"
+                "os.environ.setdefault(\"TOKENIZERS_PARALLELISM\", \"false\")\n")
+    cache = g("miopen_cache", "no")
+    if cache not in ("no", ""):
+        r.write("home/alice/.config/miopen/%s_36.HIP.2_20_0_a1b2c3d4.ufdb.txt" % cache,
+                "fixture find-db record\n", 0o644, u, u)
+        r.write("home/alice/.config/miopen/%s_36_2.udb" % cache, b"SQLite format 3\x00" + b"\x00" * 84, 0o644, u, u)
+        r.write("home/alice/.cache/miopen/%s/%s_36.ukdb" % (PY_MIOPEN_VERSION, cache),
+                b"SQLite format 3\x00" + b"\x00" * 84, 0o644, u, u)
+    if yes(g("hostile", "no")):
+        python_hostile(gen, u)
+    n = int(g("home_files", "0"))
+    if n:
+        d = r.mkdir("home/alice/datasets/images", 0o755, u, u)
+        for i in range(n):
+            with open(os.path.join(d, "%06d.png" % i), "wb"):
+                pass
+    # directories made on the way belong to alice, as in a real home
+    if r.is_root:
+        for top in ("home/alice/.local", "home/alice/venvs", "home/alice/miniconda3", "home/alice/.config",
+                    "home/alice/.cache", "home/alice/datasets"):
+            for dirpath, dirnames, filenames in os.walk(r.p(top)):
+                for name in [""] + dirnames + filenames:
+                    os.lchown(os.path.join(dirpath, name), u, u)
+
+
+def python_hostile(gen, u):
+    r = gen.r
+    site = "home/alice/.local/" + PY_SITE
+    r.symlink(site + "/evil.pth", "/etc/shadow")
+    r.symlink(site + "/usercustomize.py", "/etc/shadow")
+    gen.mkfifo(site + "/fifo.pth")
+    r.write(site + "/escape.pth", "import os; os.environ['HSA_OVERRIDE_GFX_VERSION'] = '\x1b]0;pwned\x07'\n",
+            0o644, u, u)
+    r.write(site + "/zz_many.pth", "import torch\n" * 5000, 0o644, u, u)
+    # a wheel whose RECORD points a ROCm library at a symlink out of the home and climbs out of the site
+    vsite = PY_VENV + "/" + PY_SITE
+    r.symlink(vsite + "/torch/lib/libhsa-runtime64.so", "/etc/shadow")
+    rows = ["torch/lib/libhsa-runtime64.so,%s,10" % record_digest(b"0123456789"),
+            "../../../../../../etc/libamdhip64.so,%s,10" % record_digest(b"0123456789"),
+            "/etc/librocblas.so,%s,10" % record_digest(b"0123456789"),
+            "evil-1.0.dist-info/RECORD,,"]
+    r.write(vsite + "/evil-1.0.dist-info/RECORD", "\n".join(rows) + "\n", 0o644, u, u)
+    r.write("etc/libamdhip64.so", "FIXTURE-SHADOW-SECRET in a library\n")
+    r.write("etc/librocblas.so", "FIXTURE-SHADOW-SECRET in a library\n")
+
+
+def python_benign(r, u, modified, miopen_target):
+    """What an ordinary machine has: setuptools' .pth shim, Ubuntu's apport sitecustomize,
+    a venv and a conda env with ROCm wheels, path-only .pth files, MIOpen caches for this card."""
+    r.write("usr/lib/python3/dist-packages/distutils-precedence.pth",
+            "import os; flag = os.environ.get('SETUPTOOLS_USE_DISTUTILS', 'local') == 'local'; "
+            "flag and __import__('_distutils_hack').add_shim(); \n")
+    r.write("usr/lib/python3/dist-packages/_distutils_hack/__init__.py",
+            "import sys\n\ndef add_shim():\n    sys.meta_path.insert(0, None)\n")
+    r.write("etc/python3.12/sitecustomize.py",
+            "# install the apport exception handler if available\ntry:\n    import apport_python_hook\n"
+            "except ImportError:\n    pass\nelse:\n    apport_python_hook.install()\n")
+    r.symlink("usr/lib/python3.12/sitecustomize.py", "/etc/python3.12/sitecustomize.py")
+    # ~/.local: a path-only .pth
+    r.mkdir("home/alice/.local", 0o755, u, u)
+    r.write("home/alice/.local/%s/tools.pth" % PY_SITE, "/home/alice/src/tools\n", 0o644, u, u)
+    # a venv with the ROCm 5.7 torch wheel
+    r.mkdir(PY_VENV, 0o755, u, u)
+    r.write(PY_VENV + "/pyvenv.cfg", "home = /usr/bin\ninclude-system-site-packages = false\n"
+            "version = 3.12.3\nexecutable = /usr/bin/python3.12\ncommand = /usr/bin/python3 -m venv "
+            "/home/alice/venvs/rocm57\n", 0o644, u, u)
+    r.symlink(PY_VENV + "/lib64", "lib")
+    site = PY_VENV + "/" + PY_SITE
+    r.write(site + "/_virtualenv.pth", "import _virtualenv\n", 0o644, u, u)
+    r.write(site + "/_virtualenv.py", "\"\"\"Patches applied at start-up.\"\"\"\nimport os\n", 0o644, u, u)
+    torch = {"torch/__init__.py": b"from torch._C import *\n",
+             "torch/lib/libMIOpen.so": fake_lib("libMIOpen.so"),
+             "torch/lib/libamdhip64.so": fake_lib("libamdhip64.so"),
+             "torch/lib/librocblas.so": fake_lib("librocblas.so"),
+             "torch/lib/libtorch_hip.so": fake_lib("libtorch_hip.so")}
+    installed = {"torch/lib/libMIOpen.so": fake_lib("libMIOpen.so", 1)} if modified else None
+    write_wheel(r, site, "torch-2.2.2+rocm5.7.dist-info", torch, u, installed)
+    # a conda base and one env with a ROCm triton wheel
+    r.write(PY_CONDA + "/conda-meta/history", "==> 2024-10-01 12:00:00 <==\n", 0o644, u, u)
+    env = PY_CONDA + "/envs/py311"
+    r.write(env + "/conda-meta/history", "==> 2024-10-02 12:00:00 <==\n", 0o644, u, u)
+    triton = {"triton/__init__.py": b"__version__ = '2.2.0'\n",
+              "triton/third_party/hip/lib/libhsa-runtime64.so.1": fake_lib("libhsa-runtime64.so.1"),
+              "triton/third_party/hip/lib/libamdhip64.so": fake_lib("libamdhip64.so")}
+    installed = {"triton/third_party/hip/lib/libhsa-runtime64.so.1": fake_lib("libhsa-runtime64.so.1", 7)[:-16]} \
+        if modified else None
+    write_wheel(r, env + "/lib/python3.11/site-packages", "pytorch_triton_rocm-2.2.0.dist-info", triton, u, installed)
+    # MIOpen caches for this machine's first AMD GPU ("gfx1010_36" for an RX 5600 XT)
+    if miopen_target:
+        r.write("home/alice/.config/miopen/%s.HIP.2_20_0_a1b2c3d4.ufdb.txt" % miopen_target,
+                "fixture find-db record\n", 0o644, u, u)
+        r.write("home/alice/.cache/miopen/%s/%s.ukdb" % (PY_MIOPEN_VERSION, miopen_target),
+                b"SQLite format 3\x00" + b"\x00" * 84, 0o644, u, u)
+
+
+# --------------------------------------------------------------------------
+# --bundle (src/core/bundle*.c): secrets planted where a careless bundle would
+# pick them up. Every value carries "FIXTURE" or is listed in BUNDLE_SECRETS so
+# tests can grep the extracted bundle for them.
+
+BUNDLE_MAC = "3c:7c:3f:a1:b2:c3"
+BUNDLE_SERIAL = "FIXTURE-DMI-SERIAL-7Q2K"
+BUNDLE_UNIQUE_ID = "5764607523034234880"
+BUNDLE_JOURNAL_RUN = "20261125-060000-4242"
+
+
+def bundle_secrets(gen):
+    """[bundle] secrets = no   yes: AWS_SECRET_ACCESS_KEY and a password in alice's .bashrc, an ssh
+                              private key, the host name in /proc and kern.log, a MAC in sysfs, a
+                              DMI serial, a KFD unique_id, a recovery journal run with a backup of
+                              .bashrc, a self-test record"""
+    r, sc = gen.r, gen.sc
+    if not yes(sc.cp.get("bundle", "secrets", fallback="no")):
+        return
+    u = UID_ALICE
+    bashrc = r.read("home/alice/.bashrc").decode()
+    bashrc += ("export AWS_SECRET_ACCESS_KEY=FIXTUREAWSwJalrXUtnFEMIK7MDENGbPxRfiCY\n"
+               "export DB_PASSWORD='FIXTURE-PASSWORD-hunter2'\n"
+               "alias work='ssh alice@rdna1-box.example.org'\n")
+    r.write("home/alice/.bashrc", bashrc, 0o644, u, u)
+    r.mkdir("home/alice/.ssh", 0o700, u, u)
+    r.write("home/alice/.ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nFIXTUREPRIVATEKEYb3BlbnNzaC1rZXktdjE\n"
+            "-----END OPENSSH PRIVATE KEY-----\n", 0o600, u, u)
+    if sc.live:
+        r.write("proc/sys/kernel/hostname", "rdna1-box\n", 0o444)
+        r.write("sys/class/net/enp5s0/address", BUNDLE_MAC + "\n", 0o444)
+        r.write("sys/class/net/lo/address", "00:00:00:00:00:00\n", 0o444)
+        r.write("sys/class/dmi/id/product_serial", BUNDLE_SERIAL + "\n", 0o400)
+        r.write("sys/class/dmi/id/product_name", "MS-7C56\n", 0o444)
+        dev = "sys/bus/pci/devices/0000:03:00.0/"
+        if r.exists(dev.rstrip("/")):
+            for name, value in (("hwmon/hwmon2/name", "amdgpu"), ("hwmon/hwmon2/temp1_input", "45000"),
+                                ("hwmon/hwmon2/temp1_label", "edge"), ("hwmon/hwmon2/power1_average", "9000000"),
+                                ("hwmon/hwmon2/fan1_input", "0"), ("gpu_busy_percent", "3"),
+                                ("mem_info_vram_used", "268435456"), ("mem_info_vram_total", "6442450944")):
+                r.write(dev + name, value + "\n", 0o444)
+        for node in sorted(os.listdir(r.p("sys/class/kfd/kfd/topology/nodes")) if r.exists(
+                "sys/class/kfd/kfd/topology/nodes") else []):
+            rel = "sys/class/kfd/kfd/topology/nodes/%s/properties" % node
+            text = r.read(rel).decode()
+            if "simd_count 0\n" not in text:
+                r.write(rel, text.replace("unique_id 0\n", "unique_id %s\n" % BUNDLE_UNIQUE_ID), 0o444)
+    r.write("var/log/kern.log",
+            "Nov 25 06:00:01 rdna1-box kernel: [    3.101] amdgpu 0000:03:00.0: amdgpu: SMU is initialized successfully!\n"
+            "Nov 25 06:00:01 rdna1-box kernel: [    3.120] r8169 0000:05:00.0 enp5s0: renamed from eth0, %s\n"
+            "Nov 25 06:00:02 rdna1-box sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; COMMAND=/usr/bin/true\n"
+            "Nov 25 06:05:12 rdna1-box kernel: [  313.337] amdgpu 0000:03:00.0: amdgpu: ring gfx_0.0.0 timeout, "
+            "signaled seq=1234, emitted seq=1236\n" % BUNDLE_MAC, 0o640, 0, 4)
+    # a recovery run in the journal: its plan and command log go in, its backups never
+    j = "var/lib/rdna1-doctor/journal/" + BUNDLE_JOURNAL_RUN
+    r.write(j + "/run.json", '{"status": "done", "root": "/", "user": "alice"}\n', 0o600)
+    r.write(j + "/plan.json", '{"schema": "rdna1-doctor/plan/1", "steps": [{"action": "disable-env-line", '
+            '"path": "/home/alice/.bashrc", "line": 5}]}\n', 0o600)
+    r.write(j + "/steps/0001.json", '{"state": "done", "files": [{"path": "/home/alice/.bashrc", '
+            '"backup": "backups/0001-0"}]}\n', 0o600)
+    r.write(j + "/cmd/0002-0.log", "dkms status\namdgpu/6.16.6: installed\nhost rdna1-box, link/ether %s\n"
+            % BUNDLE_MAC, 0o600)
+    r.write(j + "/backups/0001-0", bashrc, 0o600)
+    r.write("var/lib/rdna1-doctor/selftest/last.json",
+            '{"boot_id": "0f3c1b5e-1111-4222-8333-944455556666", "backend": "cpu", "outcome": "pass", '
+            '"host": "rdna1-box"}\n', 0o600)
 
 
 # --------------------------------------------------------------------------

@@ -14,6 +14,9 @@
 #include "profile_cmd.h"
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
+#include "bundle_cmd.h"
+#include "syslog_summary.h"
+#include "tui.h"
 #include "util.h"
 
 #define EXIT_UNKNOWN 3
@@ -21,11 +24,12 @@
 typedef struct cli {
         const char *root;
         const char *state_dir;
-        bool json, quiet, verbose, no_color, system_only, demo;
+        bool check, json, quiet, verbose, no_color, system_only, demo, summary;
         unsigned time_limit;
         bool selftest;
         selftest_cli st;
         recover_cli rc;
+        bundle_cli bundle;
 } cli;
 
 typedef struct option_help {
@@ -34,9 +38,9 @@ typedef struct option_help {
 } option_help;
 
 static const option_help mode_help[] = {
-        {"(no mode)", "on a terminal: the interactive view (for now the same as --check); otherwise --check"},
+        {"(no mode)", "on a terminal: the interactive view (TUI; ? there lists its keys); otherwise --check"},
         {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
-        {"--demo", "run the default mode on the bundled demo root (the seeds' broken machine)"},
+        {"--demo", "the default mode on the bundled demo root (the seeds' broken machine): the TUI on a terminal"},
         {"--recover", "plan and apply the repair, through an undo journal (exit 0 done, 10 done: reboot,\n"
                       "                         11 partial: --resume or --rollback ID, 12 refused, 3 nothing could be checked)"},
         {"--rollback ID", "undo recovery ID in reverse order; files changed since are skipped and reported"},
@@ -50,6 +54,8 @@ static const option_help mode_help[] = {
         {"exec --profile NAME -- CMD [ARGS...]",
          "\n                         run CMD with a clean environment plus the profile, as the invoking user\n"
          "                         (exit: CMD's status, 127 not found, 126 cannot run)"},
+        {"--bundle FILE", "write a redacted diagnostic bundle (.tar.xz, mode 0600, owned by the invoking user)\n"
+                          "                         for a bug report; --safe-mode skips probes that touch the GPU"},
         {"--version", "print the version and exit"},
         {"--help", "print this help and exit"},
 };
@@ -59,6 +65,7 @@ static const option_help common_help[] = {
         {"--state-dir DIR", "keep the scan cache in DIR (default: ROOT/var/cache/rdna1-doctor)"},
         {"--json", "print one rdna1-doctor/1 JSON document instead of text"},
         {"--quiet", "print only the verdict line"},
+        {"--summary", "print the verdict, counts, finding IDs (with kernels) and the next step; no file contents"},
         {"--verbose", "also list probes that failed without mattering"},
         {"--no-color", "no colour (also when NO_COLOR is set and not empty, or TERM=dumb)"},
         {"--system-only", "skip users' home directories (used by the package hooks)"},
@@ -147,10 +154,10 @@ enum {
         OPT_FORCE_KERNEL,
         OPT_LIST_FAULT_POINTS,
         OPT_PLAN_FILE,
+        OPT_SUMMARY,
+        OPT_BUNDLE,
+        OPT_SAFE_MODE,
 };
-
-/* Modes of later releases: recognised, so the error says what is missing. */
-static const char *const later_modes[] = {"profile", "bundle"};
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -168,8 +175,11 @@ static int recover_check_args(cli *c)
 
         if (modes > 1)
                 return usage_error("%s", "--recover, --rollback and --history are separate modes.");
-        if (modes && (c->selftest || c->demo))
-                return usage_error("%s", "--recover, --rollback and --history go without --selftest and --demo.");
+        if (modes && c->selftest)
+                return usage_error("%s", "--recover, --rollback and --history go without --selftest.");
+        /* the installed demo is never written: only its plan can be shown */
+        if (modes && c->demo && !(r->recover && r->dry_run))
+                return usage_error("%s", "with --demo only --recover --dry-run runs (the demo root is never changed).");
         if (!r->recover && (r->dry_run || r->resume || r->remount_rw || r->in_tree || r->plan_file))
                 return usage_error("%s", "--dry-run, --resume, --remount-rw, --in-tree and --plan-file go with --recover.");
         if (!r->recover && !r->rollback_id && r->yes)
@@ -217,7 +227,9 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"framework", required_argument, NULL, OPT_FRAMEWORK},
                 {"as-root", no_argument, NULL, OPT_AS_ROOT},
                 {"inject-errors", no_argument, NULL, OPT_INJECT_ERRORS},
-                {"bundle", required_argument, NULL, OPT_LATER},
+                {"summary", no_argument, NULL, OPT_SUMMARY},
+                {"bundle", required_argument, NULL, OPT_BUNDLE},
+                {"safe-mode", no_argument, NULL, OPT_SAFE_MODE},
                 {},
         };
         int o, idx;
@@ -228,6 +240,7 @@ static int parse_args(int argc, char **argv, cli *c)
 
                 switch (o) {
                 case OPT_CHECK:
+                        c->check = true;
                         break;
                 case OPT_DEMO:
                         c->demo = true;
@@ -243,6 +256,9 @@ static int parse_args(int argc, char **argv, cli *c)
                         break;
                 case OPT_QUIET:
                         c->quiet = true;
+                        break;
+                case OPT_SUMMARY:
+                        c->summary = true;
                         break;
                 case OPT_VERBOSE:
                         c->verbose = true;
@@ -320,6 +336,14 @@ static int parse_args(int argc, char **argv, cli *c)
                 case OPT_PLAN_FILE:
                         c->rc.plan_file = optarg;
                         break;
+                case OPT_BUNDLE:
+                        if (!optarg[0])
+                                return usage_error("%s", "--bundle needs a file name.");
+                        c->bundle.path = optarg;
+                        break;
+                case OPT_SAFE_MODE:
+                        c->bundle.safe_mode = true;
+                        break;
                 case 'V':
                 case OPT_VERSION:
                         printf("rdna1-doctor %s\n", PACKAGE_VERSION);
@@ -329,10 +353,8 @@ static int parse_args(int argc, char **argv, cli *c)
                         print_help(stdout);
                         return EXIT_SUCCESS;
                 case OPT_LATER:
-                        for (size_t i = 0; i < ELEMENTSOF(later_modes); i++)
-                                if (streq(opts[idx].name, later_modes[i]))
-                                        return usage_error("--%s is not available in this version.", later_modes[i]);
-                        return EX_USAGE;
+                        /* --profile is taken by profile_cmd.c before these options are parsed. */
+                        return usage_error("--%s is not available here.", opts[idx].name);
                 case '?':
                 default:
                         if (optopt && optopt < 0x100)
@@ -348,8 +370,14 @@ static int parse_args(int argc, char **argv, cli *c)
                              c->st.framework || c->st.inject_errors))
                 return usage_error("%s", "--quick, --standard, --stress, --backend, --device, --framework and "
                                          "--inject-errors go with --selftest.");
+        if (c->summary && (c->json || c->quiet || c->selftest))
+                return usage_error("%s", "--summary goes with --check, not with --json, --quiet or --selftest.");
         if (c->selftest && c->demo)
                 return usage_error("%s", "--selftest does not run on the demo root.");
+        if (c->bundle.safe_mode && !c->bundle.path)
+                return usage_error("%s", "--safe-mode goes with --bundle.");
+        if (c->bundle.path && (c->selftest || c->json))
+                return usage_error("%s", "--bundle writes a file; it does not combine with --selftest or --json.");
         if (c->st.stress_seconds && c->st.sweep)
                 return usage_error("%s", "--stress replaces --quick/--standard.");
         return recover_check_args(c);
@@ -432,7 +460,12 @@ int main(int argc, char **argv)
                         signal(SIGALRM, on_alarm);
                         alarm(c.time_limit);
                 }
-                return selftest_run_cli(&c.st);
+                r = selftest_run_cli(&c.st);
+                syslog_summary(streq(c.root, "/"), "selftest", "backend %s, sweep %s: exit %d (%s)", c.st.backend,
+                               c.st.stress_seconds ? "stress" : c.st.sweep, r,
+                               r == 0 ? "pass" : r == 20 ? "wrong result" : r == 21 ? "crash" : r == 22 ? "hang" :
+                               r == 23 ? "GPU reset" : "could not run");
+                return r;
         }
         if (c.time_limit) {
                 signal(SIGALRM, on_alarm);
@@ -444,6 +477,16 @@ int main(int argc, char **argv)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
         io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
                               .cache_dir = cachedir, .system_only = c.system_only};
+        if (c.bundle.path) {
+                c.bundle.quiet = c.quiet;
+                return bundle_run_cli(&c.bundle, &io);
+        }
+        /* No mode (or --demo) on a terminal: the interactive view. */
+        if (!c.check && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
+                tui_options to = {.inspect = io, .datadir = datadir(), .state_dir = c.state_dir,
+                                  .no_color = c.no_color, .demo = c.demo};
+                return tui_run(&to);
+        }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
@@ -461,7 +504,9 @@ int main(int argc, char **argv)
                 .verbose = c.verbose,
         };
         alarm(0);
-        r = c.json ? output_json(stdout, in, code) : output_text(stdout, in, code, &oo);
+        r = c.json      ? output_json(stdout, in, code)
+            : c.summary ? output_summary(stdout, in, code)
+                        : output_text(stdout, in, code, &oo);
         inspection_free(in);
         if (r < 0) {
                 fprintf(stderr, "rdna1-doctor: could not write the report: %s.\n", strerror(-r));

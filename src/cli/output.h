@@ -24,3 +24,11 @@ int output_text(FILE *f, const inspection *in, int exit_code, const output_optio
 
 /* Should colour be used on this stream (tty, NO_COLOR, TERM=dumb, --no-color)? */
 bool output_want_color(FILE *f, bool no_color_flag);
+
+/*
+ * The package hooks' summary (--summary): verdict, counts, one line per
+ * finding "SEVERITY ID [kernel=K]... [device=SLOT]", the probes that could
+ * not run, the next step. Nothing read from a file but kernel and device
+ * names (escaped, one word each).
+ */
+int output_summary(FILE *f, const inspection *in, int exit_code);

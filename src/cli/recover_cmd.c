@@ -48,8 +48,13 @@ static void print_plan_text(FILE *f, const plan *p)
 {
         _cleanup_free_ char *root = esc(p->root, 0);
 
-        fprintf(f, "Recovery plan for %s: %zu step%s (kernel side: %s)\n", root ? root : "?", p->n_actions,
-                p->n_actions == 1 ? "" : "s", p->in_tree ? "remove the DKMS amdgpu, the in-tree one loads" : "rebuild");
+        bool kernel = false;
+
+        for (size_t i = 0; i < p->n_actions; i++)
+                kernel |= p->actions[i].kernel_side;
+        fprintf(f, "Recovery plan for %s: %zu step%s%s%s\n", root ? root : "?", p->n_actions,
+                p->n_actions == 1 ? "" : "s", kernel ? ", kernel side: " : "",
+                !kernel ? "" : p->in_tree ? "remove the DKMS amdgpu, the in-tree one loads" : "rebuild where possible");
         for (size_t i = 0; i < p->n_actions; i++) {
                 const plan_action *a = &p->actions[i];
                 _cleanup_free_ char *path = esc(a->path ? a->path : (a->kernel ? a->kernel : ""), 0);
@@ -219,31 +224,26 @@ static int report_run(const recover_cli *c, journal *j, exec_report *rep, bool r
         return code;
 }
 
-/* The newest run that did not finish (running or partial). */
+/*
+ * The newest run, when it did not finish (running or partial). An older
+ * partial run is not resumed behind a newer one's back.
+ */
 static int find_resumable(const char *state, char **ret)
 {
-        json_object *h = NULL, *runs;
+        json_object *h = NULL, *runs, *run, *st, *id;
         int r;
 
         r = journal_history(state, &h);
         if (r < 0)
                 return r;
         r = -ENOENT;
-        if (json_object_object_get_ex(h, "runs", &runs))
-                for (size_t i = 0; i < json_object_array_length(runs); i++) {
-                        json_object *run = json_object_array_get_idx(runs, i), *st, *id;
-
-                        if (!json_object_object_get_ex(run, "status", &st) || !json_object_object_get_ex(run, "id", &id))
-                                continue;
-                        if (streq(json_object_get_string(st), "running") || streq(json_object_get_string(st), "partial")) {
-                                *ret = strdup(json_object_get_string(id));
-                                r = *ret ? 0 : -ENOMEM;
-                                break;
-                        }
-                        if (streq(json_object_get_string(st), "rolling-back") ||
-                            streq(json_object_get_string(st), "rolled-back"))
-                                break; /* the latest was undone: nothing to resume */
-                }
+        if (json_object_object_get_ex(h, "runs", &runs) && json_object_array_length(runs) > 0 &&
+            (run = json_object_array_get_idx(runs, 0)) && json_object_object_get_ex(run, "status", &st) &&
+            json_object_object_get_ex(run, "id", &id) &&
+            (streq(json_object_get_string(st), "running") || streq(json_object_get_string(st), "partial"))) {
+                *ret = strdup(json_object_get_string(id));
+                r = *ret ? 0 : -ENOMEM;
+        }
         json_object_put(h);
         return r;
 }

@@ -6,6 +6,8 @@
  * runs, and report the classified result.
  */
 #include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -26,7 +28,51 @@ typedef struct run_state {
         int first_failed_size;
         int open_size;           /* size of the case started last and not finished */
         unsigned total_cases;
+        char *error;             /* first complaint, for a progress callback */
+        bool done_sent;
 } run_state;
+
+/* A complaint goes to stderr, or to the progress callback's final report. */
+_printf_(3, 4) static void complain(const selftest_cli *c, run_state *s, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (!c->progress)
+                vfprintf(stderr, fmt, ap);
+        else if (s && !s->error && vasprintf(&s->error, fmt, ap) < 0)
+                s->error = NULL;
+        va_end(ap);
+        if (c->progress && s && s->error)
+                strstrip(s->error);
+}
+
+static void progress(const run_state *s, const selftest_progress *p)
+{
+        if (s->c->progress)
+                s->c->progress(p, s->c->progress_userdata);
+}
+
+static const char *event_string(json_object *ev, const char *key)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(ev, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static double event_double(json_object *ev, const char *key)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(ev, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static int event_int(json_object *ev, const char *key, int fallback)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(ev, key, &v) ? json_object_get_int(v) : fallback;
+}
 
 static int on_event(json_object *ev, void *userdata)
 {
@@ -42,11 +88,26 @@ static int on_event(json_object *ev, void *userdata)
                 s->start = json_object_get(ev);
                 if (json_object_object_get_ex(ev, "cases", &v))
                         s->total_cases = (unsigned)json_object_get_int(v);
+                progress(s, &(selftest_progress){.kind = SELFTEST_PROGRESS_START, .total_cases = s->total_cases});
                 return 0;
         }
         if (streq(type, "case-start")) {
                 json_object *size;
                 s->open_size = json_object_object_get_ex(ev, "size", &size) ? json_object_get_int(size) : -1;
+                if (s->c->progress) {
+                        const char *raw = event_string(ev, "name");
+                        _cleanup_free_ char *n = raw ? escape_untrusted(raw, strlen(raw), 120) : NULL;
+
+                        progress(s, &(selftest_progress){.kind = SELFTEST_PROGRESS_CASE_START,
+                                                         .index = event_int(ev, "index", -1), .name = n,
+                                                         .total_cases = s->total_cases});
+                }
+                return 0;
+        }
+        if (streq(type, "heartbeat")) {
+                progress(s, &(selftest_progress){.kind = SELFTEST_PROGRESS_HEARTBEAT, .index = event_int(ev, "index", -1),
+                                                 .fraction = event_double(ev, "progress"),
+                                                 .total_cases = s->total_cases});
                 return 0;
         }
         if (!streq(type, "case"))
@@ -68,7 +129,15 @@ static int on_event(json_object *ev, void *userdata)
                         if (!pass && s->first_failed_size < 0)
                                 s->first_failed_size = sz;
                 }
-                if (!s->c->json && !s->c->quiet) {
+                if (s->c->progress) {
+                        const char *raw = name ? json_object_get_string(name) : "?";
+                        _cleanup_free_ char *n = escape_untrusted(raw, strlen(raw), 120);
+
+                        progress(s, &(selftest_progress){.kind = SELFTEST_PROGRESS_CASE,
+                                                         .index = event_int(ev, "index", -1), .name = n, .pass = pass,
+                                                         .gflops = event_double(ev, "gflops"),
+                                                         .ms = event_double(ev, "ms"), .total_cases = s->total_cases});
+                } else if (!s->c->json && !s->c->quiet) {
                         _cleanup_free_ char *n = NULL;
                         const char *raw = name ? json_object_get_string(name) : "?";
 
@@ -175,6 +244,23 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
 {
         const char *outcome = refused ? "refused" : selftest_outcome_to_string(wr->outcome);
 
+        if (c->progress) {
+                run_state *rs = (run_state *)s;
+                _cleanup_free_ char *why = refused ? strdup(refused) : NULL;
+
+                if (!why && rs && rs->error)
+                        why = strdup(rs->error);
+                else if (!why && wr->reason)
+                        why = strdup(wr->reason);
+                c->progress(&(selftest_progress){.kind = SELFTEST_PROGRESS_DONE, .outcome = outcome, .reason = why,
+                                                 .passed = wr ? wr->cases_passed : 0,
+                                                 .failed = wr ? wr->cases_failed : 0, .exit_code = code,
+                                                 .kernel_log_readable = wr && wr->kernel_log_readable},
+                            c->progress_userdata);
+                if (rs)
+                        rs->done_sent = true;
+                return 0;
+        }
         if (c->json) {
                 json_object *doc = json_object_new_object(), *klines = json_object_new_array();
                 int r = 0;
@@ -251,21 +337,22 @@ int selftest_run_cli(const selftest_cli *c)
         watchdog_options wo;
         inspection *in = NULL;
         char **argv = NULL;
-        int r, code;
+        int r, code = 3;
 
         r = inspect_run(&io, &in);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", c->root, strerror(-r));
-                return 3;
+                complain(c, &s, "rdna1-doctor: cannot inspect '%s': %s.\n", c->root, strerror(-r));
+                goto out;
         }
         if (gpu)
                 refused = refusal(c, in);
         if (refused) {
                 print_result(c, in, NULL, NULL, refused, 3);
+                s.done_sent = true;
                 inspection_free(in);
                 return 3;
         }
-        if (gpu && !c->json)
+        if (gpu && !c->json && !c->progress)
                 fprintf(stderr, "Note: if this card drives your display, a GPU hang or reset ends the desktop session; "
                                 "run the self-test from a text console (Ctrl+Alt+F3) or over ssh.\n");
 
@@ -273,14 +360,14 @@ int selftest_run_cli(const selftest_cli *c)
         argv = helper_argv(c);
         if (!s.cases || !argv) {
                 if (c->framework)
-                        fprintf(stderr, "rdna1-doctor: cannot find the Python interpreter '%s'.\n", c->framework);
+                        complain(c, &s, "rdna1-doctor: cannot find the Python interpreter '%s'.\n", c->framework);
                 r = -ENOENT;
                 goto out;
         }
         if (gpu) {
                 state_fd = selftest_dir_open(in->sr, c->state_dir, true, &state_path);
                 if (state_fd < 0) {
-                        fprintf(stderr, "rdna1-doctor: cannot record the self-test in %s: %s; not starting a GPU run.\n",
+                        complain(c, &s, "rdna1-doctor: cannot record the self-test in %s: %s; not starting a GPU run.\n",
                                 state_path ? state_path : "the state directory", strerror(-state_fd));
                         r = state_fd;
                         goto out;
@@ -289,7 +376,7 @@ int selftest_run_cli(const selftest_cli *c)
                         boot_id = strdup("unknown");
                 r = boot_id ? selftest_record_begin(state_fd, boot_id, c->framework ? "framework" : c->backend) : -ENOMEM;
                 if (r < 0) {
-                        fprintf(stderr, "rdna1-doctor: cannot write the in-progress record: %s.\n", strerror(-r));
+                        complain(c, &s, "rdna1-doctor: cannot write the in-progress record: %s.\n", strerror(-r));
                         goto out;
                 }
         }
@@ -311,11 +398,11 @@ int selftest_run_cli(const selftest_cli *c)
                 .on_event = on_event,
                 .userdata = &s,
         };
-        if (!c->json && !c->quiet)
+        if (!c->json && !c->quiet && !c->progress)
                 printf("Running the %s self-test...\n", c->framework ? "framework" : c->backend);
         r = watchdog_run(&wo, &wr);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot start '%s': %s.\n", argv[0], strerror(-r));
+                complain(c, &s, "rdna1-doctor: cannot start '%s': %s.\n", argv[0], strerror(-r));
                 if (gpu)
                         (void)selftest_record_finish(state_fd, boot_id, c->framework ? "framework" : c->backend,
                                                      "not-run", "helper could not be started");
@@ -327,7 +414,7 @@ int selftest_run_cli(const selftest_cli *c)
                 r = selftest_record_finish(state_fd, boot_id, c->framework ? "framework" : c->backend,
                                            selftest_outcome_to_string(wr.outcome), wr.reason);
                 if (r < 0)
-                        fprintf(stderr, "rdna1-doctor: could not record the result: %s.\n", strerror(-r));
+                        complain(c, &s, "rdna1-doctor: could not record the result: %s.\n", strerror(-r));
         }
         code = selftest_outcome_exit_code(wr.outcome);
         /* A hang or crash has no case line: the failure is the case that was running. */
@@ -336,6 +423,11 @@ int selftest_run_cli(const selftest_cli *c)
 report:
         r = print_result(c, in, &s, &wr, NULL, code);
 out:
+        if (c->progress && !s.done_sent)
+                c->progress(&(selftest_progress){.kind = SELFTEST_PROGRESS_DONE, .outcome = "not-run",
+                                                 .reason = s.error, .exit_code = 3},
+                            c->progress_userdata);
+        free(s.error);
         watchdog_result_clear(&wr);
         strv_free_array(argv);
         json_object_put(s.cases);

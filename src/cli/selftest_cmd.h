@@ -3,6 +3,36 @@
 
 #include <stdbool.h>
 
+/*
+ * Progress of a run, for a front end that draws it itself (the TUI). With
+ * a progress callback set, selftest_run_cli() prints nothing: every line it
+ * would have written reaches the callback instead.
+ */
+typedef enum selftest_progress_kind {
+        SELFTEST_PROGRESS_START,      /* total_cases known (0 for stress) */
+        SELFTEST_PROGRESS_CASE_START, /* index, name */
+        SELFTEST_PROGRESS_HEARTBEAT,  /* index, fraction */
+        SELFTEST_PROGRESS_CASE,       /* index, name, pass, gflops, ms */
+        SELFTEST_PROGRESS_DONE,       /* outcome, reason, passed, failed, exit_code */
+} selftest_progress_kind;
+
+typedef struct selftest_progress {
+        selftest_progress_kind kind;
+        unsigned total_cases;
+        int index;
+        const char *name;       /* escaped */
+        double fraction;        /* 0..1 within the case */
+        bool pass;
+        double gflops, ms;
+        const char *outcome;    /* "pass", "hang", ..., "refused", "not-run" */
+        const char *reason;     /* escaped one line, or NULL */
+        unsigned passed, failed;
+        int exit_code;
+        bool kernel_log_readable;
+} selftest_progress;
+
+typedef void (*selftest_progress_fn)(const selftest_progress *p, void *userdata);
+
 typedef struct selftest_cli {
         const char *root;
         const char *state_dir;
@@ -16,6 +46,8 @@ typedef struct selftest_cli {
         bool as_root;
         bool json;
         bool quiet;
+        selftest_progress_fn progress; /* NULL: print (the CLI) */
+        void *progress_userdata;
 } selftest_cli;
 
 /* Returns the --selftest exit code: 0 pass, 20 wrong, 21 crash, 22 hang, 23 GPU reset, 3 not run. */

@@ -779,6 +779,15 @@ static int rollback_step(journal *j, size_t idx, const exec_options *o, exec_rep
         return r;
 }
 
+/* The run's system quarantine directory, once every file went back: empty, so removed. */
+static void remove_empty_quarantine(journal *j, const exec_options *o)
+{
+        _cleanup_close_ int dirfd = sysroot_openat(o->sr, "/var/lib/rdna1-doctor/quarantine", O_RDONLY | O_DIRECTORY);
+
+        if (dirfd >= 0)
+                (void)unlinkat(dirfd, journal_id(j), AT_REMOVEDIR); /* fails, harmlessly, unless empty */
+}
+
 int executor_rollback(journal *j, const exec_options *o, exec_report *rep)
 {
         int r;
@@ -791,5 +800,6 @@ int executor_rollback(journal *j, const exec_options *o, exec_report *rep)
                 if (r < 0)
                         return r;
         }
+        remove_empty_quarantine(j, o);
         return journal_set_status(j, rep->skipped ? RUN_PARTIAL : RUN_ROLLED_BACK);
 }

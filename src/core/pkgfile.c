@@ -148,3 +148,66 @@ int pkgfile_lookup(const sysroot *sr, const char *path, pkgfile *ret)
         *ret = pf;
         return 1;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pkgindex_load(const sysroot *sr, pkgindex *ret)
+{
+        char **names = NULL;
+        size_t n = 0;
+        strv v = {0};
+        int r;
+
+        r = sysroot_list_dir(sr, INFO_DIR, 0, &names, &n, NULL);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *p = NULL, *buf = NULL;
+                size_t len;
+
+                if (!endswith(names[i], ".list"))
+                        continue;
+                p = strdup_printf("%s/%s", INFO_DIR, names[i]);
+                if (!p) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                if (sysroot_read_file(sr, p, DPKG_DB_READ_MAX, &buf, &len) < 0)
+                        continue;
+                for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
+                        nl = memchr(line, '\n', (size_t)(buf + len - line));
+                        if (!nl)
+                                nl = buf + len;
+                        *nl = 0;
+                        if (*line == '/' && strv_push_dup(&v, line) < 0) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                }
+        }
+        strv_free_array(names);
+        if (v.n)
+                qsort(v.items, v.n, sizeof(char *), cmp_str);
+        *ret = (pkgindex){.paths = v.items, .n = v.n};
+        return 0;
+fail:
+        strv_free_array(names);
+        strv_clear(&v);
+        return r;
+}
+
+bool pkgindex_contains(const pkgindex *idx, const char *path)
+{
+        return idx->n && bsearch(&path, idx->paths, idx->n, sizeof(char *), cmp_str);
+}
+
+void pkgindex_clear(pkgindex *idx)
+{
+        for (size_t i = 0; i < idx->n; i++)
+                free(idx->paths[i]);
+        free(idx->paths);
+        *idx = (pkgindex){0};
+}

@@ -30,3 +30,16 @@ int pkgfile_lookup(const sysroot *sr, const char *path, pkgfile *ret);
 
 /* Is path listed by any package (quarantine refuses those)? < 0 errno. */
 int pkgfile_is_packaged(const sysroot *sr, const char *path);
+
+/*
+ * Every path any package lists, loaded once (sorted), for walking a
+ * directory of unowned files without reading the .list files per file.
+ */
+typedef struct pkgindex {
+        char **paths;
+        size_t n;
+} pkgindex;
+
+int pkgindex_load(const sysroot *sr, pkgindex *ret);
+bool pkgindex_contains(const pkgindex *idx, const char *path);
+void pkgindex_clear(pkgindex *idx);

@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 
 #include "debsource.h"
+#include "fileops.h"
 #include "inspect.h"
 #include "pkgfile.h"
 #include "plan.h"
+#include "userdrop.h"
 #include "util.h"
 
 #define LINE_MAX_READ (4u * 1024 * 1024)
@@ -27,7 +29,12 @@ typedef struct planner {
         plan *p;
         char *passwd;   /* the root's /etc/passwd */
         size_t passwd_len;
+        pkgindex pkgs;  /* every packaged path, loaded on first need */
+        bool pkgs_loaded;
 } planner;
+
+#define WALK_MAX_DEPTH 8
+#define WALK_MAX_FILES 10000
 
 /* ---- whose file is it ---- */
 
@@ -106,6 +113,36 @@ static char *line_of(const char *buf, size_t len, unsigned n)
         return NULL;
 }
 
+/*
+ * Read the file the step will change the way the executor opens it: the
+ * parent through the root (beneath the home, without symlinks, for a home
+ * file) and no symlink as the last component, so the plan never quotes a
+ * line of the file a link points to (~/.bashrc -> /etc/shadow).
+ */
+static int read_no_symlink(planner *pl, const plan_action *a, const char *path, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *base = NULL;
+        int r;
+
+        if (a->in_home) {
+                user_ids u;
+
+                r = user_ids_load(pl->in->sr, a->owner_uid, &u);
+                if (r < 0)
+                        return r;
+                r = fo_open_parent_in_home(pl->in->sr, u.home, path, &dirfd, &base);
+                user_ids_clear(&u);
+        } else
+                r = fo_open_parent(pl->in->sr, path, &dirfd, &base);
+        if (r < 0)
+                return r;
+        fd = fo_open_regular(dirfd, base, NULL);
+        if (fd < 0)
+                return fd;
+        return read_fd_capped(fd, LINE_MAX_READ, ret, ret_len);
+}
+
 static int plan_env_line(planner *pl, const finding *f, const evidence *e)
 {
         _cleanup_free_ char *buf = NULL, *text = NULL;
@@ -134,7 +171,10 @@ static int plan_env_line(planner *pl, const finding *f, const evidence *e)
         if (endswith(e->path, ".json"))
                 return block(a, "%s is JSON (a Jupyter kernel.json): it has no comments; remove the setting by hand",
                              e->path);
-        r = sysroot_read_file(pl->in->sr, e->path, LINE_MAX_READ, &buf, &len);
+        r = read_no_symlink(pl, a, e->path, &buf, &len);
+        if (r == -ELOOP)
+                return block(a, "%s is a symbolic link: the file it points to is not changed through it; "
+                                "edit the target by hand", e->path);
         if (r < 0)
                 return block(a, "cannot read %s now", e->path);
         text = line_of(buf, len, e->line);
@@ -146,7 +186,17 @@ static int plan_env_line(planner *pl, const finding *f, const evidence *e)
                 return block(a, "the setting in %s continues on the next line; commenting one line out would "
                                 "change the meaning of the next: edit it by hand", e->path);
         a->line_text = TAKE_PTR(text);
-        return 0;
+        /* what the change does not do by itself */
+        if (startswith(e->path, "/etc/systemd/") &&
+            plan_add_note(pl->p, "systemd units keep their old environment until 'systemctl daemon-reload' "
+                                 "and a restart of the service") < 0)
+                return -ENOMEM;
+        if (strstr(e->path, "/.config/systemd/user/") &&
+            plan_add_note(pl->p, "user services keep their old environment until 'systemctl --user "
+                                 "daemon-reload' and a restart of the service") < 0)
+                return -ENOMEM;
+        return plan_add_note(pl->p, "sessions that are already open keep the old environment: log out and in "
+                                    "again (or reboot)");
 }
 
 /* ---- restore-file ---- */
@@ -238,18 +288,93 @@ static int plan_restore(planner *pl, const finding *f, const char *path)
 
 /* ---- quarantine ---- */
 
+static int load_pkgs(planner *pl)
+{
+        int r;
+
+        if (pl->pkgs_loaded)
+                return 0;
+        r = pkgindex_load(pl->in->sr, &pl->pkgs);
+        if (r < 0)
+                return r;
+        pl->pkgs_loaded = true;
+        return 0;
+}
+
+static int plan_quarantine_file(planner *pl, const finding *f, const char *path);
+
+/*
+ * A directory of unowned files (untarred Tensile libraries): each regular
+ * file in it that no package lists, bounded in depth and count.
+ */
+static int plan_quarantine_dir(planner *pl, const finding *f, const char *dir, unsigned depth, size_t *count)
+{
+        char **names = NULL;
+        size_t n = 0;
+        bool truncated = false;
+        int r;
+
+        r = sysroot_list_dir(pl->in->sr, dir, WALK_MAX_FILES, &names, &n, &truncated);
+        if (r < 0)
+                return plan_add_note(pl->p, "%s: cannot list %s (%s)", f->id, dir, strerror(-r));
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                _cleanup_free_ char *p = strdup_printf("%s/%s", dir, names[i]);
+                struct stat st;
+
+                if (!p) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (sysroot_lstat(pl->in->sr, p, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        if (depth + 1 >= WALK_MAX_DEPTH)
+                                r = plan_add_note(pl->p, "%s: %s is deeper than %d levels: not walked", f->id, p,
+                                                  WALK_MAX_DEPTH);
+                        else
+                                r = plan_quarantine_dir(pl, f, p, depth + 1, count);
+                } else if (S_ISREG(st.st_mode) && !pkgindex_contains(&pl->pkgs, p)) {
+                        if (++*count > WALK_MAX_FILES) {
+                                r = plan_add_note(pl->p, "%s: more than %d unowned files under %s; the rest is "
+                                                         "left for a later run", f->id, WALK_MAX_FILES, dir);
+                                break;
+                        }
+                        r = plan_quarantine_file(pl, f, p);
+                }
+        }
+        if (r >= 0 && truncated)
+                r = plan_add_note(pl->p, "%s: %s has more than %d entries; only the first were planned", f->id, dir,
+                                  WALK_MAX_FILES);
+        strv_free_array(names);
+        return r;
+}
+
 static int plan_quarantine(planner *pl, const finding *f, const char *path)
 {
-        plan_action *a;
+        struct stat st;
+        size_t count = 0;
         int r;
+
+        r = load_pkgs(pl);
+        if (r < 0)
+                return r;
+        if (sysroot_lstat(pl->in->sr, path, &st) < 0)
+                return plan_add_note(pl->p, "%s: %s is gone", f->id, path);
+        if (S_ISDIR(st.st_mode))
+                return plan_quarantine_dir(pl, f, path, 0, &count);
+        if (!S_ISREG(st.st_mode))
+                return plan_add_note(pl->p, "%s: %s is not a regular file; move it by hand", f->id, path);
+        if (pkgindex_contains(&pl->pkgs, path))
+                return plan_restore(pl, f, path); /* package files are restored, never quarantined */
+        return plan_quarantine_file(pl, f, path);
+}
+
+static int plan_quarantine_file(planner *pl, const finding *f, const char *path)
+{
+        plan_action *a;
 
         if (action_exists(pl->p, ACTION_QUARANTINE, path, 0, NULL))
                 return 0;
-        r = pkgfile_is_packaged(pl->in->sr, path);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                return plan_restore(pl, f, path); /* package files are restored, never quarantined */
         a = plan_add(pl->p, ACTION_QUARANTINE, f->id);
         if (!a || set_str(&a->path, path) < 0 || plan_action_add_touch(a, path) < 0)
                 return -ENOMEM;
@@ -440,6 +565,7 @@ int plan_build(inspection *in, const plan_options *o, plan **ret)
         for (size_t i = 0; r >= 0 && i < in->report->n_findings; i++)
                 r = plan_finding(&pl, &in->report->findings[i]);
         free(pl.passwd);
+        pkgindex_clear(&pl.pkgs);
         if (r < 0) {
                 plan_free(pl.p);
                 return r;

@@ -285,7 +285,9 @@ def case_recover_and_rollback(env):
         fail("journal id not printed: %s / %s" % (ids, out))
         return
     # every spawned command's argv, status and output are in the run's directory
-    with open(os.path.join(journal_dirs(state)[0], "steps", "0001.json")) as f:
+    with open(os.path.join(journal_dirs(state)[0], "plan.json")) as f:
+        steps = [a["step"] for a in json.load(f)["actions"] if a["action"] == "restore-file" and a["path"] == KFD]
+    with open(os.path.join(journal_dirs(state)[0], "steps", "%04d.json" % (steps[0] if steps else 1))) as f:
         rec = json.load(f)
     cmds = rec.get("commands", [])
     if not cmds or cmds[0]["argv"][:2] != ["/usr/bin/dpkg-deb", "-f"] or cmds[0]["status"] != 0:
@@ -324,6 +326,8 @@ def case_rollback_skips_changed(env):
     code, out, err = env.run(root, state, "--rollback", jid)
     if code != 11 or "/etc/environment changed since the recovery; skipped" not in out:
         fail("rollback over a changed file: exit %d\n%s%s" % (code, out, err))
+    if os.path.exists(host(root, "/var/lib/rdna1-doctor/quarantine/" + jid)):
+        fail("the emptied quarantine directory of %s is left behind" % jid)
     after = snapshot(root)
     if after.get("etc/environment") != mine:
         fail("rollback overwrote a file changed since the recovery")

@@ -24,6 +24,9 @@ check "stray argument" 64 "$bin" --check extra
 check "bad --time-limit" 64 "$bin" --time-limit abc
 check "--demo with --root" 64 "$bin" --demo --root /
 check "--root needs an argument" 64 "$bin" --root
+check "--safe-mode without --bundle" 64 "$bin" --safe-mode
+check "--bundle with --json" 64 "$bin" --bundle /nonexistent/x.tar.xz --json
+check "--bundle needs a file" 64 "$bin" --bundle
 check "missing root" 3 "$bin" --root /nonexistent/rdna1-doctor-root
 "$bin" --root /nonexistent/rdna1-doctor-root 2>&1 | grep -q "cannot inspect '/nonexistent/rdna1-doctor-root'" ||
         { echo "FAIL: missing root message"; fails=$((fails + 1)); }
@@ -35,7 +38,8 @@ out=$("$bin" --root /nonexistent/x --json 2>/dev/null)
 [ -z "$out" ] || { echo "FAIL: JSON printed on failure: $out"; fails=$((fails + 1)); }
 # colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb
 if command -v script >/dev/null; then
-        tty_out() { TERM=$1 NO_COLOR=$2 script -qec "$bin --demo $3" /dev/null; }
+        # --check: --demo alone opens the TUI on a terminal
+        tty_out() { TERM=$1 NO_COLOR=$2 script -qec "$bin --demo --check $3" /dev/null; }
         tty_out xterm "" "" | grep -q $'\033\[' || { echo "FAIL: no colour on a tty"; fails=$((fails + 1)); }
         tty_out xterm 1 "" | grep -q $'\033' && { echo "FAIL: colour despite NO_COLOR"; fails=$((fails + 1)); }
         tty_out xterm "" --no-color | grep -q $'\033' && { echo "FAIL: colour despite --no-color"; fails=$((fails + 1)); }

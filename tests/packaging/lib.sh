@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# Shared by the packaging tests (bash). Package tests never touch the host
+# (BRIEF §11): everything happens in a bookworm chroot made by mmdebstrap,
+# extracted into a private temp dir and entered in a private mount
+# namespace (unshare -m). The mmdebstrap tarball is cached once per checkout
+# in tests/.cache/packaging/, keyed by the packages it includes.
+
+src=${RDNA1_TEST_SRCDIR:?RDNA1_TEST_SRCDIR not set}
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# A missing prerequisite: a failure with CI=true, else a skip (exit 77) with the reason.
+missing() {
+        if [ "${CI:-}" = true ]; then
+                echo "FAIL: $* (CI=true: prerequisites must be installed)"
+                exit 1
+        fi
+        echo "SKIP: $*"
+        exit 77
+}
+need_root() { [ "$(id -u)" -eq 0 ] || missing "needs root (chroot, mount namespace)"; }
+need_tool() { # TOOL PACKAGE
+        command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || missing "$1 not installed (apt-get install $2)"
+}
+finish() {
+        if [ "$fails" -eq 0 ]; then
+                echo "ok $1"
+                exit 0
+        fi
+        echo "$fails failure(s) in $1"
+        exit 1
+}
+
+# bookworm_tarball PACKAGE... — print the path of a cached `mmdebstrap
+# --variant=apt` bookworm tarball that also holds PACKAGE...; made through
+# the host's apt sources the first time (about a minute, needs the mirror).
+bookworm_tarball() {
+        local cache=$src/tests/.cache/packaging includes key tar
+        includes=$(printf '%s\n' "$@" | LC_ALL=C sort -u | paste -sd, -)
+        key=$(printf 'bookworm apt %s\n' "$includes" | sha256sum | cut -c1-16)
+        tar=$cache/bookworm-$key.tar
+        mkdir -p "$cache"
+        (
+                flock 9
+                if [ ! -f "$tar" ] || [ ! -s "$tar" ]; then
+                        echo "making $tar (mmdebstrap --variant=apt --include=$includes bookworm)" >&2
+                        # (the .tar suffix tells mmdebstrap the output format)
+                        rm -rf "$tar.new.tar"
+                        if ! mmdebstrap --quiet --variant=apt --include="$includes" bookworm "$tar.new.tar" >&2; then
+                                rm -rf "$tar.new.tar"
+                                exit 1
+                        fi
+                        mv "$tar.new.tar" "$tar"
+                        # tarballs for other package sets are stale (~150 MB each)
+                        find "$cache" -maxdepth 1 -name 'bookworm-*.tar' ! -name "${tar##*/}" -delete
+                fi
+        ) 9>"$cache/.lock" || return 1
+        echo "$tar"
+}
+
+# make_chroot TARBALL DIR — extract the tarball (as root: owners, modes and
+# device nodes kept).
+make_chroot() {
+        mkdir -p "$2" && tar -C "$2" -xf "$1"
+}
+
+# in_chroot DIR CMD... — run CMD (via sh -c in the chroot) in a private mount
+# namespace, /proc mounted, /sys read-only, a private /tmp. Extra bind
+# mounts: BINDS="fixturedir:chrootpath ..." (read-only with BINDS_RO=1).
+in_chroot() {
+        local dir=$1
+        shift
+        unshare -m -- /bin/bash -c '
+                set -e
+                dir=$1; shift
+                mount --make-rprivate /
+                if [ -n "${BINDS:-}" ]; then
+                        # mount points first (a read-only bind of the root itself may come first)
+                        for b in $BINDS; do
+                                mkdir -p "$dir/${b#*:}"
+                        done
+                        for b in $BINDS; do
+                                mount --bind "${b%%:*}" "$dir/${b#*:}"
+                                [ "${BINDS_RO:-}" = 1 ] && mount -o remount,bind,ro "$dir/${b#*:}"
+                        done
+                fi
+                case " ${BINDS:-} " in
+                *":/proc "*) ;;
+                *) mount -t proc proc "$dir/proc" ;;
+                esac
+                case " ${BINDS:-} " in
+                *":/sys "*) ;;
+                *) mount --rbind /sys "$dir/sys"; mount -o remount,bind,ro "$dir/sys" ;;
+                esac
+                mount -t tmpfs tmpfs "$dir/tmp"
+                exec chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+                        LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive ${CHROOT_ENV:-} /bin/sh -c "$*"
+        ' in_chroot "$dir" "$@"
+}
+
+# package_tarball DEB — the chroot for the package tests: what DEB depends
+# on (so apt-get installs the local .deb offline), init-system-helpers (the
+# unit's enable/purge for real), friendly-recovery and gettext-base (its
+# menu and options, as on Ubuntu).
+package_tarball() {
+        bookworm_tarball $(deb_depends "$1") init-system-helpers friendly-recovery gettext-base
+}
+
+# The package under test: built by meson (custom_target) and passed as $DEB.
+deb_depends() { # DEB -> package names of Depends, one a line
+        dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -v '^$'
+}
+
+# fake_whiptail CHROOT — friendly-recovery's menu (/lib/recovery-mode/
+# recovery-menu, run for real) needs a terminal dialog: put a whiptail in
+# /usr/local/bin that records each menu it is shown (/tmp/menu.N), picks
+# rdna1-doctor the first time and "resume" the second, answers every box;
+# and a systemctl/systemd-notify that do nothing (no systemd in the chroot).
+fake_whiptail() {
+        mkdir -p "$1/usr/local/bin"
+        cat >"$1/usr/local/bin/whiptail" <<'FAKE'
+#!/bin/sh
+# the menu reads the choice from whiptail's stderr
+case " $* " in
+*" --menu "*)
+        n=$(cat /tmp/menu.count 2>/dev/null || echo 0)
+        echo $((n + 1)) >/tmp/menu.count
+        printf '%s\n' "$@" >/tmp/menu.$n
+        if [ "$n" = 0 ]; then echo rdna1-doctor >&2; else echo resume >&2; fi ;;
+esac
+exit 0
+FAKE
+        printf '#!/bin/sh\nexit 0\n' >"$1/usr/local/bin/systemctl"
+        printf '#!/bin/sh\nexit 0\n' >"$1/usr/local/bin/systemd-notify"
+        chmod 755 "$1/usr/local/bin/whiptail" "$1/usr/local/bin/systemctl" "$1/usr/local/bin/systemd-notify"
+}
