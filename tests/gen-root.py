@@ -49,6 +49,10 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
   dyndbg_escape = c        how /proc/dynamic_debug/control escapes "\\n": c (\\n, kernel >= 5.15) | octal (\\012)
   modprobe = none          none | blacklist (blacklist amdgpu) | install-false (install amdgpu /bin/false)
   secure_boot = off        off | on | absent (efivars SecureBoot)
+  mok = none               none | enrolled | unenrolled: dkms's signing key (var/lib/dkms/mok.pub,
+                           DER, and mok.key, made by openssl) and, on a live root with EFI,
+                           MokListRT (efivars, and sys/firmware/efi/mok-variables) holding that
+                           certificate (enrolled) or only another one (unenrolled)
   tainted = auto           auto (12288 when an OE module is loaded, else 0) or a number
   kfd_format = auto        KFD properties keys: auto | 6.1 | 6.8 | dkms
   kfd = yes                no: amdgpu bound but no KFD topology and no /dev/kfd
@@ -413,7 +417,7 @@ class Builder:
         self.cache = cache
         self.module_size = module_size_kib * 1024
         self.tools = {}
-        for sub in ("ko", "deb", "initrd", "blob", "tmp"):
+        for sub in ("ko", "deb", "initrd", "blob", "tmp", "mok"):
             os.makedirs(os.path.join(cache, sub), exist_ok=True)
         with open(os.path.join(FIXTURE_SRC, "module.c"), "rb") as f:
             self.module_c = f.read()
@@ -427,6 +431,21 @@ class Builder:
 
     def tmpdir(self):
         return tempfile.mkdtemp(dir=os.path.join(self.cache, "tmp"))
+
+    def mok_cert(self, name):
+        """(DER certificate, PEM key) of a self-signed signing key, made once per cache."""
+        der = os.path.join(self.cache, "mok", name + ".der")
+        key = os.path.join(self.cache, "mok", name + ".key")
+        if not (os.path.exists(der) and os.path.exists(key)):
+            tmp = self.tmpdir()
+            run([self.tool("openssl"), "req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "36500",
+                 "-subj", "/CN=rdna1-doctor fixture %s/" % name, "-keyout", os.path.join(tmp, "k"),
+                 "-outform", "DER", "-out", os.path.join(tmp, "c")])
+            os.replace(os.path.join(tmp, "k"), key)
+            os.replace(os.path.join(tmp, "c"), der)
+            shutil.rmtree(tmp, ignore_errors=True)
+        with open(der, "rb") as f, open(key, "rb") as g:
+            return f.read(), g.read()
 
     def blob(self, size, seed):
         """size bytes, half of them pseudo-random (so about 2:1 compressible)."""
@@ -786,6 +805,9 @@ class Scenario:
         self.dyndbg_escape = s("dyndbg_escape", "c")
         self.modprobe = s("modprobe", "none")
         self.secure_boot = s("secure_boot", "off")
+        self.mok = s("mok", "none")
+        if self.mok not in ("none", "enrolled", "unenrolled"):
+            raise Fail("[system] mok must be none, enrolled or unenrolled, not %r" % self.mok)
         self.tainted = s("tainted", "auto")
         self.kfd_format = s("kfd_format", "auto")
         self.kfd = yes(s("kfd", "yes"))
@@ -1006,6 +1028,7 @@ class Generator:
             self.modules_dir(k)
         for k in kvers:
             self.initramfs(k)
+        self.mok_keys()
         if sc.live:
             self.live_state()
         if sc.hostile:
@@ -1512,6 +1535,28 @@ class Generator:
         val = 1 if sc.secure_boot == "on" else 0
         r.write("sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
                 struct.pack("<IB", 6, val), 0o644)
+        self.moklist()
+
+    def mok_keys(self):
+        """dkms's signing key, as dkms makes it (DER certificate, PEM key)."""
+        if self.sc.mok == "none":
+            return
+        der, key = self.b.mok_cert("dkms")
+        self.r.write("var/lib/dkms/mok.pub", der, 0o644)
+        self.r.write("var/lib/dkms/mok.key", key, 0o600)
+
+    def moklist(self):
+        """MokListRT as shim mirrors it: EFI_SIGNATURE_LISTs of X.509 certificates."""
+        sc, r = self.sc, self.r
+        if sc.mok == "none" or sc.secure_boot == "absent":
+            return
+        der, _ = self.b.mok_cert("dkms" if sc.mok == "enrolled" else "other")
+        x509 = bytes.fromhex("a159c0a5e494a74a87b5ab155c2bf072")  # EFI_CERT_X509_GUID as stored
+        owner = bytes.fromhex("50ab5d6046e00043abb63dd810dd8b23")  # SHIM_LOCK_GUID as stored
+        esl = x509 + struct.pack("<III", 28 + 16 + len(der), 0, 16 + len(der)) + owner + der
+        r.write("sys/firmware/efi/efivars/MokListRT-605dab50-e046-4300-abb6-3dd810dd8b23",
+                struct.pack("<I", 6) + esl, 0o644)
+        r.write("sys/firmware/efi/mok-variables/MokListRT", esl, 0o400)
 
     def pci_device(self, slot, parent, cfg, files, driver=None, extra_dirs=()):
         r = self.r

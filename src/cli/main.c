@@ -90,6 +90,7 @@ static const option_help selftest_help[] = {
         {"--backend hip|cpu", "hip: the GPU through the HIP runtime (default); cpu: the same pipeline on the CPU"},
         {"--device PCI_SLOT", "the GPU to test when there are several"},
         {"--framework PYTHON", "also run the seed's PyTorch Conv2d sweep in PYTHON (opt-in)"},
+        {"--profile NAME", "run the workload with a clean environment plus profile NAME (as exec does)"},
         {"--as-root", "run the workload (or exec's command) as root instead of the invoking user"},
         {"--inject-errors", "test only: corrupt results (edge tiles too) so the run must fail"},
 };
@@ -133,7 +134,7 @@ enum {
         OPT_TIME_LIMIT,
         OPT_VERSION,
         OPT_HELP,
-        OPT_LATER,
+        OPT_PROFILE,
         OPT_SELFTEST,
         OPT_QUICK,
         OPT_STANDARD,
@@ -217,7 +218,7 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"force-kernel", no_argument, NULL, OPT_FORCE_KERNEL},
                 {"list-fault-points", no_argument, NULL, OPT_LIST_FAULT_POINTS},
                 {"plan-file", required_argument, NULL, OPT_PLAN_FILE},
-                {"profile", required_argument, NULL, OPT_LATER},
+                {"profile", required_argument, NULL, OPT_PROFILE},
                 {"selftest", no_argument, NULL, OPT_SELFTEST},
                 {"quick", no_argument, NULL, OPT_QUICK},
                 {"standard", no_argument, NULL, OPT_STANDARD},
@@ -352,9 +353,10 @@ static int parse_args(int argc, char **argv, cli *c)
                 case OPT_HELP:
                         print_help(stdout);
                         return EXIT_SUCCESS;
-                case OPT_LATER:
-                        /* --profile is taken by profile_cmd.c before these options are parsed. */
-                        return usage_error("--%s is not available here.", opts[idx].name);
+                case OPT_PROFILE:
+                        /* Only --selftest gets here: profile_cmd.c takes every other --profile. */
+                        c->st.profile = optarg;
+                        break;
                 case '?':
                 default:
                         if (optopt && optopt < 0x100)

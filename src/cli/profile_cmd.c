@@ -208,23 +208,28 @@ static int load_rules(rules_db **ret)
 }
 
 /* Print problems as FILE:LINE: severity: NAME: message (source: ...). */
-static void problems_print(const problem_list *pl)
+static void problems_fprint(FILE *f, const problem_list *pl)
 {
         for (size_t i = 0; i < pl->n; i++) {
                 const profile_problem *p = &pl->items[i];
 
                 if (p->line)
-                        printf("%s:%u: ", esc(p->path), p->line);
+                        fprintf(f, "%s:%u: ", esc(p->path), p->line);
                 else
-                        printf("%s: ", esc(p->path));
-                printf("%s: ", severity_to_string(p->sev));
+                        fprintf(f, "%s: ", esc(p->path));
+                fprintf(f, "%s: ", severity_to_string(p->sev));
                 if (p->name)
-                        printf("%s: ", esc(p->name));
-                printf("%s", esc(p->message));
+                        fprintf(f, "%s: ", esc(p->name));
+                fprintf(f, "%s", esc(p->message));
                 if (p->source)
-                        printf(" (source: %s)", esc(p->source));
-                putchar('\n');
+                        fprintf(f, " (source: %s)", esc(p->source));
+                fputc('\n', f);
         }
+}
+
+static void problems_print(const problem_list *pl)
+{
+        problems_fprint(stdout, pl);
 }
 
 static json_object *problems_json(const problem_list *pl)
@@ -401,7 +406,7 @@ static int load_resolved(const pcli *c, profile **ret_p, problem_list *pl, gpu_t
                 return k;
         if (!*ret_p || problem_list_has(pl, SEVERITY_CRITICAL)) {
                 problem_list_sort(pl);
-                problems_print(pl);
+                problems_fprint(stderr, pl);
                 return fail(EXIT_UNKNOWN, "the profile '%s' is not valid.", esc(c->arg));
         }
         k = targets_for(c, *ret_p, t, js);
@@ -863,6 +868,56 @@ out:
 
 /* ---- exec ---- */
 
+/*
+ * A workload never runs under a profile the rules call critical for this
+ * machine (an override that hangs gfx1010, say). Returns 0 or an exit code.
+ */
+static int refuse_critical(const profile *p, const judge_set *js)
+{
+        rules_db *db = NULL;
+        problem_list pl = {0};
+        int k;
+
+        if (load_rules(&db) < 0)
+                return EXIT_UNKNOWN;
+        k = profile_validate(p, db, js, &pl);
+        if (k < 0)
+                k = fail(EXIT_UNKNOWN, "out of memory.");
+        else if (problem_list_has(&pl, SEVERITY_CRITICAL)) {
+                problem_list_sort(&pl);
+                problems_fprint(stderr, &pl);
+                k = fail(EXIT_UNKNOWN, "refusing to run anything under '%s': it is critical for this machine.",
+                         esc(p->name));
+        } else
+                k = 0;
+        problem_list_clear(&pl);
+        rules_free(db);
+        return k;
+}
+
+int profile_cmd_environment(const char *name, const char *root, const char *device, const exec_user *u,
+                            char ***ret_env)
+{
+        _cleanup_(profile_cleanup) profile *p = NULL;
+        const pcli c = {.arg = name, .root = root, .device = device};
+        problem_list pl = {0};
+        gpu_targets t = {0};
+        judge_set js = {0};
+        resolved_env e = {0};
+        int k;
+
+        k = load_resolved(&c, &p, &pl, &t, &js, &e);
+        if (k == 0)
+                k = refuse_critical(p, &js);
+        if (k == 0 && exec_env_build(&e, u, ret_env) < 0)
+                k = fail(EXIT_UNKNOWN, "out of memory.");
+        problem_list_clear(&pl);
+        resolved_env_clear(&e);
+        judge_set_clear(&js);
+        gpu_targets_clear(&t);
+        return k;
+}
+
 static int cmd_exec(const pcli *c)
 {
         _cleanup_(profile_cleanup) profile *p = NULL;
@@ -877,6 +932,8 @@ static int cmd_exec(const pcli *c)
         int k;
 
         k = load_resolved(c, &p, &pl, &t, &js, &e);
+        if (k == 0 && refuse_critical(p, &js) != 0)
+                k = EXIT_EXEC_CANNOT_RUN;
         if (k != 0) {
                 k = k == EX_USAGE ? k : EXIT_EXEC_CANNOT_RUN;
                 goto out;
@@ -933,6 +990,10 @@ bool profile_cmd_wanted(int argc, char **argv)
 {
         if (argc > 1 && streq(argv[1], "exec"))
                 return true;
+        /* --selftest --profile NAME: the self-test runs under the profile. */
+        for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+                if (streq(argv[i], "--selftest"))
+                        return false;
         for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
                 if (streq(argv[i], "--profile") || startswith(argv[i], "--profile="))
                         return true;

@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "plan.h"
 #include "recover_cmd.h"
+#include "recover_gate.h"
 #include "util.h"
 
 #define RECOVER_SCHEMA "rdna1-doctor/recover/1"
@@ -248,10 +249,10 @@ static int find_resumable(const char *state, char **ret)
         return r;
 }
 
-static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool rollback)
+static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool rollback, const kernel_ctx *kc)
 {
         exec_options eo = {.sr = sr, .kernel_allowed = sr->is_host && streq(c->root, "/"),
-                           .force_kernel = c->force_kernel};
+                           .force_kernel = c->force_kernel, .kernel = kc};
         exec_report rep = {0};
         pid_t pid;
         int r, code;
@@ -356,7 +357,7 @@ static int cmd_rollback(const recover_cli *c, const sysroot *sr, const char *sta
                 journal_free(j);
                 return EXIT_RECOVER_REFUSED;
         }
-        code = run_journal(c, sr, j, true);
+        code = run_journal(c, sr, j, true, NULL);
         journal_free(j);
         return code;
 }
@@ -383,7 +384,14 @@ static int cmd_resume(const recover_cli *c, const sysroot *sr, const char *state
         }
         if (!c->json && !c->quiet)
                 printf("Resuming %s.\n", journal_id(j));
-        code = run_journal(c, sr, j, false);
+        {
+                recover_gate g;
+
+                code = recover_gate_run(c, sr, journal_plan(j), state, &g);
+                if (code == 0)
+                        code = run_journal(c, sr, j, false, recover_gate_kernel(&g));
+                recover_gate_clear(&g);
+        }
         journal_free(j);
         return code;
 }
@@ -431,14 +439,13 @@ static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *stat
                 plan_free(p);
                 return EXIT_RECOVER_DONE;
         }
-        if (root_read_only(c->root)) {
+        /* --remount-rw: the preflight gate remounts (only with --root /) or says why not. */
+        if (!c->remount_rw && root_read_only(c->root)) {
                 _cleanup_free_ char *root = esc(c->root, 0);
 
                 fprintf(stderr, "rdna1-doctor: %s is mounted read-only (recovery mode); nothing was changed. "
                                 "Remount it first:\n    mount -o remount,rw %s\n",
                         root ? root : "?", root ? root : "?");
-                if (c->remount_rw)
-                        fprintf(stderr, "(--remount-rw needs the preflight gate, which is not part of this build.)\n");
                 plan_free(p);
                 return EXIT_RECOVER_REFUSED;
         }
@@ -464,16 +471,24 @@ static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *stat
                 plan_free(p);
                 return EXIT_RECOVER_REFUSED;
         }
+        recover_gate g;
+        code = recover_gate_run(c, sr, p, state, &g);
+        if (code != 0) {
+                plan_free(p);
+                return code;
+        }
         r = journal_create(state, p, &j);
         plan_free(p);
         if (r < 0) {
                 fprintf(stderr, "rdna1-doctor: cannot start the journal in %s: %s; nothing was changed.\n", state,
                         strerror(-r));
+                recover_gate_clear(&g);
                 return EXIT_RECOVER_REFUSED;
         }
         if (!c->json && !c->quiet)
                 printf("Journal %s (%s/journal/%s).\n", journal_id(j), state, journal_id(j));
-        code = run_journal(c, sr, j, false);
+        code = run_journal(c, sr, j, false, recover_gate_kernel(&g));
+        recover_gate_clear(&g); /* drops the dpkg locks */
         journal_free(j);
         return code;
 }

@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "exec_env.h"
 #include "inspect.h"
 #include "output.h"
+#include "profile_cmd.h"
 #include "selftest_cmd.h"
 #include "selftest_state.h"
 #include "util.h"
@@ -154,12 +156,25 @@ static int on_event(json_object *ev, void *userdata)
 }
 
 /* Why a GPU run must not start now; NULL when it may. */
-static char *refusal(const selftest_cli *c, const inspection *in)
+/* NAME's value in a NULL-terminated "NAME=VALUE" array, or NULL. */
+static const char *env_lookup(char *const *envp, const char *name)
+{
+        size_t n = strlen(name);
+
+        for (; envp && *envp; envp++)
+                if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+                        return *envp + n + 1;
+        return NULL;
+}
+
+/* envp: the environment the workload will get. */
+static char *refusal(const selftest_cli *c, const inspection *in, char *const *envp)
 {
         static const char *const blocking[] = {"kernel.patched-loaded", "selftest.hang", "device.driver-disabled",
                                                "device.no-driver", "device.no-kfd"};
         _cleanup_free_ char *preload = NULL;
-        const char *override = getenv("HSA_OVERRIDE_GFX_VERSION");
+        const char *override = env_lookup(envp, "HSA_OVERRIDE_GFX_VERSION");
+        const char *preload_env = env_lookup(envp, "LD_PRELOAD");
 
         if (!in->sr->is_host)
                 return strdup("GPU self-tests run on the running system only (--root is not /); use --backend cpu");
@@ -170,7 +185,7 @@ static char *refusal(const selftest_cli *c, const inspection *in)
         }
         if (sysroot_read_file(in->sr, "/etc/ld.so.preload", 65536, &preload, NULL) == 0 && *strstrip(preload))
                 return strdup("runtime.preload: /etc/ld.so.preload loads a library into every process; remove it first");
-        if (getenv("LD_PRELOAD") && *getenv("LD_PRELOAD"))
+        if (preload_env && *preload_env)
                 return strdup("runtime.preload: LD_PRELOAD is set in this environment; unset it first");
         if (override && *override && !streq(override, "10.1.0"))
                 for (size_t i = 0; i < in->n_devices; i++)
@@ -276,6 +291,7 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 json_object_object_add(doc, "version", json_object_new_string(PACKAGE_VERSION));
                 json_object_object_add(doc, "root", json_object_new_string(in->sr->path));
                 json_object_object_add(doc, "backend", json_object_new_string(c->framework ? "framework" : c->backend));
+                json_object_object_add(doc, "profile", c->profile ? json_object_new_string(c->profile) : NULL);
                 json_object_object_add(doc, "sweep", json_object_new_string(c->framework ? "framework"
                                                                             : c->stress_seconds ? "stress" : c->sweep));
                 json_object_object_add(doc, "outcome", json_object_new_string(outcome));
@@ -336,7 +352,8 @@ int selftest_run_cli(const selftest_cli *c)
         watchdog_result wr = {0};
         watchdog_options wo;
         inspection *in = NULL;
-        char **argv = NULL;
+        char **argv = NULL, **profile_env = NULL;
+        exec_user u = {0};
         int r, code = 3;
 
         r = inspect_run(&io, &in);
@@ -344,11 +361,24 @@ int selftest_run_cli(const selftest_cli *c)
                 complain(c, &s, "rdna1-doctor: cannot inspect '%s': %s.\n", c->root, strerror(-r));
                 goto out;
         }
+        if (c->profile) {
+                /* The workload gets a clean environment plus the profile, as with `exec`. */
+                bool as_user = geteuid() == 0 && !c->as_root && exec_user_from_env(in->sr, &u) > 0;
+
+                code = profile_cmd_environment(c->profile, c->root, c->device, as_user ? &u : NULL, &profile_env);
+                exec_user_clear(&u);
+                if (code != 0) {
+                        r = 0;
+                        goto out;
+                }
+                code = 3;
+        }
         if (gpu)
-                refused = refusal(c, in);
+                refused = refusal(c, in, profile_env ? profile_env : environ);
         if (refused) {
                 print_result(c, in, NULL, NULL, refused, 3);
                 s.done_sent = true;
+                exec_env_free(profile_env);
                 inspection_free(in);
                 return 3;
         }
@@ -383,7 +413,7 @@ int selftest_run_cli(const selftest_cli *c)
 
         wo = (watchdog_options){
                 .argv = argv,
-                .envp = environ,
+                .envp = profile_env ? profile_env : environ,
                 /* The workload runs as the invoking user unless --as-root. */
                 .drop_privileges = !c->as_root && in->user.uid != geteuid(),
                 .uid = in->user.uid,
@@ -430,6 +460,7 @@ out:
         free(s.error);
         watchdog_result_clear(&wr);
         strv_free_array(argv);
+        exec_env_free(profile_env);
         json_object_put(s.cases);
         json_object_put(s.start);
         inspection_free(in);

@@ -42,6 +42,7 @@ typedef struct selftest_cli {
         const char *backend;        /* "hip" | "cpu" */
         const char *device;         /* PCI slot or NULL */
         const char *framework;      /* PYTHON or NULL */
+        const char *profile;        /* run the workload under this profile (name or path), or NULL */
         bool inject_errors;
         bool as_root;
         bool json;

@@ -16,6 +16,7 @@
 #include "executor.h"
 #include "fault.h"
 #include "fileops.h"
+#include "kernel_step.h"
 #include "pkgfile.h"
 #include "userdrop.h"
 
@@ -498,6 +499,28 @@ static int do_quarantine(step_ctx *c)
         return finish_step(c, a->path, "");
 }
 
+/* ---- kernel side (kernel_step.c, kernel_tx.c) ---- */
+
+static int do_kernel(step_ctx *c)
+{
+        _cleanup_free_ char *why = NULL, *note = NULL;
+        int r;
+
+        r = kernel_step_run(c->j, c->idx, c->o->sr, c->o->kernel, &why, &note);
+        if (r < 0)
+                return fail_step(c, r, "the kernel transaction for %s could not run", c->a->kernel);
+        if (why)
+                return fail_step(c, 0, "%s", why);
+        r = journal_step_done(c->j, c->idx);
+        if (r < 0)
+                return r;
+        c->rep->done++;
+        c->rep->kernel_changed = true;
+        say(c->rep, "step %zu %s %s: done%s%s%s", c->idx + 1, action_type_to_string(c->a->type), c->a->kernel,
+            note ? " (" : "", note ? note : "", note ? ")" : "");
+        return fault_point("step-done");
+}
+
 /* ---- the run ---- */
 
 static int run_step(journal *j, size_t idx, const exec_options *o, exec_report *rep)
@@ -530,9 +553,11 @@ static int run_step(journal *j, size_t idx, const exec_options *o, exec_report *
         else if (a->kernel_side && !o->kernel_allowed)
                 r = fail_step(&c, 0, "kernel-side steps never run against --root DIR (they would use the host's "
                                      "tools and kernel); run the recovery on that system itself");
-        else if (a->kernel_side)
-                r = fail_step(&c, 0, "the per-kernel transaction (kernel_tx) is not part of this build; "
+        else if (a->kernel_side && !o->kernel)
+                r = fail_step(&c, 0, "kernel-side steps run only after the preflight gate; "
                                      "nothing was changed for %s", a->kernel ? a->kernel : "this kernel");
+        else if (a->kernel_side)
+                r = do_kernel(&c);
         else if (a->type == ACTION_DISABLE_ENV_LINE || a->type == ACTION_RESTORE_FILE)
                 r = do_replace(&c);
         else if (a->type == ACTION_QUARANTINE)
@@ -740,12 +765,26 @@ static int rollback_step(journal *j, size_t idx, const exec_options *o, exec_rep
         if (s->state == STEP_PENDING || s->state == STEP_ROLLED_BACK)
                 return 0;
         if (a->kernel_side) {
+                size_t n_skipped = 0;
+
                 if (s->state == STEP_FAILED && s->n_files == 0)
                         return journal_step_rolled_back(j, idx, "nothing had changed");
-                rep->skipped++;
-                say(rep, "rollback step %zu %s %s: the per-kernel transaction (kernel_tx) is not part of this "
-                         "build; skipped", idx + 1, action_type_to_string(a->type), a->kernel ? a->kernel : "");
-                return 0;
+                r = o->kernel_allowed ? kernel_step_rollback(j, idx, o->sr, &rep->messages, &n_skipped) : -EPERM;
+                if (r < 0 || n_skipped) {
+                        rep->skipped += n_skipped ? n_skipped : 1;
+                        say(rep, "rollback step %zu %s %s: %s; skipped", idx + 1, action_type_to_string(a->type),
+                            a->kernel ? a->kernel : "",
+                            r == -EPERM ? "kernel-side steps are rolled back only on the running system"
+                            : r < 0 ? strerror(-r) : "some files were left as they are");
+                        return 0;
+                }
+                r = journal_step_rolled_back(j, idx, NULL);
+                if (r >= 0) {
+                        rep->done++;
+                        rep->kernel_changed = true;
+                        say(rep, "step %zu %s %s: rolled back", idx + 1, action_type_to_string(a->type), a->kernel);
+                }
+                return r;
         }
         if (a->in_home) {
                 r = user_ids_load(o->sr, a->owner_uid, &c.user);

@@ -15,8 +15,12 @@
 #include "sysroot.h"
 #include "util.h"
 
+struct kernel_ctx;
+
 typedef struct exec_options {
         const sysroot *sr;
+        /* kernel-side steps (kernel_step.h): set once the preflight gate passed; NULL refuses them */
+        const struct kernel_ctx *kernel;
         bool kernel_allowed;    /* the root is the running system's / (no --root DIR) */
         bool force_kernel;      /* rollback: kernel-side steps confirmed */
 } exec_options;

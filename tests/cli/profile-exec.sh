@@ -83,6 +83,15 @@ rc=$?
 # CMD's own options are not ours
 out=$(clean "$bin" exec --profile diagnostic --root "$root" --as-root -- python3 -c 'import sys; print(sys.argv[1:])' --json --root x)
 [ "$out" = "['--json', '--root', 'x']" ] || no "CMD's arguments were touched: $out"
+# a profile the rules call critical here (the gfx1030 override on gfx1010) never runs anything
+sed 's/^AMD_LOG_LEVEL = 3$/AMD_LOG_LEVEL = 3\nHSA_OVERRIDE_GFX_VERSION = 10.3.0/' \
+        "$RDNA1_DOCTOR_DATADIR/profiles/diagnostic.ini" >"$tmp/poison.ini"
+grep -q HSA_OVERRIDE "$tmp/poison.ini" || no "could not make the poisoned profile"
+clean "$bin" exec --profile "$tmp/poison.ini" --root "$root" --as-root -- touch "$tmp/ran" 2>"$tmp/poison.err"
+rc=$?
+[ "$rc" -eq 126 ] || no "poisoned profile: exit $rc, want 126"
+[ ! -e "$tmp/ran" ] || no "poisoned profile: the command ran"
+grep -q 'HSA_OVERRIDE_GFX_VERSION' "$tmp/poison.err" || no "poisoned profile: the refusal does not name the variable"
 # usage
 clean "$bin" exec --profile diagnostic -- 2>/dev/null
 [ $? -eq 64 ] || no "exec without a command is not a usage error"

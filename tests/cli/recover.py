@@ -580,20 +580,57 @@ def in_namespace(script, *args):
 
 
 def case_enospc_backup(env):
-    """A backup that does not fit (state dir on a 64 KiB tmpfs) aborts before touching the original."""
+    """A backup that does not fit aborts before touching the original.
+
+    One restore step of kfd_crat.c (66 KB, 17 pages) with the state dir on a
+    68 KiB tmpfs: a free-space estimate of the file's size passes, the
+    journal's own records take 3 pages first, so the backup itself runs out.
+    """
     root, state = env.copy("enospc")
     plan = os.path.join(os.path.dirname(root), "plan.json")
-    write_plan(env, root, plan)
+    p = write_plan(env, root, plan)
+    p["actions"] = [a for a in p["actions"] if a["path"] == KFD]
+    with open(plan, "w") as f:
+        json.dump(p, f)
+    if not 60000 < os.path.getsize(host(root, KFD)) < 68 * 1024 - 1:
+        fail("kfd_crat.c is %d bytes: the ENOSPC case needs 60000-69000" % os.path.getsize(host(root, KFD)))
     before = snapshot(root)
-    p = in_namespace('mount -t tmpfs -o size=64k tmpfs "$2"; "$1" --root "$3" --state-dir "$2" --recover --yes '
-                     '--plan-file "$4"; echo "exit=$?"', env.binary, state, root, plan)
-    out = p.stdout.decode(errors="replace")
+    r = in_namespace('mount -t tmpfs -o size=68k tmpfs "$2"; "$1" --root "$3" --state-dir "$2" --recover --yes '
+                     '--plan-file "$4"; echo "exit=$?"; ls "$2/journal/"*/backups/', env.binary, state, root, plan)
+    out = r.stdout.decode(errors="replace")
     if "exit=11" not in out or "No space left on device" not in out or "original is untouched" not in out:
         fail("ENOSPC during a backup: %s" % out[-1500:])
+    if "0001-0" in out.split("exit=")[-1]:
+        fail("a partial backup was left in the journal: %s" % out[-500:])
     after = snapshot(root)
-    k = os.path.relpath(host(root, KFD), root)
-    if after[k] != before[k]:
-        fail("ENOSPC during the backup of kfd_crat.c changed the original")
+    if after != before:
+        fail("ENOSPC during the backup of kfd_crat.c changed the tree:\n" + diff_snap(before, after))
+
+
+def case_cross_fs_quarantine(env):
+    """Quarantine across file systems (the file on its own tmpfs): copy, fsync, verify, unlink; rollback back."""
+    root, state = env.copy("cross-fs")
+    plan = os.path.join(os.path.dirname(root), "plan.json")
+    p = write_plan(env, root, plan)
+    rel = "/opt/rocm/lib/rocblas/library/TensileLibrary_gfx1030.dat"
+    p["actions"] = [a for a in p["actions"] if a["path"] == rel]
+    with open(plan, "w") as f:
+        json.dump(p, f)
+    lib = host(root, os.path.dirname(rel))
+    script = ('mkdir -p "$5.keep"; cp -a "$2/." "$5.keep/"; mount -t tmpfs -o mode=0755 tmpfs "$2"; '
+              'cp -a "$5.keep/." "$2/"; before=$(stat -c "%a %u %g %Y" "$2/$6"); md5=$(md5sum < "$2/$6"); '
+              '"$1" --root "$3" --state-dir "$4" --recover --yes --plan-file "$5"; echo "exit=$?"; '
+              'test -e "$2/$6" && echo "still-there"; '
+              'q=$(find "$3/var/lib/rdna1-doctor/quarantine" -type f); echo "moved=$(stat -c "%a %u %g %Y" $q) $(md5sum < $q)"; '
+              'id=$(ls "$4/journal"); "$1" --root "$3" --state-dir "$4" --rollback "$id"; echo "rb=$?"; '
+              'echo "back=$(stat -c "%a %u %g %Y" "$2/$6") $(md5sum < "$2/$6")"; echo "orig=$before $md5"')
+    r = in_namespace(script, env.binary, lib, root, state, plan, os.path.basename(rel))
+    out = r.stdout.decode(errors="replace")
+    lines = dict(l.split("=", 1) for l in out.splitlines() if "=" in l and l.split("=", 1)[0] in
+                 ("exit", "moved", "rb", "back", "orig"))
+    if lines.get("exit") != "0" or "still-there" in out or lines.get("moved") != lines.get("orig") or \
+            lines.get("rb") != "0" or lines.get("back") != lines.get("orig"):
+        fail("quarantine across file systems: %s" % out[-2000:])
 
 
 def case_read_only_root(env):
@@ -633,7 +670,7 @@ def case_immutable_refused(env):
 CASES = [case_dry_run, case_headless_needs_yes, case_recover_and_rollback, case_rollback_skips_changed,
          case_home_files_as_owner, case_home_symlink_refused, case_packaged_never_quarantined,
          case_other_version_rejected, case_backup_source, case_lock, case_orphan_child_refuses_resume,
-         case_enospc_backup, case_read_only_root, case_immutable_refused, case_crash_everywhere]
+         case_enospc_backup, case_cross_fs_quarantine, case_read_only_root, case_immutable_refused, case_crash_everywhere]
 
 
 def main():

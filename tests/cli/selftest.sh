@@ -56,6 +56,33 @@ pgrep -f "fake-torch|framework_probe.py" >/dev/null && fail "framework: a probe 
 [ ! -e "$tmp/state/selftest/in-progress.json" ] || fail "framework: in-progress record not removed"
 grep -q '"hang"' "$tmp/state/selftest/last.json" || fail "framework: last.json lacks the outcome"
 
+# 4b. the same probe under a profile: the workload gets a clean environment
+# plus the profile, so the profile's FAKE_TORCH_HANG_FROM=48 wins over the
+# caller's 44; a profile that poisons gfx1010 is refused before anything runs.
+fw_profile() { # NAME HANG_FROM [EXTRA_LINE]
+        printf '[profile]\nname = %s\ndescription = the stand-in torch\ngfx-targets = gfx1010\n' "$1"
+        printf '[env]\nPYTHONPATH = %s\nFAKE_TORCH_HANG_FROM = %s\n%s\n' "$src/tests/selftest/fake-torch" "$2" "${3:-}"
+        printf '[reason]\nPYTHONPATH = test\nFAKE_TORCH_HANG_FROM = test\n[source]\nPYTHONPATH = test\nFAKE_TORCH_HANG_FROM = test\n'
+}
+mkdir "$tmp/state-profile"
+fw_profile fw-test 48 >"$tmp/fw-test.ini"
+"$bin" --state-dir "$tmp/state-profile" --selftest --framework python3 --profile "$tmp/fw-test.ini" --json \
+        >"$tmp/fwp.json" 2>"$tmp/fwp.err"
+rc=$?
+[ "$rc" -eq 22 ] || { fail "framework under a profile: exit $rc, want 22"; cat "$tmp/fwp.err"; }
+[ "$(jget "$tmp/fwp.json" '["largest_size_passed"]')" = 44 ] || fail "framework under a profile: the profile's environment was not used"
+[ "$(jget "$tmp/fwp.json" '["profile"]')" = "$tmp/fw-test.ini" ] || fail "framework under a profile: JSON does not name it"
+fw_profile fw-poison 48 'HSA_OVERRIDE_GFX_VERSION = 10.3.0' >"$tmp/fw-poison.ini"
+rm -rf "$tmp/state-profile"; mkdir "$tmp/state-profile"
+"$bin" --state-dir "$tmp/state-profile" --selftest --framework python3 --profile "$tmp/fw-poison.ini" >/dev/null 2>"$tmp/fwp2.err"
+rc=$?
+[ "$rc" -eq 3 ] || fail "poisoning profile: exit $rc, want 3"
+grep -q 'HSA_OVERRIDE_GFX_VERSION' "$tmp/fwp2.err" || fail "poisoning profile: the refusal does not name the variable"
+[ ! -e "$tmp/state-profile/selftest/last.json" ] || fail "poisoning profile: a run was recorded"
+"$bin" --state-dir "$tmp/state-profile" --selftest --framework python3 --profile no-such-profile >/dev/null 2>&1
+[ $? -eq 64 ] || fail "unknown profile: not a usage error"
+rm -rf "$tmp/state-profile"
+
 # 5. --check now reports selftest.hang, and GPU runs are refused until reboot
 "$bin" --state-dir "$tmp/state" --check --json >"$tmp/check.json"
 python3 -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))["findings"]]; sys.exit("selftest.hang" not in ids)' "$tmp/check.json" ||

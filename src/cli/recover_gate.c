@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "recover_gate.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+#define MAX_KERNELS 64
+
+static void print_escaped_line(FILE *f, const char *prefix, const char *s)
+{
+        _cleanup_free_ char *e = escape_untrusted(s ? s : "", s ? strlen(s) : 0, 0);
+
+        fprintf(f, "%s%s\n", prefix, e ? e : "?");
+}
+
+int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, const char *state, recover_gate *g)
+{
+        const char *kernels[MAX_KERNELS + 1] = {0};
+        preflight_options po = {.remount_rw = c->remount_rw, .in_tree = c->in_tree, .state_dir = state,
+                                .kernels = kernels};
+        size_t nk = 0;
+        int r;
+
+        *g = (recover_gate){0};
+        g->kernel_allowed = sr->is_host && streq(c->root, "/");
+        for (size_t i = 0; i < p->n_actions; i++) {
+                const plan_action *a = &p->actions[i];
+                struct stat st;
+                bool seen = false;
+
+                if (a->blocked)
+                        continue;
+                /* Backups of the file steps go to the journal's file system. */
+                if (!a->kernel_side && a->path && sysroot_stat(sr, a->path, &st) >= 0 && S_ISREG(st.st_mode))
+                        po.file_backup_bytes += (uint64_t)st.st_size;
+                if (!a->kernel_side || !a->kernel || !g->kernel_allowed)
+                        continue;
+                for (size_t k = 0; k < nk; k++)
+                        seen = seen || streq(kernels[k], a->kernel);
+                if (!seen && nk < MAX_KERNELS)
+                        kernels[nk++] = a->kernel;
+        }
+        po.kernel_side = nk > 0;
+
+        if (po.kernel_side) {
+                _cleanup_free_ char *dir = strdup_printf("%s/signatures", c->datadir);
+
+                r = dir ? signature_db_load(dir, &g->sigs) : -ENOMEM;
+                if (r < 0) {
+                        fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s: %s.\n",
+                                dir ? dir : "?", strerror(-r));
+                        return EXIT_RECOVER_UNKNOWN;
+                }
+        }
+        r = preflight_run(sr, &po, &g->pf);
+        if (r < 0) {
+                fprintf(stderr, "rdna1-doctor: the preflight gate could not run: %s; nothing was changed.\n",
+                        strerror(-r));
+                recover_gate_clear(g);
+                return EXIT_RECOVER_UNKNOWN;
+        }
+        g->have_pf = true;
+        for (size_t i = 0; i < g->pf.n_notes && !c->quiet; i++)
+                print_escaped_line(c->json ? stderr : stdout, "Preflight: ", g->pf.notes[i]);
+        if (!preflight_passed(&g->pf)) {
+                fprintf(stderr, "rdna1-doctor: refused by the preflight gate; nothing was changed:\n");
+                for (size_t i = 0; i < g->pf.n_failures; i++) {
+                        const preflight_failure *f = &g->pf.failures[i];
+                        _cleanup_free_ char *prefix = strdup_printf("  - %s%s%s: ",
+                                preflight_check_to_string(f->check), f->kernel ? " " : "", f->kernel ? f->kernel : "");
+
+                        print_escaped_line(stderr, prefix ? prefix : "  - ", f->reason);
+                }
+                recover_gate_clear(g);
+                return EXIT_RECOVER_REFUSED;
+        }
+        g->kc = (kernel_ctx){.pf = &g->pf, .sigs = g->sigs};
+        return 0;
+}
+
+const kernel_ctx *recover_gate_kernel(const recover_gate *g)
+{
+        return g->have_pf && g->kernel_allowed ? &g->kc : NULL;
+}
+
+void recover_gate_clear(recover_gate *g)
+{
+        if (g->have_pf)
+                preflight_result_clear(&g->pf);
+        signature_db_free(g->sigs);
+        *g = (recover_gate){0};
+}

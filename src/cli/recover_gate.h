@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The preflight gate between a plan and its journal (BRIEF §6): runs
+ * preflight_run() for the plan, prints every refusal, and keeps what the
+ * executor's kernel-side steps need (the per-kernel choice, Secure Boot,
+ * the patch signatures) and the dpkg locks until cleared.
+ */
+
+#include "kernel_step.h"
+#include "plan.h"
+#include "preflight.h"
+#include "recover_cmd.h"
+#include "signature.h"
+#include "sysroot.h"
+
+typedef struct recover_gate {
+        preflight_result pf;
+        bool have_pf;
+        signature_db *sigs;
+        kernel_ctx kc;          /* for exec_options.kernel: NULL-able through recover_gate_kernel() */
+        bool kernel_allowed;    /* the plan's kernel-side steps may run here (--root /) */
+} recover_gate;
+
+/*
+ * Returns 0 when the gate passed (the dpkg locks are held in g until
+ * recover_gate_clear), else the exit code after printing why:
+ * EXIT_RECOVER_REFUSED (12) or EXIT_RECOVER_UNKNOWN (3).
+ */
+int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, const char *state, recover_gate *g);
+const kernel_ctx *recover_gate_kernel(const recover_gate *g);
+void recover_gate_clear(recover_gate *g);

@@ -1,0 +1,514 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The kernel side of --recover with the real dkms, depmod and
+# update-initramfs, never touching the host (BRIEF §11):
+#
+#   kernel-side.sh MODE DRIVER DOCTOR   (RDNA1_DOCTOR_DATADIR: the build's data/)
+#     MODE   rebuild      a stand-in amdgpu-dkms (.deb made by dpkg-deb, kept in
+#                         /var/cache/apt/archives) whose kfd_crat.c carries the
+#                         seed-004 patch (the real upstream text) is built and
+#                         installed with dkms and put in the initramfs. The
+#                         transaction alone refuses the still-patched source;
+#                         `--recover --yes` with a failing update-initramfs
+#                         restores the source from the .deb but puts the
+#                         kernel's module set and initramfs back byte for byte
+#                         (exit 11); a --resume killed (SIGKILL) in the middle
+#                         of the kernel step is undone and redone by the next
+#                         `--recover --resume --yes`, which finishes
+#                         (exit 10): the rebuilt .ko has no marker and a new
+#                         build-id, the initramfs holds it, the source matches
+#                         its md5sums, the verify flag names the run
+#            in-tree      the same broken machine plus an in-tree amdgpu.ko;
+#                         `--recover --yes --in-tree` removes the DKMS module:
+#                         modinfo -n and the initramfs resolve to the in-tree one;
+#                         `--rollback ID --yes --force-kernel` puts it all back
+#            remount      the overlay's / remounted read-only, its fstab naming a
+#                         /boot: the gate refuses, then with --remount-rw
+#                         remounts / read-write and mounts /boot (for real,
+#                         inside the namespace) and passes
+#            signed       Secure Boot on, dkms's certificate in MokListRT, dkms
+#                         signing with the kernel's real scripts/sign-file: a
+#                         module signed by another key fails the transaction's
+#                         signer check (exit 11, all put back); signed by the
+#                         enrolled key, --resume finishes (exit 10)
+#            secure-boot  Secure Boot on, dkms's certificate not in MokListRT,
+#                         no in-tree module: `--recover --yes` is refused by
+#                         the preflight gate (exit 12), nothing changed
+#     DRIVER the kernelrec-run binary (the transaction without the planner)
+#     DOCTOR the rdna1-doctor binary
+#
+# Everything happens with --root / inside `unshare -m -p` over an overlay of /
+# (lowerdir=/, upper and work in a temporary directory), chrooted into it,
+# with tmpfs over /var/lib/dkms, /etc/dkms, /tmp and /run, a private
+# /dev, and a private framework.conf (sign_file=/bin/true). The headers'
+# kernel is discovered from /lib/modules/*/build, never uname -r.
+#
+# Exit 0 pass, 1 fail, 77 skip (a prerequisite is missing; with CI=true
+# that is a failure).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+VERSION=6.16.6-rdna1test
+MARKER='Enabling fine-grained for RDNA1'
+
+skip() {
+        echo "SKIP: $*"
+        if [ "${CI:-}" = true ]; then
+                echo "FAIL: prerequisite missing under CI=true: $*"
+                exit 1
+        fi
+        exit 77
+}
+die() {
+        echo "FAIL: $*"
+        exit 1
+}
+
+# ---------------------------------------------------------------------------
+# Inside the chroot (the overlay of /): the test proper.
+# ---------------------------------------------------------------------------
+chroot_main() {
+        local mode=$1 K=$2 work=$3
+        local src=/usr/src/amdgpu-$VERSION crat=amd/amdkfd/kfd_crat.c
+        local upd=/lib/modules/$K/updates/dkms state=/var/lib/rdna1-doctor
+        local intree=/lib/modules/$K/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko
+        export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+
+        # dkms's own configuration, private to this namespace.
+        echo "sign_file=/bin/true" >/etc/dkms/framework.conf
+        if [ "$mode" = signed ]; then
+                signed_setup "$K" "$work"
+        fi
+
+        if [ "$mode" = remount ]; then
+                remount_case "$K" "$work"
+                return
+        fi
+
+        # The broken machine: amdgpu-dkms (stand-in) installed by dpkg, its
+        # source patched as in seed 004, added to dkms.
+        dpkg -i "$work/amdgpu-dkms.deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -i"; }
+        # apt keeps what it installed: the clean source --recover restores from.
+        cp "$work/amdgpu-dkms.deb" "/var/cache/apt/archives/amdgpu-dkms_1%3a${VERSION}_all.deb"
+        (cd "$src" && patch -p1 --quiet <"$top/recovery/signatures/seed004-kfd-crat.diff") || die "seed patch"
+        grep -q "$MARKER" "$src/$crat" || die "the patched source has no marker"
+        dkms add -m amdgpu -v "$VERSION" >"$work/dkms-add.log" 2>&1 || { cat "$work/dkms-add.log"; die "dkms add"; }
+
+        mkdir -p "/lib/modules/$K/updates"
+        dkms build -m amdgpu -v "$VERSION" -k "$K" >"$work/dkms-build.log" 2>&1 ||
+                { tail -30 "$work/dkms-build.log"; tail -30 "/var/lib/dkms/amdgpu/$VERSION/build/make.log" 2>/dev/null; die "dkms build (patched)"; }
+        dkms install -m amdgpu -v "$VERSION" -k "$K" >"$work/dkms-install.log" 2>&1 ||
+                { cat "$work/dkms-install.log"; die "dkms install (patched)"; }
+        local ko
+        ko=$(ls "$upd"/amdgpu.ko* 2>/dev/null | head -n 1)
+        [ -n "$ko" ] || die "dkms installed no amdgpu.ko in $upd"
+        grep -qa "$MARKER" "$ko" || die "the patched build has no marker"
+        local patched_id
+        patched_id=$(readelf -n "$ko" | awk '/Build ID/ { print $3 }')
+        [ -n "$patched_id" ] || die "no build-id in $ko"
+
+        if [ "$mode" = secure-boot ]; then
+                secure_boot_case "$K" "$work"
+                return
+        fi
+        if [ "$mode" = in-tree ]; then
+                build_in_tree "$K" "$work" "$intree"
+        fi
+
+        # An initramfs that carries amdgpu, like the seed machine's. The
+        # headers' .config stands in for linux-image's /boot/config-K.
+        cp "/lib/modules/$K/build/.config" "/boot/config-$K"
+        echo amdgpu >>/etc/initramfs-tools/modules
+        depmod -a "$K"
+        update-initramfs -c -k "$K" >"$work/mkinitramfs.log" 2>&1 || { cat "$work/mkinitramfs.log"; die "update-initramfs -c"; }
+        initrd_amdgpu "$K" "$work/initrd-before" >/dev/null || die "the initramfs holds no amdgpu.ko"
+        grep -qa "$MARKER" "$(initrd_amdgpu "$K" "$work/initrd-before")" || die "the initramfs module has no marker"
+
+        if [ "$mode" = in-tree ]; then
+                in_tree_case "$K" "$work" "$patched_id" "$intree"
+                return
+        fi
+        if [ "$mode" = signed ]; then
+                signed_case "$K" "$work" "$ko"
+                return
+        fi
+
+        # 1. The transaction alone refuses a source that still carries the patch.
+        local before_ko before_initrd before_dep rc
+        before_ko=$(md5sum <"$ko")
+        before_initrd=$(md5sum <"/boot/initrd.img-$K")
+        set +e
+        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$work/state0" \
+                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run0.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run0.out"
+        [ $rc -eq 11 ] || die "a still-patched source: exit $rc, expected 11"
+        grep -q "still carries the known patch" "$work/run0.out" || die "no reason given for the refusal"
+        [ "$(md5sum <"$ko")" = "$before_ko" ] || die "the refused transaction changed the module"
+
+        # 2. --recover with update-initramfs failing after the clean module
+        #    was built and installed: the source is restored from the cached
+        #    .deb, the kernel's previous modules and initramfs come back.
+        mv /usr/sbin/update-initramfs /usr/sbin/update-initramfs.real
+        printf '#!/bin/sh\necho "update-initramfs: simulated failure" >&2\nexit 1\n' >/usr/sbin/update-initramfs
+        chmod 755 /usr/sbin/update-initramfs
+        before_dep=$(grep -c "updates/dkms/amdgpu.ko" "/lib/modules/$K/modules.dep")
+        set +e
+        "$work/rdna1-doctor" --recover --yes >"$work/run1.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run1.out"
+        mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
+        [ $rc -eq 11 ] || die "failing update-initramfs: exit $rc, expected 11 (partial)"
+        grep -q "restore-file.*kfd_crat.c: done" "$work/run1.out" || die "the source was not restored"
+        grep -q "update-initramfs failed" "$work/run1.out" || die "the failure does not name update-initramfs"
+        grep -q "previous modules and initramfs are back" "$work/run1.out" || die "not restored"
+        [ "$(md5sum <"$ko")" = "$before_ko" ] || die "the patched module was not put back byte for byte"
+        [ "$(md5sum <"/boot/initrd.img-$K")" = "$before_initrd" ] || die "the initramfs was not put back"
+        [ "$(grep -c "updates/dkms/amdgpu.ko" "/lib/modules/$K/modules.dep")" = "$before_dep" ] ||
+                die "modules.dep does not list the restored module"
+        (cd / && md5sum -c --quiet <(grep " ${src#/}/" /var/lib/dpkg/info/amdgpu-dkms.md5sums)) ||
+                die "the restored source does not match its md5sums"
+        local id1
+        id1=$(sed -n 's/^Journal \([^ ]*\) .*/\1/p' "$work/run1.out")
+        [ -n "$id1" ] || die "no journal id printed"
+        grep -q '"state": *"failed"' "$state/journal/$id1/steps/"*.json || die "no failed step in the journal"
+        ls "$state/journal/$id1/cmd/" | grep -q . || die "no command output in the journal"
+
+        # 3. The recovery dies (SIGKILL) in the middle of the kernel step, after
+        #    the clean module was built and installed, while update-initramfs
+        #    runs: --resume must first undo the half-done step, then redo it.
+        mv /usr/sbin/update-initramfs /usr/sbin/update-initramfs.real
+        printf '#!/bin/sh\nkill -KILL $PPID\nsleep 30\n' >/usr/sbin/update-initramfs
+        chmod 755 /usr/sbin/update-initramfs
+        set +e
+        "$work/rdna1-doctor" --recover --resume --yes >"$work/run-crash.out" 2>&1
+        rc=$?
+        set -e
+        mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
+        [ $rc -eq 137 ] || { cat "$work/run-crash.out"; die "the crash run: exit $rc, expected 137 (SIGKILL)"; }
+        ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
+        if grep -qa "$MARKER" "$ko"; then die "the crash came before the clean module was installed"; fi
+        grep -q '"status": *"running"' "$state/journal/$id1/run.json" || die "the killed run is not left running"
+
+        # 4. --resume finishes the run.
+        set +e
+        "$work/rdna1-doctor" --recover --resume --yes >"$work/run2.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run2.out"
+        [ $rc -eq 10 ] || die "--resume: exit $rc, expected 10 (done, reboot)"
+        ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
+        if grep -qa "$MARKER" "$ko"; then die "the rebuilt module still holds the marker"; fi
+        local new_id
+        new_id=$(readelf -n "$ko" | awk '/Build ID/ { print $3 }')
+        [ -n "$new_id" ] && [ "$new_id" != "$patched_id" ] || die "the rebuilt module has the patched build-id"
+        modinfo -F vermagic "$ko" | grep -q "^$K " || die "vermagic is not $K"
+        (cd / && md5sum -c --quiet <(grep " ${src#/}/" /var/lib/dpkg/info/amdgpu-dkms.md5sums)) ||
+                die "the source does not match its md5sums"
+        local in_initrd
+        in_initrd=$(initrd_amdgpu "$K" "$work/initrd-after") || die "the new initramfs holds no amdgpu.ko"
+        if grep -qa "$MARKER" "$in_initrd"; then die "the new initramfs holds the patched module"; fi
+        [ "$(readelf -n "$in_initrd" | awk '/Build ID/ { print $3 }')" = "$new_id" ] ||
+                die "the initramfs holds another build than the installed one"
+        [ "$(cat "$state/verify-pending")" = "$id1" ] || die "no verify-pending flag naming the run"
+        if grep -q '"state": *"failed"' "$state/journal/$id1/steps/"*.json; then die "a step is still failed"; fi
+        grep -q '"/boot/initrd.img-'"$K"'"' "$state/journal/$id1/steps/"*.json || die "initramfs not journaled"
+        echo "PASS: rebuilt $K: build-id $patched_id -> $new_id"
+}
+
+# The amdgpu.ko in the initramfs of K, extracted under dir; prints its path.
+initrd_amdgpu() {
+        local K=$1 dir=$2
+        rm -rf "$dir"
+        unmkinitramfs "/boot/initrd.img-$K" "$dir" >/dev/null 2>&1 || return 1
+        local f
+        f=$(find "$dir" -name 'amdgpu.ko*' -type f | head -n 1)
+        [ -n "$f" ] || return 1
+        case $f in
+        *.xz) xz -dc "$f" >"$f.raw" && f=$f.raw ;;
+        *.zst) zstd -qdc "$f" >"$f.raw" && f=$f.raw ;;
+        esac
+        echo "$f"
+}
+
+# An in-tree amdgpu.ko for K (the stand-in built from the clean upstream text, not by dkms).
+build_in_tree() {
+        local K=$1 work=$2 dest=$3
+        local b=$work/in-tree-build
+        rm -rf "$b"
+        mkdir -p "$b/amd/amdkfd"
+        cp "$here/dkms-module/Kbuild" "$here/dkms-module/amdgpu_main.c" "$b/"
+        cp "$work/upstream-kfd_crat.c" "$b/amd/amdkfd/kfd_crat.c"
+        make -C "/lib/modules/$K/build" M="$b" RDNA1_TEST_ORIGIN=in-tree modules >"$work/in-tree.log" 2>&1 ||
+                { tail -30 "$work/in-tree.log"; die "building the in-tree stand-in"; }
+        mkdir -p "$(dirname "$dest")"
+        cp "$b/amdgpu.ko" "$dest"
+}
+
+in_tree_case() {
+        local K=$1 work=$2 patched_id=$3 intree=$4 state=/var/lib/rdna1-doctor
+        local upd=/lib/modules/$K/updates/dkms
+        [ "$(modinfo -k "$K" -n amdgpu)" = "$(ls "$upd"/amdgpu.ko*)" ] || die "before: modprobe would not pick the DKMS module"
+        local intree_id ko_path ko_md5 initrd_md5
+        intree_id=$(readelf -n "$intree" | awk '/Build ID/ { print $3 }')
+        ko_path=$(ls "$upd"/amdgpu.ko*)
+        ko_md5=$(md5sum <"$ko_path")
+        initrd_md5=$(md5sum <"/boot/initrd.img-$K")
+        set +e
+        "$work/rdna1-doctor" --recover --yes --in-tree >"$work/run.out" 2>&1
+        local rc=$?
+        set -e
+        cat "$work/run.out"
+        [ $rc -eq 10 ] || die "--in-tree: exit $rc, expected 10"
+        grep -q '^  step 2 dkms-remove' "$work/run.out" || die "no dkms-remove step"
+        grep -q "dkms-remove" "$work/run.out" || die "the in-tree choice is not reported"
+        if ls "$upd"/amdgpu.ko* >/dev/null 2>&1; then die "the DKMS amdgpu is still installed"; fi
+        [ -s "$intree" ] || die "the in-tree module is gone"
+        [ "$(modinfo -k "$K" -n amdgpu)" = "$intree" ] || die "modprobe would not load the in-tree module"
+        if dkms status -m amdgpu -v "$VERSION" -k "$K" | grep -q installed; then die "dkms still lists it installed"; fi
+        local in_initrd
+        in_initrd=$(initrd_amdgpu "$K" "$work/initrd-after") || die "the new initramfs holds no amdgpu.ko"
+        if grep -qa "$MARKER" "$in_initrd"; then die "the new initramfs holds the patched module"; fi
+        [ "$(readelf -n "$in_initrd" | awk '/Build ID/ { print $3 }')" = "$intree_id" ] ||
+                die "the initramfs does not hold the in-tree module"
+        local id
+        id=$(sed -n 's/^Journal \([^ ]*\) .*/\1/p' "$work/run.out")
+        [ "$(cat "$state/verify-pending")" = "$id" ] || die "no verify-pending flag naming the run"
+        echo "PASS: $K uses the in-tree amdgpu"
+
+        # --rollback puts the DKMS module (its directories made again), the
+        # old initramfs and the patched source back, and runs depmod.
+        set +e
+        "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel >"$work/rollback.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/rollback.out"
+        [ $rc -eq 0 ] || [ $rc -eq 10 ] || die "--rollback: exit $rc"
+        [ "$(md5sum <"$ko_path")" = "$ko_md5" ] || die "rollback: the DKMS module is not back byte for byte"
+        [ "$(md5sum <"/boot/initrd.img-$K")" = "$initrd_md5" ] || die "rollback: the initramfs is not back"
+        [ "$(modinfo -k "$K" -n amdgpu)" = "$ko_path" ] || die "rollback: modprobe would not pick the DKMS module"
+        grep -q "$MARKER" "/usr/src/amdgpu-$VERSION/amd/amdkfd/kfd_crat.c" || die "rollback: the source is not back"
+        echo "PASS: rolled back"
+}
+
+remount_case() {
+        local K=$1 work=$2 rc
+        # Outputs go to /tmp (its own tmpfs): the overlay is about to be read-only.
+        printf 'tmpfs /boot tmpfs defaults 0 0\n' >/etc/fstab
+        mount -o remount,ro / || die "cannot make the overlay read-only"
+        touch /rdna1-ro-probe 2>/dev/null && die "/ is still writable"
+        set +e
+        "$work/kernelrec-run" --preflight-only --kernel "$K" >/tmp/run0.out 2>&1
+        rc=$?
+        set -e
+        cat /tmp/run0.out
+        [ $rc -eq 12 ] || die "read-only /: exit $rc, expected 12"
+        grep -q "refused (root-writable): .*mount -o remount,rw /" /tmp/run0.out || die "no remount command given"
+        grep -q "refused (boot-mounted): /boot is in the root's fstab but not mounted" /tmp/run0.out ||
+                die "/boot not reported"
+        set +e
+        "$work/kernelrec-run" --preflight-only --remount-rw --kernel "$K" >/tmp/run1.out 2>&1
+        rc=$?
+        set -e
+        cat /tmp/run1.out
+        [ $rc -eq 0 ] || die "--remount-rw: exit $rc, expected 0"
+        grep -q "note: remounted / read-write" /tmp/run1.out || die "no remount note"
+        grep -q "note: mounted /boot read-write" /tmp/run1.out || die "no /boot note"
+        grep -q "kernel $K: rebuild" /tmp/run1.out || die "the headers' kernel is not cleared for a rebuild"
+        touch /rdna1-rw-probe || die "/ is not writable after --remount-rw"
+        [ "$(findmnt -n -o FSTYPE /boot)" = tmpfs ] || die "/boot is not mounted as fstab says"
+        echo "PASS: remounted / and mounted /boot"
+}
+
+# The kernel's own signing tool, from the installed headers.
+sign_file_path() {
+        ls /usr/lib/linux-kbuild-*/scripts/sign-file "/lib/modules/$1/build/scripts/sign-file" 2>/dev/null | head -n 1
+}
+
+# Secure Boot on, dkms's key enrolled, dkms signing with the kernel's sign-file.
+signed_setup() {
+        local K=$1 work=$2 efi=/sys/firmware/efi/efivars guid=605dab50-e046-4300-abb6-3dd810dd8b23
+        local sf
+        sf=$(sign_file_path "$K")
+        [ -x "$sf" ] || die "no scripts/sign-file in the headers"
+        for n in mok other; do
+                openssl req -new -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=rdna1-doctor test $n/" \
+                        -keyout "$work/$n.key" -outform DER -out "$work/$n.der" >/dev/null 2>&1 || die "openssl"
+        done
+        cp "$work/mok.key" /var/lib/dkms/mok.key
+        cp "$work/mok.der" /var/lib/dkms/mok.pub
+        echo "sign_file=$sf" >/etc/dkms/framework.conf
+        # A signing tool that always uses the other key, whatever dkms asks.
+        printf '#!/bin/sh\n# sign-file HASH KEY CERT MODULE\nexec %s "$1" %s %s "$4"\n' \
+                "$sf" "$work/other.key" "$work/other.der" >/usr/local/sbin/sign-with-other
+        chmod 755 /usr/local/sbin/sign-with-other
+        mkdir -p "$efi"
+        printf '\x06\x00\x00\x00\x01' >"$efi/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+        python3 - "$work/mok.der" "$efi/MokListRT-$guid" <<'EOF'
+import struct, sys
+der = open(sys.argv[1], "rb").read()
+x509 = bytes.fromhex("a159c0a5e494a74a87b5ab155c2bf072")
+esl = x509 + struct.pack("<III", 28 + 16 + len(der), 0, 16 + len(der)) + b"\x11" * 16 + der
+open(sys.argv[2], "wb").write(struct.pack("<I", 6) + esl)
+EOF
+}
+
+signed_case() {
+        local K=$1 work=$2 ko=$3 rc
+        local sig='~Module signature appended~'
+        grep -qa "$sig" "$ko" || die "dkms did not sign the patched build"
+        local before_ko before_initrd
+        before_ko=$(md5sum <"$ko")
+        before_initrd=$(md5sum <"/boot/initrd.img-$K")
+
+        # Signed by a key that is not enrolled: the signer check fails, all is put back.
+        sed -i "s|^sign_file=.*|sign_file=/usr/local/sbin/sign-with-other|" /etc/dkms/framework.conf
+        set +e
+        "$work/rdna1-doctor" --recover --yes >"$work/run1.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run1.out"
+        [ $rc -eq 11 ] || die "a module signed by another key: exit $rc, expected 11"
+        grep -q "is not signed by the enrolled key /var/lib/dkms/mok.pub" "$work/run1.out" || die "no signer reason"
+        [ "$(md5sum <"$ko")" = "$before_ko" ] || die "the previous module was not put back"
+        [ "$(md5sum <"/boot/initrd.img-$K")" = "$before_initrd" ] || die "the initramfs changed"
+
+        # Signed by the enrolled key: done.
+        sed -i "s|^sign_file=.*|sign_file=$(sign_file_path "$K")|" /etc/dkms/framework.conf
+        set +e
+        "$work/rdna1-doctor" --recover --resume --yes >"$work/run2.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run2.out"
+        [ $rc -eq 10 ] || die "signed by the enrolled key: exit $rc, expected 10"
+        ko=$(ls "/lib/modules/$K/updates/dkms"/amdgpu.ko* | head -n 1)
+        grep -qa "$sig" "$ko" || die "the rebuilt module is not signed"
+        if grep -qa "$MARKER" "$ko"; then die "the rebuilt module still holds the marker"; fi
+        echo "PASS: signed by the enrolled key"
+}
+
+secure_boot_case() {
+        local K=$1 work=$2 state=/var/lib/rdna1-doctor
+        local efi=/sys/firmware/efi/efivars guid=605dab50-e046-4300-abb6-3dd810dd8b23
+        # The overlay's /sys is a plain directory: these are files, as in fixtures.
+        mkdir -p "$efi"
+        printf '\x06\x00\x00\x00\x01' >"$efi/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+        # dkms's certificate exists but MokListRT holds only another one.
+        for n in mok other; do
+                openssl req -new -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=rdna1-doctor test $n/" \
+                        -keyout "$work/$n.key" -outform DER -out "$work/$n.der" >/dev/null 2>&1 || die "openssl"
+        done
+        cp "$work/mok.der" /var/lib/dkms/mok.pub
+        cp "$work/mok.key" /var/lib/dkms/mok.key
+        python3 - "$work/other.der" "$efi/MokListRT-$guid" <<'EOF'
+import struct, sys
+der = open(sys.argv[1], "rb").read()
+x509 = bytes.fromhex("a159c0a5e494a74a87b5ab155c2bf072")
+esl = x509 + struct.pack("<III", 28 + 16 + len(der), 0, 16 + len(der)) + b"\x11" * 16 + der
+open(sys.argv[2], "wb").write(struct.pack("<I", 6) + esl)
+EOF
+        local before
+        before=$(dkms status -m amdgpu -v "$VERSION")
+        set +e
+        "$work/rdna1-doctor" --recover --yes >"$work/run.out" 2>&1
+        local rc=$?
+        set -e
+        cat "$work/run.out"
+        [ $rc -eq 12 ] || die "Secure Boot without an enrolled key: exit $rc, expected 12"
+        grep -q "refused by the preflight gate" "$work/run.out" || die "not refused by the preflight gate"
+        grep -q "kernel-side $K: Secure Boot is on" "$work/run.out" || die "the reason is not Secure Boot"
+        grep -q "not enrolled" "$work/run.out" || die "the reason does not say the key is not enrolled"
+        grep -q "no in-tree amdgpu.ko" "$work/run.out" || die "the reason does not say why in-tree is no way out"
+        [ ! -e "$state/journal" ] || die "a refused run left a journal"
+        [ "$(dkms status -m amdgpu -v "$VERSION")" = "$before" ] || die "dkms state changed"
+        grep -q "$MARKER" "/usr/src/amdgpu-$VERSION/amd/amdkfd/kfd_crat.c" || die "the source was changed"
+        echo "PASS: refused by preflight"
+}
+
+# ---------------------------------------------------------------------------
+# In the private mount namespace: build the overlay of / and enter it.
+# ---------------------------------------------------------------------------
+ns_main() {
+        local mode=$1 K=$2 work=$3
+        local m=$work/merged
+        mount --make-rprivate /
+        mount -t overlay overlay -o "lowerdir=/,upperdir=$work/upper,workdir=$work/ovl-work" "$m"
+        mount -t proc proc "$m/proc"
+        mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
+        mount -t tmpfs -o mode=755 tmpfs "$m/run"
+        mount -t tmpfs -o mode=755 tmpfs "$m/var/lib/dkms"
+        mount -t tmpfs -o mode=755 tmpfs "$m/etc/dkms"
+        mount -t tmpfs -o mode=755 tmpfs "$m/dev"
+        mknod -m 666 "$m/dev/null" c 1 3
+        mknod -m 666 "$m/dev/zero" c 1 5
+        mknod -m 666 "$m/dev/full" c 1 7
+        mknod -m 666 "$m/dev/random" c 1 8
+        mknod -m 666 "$m/dev/urandom" c 1 9
+        ln -s /proc/self/fd "$m/dev/fd"
+        ln -s /proc/self/fd/0 "$m/dev/stdin"
+        ln -s /proc/self/fd/1 "$m/dev/stdout"
+        ln -s /proc/self/fd/2 "$m/dev/stderr"
+        exec chroot "$m" /bin/bash "$here/kernel-side.sh" --chroot "$mode" "$K" "$work"
+}
+
+# ---------------------------------------------------------------------------
+# On the host: prerequisites, the package, then the namespace.
+# ---------------------------------------------------------------------------
+host_main() {
+        local mode=$1 driver=$2 doctor=$3
+        case $mode in rebuild | in-tree | secure-boot | remount | signed) ;; *) die "unknown mode $mode" ;; esac
+        [ "$(id -u)" -eq 0 ] || skip "needs root (mount namespace, overlay, chroot)"
+        for t in /usr/sbin/dkms /usr/sbin/update-initramfs /usr/bin/unmkinitramfs /usr/bin/dpkg-deb \
+                /usr/bin/patch /usr/bin/unshare /usr/bin/readelf /usr/bin/openssl /usr/bin/make /sbin/modinfo; do
+                [ -x "$t" ] || skip "$t is not installed (./test installs dkms, initramfs-tools, ...)"
+        done
+        # The newest installed headers, from /lib/modules/*/build (never uname -r).
+        local K=""
+        for b in /lib/modules/*/build; do
+                [ -f "$b/Makefile" ] || continue
+                K=$(basename "$(dirname "$b")")
+        done
+        [ -n "$K" ] || skip "no kernel headers in /lib/modules/*/build (apt-get install linux-headers-amd64)"
+        local crat
+        crat=$("$top/tests/upstream-source.sh") || skip "no upstream kfd_crat.c (apt-get install linux-source-6.1)"
+
+        work=$(mktemp -d /var/tmp/rdna1-kernelrec.XXXXXX)
+        trap 'rm -rf "$work"' EXIT
+        mkdir -p "$work/upper" "$work/ovl-work" "$work/merged"
+        cp "$driver" "$work/kernelrec-run"
+        cp "$doctor" "$work/rdna1-doctor"
+        cp "$crat" "$work/upstream-kfd_crat.c"
+
+        # The stand-in amdgpu-dkms package, made with dpkg-deb from the clean upstream text.
+        local pkg=$work/pkg src=usr/src/amdgpu-$VERSION
+        mkdir -p "$pkg/DEBIAN" "$pkg/$src/amd/amdkfd"
+        sed "s/@VERSION@/$VERSION/" "$here/dkms-module/dkms.conf.in" >"$pkg/$src/dkms.conf"
+        cp "$here/dkms-module/Kbuild" "$here/dkms-module/amdgpu_main.c" "$pkg/$src/"
+        cp "$crat" "$pkg/$src/amd/amdkfd/kfd_crat.c"
+        (cd "$pkg" && find usr -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+        cat >"$pkg/DEBIAN/control" <<EOF
+Package: amdgpu-dkms
+Version: 1:$VERSION
+Architecture: all
+Maintainer: rdna1-doctor tests <tests@rdna1-doctor.invalid>
+Depends: dkms
+Description: stand-in for amdgpu-dkms (rdna1-doctor tests)
+ A one-file module whose strings come from the real kfd_crat.c.
+EOF
+        dpkg-deb --root-owner-group --build "$pkg" "$work/amdgpu-dkms.deb" >/dev/null || die "dpkg-deb --build"
+
+        local rc=0
+        # A private PID namespace too: the gate's "no dkms running" sees only this test's processes.
+        unshare -m -p -f /bin/bash "$here/kernel-side.sh" --ns "$mode" "$K" "$work" || rc=$?
+        return $rc
+}
+
+case ${1:-} in
+--chroot) shift; chroot_main "$@" ;;
+--ns) shift; ns_main "$@" ;;
+*) host_main "$@" ;;
+esac
