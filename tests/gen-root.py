@@ -121,6 +121,28 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
   untar = DIR:N ...        N Tensile-like files nobody owns under DIR (as `tar x` leaves them)
   artifacts = PATH ...     leftover files (*.orig, *.rej) with a line of text
   apt_source = FILE|LINE   a line in /etc/apt/sources.list.d/FILE
+[env]                      environment sources (seeds 000-004; the rdna1-doctor env audit)
+  user_script = no         seed002: ~/rocm_rdna1_env.sh with seed 002's exports
+  user_script_sourced = yes  .bashrc line 6 sources it (no: only by hand)
+  profile_d = no           seed003: /etc/profile.d/rocm-rdna1-57.sh (override line 4)
+  ollama = no              override: /etc/systemd/system/ollama.service.d/override.conf with
+                           Environment="HSA_OVERRIDE_GFX_VERSION=10.3.0" (line 3), EnvironmentFile=
+                           -/etc/default/ollama (MIOPEN_FIND_ENFORCE=3, line 2)
+  ld_preload = no          file: /etc/ld.so.preload -> /usr/local/lib/librdna1_shim.so (line 2);
+                           env: LD_PRELOAD in ~/.xprofile line 2; both
+  library_path = no        bashrc: LD_LIBRARY_PATH=$HOME/rocm-5.7-rdna1/lib:... in .bashrc (line 7);
+                           ld.so.conf: /etc/ld.so.conf.d/zz-rocm-rdna1.conf -> /usr/local/rocm-rdna1/lib
+  pam_environment = no     override: ~/.pam_environment sets the override (not read on modern PAM)
+  etc_environment = none   a value: HSA_OVERRIDE_GFX_VERSION=VALUE in /etc/environment (line 2),
+                           scoped with ROCR_VISIBLE_DEVICES when [env] visible_devices is set
+  visible_devices =        ROCR_VISIBLE_DEVICES value written beside it (line 3)
+  jupyter = no             override: ~/.local/share/jupyter/kernels/rocm/kernel.json "env"
+[home]                     hostile homes (alice's)
+  hostile = no             yes: ~/.bashrc -> /etc/shadow, FIFO ~/.profile, ~/.zshrc whose value holds
+                           ESC ] 0;pwned BEL and that sources /etc/shadow (0640), ~/planted.sh owned by uid 4242, ~/.config/fish a symlink
+                           to /etc, ~/.config/environment.d/x.conf a socket-like FIFO, a
+                           .zprofile sourcing itself and a source chain 12 files deep
+  files = 0                N empty files at the top of the home (bounded-walk tests)
 
 The fixed user is alice (uid/gid 1000, /home/alice); /etc/shadow holds the
 marker FIXTURE-SHADOW-SECRET so tests can check that nothing leaks it.
@@ -841,6 +863,8 @@ class Scenario:
         self.extra_versions = d("extra_versions", "").split()
         self.source_files = int(d("source_files", "0"))
         self.hostile = yes(cp.get("hostile", "enabled", fallback="no"))
+        self.env = {k: v.strip() for k, v in cp.items("env")} if cp.has_section("env") else {}
+        self.home = {k: v.strip() for k, v in cp.items("home")} if cp.has_section("home") else {}
 
     def kget(self, kver, key, default):
         sec = self.kernels.get(kver, {})
@@ -1033,6 +1057,10 @@ class Generator:
             self.live_state()
         if sc.hostile:
             self.hostile()
+        if sc.env:
+            self.env_sources()
+        if sc.home:
+            self.hostile_home()
         python_trees(self)
         bundle_secrets(self)
         self.tamper()
@@ -1907,6 +1935,127 @@ class Generator:
         r.write("var/lib/dkms/amdgpu/%s/build/make.log" % old, self.make_log(sc.kernel, ok=False, version=old,
                                                                               escape=True))
         r.write("usr/src/amdgpu-%s/amd/amdkfd/.hidden\x7f" % v, "DEL in a file name\n")
+
+
+    # ---- environment sources (the env audit) --------------------------------
+    def alice(self, rel, data, mode=0o644):
+        self.r.write("home/alice/" + rel, data, mode, UID_ALICE, UID_ALICE)
+
+    def alice_dir(self, rel):
+        path = ""
+        for part in rel.split("/"):
+            path = path + "/" + part if path else part
+            if not self.r.exists("home/alice/" + path):
+                self.r.mkdir("home/alice/" + path, 0o755, UID_ALICE, UID_ALICE)
+
+    def env_sources(self):
+        r, e = self.r, self.sc.env
+        bashrc = self.r.read("home/alice/.bashrc").decode()
+        # lines 1-4 come from etc(); what is added here keeps its documented line
+        bashrc += "# ROCm RDNA1 (seed 002)\n"                                   # line 5
+        if e.get("user_script", "no") == "seed002":
+            self.alice("rocm_rdna1_env.sh", "#!/bin/bash\n# ROCm RDNA1 Environment Configuration\n\n"
+                       "export HSA_OVERRIDE_GFX_VERSION=10.3.0\n"           # line 4
+                       "export MIOPEN_DEBUG_CONV_IMPLICIT_GEMM=0\n"
+                       "export MIOPEN_FIND_ENFORCE=3\n"                     # line 6
+                       "export MIOPEN_DEBUG_CONV_WINOGRAD=0\n"
+                       "export MIOPEN_DEBUG_CONV_DIRECT=0\n"
+                       "export MIOPEN_LOG_LEVEL=4\n"
+                       "export PYTORCH_ROCM_ARCH=gfx1030\n"                 # line 10
+                       "\n"
+                       "echo \"ROCm RDNA1 environment configured\"\n", 0o755)
+            if yes(e.get("user_script_sourced", "yes")):
+                bashrc += "source ~/rocm_rdna1_env.sh\n"                   # line 6
+            else:
+                bashrc += "# source ~/rocm_rdna1_env.sh  (only by hand now)\n"
+        else:
+            bashrc += "\n"
+        if e.get("library_path", "no") == "bashrc":
+            bashrc += "export LD_LIBRARY_PATH=$HOME/rocm-5.7-rdna1/lib:$LD_LIBRARY_PATH\n"   # line 7
+            self.alice_dir("rocm-5.7-rdna1/lib")
+            self.alice("rocm-5.7-rdna1/lib/libMIOpen.so.1", b"\x7fELF not really\n")
+        self.alice(".bashrc", bashrc)
+
+        if e.get("profile_d", "no") == "seed003":
+            r.mkdir("etc/profile.d")
+            r.write("etc/profile.d/rocm-rdna1-57.sh",
+                    "# ROCm 5.7 + PyTorch 2.2.2 on RDNA1 (RX 5600 XT), see FINAL_FINDINGS.md\n"
+                    "export ROCM_PATH=/opt/rocm-5.7.0\n"
+                    "export PATH=\"$ROCM_PATH/bin:$PATH\"\n"
+                    "export HSA_OVERRIDE_GFX_VERSION=10.3.0\n"               # line 4
+                    "# MIOPEN_FIND_ENFORCE=3 removed: 33+ minute hangs\n"
+                    "export MIOPEN_FIND_MODE=NORMAL\n")
+        if e.get("ollama", "no") == "override":
+            r.mkdir("etc/systemd/system/ollama.service.d")
+            r.write("etc/systemd/system/ollama.service",
+                    "[Unit]\nDescription=Ollama Service\nAfter=network-online.target\n\n[Service]\n"
+                    "ExecStart=/usr/local/bin/ollama serve\nUser=ollama\nGroup=ollama\nRestart=always\n"
+                    "Environment=\"PATH=/usr/local/bin:/usr/bin:/bin\"\n\n[Install]\nWantedBy=default.target\n")
+            r.write("etc/systemd/system/ollama.service.d/override.conf",
+                    "[Service]\n"
+                    "Environment=\"OLLAMA_HOST=0.0.0.0\"\n"
+                    "Environment=\"HSA_OVERRIDE_GFX_VERSION=10.3.0\"\n"   # line 3
+                    "EnvironmentFile=-/etc/default/ollama\n")
+            r.mkdir("etc/default")
+            r.write("etc/default/ollama", "# tuning from a forum post\nMIOPEN_FIND_ENFORCE=3\n")
+        preload = e.get("ld_preload", "no")
+        if preload in ("file", "both"):
+            r.mkdir("usr/local/lib")
+            r.write("usr/local/lib/librdna1_shim.so", b"\x7fELF shim stand-in\n")
+            r.write("etc/ld.so.preload", "# RDNA1 coarse-grain shim (seed 001)\n/usr/local/lib/librdna1_shim.so\n")
+        if preload in ("env", "both"):
+            self.alice(".xprofile", "# X session\nexport LD_PRELOAD=/usr/local/lib/librdna1_shim.so\n")
+        if e.get("library_path", "no") == "ld.so.conf":
+            r.mkdir("etc/ld.so.conf.d")
+            r.write("etc/ld.so.conf.d/x86_64-linux-gnu.conf", "# Multiarch support\n/usr/local/lib/x86_64-linux-gnu\n"
+                    "/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n")
+            r.write("etc/ld.so.conf.d/zz-rocm-rdna1.conf", "# private ROCm build\n/usr/local/rocm-rdna1/lib\n")
+        if e.get("pam_environment", "no") == "override":
+            self.alice(".pam_environment", "HSA_OVERRIDE_GFX_VERSION DEFAULT=10.3.0\n")
+        val = e.get("etc_environment", "none")
+        if val != "none":
+            text = 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n'
+            text += "HSA_OVERRIDE_GFX_VERSION=%s\n" % val
+            if e.get("visible_devices"):
+                text += "ROCR_VISIBLE_DEVICES=%s\n" % e["visible_devices"]
+            r.write("etc/environment", text)
+        if e.get("jupyter", "no") == "override":
+            self.alice_dir(".local/share/jupyter/kernels/rocm")
+            self.alice(".local/share/jupyter/kernels/rocm/kernel.json",
+                       '{\n "argv": ["python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],\n'
+                       ' "display_name": "Python 3 (ROCm gfx1030)",\n "language": "python",\n'
+                       ' "env": {\n  "HSA_OVERRIDE_GFX_VERSION": "10.3.0"\n }\n}\n')
+
+    def hostile_home(self):
+        r, h = self.r, self.sc.home
+        if yes(h.get("hostile", "no")):
+            os.unlink(r.p("home/alice/.bashrc"))
+            r.symlink("home/alice/.bashrc", "/etc/shadow")
+            r.chown(r.p("home/alice/.bashrc"), UID_ALICE, UID_ALICE)
+            os.unlink(r.p("home/alice/.profile"))
+            self.mkfifo("home/alice/.profile")
+            r.chown(r.p("home/alice/.profile"), UID_ALICE, UID_ALICE)
+            self.alice(".zshrc", b"# ~/.zshrc\nexport HSA_OVERRIDE_GFX_VERSION=\"10.3.0\x1b]0;pwned\x07\"\n"
+                       b"source /etc/shadow\n")
+            r.write("home/alice/planted.sh", "export LD_PRELOAD=/tmp/planted.so\n", 0o644, 4242, 4242)
+            # a source loop and a chain deeper than the doctor follows (its end is not reached)
+            self.alice(".zprofile", ". ~/.zprofile\nsource ~/chain/c0.sh\n")
+            self.alice_dir("chain")
+            for i in range(12):
+                self.alice("chain/c%d.sh" % i, ". ~/chain/c%d.sh\n" % (i + 1) if i < 11 else
+                           "export MIOPEN_FIND_ENFORCE=3\n")
+            self.alice_dir(".config")
+            r.symlink("home/alice/.config/fish", "/etc")
+            self.alice_dir(".config/environment.d")
+            self.mkfifo("home/alice/.config/environment.d/fifo.conf")
+        n = int(h.get("files", "0"))
+        if n:
+            top = r.p("home/alice")
+            for i in range(n):
+                p = os.path.join(top, "f%06d" % i)
+                fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                os.close(fd)
+                r.chown(p, UID_ALICE, UID_ALICE)
 
 
 # --------------------------------------------------------------------------

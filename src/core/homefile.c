@@ -187,7 +187,7 @@ static int check_regular(const struct stat *st, uid_t uid)
         if (!S_ISREG(st->st_mode))
                 return -EINVAL;
         /* A file the user does not own could have been planted for them; root's is the admin's. */
-        if (st->st_uid != uid && st->st_uid != 0)
+        if (uid != HOME_ANY_OWNER && st->st_uid != uid && st->st_uid != 0)
                 return -EPERM;
         return 0;
 }
@@ -273,6 +273,7 @@ typedef struct walk_ctx {
         void *userdata;
         report *r;
         const char *probe;
+        const char *start;      /* the walk's start, relative to the home */
         walk_stats st;
         dev_t dev0;
         struct { dev_t dev; ino_t ino; } ancestors[WALK_DEPTH_HARD_MAX + 2];
@@ -291,11 +292,15 @@ static bool reason_known(const report *r, const char *probe, const char *path)
 
 static void walk_report(walk_ctx *c, const char *relpath, int err, const char *text)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *full = NULL;
 
         if (!c->r)
                 return;
-        path = home_path(c->h, relpath);
+        full = c->start[0] && relpath[0] ? strdup_printf("%s/%s", c->start, relpath)
+                                         : strdup(c->start[0] ? c->start : relpath);
+        if (!full)
+                return;
+        path = home_path(c->h, full);
         if (!path || reason_known(c->r, c->probe, path))
                 return; /* each directory once, even over several walks */
         if (text)
@@ -463,14 +468,16 @@ int home_walk(const home *h, const char *relstart, const walk_limits *lim, walk_
         c.ancestors[0].dev = st.st_dev;
         c.ancestors[0].ino = st.st_ino;
         c.n_ancestors = 1;
-        k = walk_dir(&c, start, rel, 0);
+        c.start = rel;
+        k = walk_dir(&c, start, "", 0);
         if (k < 0)
                 return k;
         if (c.st.truncated && r) {
-                _cleanup_free_ char *msg = strdup_printf("walk stopped after %zu entries (limit); the rest was not checked",
-                                                         c.st.entries);
-                if (msg)
-                        walk_report(&c, rel, 0, msg);
+                /* A note, not an ignored reason: it shows in the JSON document. */
+                _cleanup_free_ char *path = home_path(h, rel);
+                if (path)
+                        report_add_note(r, "%s: %s stopped after %zu entries (limit); the rest was not checked",
+                                        c.probe, path, c.st.entries);
         }
         if (ret_stats)
                 *ret_stats = c.st;

@@ -26,6 +26,8 @@
 #include "users.h"
 
 #define HOME_READ_MAX_DEFAULT (1024u * 1024)
+/* As a home's uid: files of any owner are read (system trees opened with home_open_fd). */
+#define HOME_ANY_OWNER ((uid_t)-1)
 
 typedef struct home {
         int fd;                 /* O_PATH|O_DIRECTORY on the home, opened through the sysroot */
@@ -106,9 +108,11 @@ typedef int (*walk_cb)(int dirfd, const char *name, const char *relpath, const s
 
 /*
  * Walk relstart beneath h ("" or "." for the home itself), depth first,
- * entries of a directory in name order. Unreadable directories and a
- * truncation are added to r (may be NULL) as reasons of probe `probe`
- * that do not matter, with paths as the system sees them.
+ * entries of a directory in name order. Unreadable directories (once each)
+ * and loops are added to r (may be NULL) as reasons of probe `probe` that
+ * do not matter; a truncation becomes a note ("PROBE: PATH stopped after N
+ * entries (limit)..."), which the JSON document shows. Paths are as the
+ * system sees them.
  * Returns 0 (also when truncated: see *ret_stats), -ENOENT/-ENOTDIR/-ELOOP
  * for a bad start, or the callback's < 0.
  */

@@ -12,139 +12,22 @@
 #include <sys/acl.h>
 #include <acl/libacl.h>
 
+#include "users.h"
 #include "util.h"
 
-#define ACCOUNT_FILE_MAX (16u * 1024 * 1024)
-#define GROUPS_MAX 65536
-#define FIELDS_MAX 8
+/* ---- the user, from the root's /etc/passwd and /etc/group (users.c) ---- */
 
-/* ---- /etc/passwd and /etc/group ---- */
-
-typedef struct account_line {
-        const char *f[FIELDS_MAX];
-        size_t len[FIELDS_MAX];
-        size_t n;
-} account_line;
-
-static void split_line(const char *line, size_t n, account_line *ret)
+/* The accounts of the root, or NULL when they cannot be read (the names are only cosmetic then). */
+static int load_accounts(const sysroot *sr, root_users **ret)
 {
-        size_t start = 0;
+        int k = root_users_load(sr, USERS_ALL, ret);
 
-        *ret = (account_line){0};
-        for (size_t i = 0; i <= n && ret->n < FIELDS_MAX; i++) {
-                if (i < n && line[i] != ':')
-                        continue;
-                ret->f[ret->n] = line + start;
-                ret->len[ret->n] = i - start;
-                ret->n++;
-                start = i + 1;
-        }
-}
-
-static bool field_id(const account_line *a, size_t idx, uint32_t *ret)
-{
-        char tmp[16];
-        uint64_t v;
-
-        if (idx >= a->n || a->len[idx] == 0 || a->len[idx] >= sizeof(tmp))
-                return false;
-        memcpy(tmp, a->f[idx], a->len[idx]);
-        tmp[a->len[idx]] = '\0';
-        if (tmp[0] == '+' || safe_atou64(tmp, 10, &v) < 0 || v >= UINT32_MAX)
-                return false;
-        *ret = (uint32_t)v;
-        return true;
-}
-
-typedef int (*account_cb)(const account_line *a, void *userdata);
-
-/*
- * Call cb for each well-formed line (NIS "+"/"-" lines and lines with NUL
- * bytes are skipped). cb returns > 0 to stop. Returns 0 or < 0 errno; a
- * missing file is -ENOENT.
- */
-static int account_foreach(const sysroot *sr, const char *path, size_t min_fields, account_cb cb,
-                           void *userdata)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len, pos = 0;
-        int k;
-
-        k = sysroot_read_file(sr, path, ACCOUNT_FILE_MAX, &buf, &len);
-        if (k < 0)
-                return k;
-        while (pos < len) {
-                const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
-                size_t n = nl ? (size_t)(nl - line) : len - pos;
-                account_line a;
-
-                pos += n + (nl ? 1 : 0);
-                if (n == 0 || line[0] == '#' || line[0] == '+' || line[0] == '-' || memchr(line, '\0', n))
-                        continue;
-                split_line(line, n, &a);
-                if (a.n < min_fields || a.len[0] == 0)
-                        continue;
-                k = cb(&a, userdata);
-                if (k != 0)
-                        return k < 0 ? k : 0;
-        }
-        return 0;
-}
-
-typedef struct name_lookup {
-        uint32_t id;
-        char *name;
-} name_lookup;
-
-static int name_lookup_cb(const account_line *a, void *userdata)
-{
-        name_lookup *l = userdata;
-        uint32_t id;
-
-        if (!field_id(a, 2, &id) || id != l->id)
-                return 0;
-        l->name = strndup(a->f[0], a->len[0]);
-        return l->name ? 1 : -ENOMEM;
-}
-
-/* The name of uid/gid id in the root's /etc/passwd or /etc/group; NULL when unknown. */
-static int lookup_name(const sysroot *sr, const char *file, uint32_t id, char **ret)
-{
-        name_lookup l = {.id = id};
-        int k;
-
-        k = account_foreach(sr, file, 3, name_lookup_cb, &l);
         if (k == -ENOMEM)
                 return k;
-        *ret = l.name; /* other read errors: the name is only cosmetic */
-        return 0;
+        if (k < 0)
+                *ret = NULL;
+        return k == -ENOENT ? 0 : k < 0 ? k : 0;
 }
-
-typedef struct passwd_lookup {
-        uid_t uid;
-        bool found;
-        gid_t gid;
-        char *name;
-} passwd_lookup;
-
-static int passwd_cb(const account_line *a, void *userdata)
-{
-        passwd_lookup *p = userdata;
-        uint32_t uid, gid;
-
-        if (a->n < 4 || !field_id(a, 2, &uid) || uid != p->uid || !field_id(a, 3, &gid))
-                return 0;
-        p->name = strndup(a->f[0], a->len[0]);
-        if (!p->name)
-                return -ENOMEM;
-        p->gid = gid;
-        p->found = true;
-        return 1;
-}
-
-typedef struct group_scan {
-        invoking_user *u;
-} group_scan;
 
 static bool has_group(const invoking_user *u, gid_t g)
 {
@@ -154,22 +37,12 @@ static bool has_group(const invoking_user *u, gid_t g)
         return false;
 }
 
-static int add_group(invoking_user *u, gid_t gid, const char *name, size_t name_len)
+static int add_group(invoking_user *u, gid_t gid, const char *name)
 {
         gid_t *g;
         char **n;
 
-        if (has_group(u, gid)) {
-                /* The primary group was added before its name was known. */
-                for (size_t i = 0; i < u->n_groups; i++)
-                        if (u->groups[i] == gid && !u->group_names[i] && name) {
-                                u->group_names[i] = strndup(name, name_len);
-                                if (!u->group_names[i])
-                                        return -ENOMEM;
-                        }
-                return 0;
-        }
-        if (u->n_groups >= GROUPS_MAX)
+        if (has_group(u, gid))
                 return 0;
         g = realloc(u->groups, (u->n_groups + 1) * sizeof(gid_t));
         if (!g)
@@ -179,46 +52,10 @@ static int add_group(invoking_user *u, gid_t gid, const char *name, size_t name_
         if (!n)
                 return -ENOMEM;
         u->group_names = n;
-        u->group_names[u->n_groups] = name ? strndup(name, name_len) : NULL;
+        u->group_names[u->n_groups] = name ? strdup(name) : NULL;
         if (name && !u->group_names[u->n_groups])
                 return -ENOMEM;
         u->groups[u->n_groups++] = gid;
-        return 0;
-}
-
-static bool member_list_has(const char *s, size_t n, const char *name)
-{
-        size_t start = 0, nl = strlen(name);
-
-        for (size_t i = 0; i <= n; i++) {
-                size_t a, b;
-
-                if (i < n && s[i] != ',')
-                        continue;
-                a = start;
-                b = i;
-                while (a < b && (s[a] == ' ' || s[a] == '\t'))
-                        a++;
-                while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r'))
-                        b--;
-                if (b - a == nl && memcmp(s + a, name, nl) == 0)
-                        return true;
-                start = i + 1;
-        }
-        return false;
-}
-
-static int group_cb(const account_line *a, void *userdata)
-{
-        invoking_user *u = ((group_scan *)userdata)->u;
-        uint32_t gid;
-
-        if (!field_id(a, 2, &gid))
-                return 0;
-        if (gid == u->gid && u->gid != (gid_t)-1)
-                return add_group(u, gid, a->f[0], a->len[0]);
-        if (u->name && a->n >= 4 && member_list_has(a->f[3], a->len[3], u->name))
-                return add_group(u, gid, a->f[0], a->len[0]);
         return 0;
 }
 
@@ -248,34 +85,39 @@ static bool env_uid(const char *var, uid_t *ret)
 int invoking_user_get(const sysroot *sr, invoking_user *ret)
 {
         invoking_user u = {.gid = (gid_t)-1};
-        passwd_lookup p = {0};
-        group_scan g = {.u = &u};
+        root_users *acc = NULL;
+        const root_user *x;
         int k;
 
         u.from_env = env_uid("SUDO_UID", &u.uid) || env_uid("PKEXEC_UID", &u.uid);
         if (!u.from_env)
                 u.uid = getuid();
 
-        p.uid = u.uid;
-        k = account_foreach(sr, "/etc/passwd", 4, passwd_cb, &p);
-        if (k < 0 && k != -ENOENT) {
-                free(p.name);
+        k = root_users_load(sr, USERS_ALL, &acc);
+        if (k < 0 && k != -ENOENT)
                 return k;
-        }
-        if (p.found) {
-                u.name = p.name;
-                u.gid = p.gid;
+        x = root_users_find_uid(acc, u.uid);
+        if (x) {
+                u.name = strdup(x->name);
+                u.gid = x->gid;
+                if (!u.name) {
+                        k = -ENOMEM;
+                        goto fail;
+                }
         } else if (!u.from_env && sr->is_host)
                 u.gid = getgid(); /* our own account, unknown to the files (e.g. from LDAP) */
 
-        if (u.gid != (gid_t)-1 && (k = add_group(&u, u.gid, NULL, 0)) < 0)
+        /* The primary group first, then every group that lists the user, in /etc/group order. */
+        if (u.gid != (gid_t)-1 && (k = add_group(&u, u.gid, root_users_group_name(acc, u.gid))) < 0)
                 goto fail;
-        k = account_foreach(sr, "/etc/group", 3, group_cb, &g);
-        if (k < 0 && k != -ENOENT)
-                goto fail;
+        for (size_t i = 0; x && i < x->n_groups; i++)
+                if ((k = add_group(&u, x->groups[i], root_users_group_name(acc, x->groups[i]))) < 0)
+                        goto fail;
+        root_users_free(acc);
         *ret = u;
         return 0;
 fail:
+        root_users_free(acc);
         invoking_user_clear(&u);
         return k;
 }
@@ -407,9 +249,21 @@ static int explain(const sysroot *sr, const invoking_user *u, const char *path, 
         unsigned mode = (unsigned)(st->st_mode & 07777);
         int k;
 
-        if ((k = lookup_name(sr, "/etc/passwd", st->st_uid, &oname)) < 0 ||
-            (k = lookup_name(sr, "/etc/group", st->st_gid, &gname)) < 0)
-                return k;
+        {
+                root_users *acc = NULL;
+                const root_user *o;
+                const char *g;
+
+                if ((k = load_accounts(sr, &acc)) < 0)
+                        return k;
+                o = root_users_find_uid(acc, st->st_uid);
+                g = root_users_group_name(acc, st->st_gid);
+                oname = o ? strdup(o->name) : NULL;
+                gname = g ? strdup(g) : NULL;
+                root_users_free(acc);
+                if ((o && !oname) || (g && !gname))
+                        return -ENOMEM;
+        }
         owner = id_label(oname, st->st_uid);
         group = id_label(gname, st->st_gid);
         who = u->name ? strdup(u->name) : strdup_printf("uid %lu", (unsigned long)u->uid);

@@ -349,26 +349,60 @@ static bool is_glob(const char *s)
         return strpbrk(s, "*?[") != NULL;
 }
 
-/* iniparser 4.1 reads only paths: hand it the very bytes the line scan saw. */
-static dictionary *ini_load_bytes(const char *buf, size_t len)
+static bool no_memfd;
+
+void rules_set_no_memfd(bool v)
 {
-        _cleanup_close_ int fd = memfd_create("rdna1-rules", MFD_CLOEXEC);
-        char path[64];
+        no_memfd = v;
+}
+
+/* Does the file at path hold exactly buf? */
+static bool file_equals(const char *path, const char *buf, size_t len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        _cleanup_free_ char *again = NULL;
+        size_t n;
+
+        return fd >= 0 && read_fd_capped(fd, RULES_FILE_MAX, &again, &n) == 0 && n == len &&
+               memcmp(again, buf, len) == 0;
+}
+
+/*
+ * iniparser 4.1 reads only paths: hand it the very bytes the line scan saw
+ * through a memfd. Without /proc (a bare chroot) it reads path itself, and
+ * the file must still hold the same bytes afterwards.
+ */
+static dictionary *ini_load_bytes(const char *buf, size_t len, const char *path)
+{
+        _cleanup_close_ int fd = no_memfd ? -EBADF : memfd_create("rdna1-rules", MFD_CLOEXEC);
+        char fdpath[64];
+        dictionary *d;
         size_t off = 0;
 
         if (fd < 0)
-                return NULL;
+                goto direct;
         while (off < len) {
                 ssize_t n = write(fd, buf + off, len - off);
                 if (n <= 0)
-                        return NULL;
+                        goto direct;
                 off += (size_t)n;
         }
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        return iniparser_load(path);
+        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+        if (access(fdpath, R_OK) == 0)
+                return iniparser_load(fdpath);
+direct:
+        if (!path)
+                return NULL;
+        d = iniparser_load(path);
+        if (d && !file_equals(path, buf, len)) {
+                iniparser_freedict(d);
+                return NULL; /* changed under us: what iniparser read is not what was scanned */
+        }
+        return d;
 }
 
-int rules_load_buffer(const char *path, const char *buf, size_t len, rules_db **ret, unsigned *ret_line)
+static int load_buffer(const char *path, bool path_is_file, const char *buf, size_t len, rules_db **ret,
+                       unsigned *ret_line)
 {
         _cleanup_(dictionary_freep) dictionary *d = NULL;
         scan sc = {0};
@@ -385,7 +419,7 @@ int rules_load_buffer(const char *path, const char *buf, size_t len, rules_db **
                 return k;
         }
         iniparser_set_error_callback(iniparser_silent);
-        d = ini_load_bytes(buf, len);
+        d = ini_load_bytes(buf, len, path_is_file ? path : NULL);
         if (!d) {
                 scan_clear(&sc);
                 return errno == ENOMEM ? -ENOMEM : -EBADMSG;
@@ -417,6 +451,11 @@ int rules_load_buffer(const char *path, const char *buf, size_t len, rules_db **
         return 0;
 }
 
+int rules_load_buffer(const char *path, const char *buf, size_t len, rules_db **ret, unsigned *ret_line)
+{
+        return load_buffer(path, false, buf, len, ret, ret_line);
+}
+
 int rules_load(const char *path, rules_db **ret, unsigned *ret_line)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -429,7 +468,7 @@ int rules_load(const char *path, rules_db **ret, unsigned *ret_line)
         k = read_fd_capped(fd, RULES_FILE_MAX, &buf, &len);
         if (k < 0)
                 return k == -EFBIG ? -EBADMSG : k;
-        return rules_load_buffer(path, buf, len, ret, ret_line);
+        return load_buffer(path, true, buf, len, ret, ret_line);
 }
 
 const env_rule *rules_find(const rules_db *db, const char *name)

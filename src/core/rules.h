@@ -84,6 +84,9 @@ int rules_load(const char *path, rules_db **ret, unsigned *ret_line);
 int rules_load_buffer(const char *path, const char *buf, size_t len, rules_db **ret, unsigned *ret_line);
 rules_db *rules_free(rules_db *db);
 
+/* Tests: load as where /proc is missing (iniparser reads the file itself, checked against the scan). */
+void rules_set_no_memfd(bool v);
+
 /* The rule for a variable: an exact name first, then the first glob that matches. NULL: unknown. */
 const env_rule *rules_find(const rules_db *db, const char *name);
 

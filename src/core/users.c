@@ -150,9 +150,21 @@ static int user_add_group(root_user *x, gid_t gid)
 
 static int group_cb(root_users *u, const fields *a)
 {
+        root_group *ng;
         uint32_t gid;
 
-        if (a->n < 4 || !field_id(a, 2, &gid))
+        if (!field_id(a, 2, &gid))
+                return 0;
+        ng = realloc(u->groups, (u->n_groups + 1) * sizeof(*ng));
+        if (!ng)
+                return -ENOMEM;
+        u->groups = ng;
+        ng[u->n_groups].gid = gid;
+        ng[u->n_groups].name = strndup(a->f[0], a->len[0]);
+        if (!ng[u->n_groups].name)
+                return -ENOMEM;
+        u->n_groups++;
+        if (a->n < 4)
                 return 0;
         for (size_t i = 0; i < u->n; i++) {
                 int k;
@@ -187,13 +199,18 @@ root_users *root_users_free(root_users *u)
         for (size_t i = 0; i < u->n; i++)
                 root_user_clear(&u->users[i]);
         free(u->users);
+        for (size_t i = 0; i < u->n_groups; i++)
+                free(u->groups[i].name);
+        free(u->groups);
         free(u);
         return NULL;
 }
 
 /*
  * A home counts when it is a directory in the root owned by the user (root
- * owns its own). daemon:/usr/sbin exists but is root's: not a home.
+ * owns its own). daemon:/usr/sbin exists but is root's: not a home. A
+ * regular user's (uid >= 1000, login.defs' UID_MIN default) home left owned
+ * by root, as an image builder may leave it, still counts.
  */
 static bool home_is_theirs(const sysroot *sr, const root_user *x)
 {
@@ -203,7 +220,9 @@ static bool home_is_theirs(const sysroot *sr, const root_user *x)
                 return false;
         if (sysroot_stat(sr, x->home, &st) < 0 || !S_ISDIR(st.st_mode))
                 return false;
-        return st.st_uid == x->uid;
+        if (st.st_uid == x->uid)
+                return true;
+        return st.st_uid == 0 && x->uid >= 1000 && x->uid != 65534;
 }
 
 static bool home_seen(const root_users *u, size_t upto, const char *home)
@@ -268,5 +287,13 @@ const root_user *root_users_find_name(const root_users *u, const char *name)
         for (size_t i = 0; u && i < u->n; i++)
                 if (streq(u->users[i].name, name))
                         return &u->users[i];
+        return NULL;
+}
+
+const char *root_users_group_name(const root_users *u, gid_t gid)
+{
+        for (size_t i = 0; u && i < u->n_groups; i++)
+                if (u->groups[i].gid == gid)
+                        return u->groups[i].name;
         return NULL;
 }

@@ -22,12 +22,19 @@ typedef struct root_user {
         char *shell;            /* may be "" */
         gid_t *groups;          /* supplementary: every /etc/group entry listing the name */
         size_t n_groups;
-        bool home_present;      /* the home is a directory in the root owned by the user (or root) */
+        bool home_present;      /* the home is a directory in the root owned by the user (or, uid >= 1000, root) */
 } root_user;
+
+typedef struct root_group {
+        char *name;
+        gid_t gid;
+} root_group;
 
 typedef struct root_users {
         root_user *users;       /* in /etc/passwd order */
         size_t n;
+        root_group *groups;     /* every well-formed /etc/group line, in file order */
+        size_t n_groups;
 } root_users;
 
 typedef enum users_select {
@@ -48,6 +55,8 @@ root_users *root_users_free(root_users *u);
 
 const root_user *root_users_find_uid(const root_users *u, uid_t uid);
 const root_user *root_users_find_name(const root_users *u, const char *name);
+/* The name of a group (the first line with that gid), or NULL. */
+const char *root_users_group_name(const root_users *u, gid_t gid);
 
 /* Parsers, exposed for unit tests; they append to u. */
 int passwd_parse(root_users *u, const char *buf, size_t len);

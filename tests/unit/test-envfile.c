@@ -290,6 +290,34 @@ static void test_garbage_terminates(void **state)
         }
 }
 
+/* Random bytes biased towards shell syntax: every format terminates, nothing leaks (ASan). */
+static void test_random_input(void **state)
+{
+        static const char alphabet[] = "AZ_az09=$'\"\\`(){}[];&|<>#\n\t -:.,@%~*?!";
+        unsigned seed = 12345;
+        char buf[512];
+
+        for (int iter = 0; iter < 3000; iter++) {
+                size_t n = (size_t)(rand_r(&seed) % sizeof(buf));
+
+                for (size_t i = 0; i < n; i++) {
+                        int x = rand_r(&seed);
+                        buf[i] = x % 16 == 0 ? (char)(x >> 8) : alphabet[(size_t)(x >> 4) % (sizeof(alphabet) - 1)];
+                }
+                for (int fmt = 0; fmt < _ENV_FORMAT_MAX; fmt++) {
+                        env_file *f = NULL;
+                        int k = env_file_parse((env_format)fmt, buf, n, &f);
+
+                        assert_true(k == 0 || k == -EBADMSG);
+                        for (size_t i = 0; f && i < f->n_entries; i++) {
+                                assert_true(f->entries[i].line >= 1);
+                                assert_true(env_name_valid(f->entries[i].name, strlen(f->entries[i].name)));
+                        }
+                        env_file_free(f);
+                }
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -305,6 +333,7 @@ int main(void)
                 cmocka_unit_test(test_fish),
                 cmocka_unit_test(test_jupyter),
                 cmocka_unit_test(test_garbage_terminates),
+                cmocka_unit_test(test_random_input),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

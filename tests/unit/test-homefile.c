@@ -7,7 +7,11 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "homefile.h"
 #include "users.h"
@@ -96,6 +100,8 @@ static void test_users(void **state)
         assert_int_equal(a->n_groups, 2);
         assert_int_equal(a->groups[0], 27);
         assert_int_equal(a->groups[1], 992);
+        assert_string_equal(root_users_group_name(u, 992), "render");
+        assert_null(root_users_group_name(u, 4242));
         u = root_users_free(u);
 
         if (geteuid() == 0) {
@@ -200,9 +206,8 @@ static void test_walk_bounds(void **state)
         assert_true(st.truncated);
         assert_int_equal(st.entries, 500);
         assert_int_equal(c.files, 500);
-        assert_int_equal(r->n_reasons, 1);
-        assert_string_equal(r->reasons[0].path, "/home/alice/many");
-        assert_false(r->reasons[0].matters);
+        assert_int_equal(r->n_notes, 1);
+        assert_non_null(strstr(r->notes[0], "/home/alice/many stopped after 500 entries"));
 
         /* depth: d1/d2/d3/d4 is entered no further */
         c = (counter){0};
@@ -228,12 +233,113 @@ static void test_walk_bounds(void **state)
         report_free(r);
 }
 
+/*
+ * A bind mount of a directory under itself is a loop no symlink rule stops:
+ * the walker must notice the same device and inode as a parent. Needs a
+ * private mount namespace (root); the host's mounts are never touched.
+ */
+static void test_walk_loop(void **state)
+{
+        _cleanup_free_ char *src = strdup_printf("%s/home/alice/loopy", top);
+        _cleanup_free_ char *dst = strdup_printf("%s/home/alice/loopy/inner/again", top);
+        sysroot *sr = NULL;
+        root_users *u = NULL;
+        home *h = NULL;
+        report *r = report_new();
+        walk_limits lim = {.max_depth = 10, .max_entries = 1000};
+        walk_stats st;
+        counter c = {0};
+        pid_t pid;
+        int status;
+
+        if (geteuid() != 0) {
+                if (getenv("CI") && streq(getenv("CI"), "true"))
+                        fail_msg("the loop test needs root (a private mount namespace) under CI=true");
+                print_message("SKIP part: loop test needs root\n");
+                report_free(r);
+                return;
+        }
+        mkd("home/alice/loopy", 1000);
+        mkd("home/alice/loopy/inner", 1000);
+        mkd("home/alice/loopy/inner/again", 1000);
+        put("home/alice/loopy/inner/file", "", 1000);
+
+        /* In a child: unshare the mount namespace, bind, walk, report through the exit status. */
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        _exit(3);
+                if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+                        _exit(4);
+                if (sysroot_open(top, &sr) < 0 || root_users_load(sr, USERS_ALL, &u) < 0 ||
+                    home_open(sr, root_users_find_name(u, "alice"), &h) < 0)
+                        _exit(5);
+                if (home_walk(h, "loopy", &lim, count_cb, &c, r, "env", &st) < 0)
+                        _exit(6);
+                /* loopy/inner/again is loopy again: not entered, said once, the walk ends. */
+                if (st.loops != 1 || st.truncated || c.files != 1 || r->n_reasons != 1 ||
+                    !strstr(r->reasons[0].error, "loop"))
+                        _exit(7);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        report_free(r);
+}
+
+/* As another user: an unreadable directory is one ignored reason, however many walks meet it. */
+static void test_walk_unreadable_once(void **state)
+{
+        _cleanup_free_ char *locked = strdup_printf("%s/home/alice/locked", top);
+        pid_t pid;
+        int status;
+
+        if (geteuid() != 0) {
+                if (getenv("CI") && streq(getenv("CI"), "true"))
+                        fail_msg("the unreadable-directory test needs root (to become another user) under CI=true");
+                print_message("SKIP part: needs root\n");
+                return;
+        }
+        mkd("home/alice/locked", 1000);
+        assert_int_equal(chmod(locked, 0700), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                walk_limits lim = {.max_depth = 2, .max_entries = 100000};
+                report *r = report_new();
+                sysroot *sr = NULL;
+                root_users *u = NULL;
+                home *h = NULL;
+                walk_stats st;
+                counter c = {0};
+
+                if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(3);
+                if (sysroot_open(top, &sr) < 0 || root_users_load(sr, USERS_ALL, &u) < 0 ||
+                    home_open(sr, root_users_find_name(u, "alice"), &h) < 0)
+                        _exit(4);
+                for (int i = 0; i < 2; i++)
+                        if (home_walk(h, "", &lim, count_cb, &c, r, "env", &st) < 0 || st.unreadable != 1)
+                                _exit(5);
+                if (r->n_reasons != 1 || !streq(r->reasons[0].path, "/home/alice/locked") || r->reasons[0].matters)
+                        _exit(6);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_users),
                 cmocka_unit_test(test_home_files),
                 cmocka_unit_test(test_walk_bounds),
+                cmocka_unit_test(test_walk_loop),
+                cmocka_unit_test(test_walk_unreadable_once),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -66,6 +66,20 @@ static void test_shipped_rules(void **state)
         rules_free(db);
 }
 
+/* Where /proc is missing (a bare chroot) the file is read by path, the same bytes all the same. */
+static void test_without_memfd(void **state)
+{
+        rules_set_no_memfd(true);
+        test_shipped_rules(state);
+        {
+                rules_db *db = NULL;
+                static const char text[] = "[A]\nmatch = none\nreason = r\nsource = s\n";
+                /* no path to fall back on: refused, not guessed */
+                assert_int_equal(rules_load_buffer("t.ini", text, strlen(text), &db, NULL), -EBADMSG);
+        }
+        rules_set_no_memfd(false);
+}
+
 static void test_library_path(void **state)
 {
         size_t n = 0;
@@ -125,6 +139,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_shipped_rules),
+                cmocka_unit_test(test_without_memfd),
                 cmocka_unit_test(test_library_path),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_glob_order),
