@@ -101,6 +101,26 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
                            version 6.10.5-2084815.24.04 (source missing) whose build/make.log
                            error line holds ESC ] 0;pwned BEL
 
+[package.NAME]             a ROCm/HIP package (dpkg-deb --build, dpkg --root -i), in section order
+  version = 1.0-1
+  architecture = amd64
+  multiarch = no           yes: Multi-Arch: same (info files are NAME:ARCH.*)
+  files = PATH ...         regular files, content generated from (NAME, PATH, size)
+  size = 4096              bytes per generated file
+  symlinks = PATH=TARGET ...
+  conffiles = PATH ...     regular files shipped as conffiles
+  replaces = PKG           Replaces: PKG (a takeover of files listed by both)
+  md5sums = yes            no: drop info/NAME.md5sums after installing (runtime.unverifiable)
+  apt_cache_deb = no       keep the .deb in var/cache/apt/archives/ (packaged symlinks get checked)
+[tamper]                   changes after installation, as a user would make them
+  modify = PATH ...        overwrite with other bytes, following a symlink (as cp does)
+  remove = PATH ...
+  repoint = PATH=TARGET ...  re-point a packaged symlink
+  divert = PATH ...        dpkg-divert --root --local --rename, then a new file at PATH
+  edit_conffile = PATH ...
+  untar = DIR:N ...        N Tensile-like files nobody owns under DIR (as `tar x` leaves them)
+  artifacts = PATH ...     leftover files (*.orig, *.rej) with a line of text
+  apt_source = FILE|LINE   a line in /etc/apt/sources.list.d/FILE
 [env]                      environment sources (seeds 000-004; the rdna1-doctor env audit)
   user_script = no         seed002: ~/rocm_rdna1_env.sh with seed 002's exports
   user_script_sourced = yes  .bashrc line 6 sources it (no: only by hand)
@@ -179,7 +199,7 @@ def find_tool(name):
     if not found:
         raise Prereq("required tool '%s' not found (Debian package: %s)" % (name, {
             "gcc": "gcc", "ld": "binutils", "objcopy": "binutils", "zstd": "zstd", "xz": "xz-utils",
-            "gzip": "gzip", "cpio": "cpio", "depmod": "kmod", "dpkg-deb": "dpkg", "dpkg": "dpkg",
+            "gzip": "gzip", "cpio": "cpio", "depmod": "kmod", "dpkg-deb": "dpkg", "dpkg": "dpkg", "dpkg-divert": "dpkg",
             "diff": "diffutils", "as": "binutils", "lspci": "pciutils", "readelf": "binutils",
             "modinfo": "kmod"}.get(name, name)))
     return found
@@ -1026,6 +1046,7 @@ class Generator:
             if sc.kernel_dkms(k) in ("built", "installed"):
                 self.dkmsmods[k] = self.build_dkms(k, sc.kernel_build(k))
         self.packages(kvers)
+        self.rocm_packages()
         self.dkms_tree(kvers)
         for k in kvers:
             self.modules_dir(k)
@@ -1042,6 +1063,7 @@ class Generator:
             self.hostile_home()
         python_trees(self)
         bundle_secrets(self)
+        self.tamper()
         self.finish()
 
     def finish(self):
@@ -1773,6 +1795,107 @@ class Generator:
         r.devnode("dev/null", 1, 3, 0o666, 0, 0)
         r.mkdir("dev/shm", 0o1777)
 
+    # ---- ROCm packages and user changes ([package.NAME], [tamper]) ------------------
+    def rocm_file_bytes(self, pkg, path, size, salt=""):
+        """Deterministic ELF-looking content of one packaged file."""
+        seed = hashlib.sha256(("%s\0%s\0%s" % (pkg, path, salt)).encode()).digest()
+        body = (seed * (size // len(seed) + 1))[:max(size - 16, 0)]
+        return b"\x7fELF\x02\x01\x01\x00" + seed[:8] + body
+
+    def dpkg_env(self):
+        env = dict(os.environ, PATH=os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin", LC_ALL="C")
+        env.pop("DPKG_FRONTEND_LOCKED", None)
+        return env
+
+    def rocm_packages(self):
+        cp = self.cp_sections("package.")
+        if not cp:
+            return
+        debs = []
+        for name, sec in cp:
+            g = lambda k, d="": sec.get(k, d).strip()
+            version, arch = g("version", "1.0-1"), g("architecture", "amd64")
+            size = int(g("size", "4096"))
+            files = {}
+            for path in g("files").split():
+                files[path.lstrip("/")] = (0o644, self.rocm_file_bytes(name, path, size), None)
+            for path in g("conffiles").split():
+                files[path.lstrip("/")] = (0o644, ("# %s conffile of %s\n" % (path, name)).encode(), None)
+            for spec in g("symlinks").split():
+                path, target = spec.split("=", 1)
+                files[path.lstrip("/")] = (0o777, None, target)
+            fields = [("Package", name), ("Version", version), ("Architecture", arch),
+                      ("Maintainer", "rdna1-doctor fixtures <fixtures@example.org>"),
+                      ("Installed-Size", str(sum(len(v[1] or b"") for v in files.values()) // 1024 + 1))]
+            if yes(g("multiarch", "no")):
+                fields.append(("Multi-Arch", "same"))
+            if g("replaces"):
+                fields.append(("Replaces", g("replaces")))
+            fields += [("Section", "libs"), ("Priority", "optional"),
+                       ("Description", "%s\n rdna1-doctor fixture ROCm package." % name)]
+            control = self.control(fields) + "".join("#conffile %s\n" % c for c in g("conffiles").split())
+            deb = self.b.deb(control, files)
+            debs.append((name, version, arch, deb, sec))
+        for name, version, arch, deb, sec in debs:
+            # one at a time, in order: a later package's Replaces takes files over
+            argv = [self.b.tool("dpkg"), "--root=" + self.r.top, "--force-not-root", "--force-bad-path",
+                    "--force-depends", "--force-script-chrootless", "--no-triggers", "--log=/dev/null", "-i", deb]
+            if not self.r.is_root:
+                argv.insert(1, "--force-unsafe-io")
+            run(argv, env=self.dpkg_env())
+            if not yes(sec.get("md5sums", "yes")):
+                for info in (name, "%s:%s" % (name, arch)):
+                    p = "var/lib/dpkg/info/%s.md5sums" % info
+                    if self.r.exists(p):
+                        os.unlink(self.r.p(p))
+            if yes(sec.get("apt_cache_deb", "no")):
+                self.r.copy("var/cache/apt/archives/%s_%s_%s.deb" % (name, version.replace(":", "%3a"), arch), deb)
+        for backup in ("status-old", "available-old", "diversions-old"):
+            if self.r.exists("var/lib/dpkg/" + backup):
+                os.unlink(self.r.p("var/lib/dpkg/" + backup))
+
+    def cp_sections(self, prefix):
+        return [(sec[len(prefix):], self.sc.cp[sec]) for sec in self.sc.cp.sections() if sec.startswith(prefix)]
+
+    def tamper(self):
+        if not self.sc.cp.has_section("tamper"):
+            return
+        t = self.sc.cp["tamper"]
+        g = lambda k: t.get(k, "").split()
+        r = self.r
+        for path in g("modify"):
+            real = os.path.realpath(r.p(path))      # cp follows the link, as the seeds did
+            if not real.startswith(r.top + "/"):
+                raise Fail("tamper modify %s leaves the root" % path)
+            size = os.path.getsize(real)
+            with open(real, "wb") as f:
+                f.write(self.rocm_file_bytes("tampered", path, size, "patched build"))
+        for path in g("remove"):
+            os.unlink(r.p(path))
+        for spec in g("repoint"):
+            path, target = spec.split("=", 1)
+            r.symlink(path, target)
+        for path in g("divert"):
+            run([self.b.tool("dpkg-divert"), "--root=" + r.top, "--local", "--rename", "--divert",
+                 path + ".distrib", "--add", path], env=self.dpkg_env())
+            r.write(path, self.rocm_file_bytes("diverter", path, 4096))
+        for path in g("edit_conffile"):
+            with open(r.p(path), "ab") as f:
+                f.write(b"# edited by the administrator\n")
+        for spec in g("untar"):
+            d, n = spec.rsplit(":", 1)
+            for i in range(int(n)):
+                name = "Kernels.so-%03d-gfx1010.hsaco" % i if i % 2 == 0 else "TensileLibrary_%03d_gfx1010.dat" % i
+                r.write(d.rstrip("/") + "/" + name, self.rocm_file_bytes("untarred", name, 2048))
+        for path in g("artifacts"):
+            r.write(path, "leftover of a patch run: %s\n" % os.path.basename(path))
+        src = t.get("apt_source", "").strip()
+        if src:
+            fname, line = src.split("|", 1)
+            r.write("etc/apt/sources.list.d/" + fname.strip(), line.strip() + "\n")
+        if r.exists("var/lib/dpkg/diversions-old"):
+            os.unlink(r.p("var/lib/dpkg/diversions-old"))
+
     # ---- hostile junk ----------------------------------------------------------------
     def mkfifo(self, rel):
         p = self.r.p(rel)
@@ -2294,7 +2417,7 @@ def main():
     try:
         name = os.path.splitext(os.path.basename(args.scenario))[0]
         sc = Scenario(load_scenario(args.scenario), name)
-        for t in ("gcc", "as", "ld", "objcopy", "cpio", "depmod", "dpkg-deb", "dpkg", "diff"):
+        for t in ("gcc", "as", "ld", "objcopy", "cpio", "depmod", "dpkg-deb", "dpkg", "dpkg-divert", "diff"):
             find_tool(t)
         builder = Builder(os.path.abspath(cache), args.module_size)
         gen = Generator(sc, Root(out, not args.no_devnodes), builder, args.standin)

@@ -70,11 +70,83 @@ static void test_md5sums(void **state)
         assert_int_equal(v.n, 0);
 }
 
+static const char full_status[] =
+        "Package: hsa-rocr\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.11.0.50701-98~22.04\n"
+        "Multi-Arch: same\nDescription: x\n continuation: not a field\n\n"
+        "Package: rocm-agree\nStatus: install ok installed\nConffiles:\n"
+        " /etc/rocm/a.conf 0123456789abcdef0123456789ABCDEF\n"
+        " /etc/rocm/with space.conf 0123456789abcdef0123456789abcdef\n"
+        " /etc/rocm/old.conf 0123456789abcdef0123456789abcdef obsolete\n"
+        " /etc/rocm/new.conf newconffile\n"
+        "Version: 2\n\n\n"
+        "Package: gone\nStatus: deinstall ok config-files\n\n"
+        "Status: install ok installed\nVersion: no package field\n";
+
+static void test_status_parse(void **state)
+{
+        dpkg_pkg *p = NULL;
+        size_t n = 0;
+
+        assert_int_equal(dpkg_status_parse(full_status, strlen(full_status), &p, &n), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(p[0].name, "hsa-rocr");
+        assert_string_equal(p[0].arch, "amd64");
+        assert_string_equal(p[0].version, "1.11.0.50701-98~22.04");
+        assert_string_equal(p[0].multi_arch, "same");
+        assert_int_equal(p[0].n_conffiles, 0);
+        assert_true(dpkg_status_has_files(p[0].status));
+        assert_string_equal(p[1].version, "2");
+        assert_int_equal(p[1].n_conffiles, 4);
+        assert_string_equal(p[1].conffiles[0].path, "/etc/rocm/a.conf");
+        assert_string_equal(p[1].conffiles[0].md5, "0123456789abcdef0123456789abcdef");
+        assert_false(p[1].conffiles[0].obsolete);
+        assert_string_equal(p[1].conffiles[1].path, "/etc/rocm/with space.conf");
+        assert_string_equal(p[1].conffiles[2].path, "/etc/rocm/old.conf");
+        assert_true(p[1].conffiles[2].obsolete);
+        assert_string_equal(p[1].conffiles[3].path, "/etc/rocm/new.conf");
+        assert_string_equal(p[1].conffiles[3].md5, "");
+        assert_false(dpkg_status_has_files(p[2].status));
+        dpkg_pkgs_free(p, n);
+        assert_int_equal(dpkg_status_parse("Package: a\nVersion: 1\0\n", 22, &p, &n), -EBADMSG);
+        assert_int_equal(dpkg_status_parse("", 0, &p, &n), 0);
+        assert_int_equal(n, 0);
+        dpkg_pkgs_free(p, n);
+}
+
+static void test_diversions(void **state)
+{
+        static const char d[] = "/usr/lib/x/libhsa.so.1\n/usr/lib/x/libhsa.so.1.distrib\n:\n"
+                                "/opt/rocm/lib/a\n/opt/rocm/lib/a.real\nrocm-shim\n/cut\n/cut.to\n";
+        dpkg_diversion *v = NULL;
+        size_t n = 0;
+
+        assert_int_equal(dpkg_diversions_parse(d, strlen(d), &v, &n), 0);
+        assert_int_equal(n, 2); /* the incomplete triple is dropped */
+        assert_string_equal(v[0].to, "/usr/lib/x/libhsa.so.1.distrib");
+        assert_string_equal(v[0].package, ":");
+        assert_string_equal(v[1].package, "rocm-shim");
+        dpkg_diversions_free(v, n);
+}
+
+static void test_archive_name(void **state)
+{
+        char *s = dpkg_archive_name("amdgpu-dkms", "1:6.16.6.60204-2238411.24.04", "all");
+
+        assert_string_equal(s, "amdgpu-dkms_1%3a6.16.6.60204-2238411.24.04_all.deb");
+        free(s);
+        s = dpkg_archive_name("libamdhip64-5", "5.2.3-3", "amd64");
+        assert_string_equal(s, "libamdhip64-5_5.2.3-3_amd64.deb");
+        free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_status_field),
                 cmocka_unit_test(test_md5sums),
+                cmocka_unit_test(test_status_parse),
+                cmocka_unit_test(test_diversions),
+                cmocka_unit_test(test_archive_name),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
