@@ -30,7 +30,9 @@ int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, con
                 struct stat st;
                 bool seen = false;
 
-                if (a->blocked)
+                /* A kernel step the planner blocked is still judged here: the
+                 * gate's refusal (exit 12) is what says the kernel side cannot be done. */
+                if (a->blocked && !a->kernel_side)
                         continue;
                 /* Backups of the file steps go to the journal's file system. */
                 if (!a->kernel_side && a->path && sysroot_stat(sr, a->path, &st) >= 0 && S_ISREG(st.st_mode))

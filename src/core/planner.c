@@ -18,6 +18,7 @@
 #include "inspect.h"
 #include "pkgfile.h"
 #include "plan.h"
+#include "preflight.h"
 #include "userdrop.h"
 #include "util.h"
 
@@ -31,6 +32,8 @@ typedef struct planner {
         size_t passwd_len;
         pkgindex pkgs;  /* every packaged path, loaded on first need */
         bool pkgs_loaded;
+        secure_boot_state sb; /* the root's Secure Boot state, read on first need */
+        bool sb_loaded;
 } planner;
 
 #define WALK_MAX_DEPTH 8
@@ -390,43 +393,44 @@ static int plan_quarantine_file(planner *pl, const finding *f, const char *path)
 
 /* ---- kernel side ---- */
 
-static bool kernel_has_in_tree_amdgpu(planner *pl, const char *kernel)
+/*
+ * Rebuild or in-tree for one kernel, decided exactly as the preflight gate
+ * will decide it before execution (headers, compiler, dkms, Secure Boot and
+ * an enrolled key), so the printed plan is the plan that runs.
+ */
+static int assess_kernel(planner *pl, const char *kernel, preflight_kernel *ret)
 {
-        static const char *const exts[] = {"", ".zst", ".xz", ".gz"};
+        bool in_tree = pl->o && pl->o->in_tree;
+        int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(exts); i++) {
-                _cleanup_free_ char *p = strdup_printf("/lib/modules/%s/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko%s",
-                                                       kernel, exts[i]);
-                struct stat st;
-
-                if (p && sysroot_stat(pl->in->sr, p, &st) >= 0 && S_ISREG(st.st_mode))
-                        return true;
+        if (!pl->sb_loaded) {
+                r = secure_boot_probe(pl->in->sr, pl->in->sr->is_host, &pl->sb);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        pl->sb = (secure_boot_state){.state = SECURE_BOOT_UNKNOWN};
+                pl->sb_loaded = true;
         }
-        return false;
-}
-
-static bool kernel_has_headers(planner *pl, const char *kernel)
-{
-        _cleanup_free_ char *p = strdup_printf("/lib/modules/%s/build/Makefile", kernel);
-        struct stat st;
-
-        return p && sysroot_stat(pl->in->sr, p, &st) >= 0;
+        return preflight_kernel_assess(pl->in->sr, kernel, in_tree, &pl->sb, ret);
 }
 
 static int plan_kernel(planner *pl, const finding *f, const dkms_build *b)
 {
-        bool in_tree = pl->o && pl->o->in_tree;
+        _cleanup_(preflight_kernel_clear) preflight_kernel pk = {0};
+        bool in_tree;
         plan_action *a;
         action_type t;
+        int r;
 
         if (!b->kernel)
                 return 0;
-        if (!in_tree && !kernel_has_headers(pl, b->kernel)) {
-                in_tree = true;
-                if (plan_add_note(pl->p, "no headers for %s (/lib/modules/%s/build): the DKMS amdgpu is removed "
-                                         "there instead of rebuilt", b->kernel, b->kernel) < 0)
-                        return -ENOMEM;
-        }
+        r = assess_kernel(pl, b->kernel, &pk);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0; /* a kernel name dkms would not accept either: nothing to plan */
+        in_tree = pk.choice != KERNEL_CHOICE_REBUILD;
+        if (in_tree && !(pl->o && pl->o->in_tree) && pk.reason &&
+            plan_add_note(pl->p, "%s: %s", b->kernel, pk.reason) < 0)
+                return -ENOMEM;
         t = in_tree ? ACTION_DKMS_REMOVE : ACTION_DKMS_REBUILD;
         if (action_exists(pl->p, t, NULL, 0, b->kernel))
                 return 0;
@@ -454,9 +458,8 @@ static int plan_kernel(planner *pl, const finding *f, const dkms_build *b)
         }
         if (!a->why || !a->undo)
                 return -ENOMEM;
-        if (in_tree && !kernel_has_in_tree_amdgpu(pl, b->kernel))
-                return block(a, "kernel %s has no in-tree amdgpu.ko: removing the DKMS one would leave it with "
-                                "neither", b->kernel);
+        if (pk.choice == KERNEL_CHOICE_NONE)
+                return block(a, "%s", pk.reason ? pk.reason : "neither a rebuild nor the in-tree driver is safe");
         pl->p->reboot_required = true;
 
         if (action_exists(pl->p, ACTION_UPDATE_INITRAMFS, NULL, 0, b->kernel))
@@ -566,6 +569,7 @@ int plan_build(inspection *in, const plan_options *o, plan **ret)
                 r = plan_finding(&pl, &in->report->findings[i]);
         free(pl.passwd);
         pkgindex_clear(&pl.pkgs);
+        secure_boot_state_clear(&pl.sb);
         if (r < 0) {
                 plan_free(pl.p);
                 return r;

@@ -414,6 +414,10 @@ EOF
         local before
         before=$(dkms status -m amdgpu -v "$VERSION")
         set +e
+        # The dry-run plan already shows the gate's decision and its reason.
+        "$work/rdna1-doctor" --recover --dry-run >"$work/plan.out" 2>&1
+        grep -q "Secure Boot is on" "$work/plan.out" || { cat "$work/plan.out"; die "the plan does not show the Secure Boot choice"; }
+        grep -q "no in-tree amdgpu.ko" "$work/plan.out" || die "the plan does not say why in-tree is no way out"
         "$work/rdna1-doctor" --recover --yes >"$work/run.out" 2>&1
         local rc=$?
         set -e
