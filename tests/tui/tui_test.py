@@ -314,7 +314,10 @@ def doctor_children(pid):
 def test_framework(a, tmp, roots):
     """f: the framework probe with the stand-in torch that hangs from 44x44; Esc cancels the prompt."""
     root = "/"
-    env = dict(a.env, PYTHONPATH=os.path.join(SRC, "tests", "selftest", "fake-torch"), FAKE_TORCH_HANG_FROM="44",
+    # through a link: tmux's command line then does not match tests/cli/selftest.sh's pgrep for survivors
+    torch = os.path.join(tmp, "torch-stand-in")
+    os.symlink(os.path.join(SRC, "tests", "selftest", "fake-torch"), torch)
+    env = dict(a.env, PYTHONPATH=torch, FAKE_TORCH_HANG_FROM="44",
                RDNA1_SELFTEST_CASE_DEADLINE_MS="1500", RDNA1_SELFTEST_NO_PROGRESS_MS="5000")
     # the probe runs on the running system only (as --selftest --framework); the inspection only reads
     os.makedirs(os.path.join(tmp, "fw-state"))  # the hang record stays in it
