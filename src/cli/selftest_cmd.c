@@ -270,7 +270,10 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 c->progress(&(selftest_progress){.kind = SELFTEST_PROGRESS_DONE, .outcome = outcome, .reason = why,
                                                  .passed = wr ? wr->cases_passed : 0,
                                                  .failed = wr ? wr->cases_failed : 0, .exit_code = code,
-                                                 .kernel_log_readable = wr && wr->kernel_log_readable},
+                                                 .kernel_log_readable = wr && wr->kernel_log_readable,
+                                                 .cancelled = wr && wr->cancelled,
+                                                 .largest_size_passed = rs ? rs->largest_size_passed : -1,
+                                                 .first_failed_size = rs ? rs->first_failed_size : -1},
                             c->progress_userdata);
                 if (rs)
                         rs->done_sent = true;
@@ -427,6 +430,7 @@ int selftest_run_cli(const selftest_cli *c)
                 .kmsg_path = in->sr->is_host ? "/dev/kmsg" : NULL,
                 .on_event = on_event,
                 .userdata = &s,
+                .cancel = c->cancel,
         };
         if (!c->json && !c->quiet && !c->progress)
                 printf("Running the %s self-test...\n", c->framework ? "framework" : c->backend);
@@ -455,7 +459,8 @@ report:
 out:
         if (c->progress && !s.done_sent)
                 c->progress(&(selftest_progress){.kind = SELFTEST_PROGRESS_DONE, .outcome = "not-run",
-                                                 .reason = s.error, .exit_code = 3},
+                                                 .reason = s.error, .exit_code = 3,
+                                                 .largest_size_passed = -1, .first_failed_size = -1},
                             c->progress_userdata);
         free(s.error);
         watchdog_result_clear(&wr);

@@ -29,6 +29,9 @@ typedef struct selftest_progress {
         unsigned passed, failed;
         int exit_code;
         bool kernel_log_readable;
+        bool cancelled;         /* stopped through selftest_cli.cancel */
+        int largest_size_passed; /* framework probe: feature-map size, -1 none */
+        int first_failed_size;  /* framework probe: -1 none */
 } selftest_progress;
 
 typedef void (*selftest_progress_fn)(const selftest_progress *p, void *userdata);
@@ -49,6 +52,7 @@ typedef struct selftest_cli {
         bool quiet;
         selftest_progress_fn progress; /* NULL: print (the CLI) */
         void *progress_userdata;
+        const volatile bool *cancel; /* set true (another thread) to stop the run: exit 3, not-run */
 } selftest_cli;
 
 /* Returns the --selftest exit code: 0 pass, 20 wrong, 21 crash, 22 hang, 23 GPU reset, 3 not run. */

@@ -404,14 +404,14 @@ static void reap_survivors(run *w)
         } while (now_ms() < until);
 }
 
-static void terminate(run *w, const char *why, unsigned long long limit_ms)
+/* SIGTERM to the group, SIGKILL after the grace time. */
+static void stop_group(run *w)
 {
         uint64_t until;
 
         w->res->killed_by_watchdog = true;
         if (proc_state(w->pid) == 'D')
                 w->res->d_state_seen = true;
-        set_reason(w, "%s exceeded %llu ms", why, limit_ms);
         kill(-w->pid, SIGTERM);
         until = now_ms() + w->o->term_grace_ms;
         while (now_ms() < until) {
@@ -422,6 +422,12 @@ static void terminate(run *w, const char *why, unsigned long long limit_ms)
                 usleep(20000);
         }
         kill(-w->pid, SIGKILL);
+}
+
+static void terminate(run *w, const char *why, unsigned long long limit_ms)
+{
+        set_reason(w, "%s exceeded %llu ms", why, limit_ms);
+        stop_group(w);
 }
 
 int watchdog_run(const watchdog_options *o, watchdog_result *ret)
@@ -503,7 +509,11 @@ int watchdog_run(const watchdog_options *o, watchdog_result *ret)
                         continue;
                 }
                 t = now_ms();
-                if (w.case_open >= 0 && o->case_deadline_ms && t - w.case_started_ms > o->case_deadline_ms) {
+                if (o->cancel && *o->cancel) {
+                        res.cancelled = true;
+                        set_reason(&w, "cancelled by the user");
+                        stop_group(&w);
+                } else if (w.case_open >= 0 && o->case_deadline_ms && t - w.case_started_ms > o->case_deadline_ms) {
                         char what[64];
                         snprintf(what, sizeof(what), "case %d", w.case_open + 1);
                         terminate(&w, what, o->case_deadline_ms);
@@ -547,6 +557,10 @@ int watchdog_run(const watchdog_options *o, watchdog_result *ret)
                         reset |= kernel_line_is_gpu_reset(w.klines.items[i]);
                 res.outcome = reset || res.killed_by_watchdog ? SELFTEST_GPU_RESET : SELFTEST_CRASH;
                 set_reason(&w, "the kernel reported GPU trouble during the run");
+        } else if (res.cancelled) {
+                res.outcome = SELFTEST_NOT_RUN;
+                if (gave_up)
+                        set_reason(&w, "cancelled, but stuck in uninterruptible sleep (D); a reboot is needed");
         } else if (res.killed_by_watchdog) {
                 res.outcome = SELFTEST_HANG;
                 if (gave_up)

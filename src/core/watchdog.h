@@ -47,6 +47,10 @@ typedef struct watchdog_options {
         /* Called for every valid event line (the object is borrowed). < 0 aborts the run as a crash. */
         int (*on_event)(json_object *event, void *userdata);
         void *userdata;
+        /* Polled every loop turn: once it reads true the helper's group is
+         * stopped (SIGTERM, then SIGKILL) and the run is "not-run", cancelled.
+         * NULL: the run cannot be cancelled. */
+        const volatile bool *cancel;
 } watchdog_options;
 
 typedef struct watchdog_result {
@@ -54,6 +58,7 @@ typedef struct watchdog_result {
         int exit_status;            /* -1 when killed or not reaped */
         int term_signal;            /* 0 unless killed by a signal */
         bool killed_by_watchdog;
+        bool cancelled;             /* stopped through o->cancel (outcome not-run) */
         bool d_state_seen;          /* the helper (or a child) was in D state */
         bool kernel_log_readable;
         char **kernel_lines;        /* matching new kernel-log lines, NULL-terminated (escaped) */

@@ -49,6 +49,10 @@ typedef struct st_view {
         int exit_code;
         bool kernel_log_readable;
         unsigned heartbeats;
+        bool framework;         /* the framework probe (--framework), not the helper */
+        bool cancelled;         /* stopped from the screen (c) */
+        int largest_passed;     /* framework probe: feature-map size, -1 none */
+        int first_failed;       /* framework probe: -1 none */
 } st_view;
 
 /* One step of a recovery or rollback as the journal has it now. */
@@ -173,6 +177,12 @@ typedef struct tui_app {
         list_state st_list;
         bool st_hip;            /* backend hip (else cpu) */
         bool st_standard;       /* sweep standard (else quick) */
+        bool st_framework;      /* the next run is the framework probe */
+        char st_python[128];    /* its interpreter (edited in the prompt) */
+        char st_profile[128];   /* run it under this profile, "" none */
+        int st_prompt;          /* 0 none, 1 typing the interpreter, 2 the profile */
+        bool st_cancel_armed;   /* c pressed once during a run */
+        volatile bool st_cancel; /* main thread sets, the watchdog (worker) polls */
 
         list_state rec_list;
         list_state hist_list;

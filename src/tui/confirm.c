@@ -35,3 +35,29 @@ confirm_result confirm_key(char *buf, size_t size, int ch)
                 return CONFIRM_TYPING;
         }
 }
+
+confirm_result line_edit_key(char *buf, size_t size, int ch)
+{
+        size_t len = strlen(buf);
+
+        switch (ch) {
+        case 27:
+                return CONFIRM_CANCELLED;
+        case '\n':
+        case '\r':
+        case KEY_ENTER:
+                return CONFIRM_ACCEPTED;
+        case KEY_BACKSPACE:
+        case 127:
+        case 8:
+                if (len)
+                        buf[len - 1] = '\0';
+                return CONFIRM_TYPING;
+        default:
+                if (ch >= 0x20 && ch < 0x7f && len + 1 < size) {
+                        buf[len] = (char)ch;
+                        buf[len + 1] = '\0';
+                }
+                return CONFIRM_TYPING;
+        }
+}

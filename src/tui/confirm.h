@@ -20,3 +20,5 @@ typedef enum confirm_result {
 
 /* Feed one key (curses code) to buf (size bytes). */
 confirm_result confirm_key(char *buf, size_t size, int ch);
+/* A one-line text field: Enter accepts whatever is typed, Esc cancels (buf kept). */
+confirm_result line_edit_key(char *buf, size_t size, int ch);

@@ -108,6 +108,9 @@ static void on_progress(const selftest_progress *p, void *userdata)
                 copy_str(v->reason, sizeof(v->reason), p->reason);
                 v->exit_code = p->exit_code;
                 v->kernel_log_readable = p->kernel_log_readable;
+                v->cancelled = p->cancelled;
+                v->largest_passed = p->largest_size_passed;
+                v->first_failed = p->first_failed_size;
                 if (p->passed || p->failed) {
                         v->passed = p->passed;
                         v->failed = p->failed;
@@ -129,6 +132,10 @@ static void *selftest_main(void *p)
                 .backend = a->st_hip ? "hip" : "cpu",
                 .progress = on_progress,
                 .progress_userdata = a,
+                /* main thread fields, left alone while the run goes on */
+                .framework = a->st_framework ? a->st_python : NULL,
+                .profile = a->st_framework && a->st_profile[0] ? a->st_profile : NULL,
+                .cancel = &a->st_cancel,
         };
 
         (void)selftest_run_cli(&c);
@@ -172,9 +179,12 @@ int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *), void *arg)
 int jobs_start_selftest(tui_app *a)
 {
         pthread_mutex_lock(&a->lock);
-        a->st = (st_view){.running = true, .current = -1};
+        a->st = (st_view){.running = true, .current = -1, .framework = a->st_framework,
+                          .largest_passed = -1, .first_failed = -1};
         pthread_mutex_unlock(&a->lock);
         a->st_list = (list_state){0};
+        a->st_cancel = false;
+        a->st_cancel_armed = false;
         return start(a, JOB_SELFTEST, selftest_main, a);
 }
 

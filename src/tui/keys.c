@@ -30,6 +30,8 @@ const key_binding tui_keys[] = {
         {{'s'}, "s", ACT_START, SCOPE_SELFTEST, "start the self-test"},
         {{'b'}, "b", ACT_BACKEND, SCOPE_SELFTEST, "backend: cpu (the same pipeline on the CPU) or hip (the GPU)"},
         {{'w'}, "w", ACT_SWEEP, SCOPE_SELFTEST, "sweep: quick or standard"},
+        {{'f'}, "f", ACT_FRAMEWORK, SCOPE_SELFTEST, "framework probe: asks for the Python (and a profile), Esc cancels"},
+        {{'c'}, "c", ACT_CANCEL, SCOPE_SELFTEST, "cancel the running self-test (press twice)"},
         {{'i'}, "i", ACT_INSTALL, SCOPE_PROFILES, "install the selected profile (asks you to type yes)"},
 };
 const size_t tui_n_keys = sizeof(tui_keys) / sizeof(tui_keys[0]);

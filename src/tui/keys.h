@@ -35,6 +35,8 @@ typedef enum tui_action {
         ACT_BACKEND, /* self-test: cpu <-> hip */
         ACT_SWEEP,   /* self-test: quick <-> standard */
         ACT_INSTALL, /* profiles: install the selected one */
+        ACT_FRAMEWORK, /* self-test: the framework probe (asks for the interpreter) */
+        ACT_CANCEL,  /* self-test: stop the running one */
         ACT_REDRAW,
         _ACT_MAX,
 } tui_action;

@@ -304,6 +304,73 @@ def test_selftest(a, tmp, roots):
     t.kill()
 
 
+def doctor_children(pid):
+    """The doctor's child processes: the self-test helper and, the doctor
+    being its child subreaper, anything of the helper's that outlived it."""
+    p = subprocess.run(["pgrep", "-P", str(pid)], stdout=subprocess.PIPE)
+    return [int(x) for x in p.stdout.split()]
+
+
+def test_framework(a, tmp, roots):
+    """f: the framework probe with the stand-in torch that hangs from 44x44; Esc cancels the prompt."""
+    root = "/"
+    # through a link: tmux's command line then does not match tests/cli/selftest.sh's pgrep for survivors
+    torch = os.path.join(tmp, "torch-stand-in")
+    os.symlink(os.path.join(SRC, "tests", "selftest", "fake-torch"), torch)
+    env = dict(a.env, PYTHONPATH=torch, FAKE_TORCH_HANG_FROM="44",
+               RDNA1_SELFTEST_CASE_DEADLINE_MS="1500", RDNA1_SELFTEST_NO_PROGRESS_MS="5000")
+    # the probe runs on the running system only (as --selftest --framework); the inspection only reads
+    os.makedirs(os.path.join(tmp, "fw-state"))  # the hang record stays in it
+    s = Session([a.binary, "--state-dir", os.path.join(tmp, "fw-state")], tmp, "framework", root, env)
+    t = s.t
+    t.wait(settled, "first inspection")
+    t.keys("5", "f")
+    sc = t.wait_text("Python interpreter: python3", "interpreter prompt")
+    t.keys("Escape")
+    sc = t.wait_text("Framework probe not started", "prompt cancelled")
+    if "Result" in sc:
+        fail("framework: Esc started a run:\n" + sc)
+    t.keys("f")
+    t.wait_text("Python interpreter: python3", "interpreter prompt again")
+    t.keys("BSpace", "3", "Enter")
+    t.wait_text("Profile (empty: none):", "profile prompt")
+    t.keys("Enter")
+    sc = t.wait_text("Result hang", "framework probe result")
+    if "largest passed 42x42" not in sc or "first failure 44x44: hang" not in sc:
+        fail("framework: sizes not shown:\n" + sc)
+    if "exit 22" not in sc:
+        fail("framework: exit code not shown:\n" + sc)
+    pid = s.doctor_pid()
+    if pid is None or doctor_children(pid):
+        fail("framework: a probe process survived: %r" % (doctor_children(pid) if pid else "no doctor"))
+    t.keys("q")
+    s.file("rc")
+    t.kill()
+
+
+def test_cancel(a, tmp, roots):
+    """c twice stops a running CPU --standard self-test through the watchdog: cancelled, exit 3, nothing left."""
+    root = roots["seed-broken"]
+    s = Session([a.binary, "--root", root, "--state-dir", os.path.join(tmp, "cancel-state")], tmp, "cancel", root,
+                a.env)
+    t = s.t
+    t.wait(settled, "first inspection")
+    t.keys("5", "w", "s")
+    t.wait_text("Watchdog running", "a running self-test")
+    t.keys("c")
+    t.wait_text("c again stops", "cancel asks once more")
+    t.keys("c")
+    sc = t.wait_text("Result cancelled", "cancelled result")
+    if "exit 3" not in sc or "cancelled by the user" not in sc:
+        fail("cancel: summary:\n" + sc)
+    pid = s.doctor_pid()
+    if pid is None or doctor_children(pid):
+        fail("cancel: a helper process survived: %r" % (doctor_children(pid) if pid else "no doctor"))
+    t.keys("q")
+    s.file("rc")
+    t.kill()
+
+
 def colour_sgr(capture):
     """SGR parameters that set a colour (30-38, 40-48, 90-97, 100-107)."""
     found = []
@@ -538,7 +605,7 @@ def test_profiles(a, tmp, roots):
     t.kill()
 
 
-TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_no_color, test_term_linux, test_signals,
+TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_framework, test_cancel, test_no_color, test_term_linux, test_signals,
          test_suspend, test_hostile, test_recovery, test_profiles]
 
 

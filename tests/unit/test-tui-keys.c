@@ -170,6 +170,27 @@ static void test_confirm(void **state)
         assert_string_equal(buf, "");
 }
 
+/* The interpreter/profile field: anything typed is accepted, even empty; Esc keeps the text. */
+static void test_line_edit(void **state)
+{
+        char buf[8] = "python3";
+
+        assert_int_equal(line_edit_key(buf, sizeof(buf), 'x'), CONFIRM_TYPING); /* full: not taken */
+        assert_string_equal(buf, "python3");
+        line_edit_key(buf, sizeof(buf), KEY_BACKSPACE);
+        line_edit_key(buf, sizeof(buf), 127);
+        assert_int_equal(line_edit_key(buf, sizeof(buf), 'q'), CONFIRM_TYPING); /* q is a letter here */
+        assert_string_equal(buf, "pythoq");
+        assert_int_equal(line_edit_key(buf, sizeof(buf), KEY_UP), CONFIRM_TYPING);
+        assert_string_equal(buf, "pythoq");
+        assert_int_equal(line_edit_key(buf, sizeof(buf), '\n'), CONFIRM_ACCEPTED);
+        assert_int_equal(line_edit_key(buf, sizeof(buf), 27), CONFIRM_CANCELLED);
+        assert_string_equal(buf, "pythoq");
+        buf[0] = '\0';
+        assert_int_equal(line_edit_key(buf, sizeof(buf), KEY_BACKSPACE), CONFIRM_TYPING);
+        assert_int_equal(line_edit_key(buf, sizeof(buf), KEY_ENTER), CONFIRM_ACCEPTED);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -178,6 +199,7 @@ int main(void)
                 cmocka_unit_test(test_nav),
                 cmocka_unit_test(test_list),
                 cmocka_unit_test(test_confirm),
+                cmocka_unit_test(test_line_edit),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

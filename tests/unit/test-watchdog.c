@@ -21,6 +21,7 @@
 extern char **environ;
 static char fakes[4096];
 static char kmsg[] = "/tmp/rdna1-kmsg-XXXXXX";
+static volatile bool cancel_now; /* the runs' cancel flag (test_cancel sets it) */
 
 /* Processes whose command line carries the fakes' marker duration. */
 static int count_marked(void)
@@ -68,6 +69,7 @@ static watchdog_result run_fake(const char *name, unsigned case_ms, unsigned sil
                 .no_progress_ms = silence_ms,
                 .term_grace_ms = 300,
                 .kmsg_path = kmsg,
+                .cancel = &cancel_now,
         };
         watchdog_result r;
 
@@ -136,6 +138,24 @@ static void test_hangs(void **state)
         assert_int_equal(r.outcome, SELFTEST_HANG);
         assert_non_null(strstr(r.reason, "silence"));
         watchdog_result_clear(&r);
+}
+
+/* A cancelled run: the group stopped (SIGKILL for one that ignores SIGTERM), "not-run", nothing left. */
+static void test_cancel(void **state)
+{
+        const char *helpers[] = {"hang", "ignore-term"};
+
+        cancel_now = true;
+        for (size_t i = 0; i < 2; i++) {
+                watchdog_result r = run_fake(helpers[i], 60000, 60000);
+
+                assert_int_equal(r.outcome, SELFTEST_NOT_RUN);
+                assert_int_equal(selftest_outcome_exit_code(r.outcome), 3);
+                assert_true(r.cancelled);
+                assert_non_null(strstr(r.reason, "cancelled"));
+                watchdog_result_clear(&r);
+        }
+        cancel_now = false;
 }
 
 static void test_setsid_grandchild_killed(void **state)
@@ -239,6 +259,7 @@ int main(void)
                 cmocka_unit_test(test_pass_and_wrong),
                 cmocka_unit_test(test_crashes),
                 cmocka_unit_test(test_hangs),
+                cmocka_unit_test(test_cancel),
                 cmocka_unit_test(test_setsid_grandchild_killed),
                 cmocka_unit_test(test_d_state),
                 cmocka_unit_test(test_gpu_reset),
