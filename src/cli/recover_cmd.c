@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "plan.h"
 #include "recover_cmd.h"
+#include "syslog_summary.h"
 #include "recover_gate.h"
 #include "util.h"
 
@@ -249,6 +250,25 @@ static int find_resumable(const char *state, char **ret)
         return r;
 }
 
+/* The run a --recover/--resume/--rollback acted on, for its system-log line. */
+static char logged_run_id[64];
+
+static const char *recover_exit_meaning(int code)
+{
+        switch (code) {
+        case EXIT_RECOVER_DONE:
+                return "done";
+        case EXIT_RECOVER_REBOOT:
+                return "done, reboot required";
+        case EXIT_RECOVER_PARTIAL:
+                return "partial";
+        case EXIT_RECOVER_REFUSED:
+                return "refused";
+        default:
+                return "nothing could be checked";
+        }
+}
+
 static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool rollback, const kernel_ctx *kc)
 {
         exec_options eo = {.sr = sr, .kernel_allowed = sr->is_host && streq(c->root, "/"),
@@ -257,6 +277,7 @@ static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool
         pid_t pid;
         int r, code;
 
+        snprintf(logged_run_id, sizeof(logged_run_id), "%s", journal_id(j));
         r = executor_check_orphans(j, &pid);
         if (r == -EBUSY) {
                 fprintf(stderr, "rdna1-doctor: process %d of run %s is still running; wait for it (or end it) first.\n",
@@ -521,6 +542,10 @@ int recover_run_cli(const recover_cli *c)
                 code = cmd_resume(c, sr, state);
         else
                 code = cmd_recover(c, sr, state);
+        if (!c->dry_run)
+                syslog_summary(sr->is_host && streq(c->root, "/"), c->rollback_id ? "rollback" : "recover",
+                               "%s%s%s: exit %d (%s)", c->resume ? "resume" : c->rollback_id ? "rollback" : "recover",
+                               logged_run_id[0] ? " of run " : "", logged_run_id, code, recover_exit_meaning(code));
         sysroot_free(sr);
         return code;
 }

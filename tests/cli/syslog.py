@@ -72,6 +72,20 @@ def inside(doctor, helper, tmp):
     code, msgs = run(fixture)
     if msgs:
         fail("a self-test of another root logged to this machine's log: %r" % msgs)
+
+    # --rollback of a run this machine never had: refused, and still one line.
+    # (It changes nothing: there is no such journal under the private state dir.)
+    p = subprocess.run([doctor, "--root", "/", "--state-dir", state, "--rollback", "20000101-000000", "--yes"],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    msgs = []
+    while True:
+        try:
+            msgs.append(s.recv(65536).decode("utf-8", "replace"))
+        except socket.timeout:
+            break
+    want = "rollback: rollback: exit %d (" % p.returncode
+    if p.returncode == 0 or len(msgs) != 1 or want not in msgs[0]:
+        fail("syslog line for --rollback: exit %d, %r (want one line with %r)" % (p.returncode, msgs, want))
     print("ok syslog")
 
 
