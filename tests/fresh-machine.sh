@@ -23,6 +23,9 @@ t1=$(date +%s)
 unshare -m sh -c '
         set -e
         mount --make-rprivate /
+        # The root must be a mount point, as on a real machine: tests run
+        # unshare -m, which makes / private and fails on a plain directory.
+        mount --bind "$1" "$1"
         mount -t proc proc "$1/proc"
         mount --rbind /sys "$1/sys"
         mount --rbind /dev "$1/dev"
