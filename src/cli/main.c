@@ -15,6 +15,7 @@
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
 #include "bundle_cmd.h"
+#include "demo_root.h"
 #include "syslog_summary.h"
 #include "tui.h"
 #include "util.h"
@@ -178,9 +179,8 @@ static int recover_check_args(cli *c)
                 return usage_error("%s", "--recover, --rollback and --history are separate modes.");
         if (modes && c->selftest)
                 return usage_error("%s", "--recover, --rollback and --history go without --selftest.");
-        /* the installed demo is never written: only its plan can be shown */
-        if (modes && c->demo && !(r->recover && r->dry_run))
-                return usage_error("%s", "with --demo only --recover --dry-run runs (the demo root is never changed).");
+        if (c->demo && r->list_fault_points)
+                return usage_error("%s", "--list-fault-points does not run on the demo root.");
         if (!r->recover && (r->dry_run || r->resume || r->remount_rw || r->in_tree || r->plan_file))
                 return usage_error("%s", "--dry-run, --resume, --remount-rw, --in-tree and --plan-file go with --recover.");
         if (!r->recover && !r->rollback_id && r->yes)
@@ -419,7 +419,7 @@ static void on_alarm(int sig)
 
 int main(int argc, char **argv)
 {
-        _cleanup_free_ char *demo_root = NULL, *cache = NULL, *cachedir = NULL;
+        _cleanup_free_ char *demo_root = NULL, *demo_copy = NULL, *cache = NULL, *cachedir = NULL;
         cli c = {0};
         inspect_options io = {0};
         inspection *in = NULL;
@@ -440,6 +440,16 @@ int main(int argc, char **argv)
                 c.root = demo_root;
         }
         if (c.rc.recover || c.rc.rollback_id || c.rc.history || c.rc.list_fault_points) {
+                /* the installed demo is never written: a private copy is (demo_root.h) */
+                if (c.demo) {
+                        free(demo_copy);
+                        demo_copy = NULL;
+                        r = demo_root_for(demo_root, c.state_dir, c.rc.recover && !c.rc.dry_run && !c.rc.resume,
+                                          c.rc.rollback_id || c.rc.history || c.rc.resume, &demo_copy);
+                        if (r > 0)
+                                return r;
+                        c.root = demo_copy;
+                }
                 c.rc.root = c.root;
                 c.rc.state_dir = c.state_dir;
                 c.rc.datadir = datadir();

@@ -17,6 +17,7 @@
 #include "gpu_targets.h"
 #include "profile.h"
 #include "profile_check.h"
+#include "demo_root.h"
 #include "profile_cmd.h"
 #include "profile_install.h"
 #include "rules.h"
@@ -1088,12 +1089,23 @@ static int parse(int argc, char **argv, pcli *c)
         if (c->demo) {
                 if (c->root)
                         return usage("%s", "--demo and --root cannot be combined.");
-                if (c->exec_mode || (c->action && streq(c->action, "install")))
-                        return usage("%s", "the demo root is read-only: --demo goes with list, show, validate and diff.");
+                if (c->exec_mode)
+                        return usage("%s", "exec does not run on the demo root.");
                 c->demo_root = strdup_printf("%s/demo", datadir());
                 if (!c->demo_root)
                         return EXIT_UNKNOWN;
                 c->root = c->demo_root;
+                /* the installed demo is never written: install works on a fresh private copy */
+                if (c->action && streq(c->action, "install")) {
+                        char *copy = NULL;
+                        int r = demo_root_for(c->demo_root, c->state_dir, true, true, &copy);
+
+                        if (r > 0)
+                                return r;
+                        free(c->demo_root);
+                        c->demo_root = copy;
+                        c->root = copy;
+                }
         }
         if (!c->root)
                 c->root = "/";

@@ -147,7 +147,10 @@ assert d["schema"] == "rdna1-doctor/profiles/1" and d["command"] == "install", d
 assert d["path"] == "/etc/profile.d/rdna1-doctor.sh" and d["journal"] and d["disabled"] == [], d
 print(d["journal"])
 ') || no "install --json"
-run 64 "$bin" --profile install "$name" --demo
+# --demo: install works on a fresh private copy under --state-dir, never the installed demo
+run 0 "$bin" --profile install "$name" --demo --state-dir "$tmp/demo-state"
+[ -e "$tmp/demo-state/demo/root/etc/profile.d/rdna1-doctor.sh" ] || no "install --demo did not write the demo's copy"
+[ ! -e "$RDNA1_DOCTOR_DATADIR/demo/etc/profile.d/rdna1-doctor.sh" ] || no "install --demo wrote the installed demo"
 # --rollback undoes the installs, newest first: the root is as before
 for run_id in "$id3" "$id2" "$id"; do
         run 0 "$bin" --rollback "$run_id" --root "$root" --yes
