@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/openat2.h>
-#include <md5.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -14,6 +13,7 @@
 #include "fault.h"
 #include "fileops.h"
 #include "journal.h"
+#include "md5io.h"
 #include "util.h"
 
 static int split_path(const char *path, char **ret_parent, char **ret_base)
@@ -134,28 +134,7 @@ int fo_check_mutable(int fd)
 
 int fo_hash_fd(int fd, char ret_md5[33], uint64_t *ret_size)
 {
-        uint8_t buf[65536];
-        uint64_t total = 0;
-        MD5_CTX ctx;
-
-        MD5Init(&ctx);
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                MD5Update(&ctx, buf, (size_t)n);
-                total += (uint64_t)n;
-        }
-        MD5End(&ctx, ret_md5);
-        if (ret_size)
-                *ret_size = total;
-        return 0;
+        return md5_copy_fd(fd, -1, ret_md5, ret_size);
 }
 
 int fo_hash_at(int dirfd, const char *base, char ret_md5[33])

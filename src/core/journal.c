@@ -7,13 +7,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <md5.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "fault.h"
 #include "journal.h"
+#include "md5io.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -686,37 +686,6 @@ static journal_file *step_add_file(journal_step *s, const char *path)
         return n;
 }
 
-/* Copy fd into ofd, hashing the bytes read; both from the same open file. */
-static int copy_hash(int fd, int ofd, char md5[33], uint64_t *ret_size)
-{
-        uint8_t buf[65536];
-        MD5_CTX ctx;
-        uint64_t total = 0;
-        int r;
-
-        MD5Init(&ctx);
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                MD5Update(&ctx, buf, (size_t)n);
-                if (ofd >= 0) {
-                        r = write_all(ofd, buf, (size_t)n);
-                        if (r < 0)
-                                return r;
-                }
-                total += (uint64_t)n;
-        }
-        MD5End(&ctx, md5);
-        *ret_size = total;
-        return 0;
-}
 
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret)
 {
@@ -754,7 +723,7 @@ int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const j
                 return -errno;
         r = fault_point("backup-copy");
         if (r >= 0)
-                r = copy_hash(fd, bfd, md5, &size);
+                r = md5_copy_fd(fd, bfd, md5, &size);
         if (r >= 0 && fsync(bfd) < 0)
                 r = -errno;
         if (r >= 0)

@@ -23,36 +23,56 @@ static char fakes[4096];
 static char kmsg[] = "/tmp/rdna1-kmsg-XXXXXX";
 static volatile bool cancel_now; /* the runs' cancel flag (test_cancel sets it) */
 
-/* Processes whose command line carries the fakes' marker duration. */
+/*
+ * The fakes run with a marker in their environment that no other process on
+ * the machine has (other tests may run fakes beside this one): whatever
+ * still carries it after a run is a survivor of this test.
+ */
+static char mark[64];
+
+/* The current environment (setenv() included) plus the marker. */
+static char **marked_env(void)
+{
+        size_t n = 0;
+        char **e;
+
+        while (environ[n])
+                n++;
+        e = calloc(n + 2, sizeof(char *));
+        assert_non_null(e);
+        memcpy(e, environ, n * sizeof(char *));
+        e[n] = mark;
+        return e;
+}
+
 static int count_marked(void)
 {
         DIR *d = opendir("/proc");
         struct dirent *de;
+        size_t mlen = strlen(mark);
         int n = 0;
 
         assert_non_null(d);
         while ((de = readdir(d))) {
-                char path[300], buf[4096];
+                static char buf[65536];
+                char path[300];
                 ssize_t len;
                 int fd;
 
-                if (atoi(de->d_name) <= 0)
+                if (atoi(de->d_name) <= 0 || atoi(de->d_name) == getpid())
                         continue;
-                snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+                snprintf(path, sizeof(path), "/proc/%s/environ", de->d_name);
                 fd = open(path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
                         continue;
-                len = read(fd, buf, sizeof(buf) - 1);
+                len = read(fd, buf, sizeof(buf));
                 close(fd);
-                if (len <= 0)
-                        continue;
-                for (ssize_t i = 0; i < len; i++)
-                        if (buf[i] == '\0')
-                                buf[i] = ' ';
-                buf[len] = '\0';
-                if (strstr(buf, "sleep 4242") || strstr(buf, "vfork_stop") ||
-                    (strstr(buf, "fake-helpers/") && !strstr(buf, "test-watchdog")))
-                        n++;
+                for (ssize_t i = 0; len > 0 && i + (ssize_t)mlen <= len; i++)
+                        if ((i == 0 || buf[i - 1] == '\0') && memcmp(buf + i, mark, mlen) == 0 &&
+                            (i + (ssize_t)mlen == len || buf[i + mlen] == '\0')) {
+                                n++;
+                                break;
+                        }
         }
         closedir(d);
         return n;
@@ -62,9 +82,10 @@ static watchdog_result run_fake(const char *name, unsigned case_ms, unsigned sil
 {
         char path[4200];
         char *argv[] = {path, NULL};
+        char **env = marked_env();
         watchdog_options o = {
                 .argv = argv,
-                .envp = environ,
+                .envp = env,
                 .case_deadline_ms = case_ms,
                 .no_progress_ms = silence_ms,
                 .term_grace_ms = 300,
@@ -78,6 +99,7 @@ static watchdog_result run_fake(const char *name, unsigned case_ms, unsigned sil
         else
                 snprintf(path, sizeof(path), "%s/%s", fakes, name);
         assert_int_equal(watchdog_run(&o, &r), 0);
+        free(env);
         /* Nothing of it may survive. */
         assert_int_equal(count_marked(), 0);
         return r;
@@ -238,6 +260,7 @@ static int setup(void **state)
         int fd;
 
         snprintf(fakes, sizeof(fakes), "%s/tests/fake-helpers", src ? src : ".");
+        snprintf(mark, sizeof(mark), "RDNA1_WATCHDOG_TEST_MARK=%d", (int)getpid());
         fd = mkstemp(kmsg);
         assert_true(fd >= 0);
         assert_int_equal(write(fd, "6,1,1,-;amdgpu: GPU reset begin! (an old line)\n", 47), 47);
