@@ -505,9 +505,20 @@ Description: stand-in for amdgpu-dkms (rdna1-doctor tests)
 EOF
         dpkg-deb --root-owner-group --build "$pkg" "$work/amdgpu-dkms.deb" >/dev/null || die "dpkg-deb --build"
 
+        # The checkout may live under /tmp, which the namespace covers with its own
+        # tmpfs: what the chroot reads from the tree is copied beside the work files.
+        mkdir -p "$work/src/tests/kernelrec" "$work/src/recovery"
+        cp -r "$here/kernel-side.sh" "$here/dkms-module" "$work/src/tests/kernelrec/"
+        cp -r "$top/recovery/signatures" "$work/src/recovery/"
+        if [ -n "${RDNA1_DOCTOR_DATADIR:-}" ]; then
+                mkdir -p "$work/data"
+                cp -r "$RDNA1_DOCTOR_DATADIR/signatures" "$RDNA1_DOCTOR_DATADIR/profiles" "$work/data/"
+                export RDNA1_DOCTOR_DATADIR=$work/data
+        fi
+
         local rc=0
         # A private PID namespace too: the gate's "no dkms running" sees only this test's processes.
-        unshare -m -p -f /bin/bash "$here/kernel-side.sh" --ns "$mode" "$K" "$work" || rc=$?
+        unshare -m -p -f /bin/bash "$work/src/tests/kernelrec/kernel-side.sh" --ns "$mode" "$K" "$work" || rc=$?
         return $rc
 }
 
