@@ -87,61 +87,17 @@ static bool is_absent(int err)
         return err == -ENOENT || err == -ENOTDIR;
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-        return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 /* Names in the site directory, sorted, at most SITE_ENTRIES_MAX. */
 static int site_list(const py_site *s, const sysroot *sr, char ***ret, size_t *ret_n, bool *ret_truncated)
 {
-        _cleanup_close_ int fd = -EBADF;
-        strv names = {0};
-        struct dirent *de;
-        DIR *d;
-        int k = 0;
+        int fd;
 
         if (!s->h)
                 return sysroot_list_dir(sr, s->path, SITE_ENTRIES_MAX, ret, ret_n, ret_truncated);
-
         fd = home_openat(s->h, s->rel, O_RDONLY | O_DIRECTORY);
         if (fd < 0)
                 return fd;
-        d = fdopendir(fd);
-        if (!d)
-                return -errno;
-        fd = -EBADF; /* owned by d now */
-        *ret_truncated = false;
-        errno = 0;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (names.n >= SITE_ENTRIES_MAX) {
-                        *ret_truncated = true;
-                        break;
-                }
-                k = strv_push_dup(&names, de->d_name);
-                if (k < 0)
-                        break;
-                errno = 0;
-        }
-        if (k == 0 && !de && errno != 0)
-                k = -errno;
-        closedir(d);
-        if (k < 0) {
-                strv_clear(&names);
-                return k;
-        }
-        if (names.n > 1)
-                qsort(names.items, names.n, sizeof(char *), cmp_str);
-        if (!names.items) {
-                names.items = calloc(1, sizeof(char *));
-                if (!names.items)
-                        return -ENOMEM;
-        }
-        *ret = names.items;
-        *ret_n = names.n;
-        return 0;
+        return list_dir_fd(fd, SITE_ENTRIES_MAX, ret, ret_n, ret_truncated);
 }
 
 static int site_identity(const py_site *s, const sysroot *sr, struct stat *ret)

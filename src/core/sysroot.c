@@ -480,10 +480,8 @@ void strv_free_array(char **a)
         free(a);
 }
 
-int sysroot_list_dir(const sysroot *sr, const char *path, size_t max_entries, char ***ret,
-                     size_t *ret_n, bool *ret_truncated)
+int list_dir_fd(int fd, size_t max_entries, char ***ret, size_t *ret_n, bool *ret_truncated)
 {
-        _cleanup_close_ int fd = -EBADF;
         strv v = {0};
         bool truncated = false;
         struct dirent *de;
@@ -492,14 +490,12 @@ int sysroot_list_dir(const sysroot *sr, const char *path, size_t max_entries, ch
 
         if (max_entries == 0)
                 max_entries = 65536;
-        fd = sysroot_openat(sr, path, O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
-                return fd;
         d = fdopendir(fd);
-        if (!d)
-                return -errno;
-        fd = -EBADF; /* owned by d now */
-
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
         errno = 0;
         while ((de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
@@ -511,8 +507,9 @@ int sysroot_list_dir(const sysroot *sr, const char *path, size_t max_entries, ch
                 r = strv_push_dup(&v, de->d_name);
                 if (r < 0)
                         break;
+                errno = 0;
         }
-        if (r == 0 && errno && !truncated)
+        if (r == 0 && !de && !truncated && errno)
                 r = -errno;
         closedir(d);
         if (r < 0) {
@@ -531,6 +528,16 @@ int sysroot_list_dir(const sysroot *sr, const char *path, size_t max_entries, ch
         if (ret_truncated)
                 *ret_truncated = truncated;
         return 0;
+}
+
+int sysroot_list_dir(const sysroot *sr, const char *path, size_t max_entries, char ***ret,
+                     size_t *ret_n, bool *ret_truncated)
+{
+        int fd = sysroot_openat(sr, path, O_RDONLY | O_DIRECTORY);
+
+        if (fd < 0)
+                return fd;
+        return list_dir_fd(fd, max_entries, ret, ret_n, ret_truncated);
 }
 
 char *sysroot_host_path(const sysroot *sr, const char *path)

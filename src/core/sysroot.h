@@ -102,6 +102,9 @@ int sysroot_list_dir(const sysroot *sr, const char *path, size_t max_entries,
                      char ***ret, size_t *ret_n, bool *ret_truncated);
 void strv_free_array(char **a);
 
+/* The same for a directory fd already open (O_DIRECTORY); takes ownership of fd. */
+int list_dir_fd(int fd, size_t max_entries, char ***ret, size_t *ret_n, bool *ret_truncated);
+
 /*
  * Join the root's path and an inspected-system path, for tools that need a
  * host path (libpci sysfs.path, libkmod dirname). Returns NULL on ENOMEM.
