@@ -130,6 +130,9 @@ typedef enum job_kind {
 
 typedef struct tui_app {
         const tui_options *opts;
+        /* What the scans inspect: opts->inspect, its root moved to demo_copy on --demo after a write. */
+        inspect_options inspect;
+        char *demo_copy;        /* main thread, changed only while no job runs */
         int rows, cols;
         tui_layout layout;
         nav_state nav;
@@ -211,13 +214,23 @@ void profiles_load(tui_app *a); /* in the scan worker */
  * could not start; *ret_out and *ret_err are NUL-terminated (free them).
  */
 int run_capture(char *const argv[], char **ret_out, char **ret_err, void (*tick)(void *), void *userdata);
-/* The doctor itself on the same root and state: argv[0..] = self --root R [--state-dir S]. Returns n or < 0. */
+/*
+ * The doctor itself on the same root and state: argv[0..] = self --root R
+ * [--state-dir S], or self --demo [--state-dir S] on the installed demo.
+ * Returns n or < 0.
+ */
 int self_argv(const tui_app *a, strv *ret);
 /* Start fn(arg) in the worker as a job of this kind. */
 int jobs_start_worker(tui_app *a, job_kind kind, void *(*fn)(void *), void *arg);
 /* Called when wake[0] is readable: takes over a finished job's result. */
 void jobs_collect(tui_app *a);
 void jobs_wake(tui_app *a);
+
+/* demo_view.c: --demo, whose writes go to the demo's private copy. */
+bool demo_view_on_copy(const tui_app *a);
+int demo_view_state_dir(const tui_app *a, char **ret);
+/* After a write's child has ended: the view moves to the copy it worked on. */
+void demo_view_follow_copy(tui_app *a);
 
 /* telemetry.c */
 int telemetry_read(const sysroot *sr, const char *pci_slot, telemetry *ret);

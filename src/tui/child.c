@@ -4,7 +4,8 @@
  * `--recover --yes --json` or `--rollback ID --yes --json` on the same root
  * and state directory: the very engine (lock, preflight, journal, executor)
  * that the command line uses, with the user's typed confirmation standing
- * for --yes. The child gets no terminal (stdin /dev/null, output to pipes);
+ * for --yes (on --demo: `--demo --recover ...`, see demo_view.c). The
+ * child gets no terminal (stdin /dev/null, output to pipes);
  * while it runs, the worker reads the journal's history every 200 ms for
  * live per-step progress. The result is the child's JSON document
  * (rdna1-doctor/recover/1) or, when it refused, its message.
@@ -262,8 +263,13 @@ int self_argv(const tui_app *a, strv *ret)
         if (n <= 0)
                 return -errno;
         self[n] = '\0';
-        if (strv_push_dup(ret, self) < 0 || strv_push_dup(ret, "--root") < 0 ||
-            strv_push_dup(ret, a->opts->inspect.root) < 0)
+        if (strv_push_dup(ret, self) < 0)
+                return -ENOMEM;
+        if (a->opts->demo && !demo_view_on_copy(a)) {
+                /* the child's writes go to a private copy, never the installed demo */
+                if (strv_push_dup(ret, "--demo") < 0)
+                        return -ENOMEM;
+        } else if (strv_push_dup(ret, "--root") < 0 || strv_push_dup(ret, a->inspect.root) < 0)
                 return -ENOMEM;
         if (a->opts->state_dir &&
             (strv_push_dup(ret, "--state-dir") < 0 || strv_push_dup(ret, a->opts->state_dir) < 0))

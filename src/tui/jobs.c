@@ -28,10 +28,10 @@ static void *scan_main(void *p)
         inspection *in = NULL;
         plan *pl = NULL;
         json_object *hist = NULL;
-        int r = inspect_run(&a->opts->inspect, &in), rp = -ENODATA;
+        int r = inspect_run(&a->inspect, &in), rp = -ENODATA;
 
         if (r >= 0) {
-                plan_options po = {.system_only = a->opts->inspect.system_only};
+                plan_options po = {.system_only = a->inspect.system_only};
                 rp = plan_build(in, &po, &pl);
         }
         /* The inspection and its plan go on screen now; the rest follows. */
@@ -125,7 +125,7 @@ static void *selftest_main(void *p)
 {
         tui_app *a = p;
         selftest_cli c = {
-                .root = a->opts->inspect.root,
+                .root = a->inspect.root,
                 .state_dir = a->opts->state_dir,
                 .datadir = a->opts->datadir,
                 .sweep = a->st_standard ? "standard" : "quick",
@@ -232,13 +232,16 @@ void jobs_collect(tui_app *a)
                 pthread_mutex_lock(&a->lock);
                 installed = streq(a->prof.what, "install");
                 pthread_mutex_unlock(&a->lock);
-                if (installed)
+                if (installed) {
                         a->nav.rescan = true; /* the environment changed */
+                        demo_view_follow_copy(a);
+                }
         }
         if (a->job == JOB_CHILD) {
                 for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)
                         free(a->child_argv[i]), a->child_argv[i] = NULL;
                 a->nav.rescan = true; /* the machine changed: look again */
+                demo_view_follow_copy(a);
         }
         a->job = JOB_NONE;
 }

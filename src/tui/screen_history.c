@@ -59,7 +59,10 @@ static void history_draw(tui_app *a, rect body)
         pthread_mutex_lock(&a->lock);
         v = a->rec;
         pthread_mutex_unlock(&a->lock);
-        draw_text(y++, body.x + 2, body.w - 4, "Recoveries of this root, newest first", app_attr(a, C_TITLE));
+        draw_text(y++, body.x + 2, body.w - 4,
+                  a->opts->demo ? "Recoveries of the demo's private copy, newest first"
+                                : "Recoveries of this root, newest first",
+                  app_attr(a, C_TITLE));
         draw_fmt(y++, body.x + 2, body.w - 4, A_BOLD, "%-28s %-14s %s", "run", "status", "steps done/total");
         if (!a->history)
                 draw_text(y, body.x + 2, body.w - 4, a->in ? "The journal could not be read." : "Inspecting...",
@@ -142,9 +145,7 @@ static bool history_key(tui_app *a, tui_action act, int ch, rect body)
                 return true;
         }
         if (act == ACT_ENTER && run) {
-                if (a->opts->demo)
-                        app_message(a, "The demo root is never written to.");
-                else if (a->job != JOB_NONE)
+                if (a->job != JOB_NONE)
                         app_message(a, "Busy: wait for the running job to end.");
                 else if (kernel_side(run))
                         app_message(a, "This run changed the kernel side: roll it back with rdna1-doctor --rollback %s.",

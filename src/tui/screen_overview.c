@@ -56,7 +56,11 @@ static void draw_summary(tui_app *a, rect r)
         y++;
         x = r.x + 2;
         x += draw_text(y, x, r.w - 4, "Root ", A_NORMAL);
-        draw_untrusted(y, x, r.x + r.w - 2 - x, in->sr->path, app_attr(a, C_DIM));
+        x += draw_untrusted(y, x, r.x + r.w - 2 - x, in->sr->path, app_attr(a, C_DIM));
+        if (a->opts->demo)
+                draw_text(y, x, r.x + r.w - 2 - x,
+                          demo_view_on_copy(a) ? "  (the demo's private copy)" : "  (demo: writes go to a private copy)",
+                          app_attr(a, C_INFO));
 }
 
 /* DKMS state of amdgpu for the running kernel (or the first one), "none" when absent. */

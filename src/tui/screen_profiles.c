@@ -115,9 +115,7 @@ static bool profiles_key(tui_app *a, tui_action act, int ch, rect body)
                         r = jobs_start_profile(a, "diff", name);
                         if (r < 0)
                                 app_message(a, "Cannot start the diff: %s", strerror(-r));
-                } else if (a->opts->demo)
-                        app_message(a, "The demo root is never written to.");
-                else {
+                } else {
                         a->confirm = true;
                         a->confirm_buf[0] = '\0';
                 }

@@ -4,8 +4,9 @@
  * --recover --dry-run), one line per step with the selected step's why,
  * undo and any block; Enter asks for "yes" typed out, then runs the real
  * `--recover` as a child (child.c) and shows its steps live from the
- * journal, then the result and whether to reboot. On the demo root it
- * refuses: the demo is never written to.
+ * journal, then the result and whether to reboot. On the installed demo
+ * the child works on a fresh private copy, and the view follows it there
+ * (demo_view.c).
  */
 #include <string.h>
 
@@ -158,8 +159,9 @@ static void draw_plan(tui_app *a, rect body)
                 mvaddch(y, x, '_' | A_BLINK);
         } else if (n > 0)
                 draw_text(y, body.x + 2, body.w - 4,
-                          a->opts->demo ? "The demo root is never written to: recovery is not offered on it."
-                                        : "Enter: apply the plan (you will be asked to type yes).",
+                          a->opts->demo && !demo_view_on_copy(a)
+                                  ? "Enter: apply the plan to a fresh private copy of the demo (type yes)."
+                                  : "Enter: apply the plan (you will be asked to type yes).",
                           app_attr(a, C_DIM));
 }
 
@@ -202,9 +204,7 @@ static bool recovery_key(tui_app *a, tui_action act, int ch, rect body)
                 pthread_mutex_unlock(&a->lock);
                 if (result_shown)
                         return true;
-                if (a->opts->demo)
-                        app_message(a, "The demo root is never written to; recovery is not offered on it.");
-                else if (a->job != JOB_NONE)
+                if (a->job != JOB_NONE)
                         app_message(a, "Busy: wait for the running job to end.");
                 else if (n_actions(a) == 0)
                         app_message(a, "Nothing to recover.");

@@ -256,7 +256,7 @@ static bool exit_hook(const tui_app *a)
 
 int tui_run(const tui_options *o)
 {
-        tui_app a = {.opts = o, .nav = {.current = SCREEN_OVERVIEW}, .wake = {-1, -1}};
+        tui_app a = {.opts = o, .inspect = o->inspect, .nav = {.current = SCREEN_OVERVIEW}, .wake = {-1, -1}};
         const char *term = getenv("TERM");
         int code = 3, sig = 0, r;
 
@@ -304,7 +304,8 @@ int tui_run(const tui_options *o)
         colours_init(&a);
         resize(&a);
 
-        if (journal_state_dir(o->inspect.root, o->state_dir, &a.state_dir) < 0)
+        r = o->demo ? demo_view_state_dir(&a, &a.state_dir) : journal_state_dir(o->inspect.root, o->state_dir, &a.state_dir);
+        if (r < 0)
                 a.state_dir = NULL; /* History then says the journal could not be read */
         r = jobs_start_scan(&a);
         if (r < 0)
@@ -359,6 +360,7 @@ int tui_run(const tui_options *o)
         plan_free(a.plan);
         json_object_put(a.history);
         free(a.state_dir);
+        free(a.demo_copy);
         free(a.tele);
 out_pipe:
         sysroot_free(a.sr);

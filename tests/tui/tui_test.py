@@ -17,6 +17,7 @@ steps, result) on the recover scenario and checks the fixture's files, then
 rolls it back from the History screen.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -516,7 +517,7 @@ def has_marker(root):
 
 def test_recovery(a, tmp, roots):
     """A recovery driven from the keyboard (plan, typed yes, live steps, result), the file
-    checked afterwards, then its rollback from History; the demo root is never written."""
+    checked afterwards, then its rollback from History."""
     root = roots["recover"]
     state = os.path.join(tmp, "rec-state")
     if not has_marker(root):
@@ -561,15 +562,95 @@ def test_recovery(a, tmp, roots):
     if s.file("rc") not in ("1", "2", "3"):
         fail("recovery session: exit status %r" % s.file("rc"))
     t.kill()
-    # the demo is never written to: recovery is not offered there
-    if "RDNA1_DOCTOR_DATADIR" in a.env:
-        s = Session([a.binary, "--demo"], tmp, "demo", a.env["RDNA1_DOCTOR_DATADIR"] + "/demo", a.env)
-        s.t.wait(settled, "demo inspection")
-        s.t.keys("3", "Enter")
-        s.t.wait_text("never written to", "demo refusal")
-        s.t.keys("q")
-        s.file("rc")
-        s.t.kill()
+
+
+def tree_digest(root):
+    """Every entry under root: its type, mode and content (a link's target), by path."""
+    out = {}
+    for d, dirs, files in os.walk(root):
+        for name in dirs + files:
+            p = os.path.join(d, name)
+            st = os.lstat(p)
+            if os.path.islink(p):
+                what = "link:" + os.readlink(p)
+            elif os.path.isfile(p):
+                with open(p, "rb") as f:
+                    what = hashlib.sha256(f.read()).hexdigest()
+            else:
+                what = "dir" if os.path.isdir(p) else "other"
+            out[os.path.relpath(p, root)] = (st.st_mode, what)
+    return out
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_demo(a, tmp, roots):
+    """--demo: recovery, rollback and a profile install from the keyboard work on a fresh
+    private copy (STATE/demo/root); the view follows the copy; the installed demo is never
+    written."""
+    if "RDNA1_DOCTOR_DATADIR" not in a.env:
+        fail("demo: RDNA1_DOCTOR_DATADIR is not set (the build's data dir holds the demo)")
+        return
+    demo = os.path.join(a.env["RDNA1_DOCTOR_DATADIR"], "demo")
+    before = tree_digest(demo)
+    state = os.path.join(tmp, "demo-state")
+    copy = os.path.join(state, "demo", "root")
+    preload = "etc/ld.so.preload"
+    s = Session([a.binary, "--demo", "--state-dir", state], tmp, "demo", demo, a.env)
+    t = s.t
+    t.wait(lambda x: settled(x) and "(demo: writes go to a private copy)" in x, "the demo, read-only")
+    t.keys("3")
+    t.wait_text("Enter: apply the plan to a fresh private copy of the demo", "the demo's plan")
+    t.keys("Enter", "y", "e", "s", "Enter")
+    sc = t.wait(lambda x: re.search(r"\[exit \d+\]", x), "the demo recovery's result")
+    if not re.search(r"disable-env-line\s+done\s+/etc/ld\.so\.preload", sc):
+        fail("demo recovery: /etc/ld.so.preload not shown done:\n" + sc)
+    if not os.path.isfile(os.path.join(copy, preload)):
+        fail("demo recovery: no private copy at " + copy)
+        t.kill()
+        return
+    if read_bytes(os.path.join(copy, preload)) == read_bytes(os.path.join(demo, preload)):
+        fail("demo recovery: the copy's /etc/ld.so.preload was not changed")
+    t.keys("Enter", "1")
+    t.wait(lambda x: "Root " + copy + "  (the demo's private copy)" in x and "[inspecting" not in x,
+           "the view on the private copy")
+    t.keys("6")
+    t.wait(lambda x: "Recoveries of the demo's private copy" in x and re.search(r"\d{8}-\d{6}\S*\s+partial", x),
+           "History lists the copy's run")
+    t.keys("Enter", "y", "e", "s", "Enter")
+    t.wait_text("Rolled back.", "the rollback on the copy")
+    if read_bytes(os.path.join(copy, preload)) != read_bytes(os.path.join(demo, preload)):
+        fail("demo rollback: the copy's /etc/ld.so.preload was not put back")
+    t.keys("q")
+    s.file("rc")
+    t.kill()
+
+    # a profile install from the read-only view makes the copy too
+    state2 = os.path.join(tmp, "demo-state2")
+    copy2 = os.path.join(state2, "demo", "root")
+    s = Session([a.binary, "--demo", "--state-dir", state2], tmp, "demo-profile", demo, a.env)
+    t = s.t
+    t.wait(settled, "the demo, read-only")
+    t.keys("4")
+    sc = t.wait(lambda x: re.search(r"^\s*\d+ profiles?", x, re.M), "the demo's profiles")
+    m = re.search(r"^ (\S+)\s+gfx", sc, re.M)
+    if not m:
+        fail("demo profiles: none listed:\n" + sc)
+    else:
+        t.keys("i", "y", "e", "s", "Enter")
+        t.wait_text("--profile install %s: exit 0" % m.group(1), "the profile installed on the copy")
+        if not os.path.isfile(os.path.join(copy2, "etc/profile.d/rdna1-doctor.sh")):
+            fail("demo profile install: no /etc/profile.d/rdna1-doctor.sh in the copy")
+        t.keys("1")
+        t.wait(lambda x: "Root " + copy2 + "  (the demo's private" in x, "the view on the profile's copy")
+    t.keys("q")
+    s.file("rc")
+    t.kill()
+    if tree_digest(demo) != before:
+        fail("demo: the installed demo was written to")
 
 
 def test_profiles(a, tmp, roots):
@@ -606,7 +687,7 @@ def test_profiles(a, tmp, roots):
 
 
 TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_framework, test_cancel, test_no_color, test_term_linux, test_signals,
-         test_suspend, test_hostile, test_recovery, test_profiles]
+         test_suspend, test_hostile, test_recovery, test_demo, test_profiles]
 
 
 def main():
