@@ -233,6 +233,8 @@ static json_object *file_to_json(const journal_file *f)
                 json_object_object_add(o, "md5_after", json_object_new_string(f->md5_after));
         if (f->moved_to)
                 json_object_object_add(o, "moved_to", json_object_new_string(f->moved_to));
+        if (f->link_target)
+                json_object_object_add(o, "link", json_object_new_string(f->link_target));
         return o;
 }
 
@@ -306,6 +308,7 @@ static void step_clear(journal_step *s)
                 free(s->files[i].path);
                 free(s->files[i].backup);
                 free(s->files[i].moved_to);
+                free(s->files[i].link_target);
         }
         free(s->files);
         for (size_t i = 0; i < s->n_commands; i++) {
@@ -463,6 +466,8 @@ static int file_from_json(json_object *o, journal_file *f)
                 snprintf(f->md5_after, sizeof(f->md5_after), "%s", json_object_get_string(v));
         }
         if (json_object_object_get_ex(o, "moved_to", &v) && !(f->moved_to = strdup(json_object_get_string(v))))
+                return -ENOMEM;
+        if (json_object_object_get_ex(o, "link", &v) && !(f->link_target = strdup(json_object_get_string(v))))
                 return -ENOMEM;
         return 0;
 }
@@ -755,6 +760,29 @@ int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const j
         if (ret)
                 *ret = f;
         return 0;
+}
+
+int journal_backup_link(journal *j, size_t step, const char *path, const char *target)
+{
+        journal_step *s;
+        journal_file *f;
+
+        if (step >= j->n_steps || !target || !*target)
+                return -EINVAL;
+        s = &j->steps[step];
+        if (step_find_file(s, path))
+                return 0; /* an earlier, interrupted attempt's record is the one from before */
+        f = step_add_file(s, path);
+        if (!f)
+                return -ENOMEM;
+        f->existed = true;
+        f->link_target = strdup(target);
+        if (!f->link_target)
+                return -ENOMEM;
+        md5_buf(target, strlen(target), f->md5);
+        f->size = strlen(target);
+        f->mode = 0777;
+        return step_write(j, step);
 }
 
 int journal_note_absent(journal *j, size_t step, const char *path)

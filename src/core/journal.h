@@ -83,6 +83,7 @@ typedef struct journal_file {
         bool has_after;
         char md5_after[33];     /* after the action ("" when the file is gone: quarantine) */
         char *moved_to;         /* quarantine destination, else NULL */
+        char *link_target;      /* a symlink's target (md5 is of this text); no backup */
 } journal_file;
 
 typedef struct journal_command {
@@ -137,6 +138,12 @@ int journal_begin_step(journal *j, size_t step);
  * the journal.
  */
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret);
+/*
+ * Record the symlink at path, whose target is target (the DKMS tree's
+ * kernel-K-ARCH and source links): kept in the record itself, md5 of its
+ * text, no backup file. An earlier record of path is kept.
+ */
+int journal_backup_link(journal *j, size_t step, const char *path, const char *target);
 /* Record that path does not exist yet (the step creates it; rollback removes it). */
 int journal_note_absent(journal *j, size_t step, const char *path);
 /* Record where a quarantined path went. */

@@ -6,10 +6,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include <md5.h>
-
 #include "initramfs.h"
 #include "ko_scan.h"
+#include "md5io.h"
 #include "module_sig.h"
 #include "spawn_cmd.h"
 #include "util.h"
@@ -26,6 +25,8 @@ typedef struct tx {
         char *module_dir;       /* /var/lib/dkms/M/V/K/ARCH/module */
         char *initrd;           /* /boot/initrd.img-K */
         char *source_dir;       /* /usr/src/M-V */
+        char *links[2];         /* the DKMS tree's /var/lib/dkms/M/kernel-K-ARCH and M/V/source */
+        strv links_absent;      /* those of them that did not exist before the step */
         bool had_initrd;
         strv before;            /* files backed up into the journal */
         strv created;           /* files the step created (rollback removes them) */
@@ -41,6 +42,9 @@ static void tx_clear(tx *t)
         free(t->initrd);
         free(t->source_dir);
         free(t->in_tree_build_id);
+        free(t->links[0]);
+        free(t->links[1]);
+        strv_clear(&t->links_absent);
         strv_clear(&t->before);
         strv_clear(&t->created);
         strv_clear(&t->patched_ids);
@@ -61,28 +65,6 @@ _printf_(2, 3) static int fail(tx *t, const char *fmt, ...)
         va_end(ap);
         t->res->error = s ? s : strdup("out of memory");
         return -EIO;
-}
-
-static int md5_fd(int fd, char ret[33])
-{
-        uint8_t buf[65536];
-        MD5_CTX ctx;
-
-        MD5Init(&ctx);
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                MD5Update(&ctx, buf, (size_t)n);
-        }
-        MD5End(&ctx, ret);
-        return 0;
 }
 
 /* ---- commands ---- */
@@ -174,6 +156,40 @@ static int backup_initrd(tx *t)
         return t->had_initrd ? backup_one(t, t->initrd) : 0;
 }
 
+/*
+ * dkms keeps a module's state in links, not files: kernel-K-ARCH says
+ * "installed" for that kernel, V/source that the version is added, and
+ * `dkms remove` of its last kernel deletes both. They are journaled as
+ * links, so a rollback leaves dkms saying what it said before.
+ */
+static int backup_links(tx *t)
+{
+        for (size_t i = 0; i < ELEMENTSOF(t->links); i++) {
+                _cleanup_free_ char *target = NULL;
+                const char *p = t->links[i];
+                int r;
+
+                if (strv_contains(&t->before, p) || strv_contains(&t->created, p))
+                        continue; /* a resumed step: its first record stands */
+                r = sysroot_readlink(t->o->sr, p, &target);
+                if (r == -ENOENT) {
+                        if (!strv_contains(&t->links_absent, p) && strv_push_dup(&t->links_absent, p) < 0)
+                                return fail(t, "out of memory");
+                        continue;
+                }
+                if (r == -EINVAL)
+                        continue; /* not a link (a source directory): dkms's own, left alone */
+                if (r < 0)
+                        return fail(t, "cannot read the link %s (%s)", p, strerror(-r));
+                r = journal_backup_link(t->o->j, t->o->step, p, target);
+                if (r < 0)
+                        return fail(t, "cannot record the link %s in the journal (%s)", p, strerror(-r));
+                if (strv_push_dup(&t->before, p) < 0)
+                        return fail(t, "out of memory");
+        }
+        return 0;
+}
+
 static int backup_all(tx *t)
 {
         const char *dirs[] = {t->updates_dir, t->module_dir};
@@ -189,7 +205,8 @@ static int backup_all(tx *t)
                 if (r < 0)
                         return r;
         }
-        return backup_initrd(t);
+        r = backup_links(t);
+        return r < 0 ? r : backup_initrd(t);
 }
 
 /* Files that appeared since the backups: the step made them, rollback removes them. */
@@ -219,21 +236,52 @@ static int note_created(tx *t)
                 if (r < 0)
                         return r;
         }
+        for (size_t i = 0; i < t->links_absent.n; i++) {
+                const char *p = t->links_absent.items[i];
+                struct stat st;
+
+                if (strv_contains(&t->created, p) || sysroot_lstat(t->o->sr, p, &st) < 0)
+                        continue;
+                r = journal_note_absent(t->o->j, t->o->step, p);
+                if (r < 0)
+                        return fail(t, "cannot record %s in the journal (%s)", p, strerror(-r));
+                if (strv_push_dup(&t->created, p) < 0)
+                        return fail(t, "out of memory");
+        }
         return 0;
+}
+
+/* What is at path now: "" when nothing, a link's md5 of its target, a regular file's of its content. */
+static int path_md5(const sysroot *sr, const char *path, char md5[33])
+{
+        _cleanup_free_ char *target = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        md5[0] = '\0';
+        r = sysroot_readlink(sr, path, &target);
+        if (r >= 0) {
+                md5_buf(target, strlen(target), md5);
+                return 0;
+        }
+        if (r == -ENOENT)
+                return 0;
+        fd = sysroot_open_regular(sr, path);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
+        return md5_copy_fd(fd, -1, md5, NULL);
 }
 
 static int record_after_one(tx *t, const char *path)
 {
-        _cleanup_close_ int fd = sysroot_open_regular(t->o->sr, path);
-        char md5[33] = "";
+        char md5[33];
         int r;
 
-        if (fd >= 0) {
-                r = md5_fd(fd, md5);
-                if (r < 0)
-                        return fail(t, "cannot hash %s (%s)", path, strerror(-r));
-        } else if (fd != -ENOENT)
-                return fail(t, "cannot open %s (%s)", path, strerror(-fd));
+        r = path_md5(t->o->sr, path, md5);
+        if (r < 0)
+                return fail(t, "cannot hash %s (%s)", path, strerror(-r));
         r = journal_record_after(t->o->j, t->o->step, path, md5);
         return r < 0 ? fail(t, "cannot record %s in the journal (%s)", path, strerror(-r)) : 0;
 }
@@ -300,8 +348,8 @@ static int restore_file(tx *t, const journal_file *f)
         _cleanup_close_ int dfd = -EBADF, in = -EBADF, out = -EBADF, wdir = -EBADF;
         struct timespec times[2] = {f->atime, f->mtime};
         const char *base;
-        char *slash, buf[65536];
-        int r = 0;
+        char *slash;
+        int r;
 
         if (!dir)
                 return -ENOMEM;
@@ -327,30 +375,10 @@ static int restore_file(tx *t, const journal_file *f)
         out = openat(wdir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
                 return -errno;
-        for (;;) {
-                ssize_t n = read(in, buf, sizeof(buf)), w = 0;
+        {
+                char md5[33];
 
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (n == 0)
-                        break;
-                while (w < n) {
-                        ssize_t k = write(out, buf + w, (size_t)(n - w));
-
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k < 0) {
-                                r = -errno;
-                                break;
-                        }
-                        w += k;
-                }
-                if (r < 0)
-                        break;
+                r = md5_copy_fd(in, out, md5, NULL);
         }
         if (r >= 0 && fchown(out, f->uid, f->gid) < 0)
                 r = -errno;
@@ -367,6 +395,45 @@ static int restore_file(tx *t, const journal_file *f)
                 return r;
         }
         return fsync_dirfd(wdir);
+}
+
+/* Put a journaled symlink back: a new link beside it, renamed over whatever is there. */
+static int restore_link(tx *t, const journal_file *f)
+{
+        _cleanup_free_ char *dir = strdup(f->path), *tmp = NULL;
+        _cleanup_close_ int dfd = -EBADF, wdir = -EBADF;
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        dfd = open_dir_p(t->o->sr, *dir ? dir : "/");
+        if (dfd < 0)
+                return dfd;
+        wdir = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (wdir < 0)
+                return -errno;
+        tmp = strdup_printf(".%s.rdna1-doctor-restore", slash + 1);
+        if (!tmp)
+                return -ENOMEM;
+        (void)unlinkat(wdir, tmp, 0);
+        if (symlinkat(f->link_target, wdir, tmp) < 0)
+                return -errno;
+        if (renameat(wdir, tmp, wdir, slash + 1) < 0) {
+                int r = -errno;
+
+                (void)unlinkat(wdir, tmp, 0);
+                return r;
+        }
+        return fsync_dirfd(wdir);
+}
+
+static int put_back(tx *t, const journal_file *f)
+{
+        return f->link_target ? restore_link(t, f) : restore_file(t, f);
 }
 
 static int remove_file(tx *t, const char *path)
@@ -421,7 +488,7 @@ static void restore_kernel(tx *t)
         for (size_t i = 0; i < t->before.n; i++) {
                 const journal_file *f = journal_find(t, t->before.items[i]);
 
-                r = f ? restore_file(t, f) : -ENOENT;
+                r = f ? put_back(t, f) : -ENOENT;
                 if (r < 0) {
                         ok = false;
                         /* The reason already says what failed; add what could not be put back. */
@@ -847,7 +914,9 @@ int kernel_tx_run(const kernel_tx_options *o, kernel_tx_result *ret)
         t.module_dir = strdup_printf("/var/lib/dkms/%s/%s/%s/%s/module", o->module, o->version, o->kernel, t.arch);
         t.initrd = strdup_printf("/boot/initrd.img-%s", o->kernel);
         t.source_dir = strdup_printf("/usr/src/%s-%s", o->module, o->version);
-        if (!t.updates_dir || !t.module_dir || !t.initrd || !t.source_dir)
+        t.links[0] = strdup_printf("/var/lib/dkms/%s/kernel-%s-%s", o->module, o->kernel, t.arch);
+        t.links[1] = strdup_printf("/var/lib/dkms/%s/%s/source", o->module, o->version);
+        if (!t.updates_dir || !t.module_dir || !t.initrd || !t.source_dir || !t.links[0] || !t.links[1])
                 return -ENOMEM;
 
         r = resume_from_journal(&t);
@@ -884,18 +953,6 @@ void kernel_tx_result_clear(kernel_tx_result *r)
         *r = (kernel_tx_result){0};
 }
 
-static int current_md5(const sysroot *sr, const char *path, char md5[33])
-{
-        _cleanup_close_ int fd = sysroot_open_regular(sr, path);
-
-        md5[0] = '\0';
-        if (fd == -ENOENT)
-                return 0;
-        if (fd < 0)
-                return fd;
-        return md5_fd(fd, md5);
-}
-
 int kernel_tx_rollback(const sysroot *sr, journal *j, size_t step, const char *kernel, strv *messages,
                        size_t *ret_skipped)
 {
@@ -914,7 +971,7 @@ int kernel_tx_rollback(const sysroot *sr, journal *j, size_t step, const char *k
                 const journal_file *f = &s->files[k - 1];
                 char cur[33];
 
-                r = current_md5(sr, f->path, cur);
+                r = path_md5(sr, f->path, cur);
                 if (r < 0) {
                         skipped++;
                         (void)strv_push(messages, strdup_printf("%s: cannot read it (%s); left as it is", f->path,
@@ -931,7 +988,7 @@ int kernel_tx_rollback(const sysroot *sr, journal *j, size_t step, const char *k
                                                                 f->path));
                         continue;
                 }
-                r = f->existed ? restore_file(&t, f) : remove_file(&t, f->path);
+                r = f->existed ? put_back(&t, f) : remove_file(&t, f->path);
                 if (r < 0) {
                         skipped++;
                         (void)strv_push(messages, strdup_printf("%s could not be put back (%s)", f->path,

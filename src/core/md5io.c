@@ -52,3 +52,8 @@ int md5_copy_fd(int fd, int ofd, char ret_md5[33], uint64_t *ret_size)
                 *ret_size = total;
         return 0;
 }
+
+void md5_buf(const void *p, size_t len, char ret_md5[33])
+{
+        MD5Data(p, len, ret_md5);
+}

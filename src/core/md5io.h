@@ -7,7 +7,11 @@
  * bytes, read once.
  */
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* MD5 of a buffer (a symlink's target is journaled by the MD5 of its text). */
+void md5_buf(const void *p, size_t len, char ret_md5[33]);
 
 /* Read fd to its end from its current offset; ofd < 0: hash only. Returns 0 or -errno. */
 int md5_copy_fd(int fd, int ofd, char ret_md5[33], uint64_t *ret_size);

@@ -292,6 +292,9 @@ in_tree_case() {
         [ "$(md5sum <"/boot/initrd.img-$K")" = "$initrd_md5" ] || die "rollback: the initramfs is not back"
         [ "$(modinfo -k "$K" -n amdgpu)" = "$ko_path" ] || die "rollback: modprobe would not pick the DKMS module"
         grep -q "$MARKER" "/usr/src/amdgpu-$VERSION/amd/amdkfd/kfd_crat.c" || die "rollback: the source is not back"
+        # dkms's own state too: its kernel-K-ARCH and source links are back
+        dkms status -m amdgpu -v "$VERSION" -k "$K" | grep -q ": installed" ||
+                die "rollback: dkms does not list amdgpu installed again: $(dkms status -m amdgpu -v "$VERSION" -k "$K" 2>&1)"
         echo "PASS: rolled back"
 }
 

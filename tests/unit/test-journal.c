@@ -120,6 +120,12 @@ static void test_journal_records(void **state)
         assert_int_equal(journal_backup_fd(j, 0, "/etc/environment", fd, &f), 0);
         assert_int_equal(journal_get_step(j, 0)->n_files, 1);
         assert_int_equal(journal_record_after(j, 0, "/etc/environment", "00000000000000000000000000000000"), 0);
+        /* a symlink (dkms's kernel-K-ARCH) is kept by its target: no backup file, md5 of the text */
+        assert_int_equal(journal_backup_link(j, 0, "/var/lib/dkms/amdgpu/kernel-6.1.0-1-amd64-x86_64",
+                                             "6.16.6/6.1.0-1-amd64/x86_64"), 0);
+        assert_int_equal(journal_backup_link(j, 0, "/var/lib/dkms/amdgpu/kernel-6.1.0-1-amd64-x86_64", "other"), 0);
+        assert_int_equal(journal_backup_link(j, 0, "/x", ""), -EINVAL);
+        assert_int_equal(journal_get_step(j, 0)->n_files, 2);
         assert_int_equal(journal_command_output(j, 0, &log, &name), 0);
         assert_int_equal(write(log, "out\n", 4), 4);
         close(log);
@@ -147,6 +153,12 @@ static void test_journal_records(void **state)
                 assert_string_equal(buf, "hello\n");
                 close(b);
         }
+        f = &journal_get_step(k, 0)->files[1];
+        assert_true(f->existed);
+        assert_null(f->backup);
+        assert_string_equal(f->link_target, "6.16.6/6.1.0-1-amd64/x86_64"); /* the first record stands */
+        assert_string_equal(f->md5, "8c07802345f2390f817f6ec74f907b68");
+        assert_null(journal_get_step(k, 0)->files[0].link_target);
         assert_string_equal(journal_get_step(k, 0)->commands[0].argv[0], "/bin/true");
         assert_string_equal(journal_get_step(k, 0)->commands[0].output, name);
 
