@@ -100,7 +100,7 @@ typedef struct prof_view {
         /* output of the last diff/install, for `of` */
         bool busy;
         char of[64];
-        char what[16];          /* "diff" | "install" */
+        char what[16];          /* "diff" | "validate" | "install" */
         int exit_code;
         char lines[PROF_LINES][256];
         size_t n_lines;
@@ -125,7 +125,7 @@ typedef enum job_kind {
         JOB_SCAN,
         JOB_SELFTEST,
         JOB_CHILD,              /* recovery or rollback */
-        JOB_PROFILE,            /* --profile diff|install */
+        JOB_PROFILE,            /* --profile diff|validate|install */
 } job_kind;
 
 typedef struct tui_app {

@@ -13,7 +13,7 @@ const key_binding tui_keys[] = {
         {{'1'}, "1", ACT_SCREEN_1, SCOPE_GLOBAL, "Overview: devices, driver, live telemetry, verdict"},
         {{'2'}, "2", ACT_SCREEN_2, SCOPE_GLOBAL, "Findings: list, Enter for evidence and fix"},
         {{'3'}, "3", ACT_SCREEN_3, SCOPE_GLOBAL, "Recovery: the plan, Enter and typed yes apply it"},
-        {{'4'}, "4", ACT_SCREEN_4, SCOPE_GLOBAL, "Profiles: list, Enter for the diff, i to install"},
+        {{'4'}, "4", ACT_SCREEN_4, SCOPE_GLOBAL, "Profiles: list, Enter diff, v validate, i install"},
         {{'5'}, "5", ACT_SCREEN_5, SCOPE_GLOBAL, "Self-test: run it, live progress and results"},
         {{'6'}, "6", ACT_SCREEN_6, SCOPE_GLOBAL, "History: recovery runs, Enter and typed yes roll one back"},
         {{'r'}, "r", ACT_RESCAN, SCOPE_GLOBAL, "inspect the system again"},
@@ -32,6 +32,7 @@ const key_binding tui_keys[] = {
         {{'w'}, "w", ACT_SWEEP, SCOPE_SELFTEST, "sweep: quick or standard"},
         {{'f'}, "f", ACT_FRAMEWORK, SCOPE_SELFTEST, "framework probe: asks for the Python (and a profile), Esc cancels"},
         {{'c'}, "c", ACT_CANCEL, SCOPE_SELFTEST, "cancel the running self-test (press twice)"},
+        {{'v'}, "v", ACT_VALIDATE, SCOPE_PROFILES, "validate the selected profile on this system"},
         {{'i'}, "i", ACT_INSTALL, SCOPE_PROFILES, "install the selected profile (asks you to type yes)"},
 };
 const size_t tui_n_keys = sizeof(tui_keys) / sizeof(tui_keys[0]);

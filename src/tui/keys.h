@@ -34,6 +34,7 @@ typedef enum tui_action {
         ACT_START,   /* self-test: start a run */
         ACT_BACKEND, /* self-test: cpu <-> hip */
         ACT_SWEEP,   /* self-test: quick <-> standard */
+        ACT_VALIDATE, /* profiles: --profile validate the selected one */
         ACT_INSTALL, /* profiles: install the selected one */
         ACT_FRAMEWORK, /* self-test: the framework probe (asks for the interpreter) */
         ACT_CANCEL,  /* self-test: stop the running one */

@@ -2,7 +2,7 @@
 /*
  * Profiles through the command line's own contract (BRIEF §3): the list is
  * `--profile list --json` (rdna1-doctor/profiles/1), a diff or an install
- * is `--profile diff|install NAME`, each the doctor itself as a child on
+ * is `--profile diff|validate|install NAME`, each the doctor itself as a child on
  * the same root (child.c). A build whose command line has no --profile
  * answers exit 64 ("not available"): the screen then says so.
  */

@@ -2,7 +2,8 @@
 /*
  * Profiles: the shipped environment profiles (--profile list), Enter shows
  * the selected one's difference to the shells' environment (--profile
- * diff), i and a typed yes install it (--profile install, journaled: the
+ * diff), v checks it against this system (--profile validate), i and a
+ * typed yes install it (--profile install, journaled: the
  * History screen rolls it back). When this build has no --profile, the
  * screen says so.
  */
@@ -42,7 +43,7 @@ static void profiles_draw(tui_app *a, rect body)
                 free(p);
                 return;
         }
-        draw_fmt(y++, body.x + 2, body.w - 4, app_attr(a, C_TITLE), "%zu profile%s   (Enter: diff, i: install)", p->n,
+        draw_fmt(y++, body.x + 2, body.w - 4, app_attr(a, C_TITLE), "%zu profile%s   (Enter: diff, v: validate, i: install)", p->n,
                  p->n == 1 ? "" : "s");
         a->prof_list.top = layout_scroll(a->prof_list.top, a->prof_list.sel, (int)p->n, rows);
         for (int i = 0; i < rows && a->prof_list.top + i < (int)p->n; i++) {
@@ -106,15 +107,17 @@ static bool profiles_key(tui_app *a, tui_action act, int ch, rect body)
         }
         if (!available || !n)
                 return false;
-        if (act == ACT_ENTER || act == ACT_INSTALL) {
+        if (act == ACT_ENTER || act == ACT_VALIDATE || act == ACT_INSTALL) {
                 if (a->job != JOB_NONE) {
                         app_message(a, "Busy: wait for the running job to end.");
                         return true;
                 }
-                if (act == ACT_ENTER) {
-                        r = jobs_start_profile(a, "diff", name);
+                if (act != ACT_INSTALL) {
+                        const char *what = act == ACT_ENTER ? "diff" : "validate";
+
+                        r = jobs_start_profile(a, what, name);
                         if (r < 0)
-                                app_message(a, "Cannot start the diff: %s", strerror(-r));
+                                app_message(a, "Cannot start the %s: %s", what, strerror(-r));
                 } else {
                         a->confirm = true;
                         a->confirm_buf[0] = '\0';

@@ -229,7 +229,7 @@ def test_screens(a, tmp, roots):
     for marker in ("(Enter: evidence and fix)", "Plan: 3 steps", "PROFILES", "Press s to run", "No recovery has run", "Root "):
         t.keys("Tab")
         if marker == "PROFILES":  # with or without --profile in this build (test_profiles)
-            t.wait(lambda x: "Profiles are not in this build" in x or "(Enter: diff, i: install)" in x, "Tab to Profiles")
+            t.wait(lambda x: "Profiles are not in this build" in x or "(Enter: diff, v: validate, i: install)" in x, "Tab to Profiles")
         else:
             t.wait_text(marker, "Tab to " + marker)
     t.keys("BTab")
@@ -654,8 +654,8 @@ def test_demo(a, tmp, roots):
 
 
 def test_profiles(a, tmp, roots):
-    """Profiles through the command line's --profile: the same list and diff as the CLI
-    gives; a build without --profile says so."""
+    """Profiles through the command line's --profile: the same list, diff and validation as
+    the CLI gives; a build without --profile says so."""
     root = roots["seed-broken"]
     env = dict(os.environ, **a.env)
     cli = subprocess.run([a.binary, "--root", root, "--profile", "list", "--json"], env=env,
@@ -681,6 +681,14 @@ def test_profiles(a, tmp, roots):
             sc = t.wait_text("--profile diff %s: exit %d" % (names[0], diff.returncode), "the diff's result")
             if first and first not in sc.replace("\n", " "):
                 fail("profiles: the diff does not show the CLI's first line %r:\n%s" % (first, sc))
+            # v: the same verdict as --profile validate
+            val = subprocess.run([a.binary, "--root", root, "--profile", "validate", names[0]], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            first = (val.stdout or val.stderr).decode(errors="replace").split("\n")[0][:40]
+            t.keys("v")
+            sc = t.wait_text("--profile validate %s: exit %d" % (names[0], val.returncode), "the validation's result")
+            if first and first not in sc.replace("\n", " "):
+                fail("profiles: the validation does not show the CLI's first line %r:\n%s" % (first, sc))
     t.keys("q")
     s.file("rc")
     t.kill()
