@@ -15,16 +15,14 @@ static void print_escaped_line(FILE *f, const char *prefix, const char *s)
         fprintf(f, "%s%s\n", prefix, e ? e : "?");
 }
 
-int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, const char *state, recover_gate *g)
+/* The gate's options for plan p: its kernels (into kernels[MAX_KERNELS + 1]) and the backups' size. */
+static preflight_options gate_options(const recover_cli *c, const sysroot *sr, const plan *p, const char *state,
+                                      bool kernel_allowed, const char **kernels)
 {
-        const char *kernels[MAX_KERNELS + 1] = {0};
         preflight_options po = {.remount_rw = c->remount_rw, .in_tree = c->in_tree, .state_dir = state,
                                 .kernels = kernels};
         size_t nk = 0;
-        int r;
 
-        *g = (recover_gate){0};
-        g->kernel_allowed = sr->is_host && streq(c->root, "/");
         for (size_t i = 0; i < p->n_actions; i++) {
                 const plan_action *a = &p->actions[i];
                 struct stat st;
@@ -37,7 +35,7 @@ int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, con
                 /* Backups of the file steps go to the journal's file system. */
                 if (!a->kernel_side && a->path && sysroot_stat(sr, a->path, &st) >= 0 && S_ISREG(st.st_mode))
                         po.file_backup_bytes += (uint64_t)st.st_size;
-                if (!a->kernel_side || !a->kernel || !g->kernel_allowed)
+                if (!a->kernel_side || !a->kernel || !kernel_allowed)
                         continue;
                 for (size_t k = 0; k < nk; k++)
                         seen = seen || streq(kernels[k], a->kernel);
@@ -45,6 +43,34 @@ int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, con
                         kernels[nk++] = a->kernel;
         }
         po.kernel_side = nk > 0;
+        return po;
+}
+
+static bool kernel_side_allowed(const recover_cli *c, const sysroot *sr)
+{
+        return sr->is_host && streq(c->root, "/");
+}
+
+int recover_gate_preview(const recover_cli *c, const sysroot *sr, const plan *p, const char *state,
+                         preflight_result *ret)
+{
+        const char *kernels[MAX_KERNELS + 1] = {0};
+        preflight_options po = gate_options(c, sr, p, state, kernel_side_allowed(c, sr), kernels);
+
+        po.remount_rw = false;
+        po.preview = true;
+        return preflight_run(sr, &po, ret);
+}
+
+int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, const char *state, recover_gate *g)
+{
+        const char *kernels[MAX_KERNELS + 1] = {0};
+        preflight_options po;
+        int r;
+
+        *g = (recover_gate){0};
+        g->kernel_allowed = kernel_side_allowed(c, sr);
+        po = gate_options(c, sr, p, state, g->kernel_allowed, kernels);
 
         if (po.kernel_side) {
                 _cleanup_free_ char *dir = strdup_printf("%s/signatures", c->datadir);

@@ -29,5 +29,12 @@ typedef struct recover_gate {
  * EXIT_RECOVER_REFUSED (12) or EXIT_RECOVER_UNKNOWN (3).
  */
 int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, const char *state, recover_gate *g);
+/*
+ * The same checks for a preview of plan p (the TUI's Recovery screen):
+ * nothing is remounted, the dpkg locks are only tested, nothing is
+ * printed. Returns 0 and *ret (preflight_result_clear it) or < 0 errno.
+ */
+int recover_gate_preview(const recover_cli *c, const sysroot *sr, const plan *p, const char *state,
+                         preflight_result *ret);
 const kernel_ctx *recover_gate_kernel(const recover_gate *g);
 void recover_gate_clear(recover_gate *g);

@@ -203,7 +203,7 @@ static int check_root_writable(const sysroot *sr, const preflight_options *o, pr
         if (!ro)
                 return 0;
 
-        if (!o->remount_rw)
+        if (!o->remount_rw || o->preview)
                 return add_failure(r, PREFLIGHT_ROOT_WRITABLE, NULL,
                                    "the root file system is mounted read-only: run `mount -o remount,rw /` "
                                    "(or pass --remount-rw) and try again");
@@ -260,7 +260,7 @@ static int check_boot_mounted(const sysroot *sr, const preflight_options *o, pre
                         continue;
 
                 const char *state = k > 0 ? "mounted read-only" : "not mounted";
-                if (!o->remount_rw) {
+                if (!o->remount_rw || o->preview) {
                         k = add_failure(r, PREFLIGHT_BOOT_MOUNTED, NULL,
                                         "%s is in the root's fstab but %s: run `mount %s%s` "
                                         "(or pass --remount-rw) and try again",
@@ -434,6 +434,34 @@ int dpkg_lock_take(const sysroot *sr, int *ret_frontend_fd, int *ret_lock_fd, in
         return 0;
 }
 
+int dpkg_lock_probe(const sysroot *sr, int *ret_holder)
+{
+        _cleanup_close_ int dirfd = -EBADF;
+
+        *ret_holder = 0;
+        dirfd = sysroot_openat(sr, "/var/lib/dpkg", O_PATH | O_DIRECTORY);
+        if (dirfd == -ENOENT)
+                return 0;
+        if (dirfd < 0)
+                return dirfd;
+        for (size_t i = 0; i < 2; i++) {
+                _cleanup_close_ int fd = openat(dirfd, i ? "lock" : "lock-frontend", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+                if (fd < 0 && errno == ENOENT)
+                        continue;
+                if (fd < 0)
+                        return -errno;
+                if (fcntl(fd, F_GETLK, &fl) < 0)
+                        return -errno;
+                if (fl.l_type != F_UNLCK) {
+                        *ret_holder = fl.l_pid;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
 static bool argv_names_dkms(const char *cmdline, size_t len)
 {
         /* argv[0], or argv[1] when a shell runs the script: ".../dkms" or "dkms". */
@@ -545,8 +573,19 @@ int preflight_run(const sysroot *sr, const preflight_options *o, preflight_resul
                         k = add_failure(&r, PREFLIGHT_DKMS_RUNNING, NULL,
                                         "dkms is already running (pid %d): wait for it to finish", pid);
         }
+        if (k >= 0 && !o->mount_checks_only && o->preview) {
+                k = dpkg_lock_probe(sr, &holder);
+                if (k > 0 && holder)
+                        k = add_failure(&r, PREFLIGHT_DPKG_LOCK, NULL, "the dpkg lock is held by process %d (apt or "
+                                        "dpkg is running): wait for it to finish", holder);
+                else if (k > 0)
+                        k = add_failure(&r, PREFLIGHT_DPKG_LOCK, NULL,
+                                        "the dpkg lock is held (apt or dpkg is running): wait for it to finish");
+                else if (k < 0 && k != -ENOMEM)
+                        k = add_failure(&r, PREFLIGHT_DPKG_LOCK, NULL, "cannot test the dpkg lock (%s)", strerror(-k));
+        }
         /* The dpkg locks last, and only while nothing else refuses: held until the end. */
-        if (k >= 0 && !o->mount_checks_only && r.n_failures == 0) {
+        if (k >= 0 && !o->mount_checks_only && !o->preview && r.n_failures == 0) {
                 k = dpkg_lock_take(sr, &r.lock_frontend_fd, &r.lock_fd, &holder);
                 if (k == -EBUSY)
                         k = holder ? add_failure(&r, PREFLIGHT_DPKG_LOCK, NULL,

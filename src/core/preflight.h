@@ -125,6 +125,8 @@ typedef struct preflight_options {
         const char *state_dir;        /* host path of the journal's state dir; NULL: ROOT/var/lib */
         uint64_t file_backup_bytes;   /* what the file-side steps will back up */
         bool mount_checks_only;       /* tests: skip locks and the kernel side */
+        bool preview;                 /* a preview (the TUI's plan): no remount; whether another process
+                                       * holds the dpkg locks is tested, they are neither taken nor made */
 } preflight_options;
 
 typedef struct preflight_failure {
@@ -166,6 +168,13 @@ const preflight_kernel *preflight_result_kernel(const preflight_result *r, const
  * -EBUSY (and *ret_holder the pid holding it, 0 unknown) when taken.
  */
 int dpkg_lock_take(const sysroot *sr, int *ret_frontend_fd, int *ret_lock_fd, int *ret_holder);
+
+/*
+ * Is either dpkg lock held by another process? Opens the lock files read-only
+ * (an absent one is free) and asks F_GETLK. 1 held (*ret_holder the pid, 0
+ * unknown), 0 free.
+ */
+int dpkg_lock_probe(const sysroot *sr, int *ret_holder);
 
 /* Is a dkms process running in the root's /proc? 1 yes (*ret_pid), 0 no. */
 int dkms_running(const sysroot *sr, int *ret_pid);

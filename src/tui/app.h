@@ -148,6 +148,7 @@ typedef struct tui_app {
         plan *plan;
         int plan_error;
         struct json_object *history; /* rdna1-doctor/history/1, NULL when unreadable */
+        char *preflight;        /* the gate's preview for that plan (raw: drawn escaped), NULL while unknown */
         char *state_dir;        /* the journal's directory (host path) */
 
         /* The worker: one job at a time. */
@@ -162,6 +163,7 @@ typedef struct tui_app {
         plan *scan_plan;        /* under lock */
         int scan_plan_error;    /* under lock */
         struct json_object *scan_history; /* under lock */
+        char *scan_preflight;   /* under lock */
         rec_view rec;           /* under lock */
         prof_view prof;         /* under lock */
         char *child_argv[16];   /* main thread sets, worker reads (job running) */
@@ -231,6 +233,9 @@ bool demo_view_on_copy(const tui_app *a);
 int demo_view_state_dir(const tui_app *a, char **ret);
 /* After a write's child has ended: the view moves to the copy it worked on. */
 void demo_view_follow_copy(tui_app *a);
+
+/* preflight_view.c: the gate's preview of plan p as one line (not escaped), NULL when p has no steps. */
+char *preflight_view_line(const tui_app *a, const inspection *in, const plan *p);
 
 /* telemetry.c */
 int telemetry_read(const sysroot *sr, const char *pci_slot, telemetry *ret);

@@ -28,6 +28,7 @@ static void *scan_main(void *p)
         inspection *in = NULL;
         plan *pl = NULL;
         json_object *hist = NULL;
+        char *pf = NULL;
         int r = inspect_run(&a->inspect, &in), rp = -ENODATA;
 
         if (r >= 0) {
@@ -44,13 +45,16 @@ static void *scan_main(void *p)
         pthread_mutex_unlock(&a->lock);
         jobs_wake(a);
 
-        /* the journal's runs and the profiles: both only read */
+        /* the gate's preview, the journal's runs and the profiles: all only read */
+        if (pl)
+                pf = preflight_view_line(a, in, pl);
         if (a->state_dir && journal_history(a->state_dir, &hist) < 0)
                 hist = NULL;
         profiles_load(a);
 
         pthread_mutex_lock(&a->lock);
         a->scan_history = hist;
+        a->scan_preflight = pf;
         a->job_done = true;
         pthread_mutex_unlock(&a->lock);
         jobs_wake(a);
@@ -207,6 +211,8 @@ void jobs_collect(tui_app *a)
                 a->scan_error = a->scan_result_error;
                 plan_free(a->plan);
                 a->plan = TAKE_PTR(a->scan_plan);
+                free(a->preflight);
+                a->preflight = NULL;
                 a->plan_error = a->scan_plan_error;
                 a->rec_list.sel = a->rec_list.top = 0;
                 if (a->scan_result) {
@@ -225,6 +231,8 @@ void jobs_collect(tui_app *a)
         if (a->job == JOB_SCAN) {
                 json_object_put(a->history);
                 a->history = TAKE_PTR(a->scan_history);
+                free(a->preflight);
+                a->preflight = TAKE_PTR(a->scan_preflight);
         }
         if (a->job == JOB_PROFILE) {
                 bool installed;

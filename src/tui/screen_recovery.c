@@ -110,7 +110,18 @@ static void draw_plan(tui_app *a, rect body)
                 blocked += a->plan->actions[i].blocked;
         draw_fmt(y++, body.x + 2, body.w - 4, app_attr(a, C_TITLE), "Plan: %d step%s%s%s", n, n == 1 ? "" : "s",
                  blocked ? ", some blocked" : "", a->plan->reboot_required ? ", reboot afterwards" : "");
-        y++;
+        if (n > 0) {
+                /* the gate's preview: a refusal may take a second line, the list one less */
+                rect pr = {y, body.x + 2, 2, body.w - 4};
+                int top = y;
+
+                draw_wrapped(pr, &y, 4, a->preflight ? a->preflight : "Preflight: checking...",
+                             app_attr(a, !a->preflight                            ? C_DIM
+                                         : startswith(a->preflight, "Preflight:") ? C_OK
+                                                                                  : C_WARNING));
+                rows -= y - top - 1;
+        } else
+                y++;
         a->rec_list.top = layout_scroll(a->rec_list.top, a->rec_list.sel, n, rows);
         for (int i = 0; i < rows && a->rec_list.top + i < n; i++) {
                 int idx = a->rec_list.top + i, x = body.x + 1;

@@ -17,6 +17,7 @@ steps, result) on the recover scenario and checks the fixture's files, then
 rolls it back from the History screen.
 """
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -527,7 +528,17 @@ def test_recovery(a, tmp, roots):
     t = s.t
     t.wait(settled, "first inspection")
     t.keys("3")
-    compare("recovery-plan-80x24", normalize(t.wait_text("Plan: 3 steps", "the plan"), root))
+    compare("recovery-plan-80x24", normalize(t.wait(lambda x: "Plan: 3 steps" in x and "Preflight:" in x,
+                                                    "the plan and its preflight"), root))
+    # the preview of the gate: another process holding dpkg's lock is seen before anyone types yes
+    os.makedirs(os.path.join(root, "var/lib/dpkg"), exist_ok=True)
+    with open(os.path.join(root, "var/lib/dpkg/lock-frontend"), "a") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        t.keys("r")
+        t.wait(lambda x: "Preflight would refuse" in x and "dpkg-lock: the dpkg lock is held by process %d" % os.getpid()
+               in re.sub(r"\s+", " ", x), "the preview sees the dpkg lock held")
+    t.keys("r")
+    t.wait(lambda x: "Preflight: " in x and "[inspecting" not in x, "the preview passes once the lock is free")
     t.keys("Enter")
     t.wait_text("Type yes and press Enter", "the confirmation prompt")
     # while typing, q and digits are letters, and a wrong word starts over

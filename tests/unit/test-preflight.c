@@ -340,6 +340,38 @@ static void test_dpkg_lock(void **state)
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* The TUI's preview: a held lock is seen, nothing is taken, and absent lock files are not made. */
+static void test_dpkg_lock_preview(void **state)
+{
+        preflight_options o = {.preview = true};
+        _cleanup_free_ char *front = strdup_printf("%s/var/lib/dpkg/lock-frontend", root);
+        _cleanup_free_ char *lock = strdup_printf("%s/var/lib/dpkg/lock", root);
+        const preflight_failure *f;
+        preflight_result r;
+        char want[64];
+        pid_t pid;
+        int status;
+
+        unlink(front);
+        unlink(lock);
+        run(&o, &r);
+        assert_true(preflight_passed(&r));
+        assert_true(r.lock_fd < 0 && r.lock_frontend_fd < 0);
+        preflight_result_clear(&r);
+        assert_int_equal(access(front, F_OK), -1);
+        assert_int_equal(access(lock, F_OK), -1);
+
+        pid = hold_lock("var/lib/dpkg/lock");
+        run(&o, &r);
+        f = find_failure(&r, PREFLIGHT_DPKG_LOCK);
+        assert_non_null(f);
+        snprintf(want, sizeof(want), "process %d", (int)pid);
+        assert_non_null(strstr(f->reason, want));
+        preflight_result_clear(&r);
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+}
+
 static void test_dkms_running(void **state)
 {
         preflight_options o = {0};
@@ -596,6 +628,7 @@ int main(void)
                 cmocka_unit_test(test_proc_mounts_missing),
                 cmocka_unit_test(test_boot_efi_not_mounted),
                 cmocka_unit_test(test_free_space),
+                cmocka_unit_test(test_dpkg_lock_preview),
                 cmocka_unit_test(test_dpkg_lock),
                 cmocka_unit_test(test_dkms_running),
                 cmocka_unit_test(test_kernel_choice),
