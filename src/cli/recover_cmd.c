@@ -59,7 +59,10 @@ static void print_plan_text(FILE *f, const plan *p)
                 !kernel ? "" : p->in_tree ? "remove the DKMS amdgpu, the in-tree one loads" : "rebuild where possible");
         for (size_t i = 0; i < p->n_actions; i++) {
                 const plan_action *a = &p->actions[i];
-                _cleanup_free_ char *path = esc(a->path ? a->path : (a->kernel ? a->kernel : ""), 0);
+                _cleanup_free_ char *path = esc(a->path       ? a->path
+                                                : a->kernel ? a->kernel
+                                                : a->package ? a->package
+                                                             : "", 0);
 
                 fprintf(f, "  %zu. %-17s %s", i + 1, action_type_to_string(a->type), path ? path : "?");
                 if (a->line)
@@ -67,6 +70,11 @@ static void print_plan_text(FILE *f, const plan *p)
                 fprintf(f, "  [%s]%s%s\n", a->finding_id ? a->finding_id : "-", a->irreversible ? " (irreversible)" : "",
                         a->in_home ? " (as the file's owner)" : "");
                 print_escaped(f, "     why:   ", a->why);
+                if (a->type == ACTION_REINSTALL_PACKAGE && a->source_path) {
+                        _cleanup_free_ char *src = esc(a->source_path, 0);
+
+                        fprintf(f, "     from:  %s (dpkg -i, maintainer scripts run)\n", src ? src : "?");
+                }
                 if (a->type == ACTION_RESTORE_FILE && a->source != SOURCE_NONE) {
                         _cleanup_free_ char *src = esc(a->source_path, 0);
 

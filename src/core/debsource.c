@@ -296,7 +296,12 @@ int deb_find_clean_source(const sysroot *sr, const char *package, const char *ve
                 else if (!streq(p, package) || !streq_ptr(v, version) || !streq_ptr(a, arch))
                         why = strdup_printf("%s is %s %s (%s), not the installed %s %s (%s)", path, p, v, a,
                                             package, version ? version : "?", arch ? arch : "?");
-                else if ((fd = sysroot_open_regular(sr, path)) < 0 ||
+                else if (!member) {
+                        /* the archive itself is wanted (reinstall-package) */
+                        *ret_deb = TAKE_PTR(path);
+                        r = 1;
+                        break;
+                } else if ((fd = sysroot_open_regular(sr, path)) < 0 ||
                          deb_member_copy(fd, member, -1, got, &size, &declared, NULL) < 0)
                         why = strdup_printf("%s has no readable member %s", path, member);
                 else if (!streq(got, md5) || size != declared)

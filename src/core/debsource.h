@@ -47,6 +47,7 @@ int deb_member_copy(int deb_fd, const char *member, int out_fd, char ret_md5[33]
  * fields match, and verify member's md5 and size. Returns 1 and the .deb
  * path (caller frees) when one verifies, 0 when none does (*ret_rejected,
  * may be NULL, gets a reason for the first candidate that did not), < 0 errno.
+ * member NULL: the first whose control fields match (md5 and *ret_size unused).
  */
 int deb_find_clean_source(const sysroot *sr, const char *package, const char *version, const char *arch,
                           const char *member, const char *md5, char **ret_deb, uint64_t *ret_size,

@@ -18,6 +18,7 @@
 #include "fileops.h"
 #include "kernel_step.h"
 #include "pkgfile.h"
+#include "spawn_cmd.h"
 #include "userdrop.h"
 
 #define CONTENT_READ_MAX (256u * 1024 * 1024)
@@ -499,6 +500,90 @@ static int do_quarantine(step_ctx *c)
         return finish_step(c, a->path, "");
 }
 
+/* ---- reinstall-package ---- */
+
+#define DPKG "/usr/bin/dpkg"
+#define DPKG_TIMEOUT_MS (30u * 60 * 1000)
+
+/* dpkg -i of the cached .deb, run as apt runs it (frontend lock ours), argv and output in the journal. */
+static int run_dpkg_install(step_ctx *c, int *ret_status)
+{
+        static const char *const env[] = {"DPKG_FRONTEND_LOCKED=1", "DEBIAN_FRONTEND=noninteractive", NULL};
+        const char *argv[] = {DPKG, "--force-confold", "-i", c->a->source_path, NULL};
+        preflight_result *pf = c->o->kernel->pf;
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int log = -EBADF;
+        spawn_options so = {.argv = argv, .extra_env = env, .timeout_ms = DPKG_TIMEOUT_MS,
+                            .on_start = record_child, .userdata = c};
+        spawn_result res;
+        int r, q;
+
+        r = journal_command_output(c->j, c->idx, &log, &name);
+        if (r < 0)
+                return r;
+        so.output_fd = log;
+        preflight_dpkg_lock_release(pf);
+        r = spawn_run(&so, &res);
+        q = preflight_dpkg_lock_retake(c->o->sr, pf);
+        (void)journal_set_child(c->j, c->idx, 0);
+        (void)fsync(log);
+        *ret_status = r < 0 ? r : spawn_result_wait_status(&res);
+        r = journal_record_command(c->j, c->idx, argv, *ret_status, name);
+        if (q < 0)
+                say(c->rep, "the dpkg lock could not be taken back after dpkg ran (%s)", strerror(-q));
+        return r < 0 ? r : (*ret_status == 0 ? 0 : -EIO);
+}
+
+/*
+ * The cached .deb of the installed version, reinstalled by dpkg: only on
+ * the running system after the gate (its dpkg lock is handed to dpkg), the
+ * .deb asked again, a copy of each changed regular file kept in the
+ * journal for the user. Irreversible: rollback leaves it (those copies
+ * are the broken files; putting them back would undo the repair).
+ */
+static int do_reinstall(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        int status = 0, r;
+
+        if (!c->o->kernel_allowed)
+                return fail_step(c, 0, "reinstalling %s runs its maintainer scripts: only on the running system "
+                                       "(--root /)", a->package);
+        if (!c->o->kernel || !c->o->kernel->pf)
+                return fail_step(c, 0, "reinstall-package runs only after the preflight gate; nothing was changed");
+        if (!a->source_path)
+                return fail_step(c, 0, "no cached .deb of %s was planned", a->package);
+        r = check_deb_again(c);
+        if (r < 0)
+                return fail_step(c, r == -EBADMSG ? 0 : r, "%s is not %s %s (%s) any more", a->source_path, a->package,
+                                 a->version ? a->version : "?", a->arch ? a->arch : "?");
+        for (size_t i = 0; i < a->n_touches; i++) {
+                _cleanup_close_ int fd = sysroot_open_regular(c->o->sr, a->touches[i]);
+
+                if (fd < 0)
+                        continue; /* a symlink or a missing file: nothing to keep */
+                r = journal_backup_fd(c->j, c->idx, a->touches[i], fd, NULL);
+                if (r < 0)
+                        return fail_step(c, r, "cannot keep a copy of %s", a->touches[i]);
+        }
+        r = fault_point("step-intent");
+        if (r < 0)
+                return r;
+        r = run_dpkg_install(c, &status);
+        if (r == -EIO)
+                return fail_step(c, 0, "dpkg -i %s failed (status %d; its output is in the journal)", a->source_path,
+                                 status);
+        if (r < 0)
+                return fail_step(c, r, "dpkg -i %s could not run", a->source_path);
+        r = journal_step_done(c->j, c->idx);
+        if (r < 0)
+                return r;
+        c->rep->done++;
+        say(c->rep, "step %zu %s %s %s: done", c->idx + 1, action_type_to_string(a->type), a->package,
+            a->version ? a->version : "");
+        return fault_point("step-done");
+}
+
 /* ---- kernel side (kernel_step.c, kernel_tx.c) ---- */
 
 static int do_kernel(step_ctx *c)
@@ -563,8 +648,7 @@ static int run_step(journal *j, size_t idx, const exec_options *o, exec_report *
         else if (a->type == ACTION_QUARANTINE)
                 r = do_quarantine(&c);
         else if (a->type == ACTION_REINSTALL_PACKAGE)
-                r = fail_step(&c, 0, "reinstalling %s runs its maintainer scripts and cannot be undone: "
-                                     "run 'apt-get install --reinstall %s' yourself", a->package, a->package);
+                r = do_reinstall(&c);
         else
                 r = fail_step(&c, 0, "%s is written by '--profile install', not by --recover",
                               a->path ? a->path : "the profile");
@@ -764,6 +848,15 @@ static int rollback_step(journal *j, size_t idx, const exec_options *o, exec_rep
 
         if (s->state == STEP_PENDING || s->state == STEP_ROLLED_BACK)
                 return 0;
+        if (a->irreversible) {
+                if (s->state == STEP_FAILED && s->n_commands == 0)
+                        return journal_step_rolled_back(j, idx, "nothing had changed");
+                rep->skipped++;
+                say(rep, "rollback step %zu %s %s: irreversible (dpkg ran its maintainer scripts); the journal keeps "
+                         "the replaced files; skipped", idx + 1, action_type_to_string(a->type),
+                    a->package ? a->package : "");
+                return 0;
+        }
         if (a->kernel_side) {
                 size_t n_skipped = 0;
 

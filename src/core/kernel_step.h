@@ -16,7 +16,7 @@
 #include "util.h"
 
 typedef struct kernel_ctx {
-        const preflight_result *pf;            /* the gate passed; its dpkg locks are held */
+        preflight_result *pf;                  /* the gate passed; its dpkg locks are held */
         const signature_db *sigs;              /* markers and the source check; may be NULL */
         const char *const *patched_build_ids;  /* extra known patched builds; may be NULL */
 } kernel_ctx;

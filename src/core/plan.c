@@ -284,7 +284,7 @@ static int action_to_json(const plan_action *a, size_t idx, json_object **ret)
                 r |= add_obj(o, "owner_gid", json_object_new_int64(a->owner_gid));
         }
         r |= add_str(o, "quarantine_to", a->quarantine_to);
-        if (a->type == ACTION_RESTORE_FILE) {
+        if (a->type == ACTION_RESTORE_FILE || a->type == ACTION_REINSTALL_PACKAGE) {
                 json_object *s = json_object_new_object();
 
                 r |= add_obj(o, "source", s);

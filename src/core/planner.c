@@ -229,6 +229,63 @@ static int find_backup_source(planner *pl, const char *path, const char *md5, ch
         return 0;
 }
 
+/* Booted for repair ("recovery", "single", a rescue or emergency target): dpkg's maintainer scripts are not run then. */
+static bool recovery_boot(planner *pl)
+{
+        static const char *const words[] = {"recovery", "single", "s", "S", "1", "systemd.unit=rescue.target",
+                                            "systemd.unit=emergency.target", "emergency"};
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+
+        if (sysroot_read_file(pl->in->sr, "/proc/cmdline", 64 * 1024, &buf, &len) < 0)
+                return false;
+        for (char *save = NULL, *w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+                for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                        if (streq(w, words[i]))
+                                return true;
+        return false;
+}
+
+/*
+ * A packaged path with no md5sum to check one file against (a symlink, a
+ * package shipped without md5sums): the cached .deb of the installed
+ * version, reinstalled whole by dpkg, is the way back. One step per
+ * package; irreversible (maintainer scripts run), never on a repair boot.
+ * Returns 1 when planned (or already), 0 when there is no such .deb.
+ */
+static int plan_reinstall(planner *pl, const finding *f, const char *path, const pkgfile *pf)
+{
+        _cleanup_free_ char *deb = NULL;
+        uint64_t size = 0;
+        plan_action *a;
+        int r;
+
+        for (size_t i = 0; i < pl->p->n_actions; i++) {
+                a = &pl->p->actions[i];
+                if (a->type == ACTION_REINSTALL_PACKAGE && streq_ptr(a->package, pf->package))
+                        return plan_action_add_touch(a, path) < 0 ? -ENOMEM : 1;
+        }
+        r = deb_find_clean_source(pl->in->sr, pf->package, pf->version, pf->arch, NULL, NULL, &deb, &size, NULL);
+        if (r <= 0)
+                return r;
+        a = plan_add(pl->p, ACTION_REINSTALL_PACKAGE, f->id);
+        if (!a || set_str(&a->package, pf->package) < 0 || set_str(&a->version, pf->version) < 0 ||
+            set_str(&a->arch, pf->arch) < 0 || plan_action_add_touch(a, path) < 0)
+                return -ENOMEM;
+        a->source = SOURCE_DEB;
+        a->source_path = TAKE_PTR(deb);
+        a->why = strdup_printf("%s: %s differs from package %s %s, which lists no md5sum for it: dpkg reinstalls "
+                               "the package from its cached .deb", f->id, path, pf->package, pf->version ?: "");
+        a->undo = strdup("none: dpkg runs the package's maintainer scripts (irreversible); the journal keeps a copy "
+                         "of each changed file it replaces");
+        if (!a->why || !a->undo)
+                return -ENOMEM;
+        if (recovery_boot(pl))
+                return block(a, "reinstalling %s runs its maintainer scripts, which is not done on a recovery "
+                                "boot: run rdna1-doctor --recover again after a normal boot", a->package) < 0 ? -ENOMEM : 1;
+        return 1;
+}
+
 static int plan_restore(planner *pl, const finding *f, const char *path)
 {
         _cleanup_free_ char *rejected = NULL;
@@ -243,6 +300,13 @@ static int plan_restore(planner *pl, const finding *f, const char *path)
                 return r;
         if (r == 0)
                 return plan_add_note(pl->p, "%s: %s is not a packaged file; nothing to restore it from", f->id, path);
+        if (!pf.md5) {
+                r = plan_reinstall(pl, f, path, &pf);
+                if (r != 0) {
+                        pkgfile_clear(&pf);
+                        return r < 0 ? r : 0;
+                }
+        }
         a = plan_add(pl->p, ACTION_RESTORE_FILE, f->id);
         if (!a || set_str(&a->path, path) < 0 || plan_action_add_touch(a, path) < 0 ||
             set_str(&a->package, pf.package) < 0 || set_str(&a->version, pf.version) < 0 ||

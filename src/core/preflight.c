@@ -434,6 +434,26 @@ int dpkg_lock_take(const sysroot *sr, int *ret_frontend_fd, int *ret_lock_fd, in
         return 0;
 }
 
+void preflight_dpkg_lock_release(preflight_result *r)
+{
+        if (r->lock_fd >= 0)
+                close(r->lock_fd);
+        r->lock_fd = -EBADF;
+}
+
+int preflight_dpkg_lock_retake(const sysroot *sr, preflight_result *r)
+{
+        _cleanup_close_ int dirfd = -EBADF;
+        int holder = 0;
+
+        if (r->lock_fd >= 0)
+                return 0;
+        dirfd = sysroot_openat(sr, "/var/lib/dpkg", O_PATH | O_DIRECTORY);
+        if (dirfd < 0)
+                return dirfd;
+        return lock_one(dirfd, "lock", &r->lock_fd, &holder);
+}
+
 int dpkg_lock_probe(const sysroot *sr, int *ret_holder)
 {
         _cleanup_close_ int dirfd = -EBADF;

@@ -170,6 +170,14 @@ const preflight_kernel *preflight_result_kernel(const preflight_result *r, const
 int dpkg_lock_take(const sysroot *sr, int *ret_frontend_fd, int *ret_lock_fd, int *ret_holder);
 
 /*
+ * dpkg itself is about to run (reinstall-package), as apt runs it: the
+ * frontend lock stays ours, /var/lib/dpkg/lock is let go for dpkg to take
+ * (the child gets DPKG_FRONTEND_LOCKED=1), and taken back afterwards.
+ */
+void preflight_dpkg_lock_release(preflight_result *r);
+int preflight_dpkg_lock_retake(const sysroot *sr, preflight_result *r);
+
+/*
  * Is either dpkg lock held by another process? Opens the lock files read-only
  * (an absent one is free) and asks F_GETLK. 1 held (*ret_holder the pid, 0
  * unknown), 0 free.

@@ -32,6 +32,12 @@
 #                         module signed by another key fails the transaction's
 #                         signer check (exit 11, all put back); signed by the
 #                         enrolled key, --resume finishes (exit 10)
+#            reinstall    a stand-in ROCm package whose soname symlink was re-pointed
+#                         at a custom build: the plan reinstalls it from the cached
+#                         .deb (symlinks have no md5sum), --recover --yes runs dpkg -i
+#                         (dpkg --verify clean after), --rollback says it is
+#                         irreversible (exit 11) and leaves it; on a recovery boot
+#                         (/proc/cmdline "recovery") the step is planned but blocked
 #            secure-boot  Secure Boot on, dkms's certificate not in MokListRT,
 #                         no in-tree module: `--recover --yes` is refused by
 #                         the preflight gate (exit 12), nothing changed
@@ -84,6 +90,10 @@ chroot_main() {
 
         if [ "$mode" = remount ]; then
                 remount_case "$K" "$work"
+                return
+        fi
+        if [ "$mode" = reinstall ]; then
+                reinstall_case "$work"
                 return
         fi
 
@@ -298,6 +308,74 @@ in_tree_case() {
         echo "PASS: rolled back"
 }
 
+# A ROCm package whose packaged symlink was re-pointed at a custom build:
+# symlinks have no md5sum, so the way back is dpkg -i of the cached .deb.
+reinstall_case() {
+        local work=$1 pkg=$1/rocm-pkg lib=/opt/rocm-5.7.1/lib rc id
+        mkdir -p "$pkg/DEBIAN" "$pkg$lib"
+        printf 'clean stand-in library\n' >"$pkg$lib/libstandin.so.1.0"
+        ln -s libstandin.so.1.0 "$pkg$lib/libstandin.so.1"
+        (cd "$pkg" && find opt -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+        printf '%s\n' "Package: rocm-standin" "Version: 5.7.1" "Architecture: all" \
+                "Maintainer: rdna1-doctor tests <tests@rdna1-doctor.invalid>" \
+                "Description: stand-in for a ROCm library package (rdna1-doctor tests)" \
+                " One library and its soname link." >"$pkg/DEBIAN/control"
+        dpkg-deb --root-owner-group --build "$pkg" "$work/rocm-standin.deb" >/dev/null || die "dpkg-deb --build"
+        dpkg -i "$work/rocm-standin.deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -i"; }
+        cp "$work/rocm-standin.deb" /var/cache/apt/archives/rocm-standin_5.7.1_all.deb
+        # the user's "fix": a custom build, the soname link pointed at it
+        printf 'custom build\n' >"$lib/libstandin.so.1.custom"
+        ln -sfn libstandin.so.1.custom "$lib/libstandin.so.1"
+
+        "$work/rdna1-doctor" --recover --dry-run --json >"$work/plan.json" 2>"$work/plan.err" ||
+                { cat "$work/plan.err"; die "--recover --dry-run failed"; }
+        python3 -c '
+import json, sys
+acts = [a for a in json.load(open(sys.argv[1]))["actions"] if a["action"] == "reinstall-package"]
+ok = [a for a in acts if a.get("package") == "rocm-standin" and a["irreversible"] and not a["blocked"]
+      and a["source"]["path"] == "/var/cache/apt/archives/rocm-standin_5.7.1_all.deb"
+      and "/opt/rocm-5.7.1/lib/libstandin.so.1" in a["touches"]]
+sys.exit(0 if len(ok) == 1 else 1)' "$work/plan.json" ||
+                { cat "$work/plan.json"; die "the plan has no runnable reinstall-package step for rocm-standin"; }
+        set +e
+        "$work/rdna1-doctor" --recover --yes >"$work/run.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/run.out"
+        [ $rc -eq 0 ] || [ $rc -eq 11 ] || die "--recover: exit $rc"
+        grep -q "reinstall-package rocm-standin 5.7.1: done" "$work/run.out" || die "the reinstall step did not run"
+        [ "$(readlink "$lib/libstandin.so.1")" = libstandin.so.1.0 ] || die "the soname link is not back"
+        dpkg --verify rocm-standin || die "dpkg --verify rocm-standin is not clean"
+        id=$(sed -n 's/^Journal \([^ ]*\) .*/\1/p' "$work/run.out")
+        [ -n "$id" ] || die "no journal id in the output"
+        grep -rqs '"/usr/bin/dpkg"' "/var/lib/rdna1-doctor/journal/$id" || die "dpkg's argv is not in the journal"
+        echo "PASS: reinstalled from the cached .deb"
+
+        # Irreversible: a rollback says so and leaves the package as dpkg left it.
+        set +e
+        "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel >"$work/rollback.out" 2>&1
+        rc=$?
+        set -e
+        cat "$work/rollback.out"
+        [ $rc -eq 11 ] || die "--rollback of an irreversible step: exit $rc, expected 11"
+        grep -q "irreversible" "$work/rollback.out" || die "the rollback does not say the step is irreversible"
+        [ "$(readlink "$lib/libstandin.so.1")" = libstandin.so.1.0 ] || die "the rollback undid the repair"
+        echo "PASS: the rollback leaves the reinstall"
+
+        # Never on a recovery boot: planned, but blocked.
+        ln -sfn libstandin.so.1.custom "$lib/libstandin.so.1"
+        echo "BOOT_IMAGE=/vmlinuz ro recovery nomodeset" >/run/cmdline
+        mount --bind /run/cmdline /proc/cmdline
+        "$work/rdna1-doctor" --recover --dry-run --json >"$work/plan2.json" 2>/dev/null || die "--dry-run (recovery boot)"
+        umount /proc/cmdline
+        python3 -c '
+import json, sys
+acts = [a for a in json.load(open(sys.argv[1]))["actions"] if a["action"] == "reinstall-package"]
+sys.exit(0 if len(acts) == 1 and acts[0]["blocked"] and "recovery boot" in acts[0]["blocked_reason"] else 1)' \
+                "$work/plan2.json" || { cat "$work/plan2.json"; die "on a recovery boot the reinstall step is not blocked"; }
+        echo "PASS: blocked on a recovery boot"
+}
+
 remount_case() {
         local K=$1 work=$2 rc
         # Outputs go to /tmp (its own tmpfs): the overlay is about to be read-only.
@@ -467,7 +545,7 @@ ns_main() {
 # ---------------------------------------------------------------------------
 host_main() {
         local mode=$1 driver=$2 doctor=$3
-        case $mode in rebuild | in-tree | secure-boot | remount | signed) ;; *) die "unknown mode $mode" ;; esac
+        case $mode in rebuild | in-tree | secure-boot | remount | signed | reinstall) ;; *) die "unknown mode $mode" ;; esac
         [ "$(id -u)" -eq 0 ] || skip "needs root (mount namespace, overlay, chroot)"
         for t in /usr/sbin/dkms /usr/sbin/update-initramfs /usr/bin/unmkinitramfs /usr/bin/dpkg-deb \
                 /usr/bin/patch /usr/bin/unshare /usr/bin/readelf /usr/bin/openssl /usr/bin/make /sbin/modinfo; do
