@@ -341,15 +341,12 @@ static int open_dir_p(const sysroot *sr, const char *path)
         return TAKE_FD(fd);
 }
 
-/* Put one journaled file back: temp file beside it, content, metadata, fsync, rename. */
-static int restore_file(tx *t, const journal_file *f)
+/* The writable directory that will hold path (made as needed, 0755) and path's last component. */
+static int open_parent_dir(tx *t, const char *path, int *ret_dirfd, char **ret_base)
 {
-        _cleanup_free_ char *dir = strdup(f->path), *tmp = NULL;
-        _cleanup_close_ int dfd = -EBADF, in = -EBADF, out = -EBADF, wdir = -EBADF;
-        struct timespec times[2] = {f->atime, f->mtime};
-        const char *base;
+        _cleanup_free_ char *dir = strdup(path), *base = NULL;
+        _cleanup_close_ int dfd = -EBADF;
         char *slash;
-        int r;
 
         if (!dir)
                 return -ENOMEM;
@@ -357,29 +354,35 @@ static int restore_file(tx *t, const journal_file *f)
         if (!slash)
                 return -EINVAL;
         *slash = '\0';
-        base = slash + 1;
+        base = strdup(slash + 1);
+        if (!base)
+                return -ENOMEM;
         dfd = open_dir_p(t->o->sr, *dir ? dir : "/");
         if (dfd < 0)
                 return dfd;
         /* An O_PATH fd cannot create entries: reopen the directory itself. */
-        wdir = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (wdir < 0)
+        *ret_dirfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_dirfd < 0)
                 return -errno;
+        *ret_base = TAKE_PTR(base);
+        return 0;
+}
+
+/* The journal's backup of f as the new file tmp in dir: content, owner, mode, times, fsync. */
+static int write_backup_copy(tx *t, const journal_file *f, int dir, const char *tmp)
+{
+        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        struct timespec times[2] = {f->atime, f->mtime};
+        char md5[33];
+        int r;
+
         in = journal_open_backup(t->o->j, f);
         if (in < 0)
                 return in;
-        tmp = strdup_printf(".%s.rdna1-doctor-restore", base);
-        if (!tmp)
-                return -ENOMEM;
-        (void)unlinkat(wdir, tmp, 0);
-        out = openat(wdir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        out = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
                 return -errno;
-        {
-                char md5[33];
-
-                r = md5_copy_fd(in, out, md5, NULL);
-        }
+        r = md5_copy_fd(in, out, md5, NULL);
         if (r >= 0 && fchown(out, f->uid, f->gid) < 0)
                 r = -errno;
         if (r >= 0 && fchmod(out, f->mode & 07777) < 0)
@@ -388,52 +391,38 @@ static int restore_file(tx *t, const journal_file *f)
                 r = -errno;
         if (r >= 0 && fsync(out) < 0)
                 r = -errno;
-        if (r >= 0 && renameat(wdir, tmp, wdir, base) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void)unlinkat(wdir, tmp, 0);
-                return r;
-        }
-        return fsync_dirfd(wdir);
+        return r;
 }
 
-/* Put a journaled symlink back: a new link beside it, renamed over whatever is there. */
-static int restore_link(tx *t, const journal_file *f)
-{
-        _cleanup_free_ char *dir = strdup(f->path), *tmp = NULL;
-        _cleanup_close_ int dfd = -EBADF, wdir = -EBADF;
-        char *slash;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (!slash)
-                return -EINVAL;
-        *slash = '\0';
-        dfd = open_dir_p(t->o->sr, *dir ? dir : "/");
-        if (dfd < 0)
-                return dfd;
-        wdir = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (wdir < 0)
-                return -errno;
-        tmp = strdup_printf(".%s.rdna1-doctor-restore", slash + 1);
-        if (!tmp)
-                return -ENOMEM;
-        (void)unlinkat(wdir, tmp, 0);
-        if (symlinkat(f->link_target, wdir, tmp) < 0)
-                return -errno;
-        if (renameat(wdir, tmp, wdir, slash + 1) < 0) {
-                int r = -errno;
-
-                (void)unlinkat(wdir, tmp, 0);
-                return r;
-        }
-        return fsync_dirfd(wdir);
-}
-
+/*
+ * Put one journaled file back: a temp file beside it (the backup's content
+ * and metadata, or for a symlink a new link to its target), renamed over
+ * whatever is there, then the directory fsynced.
+ */
 static int put_back(tx *t, const journal_file *f)
 {
-        return f->link_target ? restore_link(t, f) : restore_file(t, f);
+        _cleanup_free_ char *base = NULL, *tmp = NULL;
+        _cleanup_close_ int dir = -EBADF;
+        int r;
+
+        r = open_parent_dir(t, f->path, &dir, &base);
+        if (r < 0)
+                return r;
+        tmp = strdup_printf(".%s.rdna1-doctor-restore", base);
+        if (!tmp)
+                return -ENOMEM;
+        (void)unlinkat(dir, tmp, 0);
+        if (f->link_target)
+                r = symlinkat(f->link_target, dir, tmp) < 0 ? -errno : 0;
+        else
+                r = write_backup_copy(t, f, dir, tmp);
+        if (r >= 0 && renameat(dir, tmp, dir, base) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void)unlinkat(dir, tmp, 0);
+                return r;
+        }
+        return fsync_dirfd(dir);
 }
 
 static int remove_file(tx *t, const char *path)
