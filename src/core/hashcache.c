@@ -437,21 +437,6 @@ static void wr_entry(wbuf *w, const hash_key *k, const uint8_t md5[16], const ch
         wr(w, path, len);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                p += k;
-                n -= (size_t)k;
-        }
-        return 0;
-}
-
 static int cmp_new(const void *a, const void *b)
 {
         return strcmp(((const hc_new *)a)->path, ((const hc_new *)b)->path);
@@ -532,7 +517,7 @@ int hash_cache_save(hash_cache *c)
         }
         r = fchmod(fd, 0600) < 0 ? -errno : 0; /* whatever the umask */
         if (r == 0)
-                r = write_all(fd, w.p, w.len);
+                r = loop_write(fd, w.p, w.len);
         free(w.p);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;

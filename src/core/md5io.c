@@ -4,22 +4,7 @@
 #include <unistd.h>
 
 #include "md5io.h"
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
+#include "util.h"
 
 int md5_copy_fd(int fd, int ofd, char ret_md5[33], uint64_t *ret_size)
 {
@@ -41,7 +26,7 @@ int md5_copy_fd(int fd, int ofd, char ret_md5[33], uint64_t *ret_size)
                         break;
                 MD5Update(&ctx, buf, (size_t)n);
                 if (ofd >= 0) {
-                        r = write_all(ofd, buf, (size_t)n);
+                        r = loop_write(ofd, buf, (size_t)n);
                         if (r < 0)
                                 return r;
                 }

@@ -252,20 +252,14 @@ static int ini_load_buffer(const char *buf, size_t len, dictionary **ret)
         _cleanup_close_ int fd = -EBADF;
         char fdpath[64];
         dictionary *d;
+        int r;
 
         fd = memfd_create("rdna1-doctor-profile", MFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        for (size_t off = 0; off < len;) {
-                ssize_t w = write(fd, buf + off, len - off);
-
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                off += (size_t)w;
-        }
+        r = loop_write(fd, buf, len);
+        if (r < 0)
+                return r;
         snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
         iniparser_set_error_callback(iniparser_quiet);
         d = iniparser_load(fdpath);

@@ -377,16 +377,9 @@ static dictionary *ini_load_bytes(const char *buf, size_t len, const char *path)
         _cleanup_close_ int fd = no_memfd ? -EBADF : memfd_create("rdna1-rules", MFD_CLOEXEC);
         char fdpath[64];
         dictionary *d;
-        size_t off = 0;
 
-        if (fd < 0)
+        if (fd < 0 || loop_write(fd, buf, len) < 0)
                 goto direct;
-        while (off < len) {
-                ssize_t n = write(fd, buf + off, len - off);
-                if (n <= 0)
-                        goto direct;
-                off += (size_t)n;
-        }
         snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
         if (access(fdpath, R_OK) == 0)
                 return iniparser_load(fdpath);

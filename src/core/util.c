@@ -23,6 +23,24 @@ char *strdup_printf(const char *fmt, ...)
         return r < 0 ? NULL : s;
 }
 
+int loop_write(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
 char *strstrip(char *s)
 {
         char *e;

@@ -3,7 +3,7 @@
 
 /*
  * Small helpers shared by every part of the core: cleanup attributes,
- * ownership transfer and a few string utilities. No I/O here.
+ * ownership transfer, a few string utilities and the one write loop.
  */
 
 #include <errno.h>
@@ -93,6 +93,12 @@ char *strstrip(char *s);
  * Returns NULL on allocation failure.
  */
 char *escape_untrusted(const char *s, size_t len, size_t max_len);
+
+/*
+ * Write all len bytes of buf to fd, again after EINTR and short writes.
+ * Returns: < 0 (-errno of the failing write) on error, else 0.
+ */
+int loop_write(int fd, const void *buf, size_t len);
 
 /* Parse a decimal/hex unsigned integer; whole string must match. */
 int safe_atou64(const char *s, int base, uint64_t *ret);
