@@ -235,7 +235,7 @@ static int load_file(hash_cache *c)
         _cleanup_close_ int dfd = open_dir(c->dir), fd = -EBADF;
         _cleanup_free_ uint8_t *buf = NULL;
         struct stat st;
-        size_t got = 0;
+        ssize_t n;
         int r;
 
         if (dfd < 0)
@@ -249,16 +249,10 @@ static int load_file(hash_cache *c)
         buf = malloc((size_t)st.st_size + 1);
         if (!buf)
                 return -ENOMEM;
-        while (got < (size_t)st.st_size) {
-                ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return -EBADMSG;
-                got += (size_t)k;
-        }
-        r = parse_owned(c, TAKE_PTR(buf), got);
+        n = loop_read(fd, buf, (size_t)st.st_size);
+        if (n != (ssize_t)st.st_size)
+                return -EBADMSG;
+        r = parse_owned(c, TAKE_PTR(buf), (size_t)n);
         return r == -ENOMEM ? -ENOMEM : (c->n_slots ? 1 : -EBADMSG);
 }
 

@@ -41,6 +41,26 @@ int loop_write(int fd, const void *buf, size_t len)
         return 0;
 }
 
+ssize_t loop_read(int fd, void *buf, size_t len)
+{
+        char *p = buf;
+        size_t got = 0;
+
+        while (got < len) {
+                ssize_t n = read(fd, p + got, len - got);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                got += (size_t)n;
+        }
+        return (ssize_t)got;
+}
+
 char *strstrip(char *s)
 {
         char *e;

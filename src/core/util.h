@@ -100,6 +100,13 @@ char *escape_untrusted(const char *s, size_t len, size_t max_len);
  */
 int loop_write(int fd, const void *buf, size_t len);
 
+/*
+ * Read up to len bytes from fd into buf, again after EINTR and short reads,
+ * stopping early only at end of file.
+ * Returns: < 0 (-errno of the failing read) on error, else the bytes read.
+ */
+ssize_t loop_read(int fd, void *buf, size_t len);
+
 /* Parse a decimal/hex unsigned integer; whole string must match. */
 int safe_atou64(const char *s, int base, uint64_t *ret);
 
