@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 bool endswith(const char *s, const char *suffix)
 {
@@ -59,6 +60,23 @@ ssize_t loop_read(int fd, void *buf, size_t len)
                 got += (size_t)n;
         }
         return (ssize_t)got;
+}
+
+int mkdir_parents_mode(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
 }
 
 char *strstrip(char *s)

@@ -3,7 +3,8 @@
 
 /*
  * Small helpers shared by every part of the core: cleanup attributes,
- * ownership transfer, a few string utilities and the one write loop.
+ * ownership transfer, a few string utilities, the read and write loops
+ * and mkdir -p.
  */
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -106,6 +108,13 @@ int loop_write(int fd, const void *buf, size_t len);
  * Returns: < 0 (-errno of the failing read) on error, else the bytes read.
  */
 ssize_t loop_read(int fd, void *buf, size_t len);
+
+/*
+ * mkdir -p of the directories above path (path itself is not made): each
+ * missing one is made with mode, existing ones are left as they are.
+ * Returns: < 0 (-errno of the failing mkdir) on error, else 0.
+ */
+int mkdir_parents_mode(const char *path, mode_t mode);
 
 /* Parse a decimal/hex unsigned integer; whole string must match. */
 int safe_atou64(const char *s, int base, uint64_t *ret);
