@@ -11,8 +11,9 @@ int env_audit_ld_preload(env_audit *a)
 {
         static const char path[] = "/etc/ld.so.preload";
         _cleanup_free_ char *buf = NULL;
-        size_t len, pos = 0;
+        size_t len, pos = 0, n;
         unsigned line = 0;
+        const char *l;
         int k;
 
         k = sysroot_read_file(a->in->sr, path, ENV_FILE_MAX, &buf, &len);
@@ -20,15 +21,12 @@ int env_audit_ld_preload(env_audit *a)
                 return k;
         if (k < 0)
                 return env_file_reason(a, path, k);
-        while (pos < len) {
-                const char *l = buf + pos, *nl = memchr(l, '\n', len - pos);
-                size_t n = nl ? (size_t)(nl - l) : len - pos;
+        while (buf_next_line(buf, len, &pos, &l, &n)) {
                 _cleanup_free_ char *copy = strndup(l, n);
                 const rule_verdict *vp = NULL;
                 rule_verdict v;
                 char *save = NULL, *hash;
 
-                pos += n + (nl ? 1 : 0);
                 line++;
                 if (!copy)
                         return -ENOMEM;
@@ -55,8 +53,9 @@ int env_audit_ld_preload(env_audit *a)
 static int audit_ld_conf_file(env_audit *a, const char *path)
 {
         _cleanup_free_ char *buf = NULL;
-        size_t len, pos = 0;
+        size_t len, pos = 0, n;
         unsigned line = 0;
+        const char *l;
         int k;
 
         k = sysroot_read_file(a->in->sr, path, ENV_FILE_MAX, &buf, &len);
@@ -64,14 +63,11 @@ static int audit_ld_conf_file(env_audit *a, const char *path)
                 return k;
         if (k < 0)
                 return env_file_reason(a, path, k);
-        while (pos < len) {
-                const char *l = buf + pos, *nl = memchr(l, '\n', len - pos);
-                size_t n = nl ? (size_t)(nl - l) : len - pos;
+        while (buf_next_line(buf, len, &pos, &l, &n)) {
                 _cleanup_free_ char *copy = strndup(l, n);
                 const env_rule *r = rules_find(a->rules, "LD_LIBRARY_PATH");
                 char *t, *hash;
 
-                pos += n + (nl ? 1 : 0);
                 line++;
                 if (!copy)
                         return -ENOMEM;

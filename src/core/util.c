@@ -79,6 +79,22 @@ int mkdir_parents_mode(const char *path, mode_t mode)
         return 0;
 }
 
+bool buf_next_line(const char *buf, size_t len, size_t *pos, const char **ret_line, size_t *ret_n)
+{
+        const char *l, *nl;
+        size_t n;
+
+        if (*pos >= len)
+                return false;
+        l = buf + *pos;
+        nl = memchr(l, '\n', len - *pos);
+        n = nl ? (size_t)(nl - l) : len - *pos;
+        *pos += n + (nl ? 1 : 0);
+        *ret_line = l;
+        *ret_n = n;
+        return true;
+}
+
 char *strstrip(char *s)
 {
         char *e;

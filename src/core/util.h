@@ -116,6 +116,14 @@ ssize_t loop_read(int fd, void *buf, size_t len);
  */
 int mkdir_parents_mode(const char *path, mode_t mode);
 
+/*
+ * The next line of buf[0..len) from *pos: *ret_line points at it and
+ * *ret_n is its length without the '\n' (a last line without one counts
+ * too); *pos moves past it. NUL bytes are ordinary bytes here.
+ * Returns: false at the end of buf (nothing set), else true.
+ */
+bool buf_next_line(const char *buf, size_t len, size_t *pos, const char **ret_line, size_t *ret_n);
+
 /* Parse a decimal/hex unsigned integer; whole string must match. */
 int safe_atou64(const char *s, int base, uint64_t *ret);
 
