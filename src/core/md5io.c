@@ -11,19 +11,11 @@ int md5_copy_fd(int fd, int ofd, char ret_md5[33], uint64_t *ret_size)
         uint8_t buf[65536];
         uint64_t total = 0;
         MD5_CTX ctx;
+        ssize_t n;
         int r;
 
         MD5Init(&ctx);
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
+        while ((n = loop_read(fd, buf, sizeof(buf))) > 0) {
                 MD5Update(&ctx, buf, (size_t)n);
                 if (ofd >= 0) {
                         r = loop_write(ofd, buf, (size_t)n);
@@ -32,6 +24,8 @@ int md5_copy_fd(int fd, int ofd, char ret_md5[33], uint64_t *ret_size)
                 }
                 total += (uint64_t)n;
         }
+        if (n < 0)
+                return (int)n;
         MD5End(&ctx, ret_md5);
         if (ret_size)
                 *ret_size = total;

@@ -274,22 +274,17 @@ static int sha256_fd(int fd, uint8_t digest[SHA256_DIGEST_LENGTH], uint64_t *byt
 {
         _cleanup_free_ uint8_t *buf = malloc(HASH_CHUNK);
         SHA2_CTX ctx;
+        ssize_t n;
 
         if (!buf)
                 return -ENOMEM;
         SHA256Init(&ctx);
-        for (;;) {
-                ssize_t n = read(fd, buf, HASH_CHUNK);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
+        while ((n = loop_read(fd, buf, HASH_CHUNK)) > 0) {
                 SHA256Update(&ctx, buf, (size_t)n);
                 *bytes += (uint64_t)n;
         }
+        if (n < 0)
+                return (int)n;
         SHA256Final(digest, &ctx);
         return 0;
 }
