@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "envfile.h"
+#include "iniutil.h"
 #include "sysroot.h"
 
 /* iniparser's line buffer (ASCIILINESZ): longer lines are an error there. */
@@ -235,17 +236,6 @@ static const ini_line *ini_scan_earlier(const ini_scan *s, size_t i)
 
 /* ---- iniparser on the same bytes ---- */
 
-static int iniparser_quiet(const char *fmt, ...)
-{
-        return 0;
-}
-
-static void dictionary_freep(dictionary **d)
-{
-        if (*d)
-                iniparser_freedict(*d);
-}
-
 /* iniparser reads only from a path: give it the buffer through a memfd. */
 static int ini_load_buffer(const char *buf, size_t len, dictionary **ret)
 {
@@ -261,7 +251,7 @@ static int ini_load_buffer(const char *buf, size_t len, dictionary **ret)
         if (r < 0)
                 return r;
         snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-        iniparser_set_error_callback(iniparser_quiet);
+        iniparser_set_error_callback(iniparser_silent);
         d = iniparser_load(fdpath);
         if (!d)
                 return access(fdpath, R_OK) < 0 ? -errno : -EBADMSG;

@@ -13,6 +13,7 @@
 #include <iniparser.h>
 #include <sys/mman.h>
 
+#include "iniutil.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -87,17 +88,6 @@ rules_db *rules_free(rules_db *db)
         free(db->path);
         free(db);
         return NULL;
-}
-
-static void dictionary_freep(dictionary **d)
-{
-        if (*d)
-                iniparser_freedict(*d);
-}
-
-static int iniparser_silent(const char *fmt _unused_, ...)
-{
-        return 0;
 }
 
 /* ---- the line scan ---- */
