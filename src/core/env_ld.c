@@ -7,6 +7,22 @@
 
 /* ---- the dynamic linker ---- */
 
+/*
+ * Read one of the linker's files. Returns: 1 with *ret and *ret_len set;
+ * else -ENOMEM, or what env_file_reason() made of the error (0: recorded
+ * or absent, nothing to audit).
+ */
+static int ld_read(env_audit *a, const char *path, char **ret, size_t *ret_len)
+{
+        int k = sysroot_read_file(a->in->sr, path, ENV_FILE_MAX, ret, ret_len);
+
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                return env_file_reason(a, path, k);
+        return 1;
+}
+
 int env_audit_ld_preload(env_audit *a)
 {
         static const char path[] = "/etc/ld.so.preload";
@@ -16,11 +32,9 @@ int env_audit_ld_preload(env_audit *a)
         const char *l;
         int k;
 
-        k = sysroot_read_file(a->in->sr, path, ENV_FILE_MAX, &buf, &len);
-        if (k == -ENOMEM)
+        k = ld_read(a, path, &buf, &len);
+        if (k <= 0)
                 return k;
-        if (k < 0)
-                return env_file_reason(a, path, k);
         while (buf_next_line(buf, len, &pos, &l, &n)) {
                 _cleanup_free_ char *copy = strndup(l, n);
                 const rule_verdict *vp = NULL;
@@ -58,11 +72,9 @@ static int audit_ld_conf_file(env_audit *a, const char *path)
         const char *l;
         int k;
 
-        k = sysroot_read_file(a->in->sr, path, ENV_FILE_MAX, &buf, &len);
-        if (k == -ENOMEM)
+        k = ld_read(a, path, &buf, &len);
+        if (k <= 0)
                 return k;
-        if (k < 0)
-                return env_file_reason(a, path, k);
         while (buf_next_line(buf, len, &pos, &l, &n)) {
                 _cleanup_free_ char *copy = strndup(l, n);
                 const env_rule *r = rules_find(a->rules, "LD_LIBRARY_PATH");
