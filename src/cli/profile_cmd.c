@@ -421,6 +421,15 @@ static int load_resolved(const pcli *c, profile **ret_p, problem_list *pl, gpu_t
         return 0;
 }
 
+/* Undo what load_resolved() filled in (also after it failed half-way). */
+static void resolved_clear(problem_list *pl, gpu_targets *t, judge_set *js, resolved_env *e)
+{
+        problem_list_clear(pl);
+        resolved_env_clear(e);
+        judge_set_clear(js);
+        gpu_targets_clear(t);
+}
+
 static int cmd_show(const pcli *c)
 {
         _cleanup_(profile_cleanup) profile *p = NULL;
@@ -472,10 +481,7 @@ static int cmd_show(const pcli *c)
         }
         k = 0;
 out:
-        problem_list_clear(&pl);
-        resolved_env_clear(&e);
-        judge_set_clear(&js);
-        gpu_targets_clear(&t);
+        resolved_clear(&pl, &t, &js, &e);
         return k;
 }
 
@@ -721,10 +727,7 @@ oom:
 out:
         strv_clear(&names);
         shell_env_clear(&sh);
-        problem_list_clear(&pl);
-        resolved_env_clear(&e);
-        judge_set_clear(&js);
-        gpu_targets_clear(&t);
+        resolved_clear(&pl, &t, &js, &e);
         return k;
 }
 
@@ -860,10 +863,7 @@ oom:
 out:
         env_line_refs_free(refs, n_refs);
         shell_env_clear(&sh);
-        problem_list_clear(&pl);
-        resolved_env_clear(&e);
-        judge_set_clear(&js);
-        gpu_targets_clear(&t);
+        resolved_clear(&pl, &t, &js, &e);
         return k;
 }
 
@@ -912,10 +912,7 @@ int profile_cmd_environment(const char *name, const char *root, const char *devi
                 k = refuse_critical(p, &js);
         if (k == 0 && exec_env_build(&e, u, ret_env) < 0)
                 k = fail(EXIT_UNKNOWN, "out of memory.");
-        problem_list_clear(&pl);
-        resolved_env_clear(&e);
-        judge_set_clear(&js);
-        gpu_targets_clear(&t);
+        resolved_clear(&pl, &t, &js, &e);
         return k;
 }
 
@@ -978,10 +975,7 @@ static int cmd_exec(const pcli *c)
 out:
         exec_env_free(env);
         exec_user_clear(&u);
-        problem_list_clear(&pl);
-        resolved_env_clear(&e);
-        judge_set_clear(&js);
-        gpu_targets_clear(&t);
+        resolved_clear(&pl, &t, &js, &e);
         return k;
 }
 

@@ -152,23 +152,6 @@ struct bundle_out {
         int fd;
 };
 
-static int write_all(int fd, const void *p, size_t n)
-{
-        const char *c = p;
-
-        while (n > 0) {
-                ssize_t w = write(fd, c, n);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                c += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
 /* Record: 'M', u32 name length, u64 data length, name, data. */
 int bundle_out_add(bundle_out *out, const char *name, const char *data, size_t len)
 {
@@ -180,11 +163,11 @@ int bundle_out_add(bundle_out *out, const char *name, const char *data, size_t l
         hdr[0] = 'M';
         memcpy(hdr + 1, &nl, 4);
         memcpy(hdr + 5, &dl, 8);
-        k = write_all(out->fd, hdr, sizeof(hdr));
+        k = loop_write(out->fd, hdr, sizeof(hdr));
         if (k == 0)
-                k = write_all(out->fd, name, nl);
+                k = loop_write(out->fd, name, nl);
         if (k == 0)
-                k = write_all(out->fd, data, (size_t)dl);
+                k = loop_write(out->fd, data, (size_t)dl);
         return k;
 }
 
@@ -214,7 +197,7 @@ static void child_run(int fd, const inspection *in, bundle_probe_fn fn, void *us
                         pause();
         k = mode && streq(mode, "fail") ? -EIO : fn(in, &out, userdata);
         memcpy(end + 1, &k, 4);
-        (void)write_all(fd, end, sizeof(end));
+        (void)loop_write(fd, end, sizeof(end));
         _exit(0);
 }
 
@@ -445,7 +428,7 @@ static int copy_into_new(const char *path, int src_fd)
                 }
                 if (n == 0)
                         break;
-                k = write_all(fd, chunk, (size_t)n);
+                k = loop_write(fd, chunk, (size_t)n);
                 off += n;
         }
         if (k == 0 && fsync(fd) < 0)

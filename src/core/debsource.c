@@ -165,24 +165,6 @@ static bool member_matches(const char *entry, const char *member)
         return streq(entry, member);
 }
 
-static int write_all_fd(int fd, const void *buf, size_t len)
-{
-        const char *p = buf;
-
-        while (len) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 static int copy_inner(struct archive *inner, const char *member, int out_fd, char ret_md5[33], uint64_t *ret_size,
                       uint64_t *ret_declared, struct timespec *ret_mtime)
 {
@@ -204,7 +186,7 @@ static int copy_inner(struct archive *inner, const char *member, int out_fd, cha
                 while ((n = archive_read_data(inner, buf, sizeof(buf))) > 0) {
                         MD5Update(&ctx, buf, (size_t)n);
                         if (out_fd >= 0) {
-                                int w = write_all_fd(out_fd, buf, (size_t)n);
+                                int w = loop_write(out_fd, buf, (size_t)n);
 
                                 if (w < 0)
                                         return w;

@@ -45,31 +45,13 @@ int demo_copy_path(const char *state_dir, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-/* mkdir -p with mode 0700 for what we make; existing parents are left as they are. */
-static int mkdir_parents(const char *path)
-{
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        return 0;
-}
-
 /* DIR itself: a real directory (not a link), ours, 0700. */
 static int private_dir(const char *dir)
 {
         struct stat st;
         int r;
 
-        r = mkdir_parents(dir);
+        r = mkdir_parents_mode(dir, 0700);
         if (r < 0)
                 return r;
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)

@@ -347,22 +347,16 @@ oom:
 static int read_head(int fd, size_t max, char **ret, size_t *ret_len, bool *ret_truncated)
 {
         _cleanup_free_ char *buf = malloc(max + 1);
-        size_t len = 0;
+        size_t len;
         char extra;
         ssize_t n;
 
         if (!buf)
                 return -ENOMEM;
-        while (len < max) {
-                n = read(fd, buf + len, max - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
+        n = loop_read(fd, buf, max);
+        if (n < 0)
+                return (int)n;
+        len = (size_t)n;
         *ret_truncated = false;
         if (len == max) {
                 do

@@ -3,20 +3,6 @@
 
 #include "util.h"
 
-/* Next line of buf[0..len) starting at *pos; NUL bytes end nothing special. */
-static bool next_line(const char *buf, size_t len, size_t *pos, const char **ret, size_t *ret_len)
-{
-        const char *nl;
-
-        if (*pos >= len)
-                return false;
-        *ret = buf + *pos;
-        nl = memchr(*ret, '\n', len - *pos);
-        *ret_len = nl ? (size_t)(nl - *ret) : len - *pos;
-        *pos += *ret_len + 1;
-        return true;
-}
-
 static bool field_is(const char *line, size_t n, const char *field, const char **ret_value, size_t *ret_vlen)
 {
         size_t fl = strlen(field);
@@ -41,7 +27,7 @@ int dpkg_status_field(const char *buf, size_t len, const char *package, const ch
         size_t pos = 0, n, vlen;
         bool in_stanza = false;
 
-        while (next_line(buf, len, &pos, &line, &n)) {
+        while (buf_next_line(buf, len, &pos, &line, &n)) {
                 if (n == 0 || (n == 1 && line[0] == '\r')) {
                         in_stanza = false; /* a blank line ends the stanza */
                         continue;
@@ -72,7 +58,7 @@ int md5sums_parse(const char *buf, size_t len, md5sums_cb cb, void *userdata)
         size_t pos = 0, n;
         int bad = 0;
 
-        while (next_line(buf, len, &pos, &line, &n)) {
+        while (buf_next_line(buf, len, &pos, &line, &n)) {
                 _cleanup_free_ char *heap = NULL;
                 char md5[33], stack[1024], *path;
                 const char *p;
@@ -221,7 +207,7 @@ int dpkg_status_parse(const char *buf, size_t len, dpkg_pkg **ret, size_t *ret_n
         int r = 0;
 
         for (;;) {
-                bool more = next_line(buf, len, &pos, &line, &ln);
+                bool more = buf_next_line(buf, len, &pos, &line, &ln);
 
                 if (more && ln > 0 && line[ln - 1] == '\r')
                         ln--;
@@ -317,7 +303,7 @@ int dpkg_diversions_parse(const char *buf, size_t len, dpkg_diversion **ret, siz
                 int k;
 
                 for (k = 0; k < 3; k++)
-                        if (!next_line(buf, len, &pos, &l[k], &ll[k]))
+                        if (!buf_next_line(buf, len, &pos, &l[k], &ll[k]))
                                 break;
                 if (k < 3)
                         break;

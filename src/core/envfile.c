@@ -237,15 +237,10 @@ static void skip_heredocs(lexer *lx)
 {
         for (size_t i = 0; i < lx->n_pending; i++) {
                 heredoc *h = &lx->pending[i];
+                const char *p;
+                size_t m;
 
-                while (!at_end(lx)) {
-                        const char *line = lx->buf + lx->pos;
-                        const char *nl = memchr(line, '\n', lx->len - lx->pos);
-                        size_t n = nl ? (size_t)(nl - line) : lx->len - lx->pos;
-                        const char *p = line;
-                        size_t m = n;
-
-                        lx->pos += n + (nl ? 1 : 0);
+                while (buf_next_line(lx->buf, lx->len, &lx->pos, &p, &m)) {
                         lx->line++;
                         if (h->strip_tabs)
                                 while (m > 0 && *p == '\t')
@@ -889,17 +884,13 @@ typedef struct line_iter {
 static int next_line(line_iter *it, bool join, char **ret, unsigned *ret_line)
 {
         sbuf b = {0};
+        const char *line;
+        size_t m;
 
         if (it->pos >= it->len)
                 return 0;
         *ret_line = it->next_line;
-        while (it->pos < it->len) {
-                const char *line = it->buf + it->pos;
-                const char *nl = memchr(line, '\n', it->len - it->pos);
-                size_t n = nl ? (size_t)(nl - line) : it->len - it->pos;
-                size_t m = n;
-
-                it->pos += n + (nl ? 1 : 0);
+        while (buf_next_line(it->buf, it->len, &it->pos, &line, &m)) {
                 it->next_line++;
                 if (m > 0 && line[m - 1] == '\r')
                         m--;

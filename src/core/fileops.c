@@ -358,19 +358,6 @@ int fo_mkdir_beneath(int dirfd, const char *rel, mode_t mode)
 int fo_write_buffer(int fd, void *userdata)
 {
         const fo_buffer *b = userdata;
-        const char *p = b->data;
-        size_t len = b->len;
 
-        while (len) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
+        return loop_write(fd, b->data, b->len);
 }

@@ -235,7 +235,7 @@ static int load_file(hash_cache *c)
         _cleanup_close_ int dfd = open_dir(c->dir), fd = -EBADF;
         _cleanup_free_ uint8_t *buf = NULL;
         struct stat st;
-        size_t got = 0;
+        ssize_t n;
         int r;
 
         if (dfd < 0)
@@ -249,16 +249,10 @@ static int load_file(hash_cache *c)
         buf = malloc((size_t)st.st_size + 1);
         if (!buf)
                 return -ENOMEM;
-        while (got < (size_t)st.st_size) {
-                ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return -EBADMSG;
-                got += (size_t)k;
-        }
-        r = parse_owned(c, TAKE_PTR(buf), got);
+        n = loop_read(fd, buf, (size_t)st.st_size);
+        if (n != (ssize_t)st.st_size)
+                return -EBADMSG;
+        r = parse_owned(c, TAKE_PTR(buf), (size_t)n);
         return r == -ENOMEM ? -ENOMEM : (c->n_slots ? 1 : -EBADMSG);
 }
 
@@ -437,21 +431,6 @@ static void wr_entry(wbuf *w, const hash_key *k, const uint8_t md5[16], const ch
         wr(w, path, len);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                p += k;
-                n -= (size_t)k;
-        }
-        return 0;
-}
-
 static int cmp_new(const void *a, const void *b)
 {
         return strcmp(((const hc_new *)a)->path, ((const hc_new *)b)->path);
@@ -532,7 +511,7 @@ int hash_cache_save(hash_cache *c)
         }
         r = fchmod(fd, 0600) < 0 ? -errno : 0; /* whatever the umask */
         if (r == 0)
-                r = write_all(fd, w.p, w.len);
+                r = loop_write(fd, w.p, w.len);
         free(w.p);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;

@@ -37,21 +37,15 @@ int md5_fd(int fd, uint8_t ret[16])
 {
         _cleanup_free_ uint8_t *buf = malloc(READ_BUF);
         MD5_CTX ctx;
+        ssize_t k;
 
         if (!buf)
                 return -ENOMEM;
         MD5Init(&ctx);
-        for (;;) {
-                ssize_t k = read(fd, buf, READ_BUF);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
+        while ((k = loop_read(fd, buf, READ_BUF)) > 0)
                 MD5Update(&ctx, buf, (size_t)k);
-        }
+        if (k < 0)
+                return (int)k;
         MD5Final(ret, &ctx);
         return 0;
 }

@@ -8,23 +8,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 
 #include "util.h"
 
 #define WALK_DEPTH_HARD_MAX 64
 #define WALK_ENTRIES_DEFAULT 100000
 #define REL_COMPONENTS_MAX 256
-
-static int sys_openat2(int dirfd, const char *path, struct open_how *how)
-{
-#ifdef SYS_openat2
-        return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
-#else
-        errno = ENOSYS;
-        return -1;
-#endif
-}
 
 int home_open_fd(int fd, const char *path, uid_t uid, gid_t gid, home **ret)
 {
@@ -165,15 +154,9 @@ int home_openat(const home *h, const char *relpath, int flags)
         if (!rel[0])
                 rel = ".";
         if (!h->no_openat2) {
-                for (int attempt = 0; attempt < 32; attempt++) {
-                        fd = sys_openat2(h->fd, rel, &how);
-                        if (fd >= 0)
-                                return fd;
-                        if (errno != EAGAIN)
-                                break;
-                }
-                if (errno != ENOSYS && errno != EAGAIN)
-                        return -errno;
+                fd = openat2_retry(h->fd, rel, &how);
+                if (fd >= 0 || (fd != -ENOSYS && fd != -EAGAIN))
+                        return fd;
         }
         return walk_beneath(h->fd, rel, flags);
 }

@@ -80,24 +80,6 @@ int fsync_dirfd(int dirfd)
         return fsync(dirfd) < 0 ? -errno : 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-        const char *p = buf;
-
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
 {
         _cleanup_free_ char *tmp = strdup_printf(".%s.tmp", name);
@@ -109,7 +91,7 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, buf, len);
+        r = loop_write(fd, buf, len);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (r < 0) {

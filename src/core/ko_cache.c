@@ -438,22 +438,6 @@ int ko_cache_store(ko_cache *c, const char *path, const struct stat *st, const k
         return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 static int fsync_parent_dir(const char *path)
 {
         _cleanup_free_ char *dir = strdup(path);
@@ -506,7 +490,7 @@ static int save_atomic(const char *path, const char *text)
         /* The umask may have taken bits off; the cache is private either way. */
         r = fchmod(fd, 0600) < 0 ? -errno : 0;
         if (r >= 0)
-                r = write_all(fd, text, strlen(text));
+                r = loop_write(fd, text, strlen(text));
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0) {

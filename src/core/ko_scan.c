@@ -692,6 +692,7 @@ int ko_scan_fd(int fd, const char *const *markers, size_t n_markers, ko_info *re
 {
         _cleanup_(ko_scanner_freep) ko_scanner *s = NULL;
         _cleanup_free_ uint8_t *buf = NULL;
+        ssize_t n;
         int r;
 
         if (fd < 0 || !ret)
@@ -704,19 +705,12 @@ int ko_scan_fd(int fd, const char *const *markers, size_t n_markers, ko_info *re
                 return -ENOMEM;
         /* Only a hint for read-ahead; a pipe or an odd file system may refuse it. */
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        for (;;) {
-                ssize_t n = read(fd, buf, KO_READ_BUF);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
+        while ((n = loop_read(fd, buf, KO_READ_BUF)) > 0) {
                 r = ko_scanner_feed(s, buf, (size_t)n);
                 if (r < 0)
                         return r;
         }
+        if (n < 0)
+                return (int)n;
         return ko_scanner_finish(s, ret);
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "envfile.h"
+#include "iniutil.h"
 #include "sysroot.h"
 
 /* iniparser's line buffer (ASCIILINESZ): longer lines are an error there. */
@@ -235,39 +236,22 @@ static const ini_line *ini_scan_earlier(const ini_scan *s, size_t i)
 
 /* ---- iniparser on the same bytes ---- */
 
-static int iniparser_quiet(const char *fmt, ...)
-{
-        return 0;
-}
-
-static void dictionary_freep(dictionary **d)
-{
-        if (*d)
-                iniparser_freedict(*d);
-}
-
 /* iniparser reads only from a path: give it the buffer through a memfd. */
 static int ini_load_buffer(const char *buf, size_t len, dictionary **ret)
 {
         _cleanup_close_ int fd = -EBADF;
         char fdpath[64];
         dictionary *d;
+        int r;
 
         fd = memfd_create("rdna1-doctor-profile", MFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        for (size_t off = 0; off < len;) {
-                ssize_t w = write(fd, buf + off, len - off);
-
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                off += (size_t)w;
-        }
+        r = loop_write(fd, buf, len);
+        if (r < 0)
+                return r;
         snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-        iniparser_set_error_callback(iniparser_quiet);
+        iniparser_set_error_callback(iniparser_silent);
         d = iniparser_load(fdpath);
         if (!d)
                 return access(fdpath, R_OK) < 0 ? -errno : -EBADMSG;

@@ -87,6 +87,28 @@ static bool is_absent(int err)
         return err == -ENOENT || err == -ENOTDIR;
 }
 
+/*
+ * Read rel of the site directory to scan it. What is absent (and with
+ * skip_dir, a directory) is nothing to scan; what cannot be read becomes a
+ * reason in the report.
+ * Returns: -ENOMEM, 0 when there is nothing to scan, 1 with *ret and *ret_len set.
+ */
+static int site_read_scan(py_audit *a, const py_site *s, const char *rel, size_t max, bool skip_dir,
+                          char **ret, size_t *ret_len)
+{
+        int k = site_read(s, a->in->sr, rel, max, ret, ret_len);
+
+        if (k == -ENOMEM)
+                return k;
+        if ((skip_dir && k == -EISDIR) || is_absent(k))
+                return 0;
+        if (k < 0) {
+                site_reason(a, s, rel, k);
+                return 0;
+        }
+        return 1;
+}
+
 /* Names in the site directory, sorted, at most SITE_ENTRIES_MAX. */
 static int site_list(const py_site *s, const sysroot *sr, char ***ret, size_t *ret_n, bool *ret_truncated)
 {
@@ -187,15 +209,9 @@ static int scan_pth(py_audit *a, const py_site *s, const char *name)
         size_t len, matched = 0;
         int k;
 
-        k = site_read(s, a->in->sr, name, PTH_READ_MAX, &buf, &len);
-        if (k == -ENOMEM)
+        k = site_read_scan(a, s, name, PTH_READ_MAX, true, &buf, &len);
+        if (k <= 0)
                 return k;
-        if (k == -EISDIR || is_absent(k))
-                return 0;
-        if (k < 0) {
-                site_reason(a, s, name, k);
-                return 0;
-        }
         a->stats.pth_files++;
         path = site_child(s, name);
         if (!path)
@@ -245,15 +261,9 @@ int py_customize_scan(py_audit *a, const py_site *s, const char *name)
         size_t len;
         int k;
 
-        k = site_read(s, a->in->sr, name, MODULE_READ_MAX, &buf, &len);
-        if (k == -ENOMEM)
+        k = site_read_scan(a, s, name, MODULE_READ_MAX, true, &buf, &len);
+        if (k <= 0)
                 return k;
-        if (k == -EISDIR || is_absent(k))
-                return 0;
-        if (k < 0) {
-                site_reason(a, s, name, k);
-                return 0;
-        }
         path = site_child(s, name);
         if (!path)
                 return -ENOMEM;
@@ -274,22 +284,17 @@ static int sha256_fd(int fd, uint8_t digest[SHA256_DIGEST_LENGTH], uint64_t *byt
 {
         _cleanup_free_ uint8_t *buf = malloc(HASH_CHUNK);
         SHA2_CTX ctx;
+        ssize_t n;
 
         if (!buf)
                 return -ENOMEM;
         SHA256Init(&ctx);
-        for (;;) {
-                ssize_t n = read(fd, buf, HASH_CHUNK);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
+        while ((n = loop_read(fd, buf, HASH_CHUNK)) > 0) {
                 SHA256Update(&ctx, buf, (size_t)n);
                 *bytes += (uint64_t)n;
         }
+        if (n < 0)
+                return (int)n;
         SHA256Final(digest, &ctx);
         return 0;
 }
@@ -406,15 +411,9 @@ static int scan_record(py_audit *a, const py_site *s, const char *dist_info)
 
         if (!rel)
                 return -ENOMEM;
-        k = site_read(s, a->in->sr, rel, RECORD_READ_MAX, &buf, &len);
-        if (k == -ENOMEM)
+        k = site_read_scan(a, s, rel, RECORD_READ_MAX, false, &buf, &len);
+        if (k <= 0)
                 return k;
-        if (is_absent(k))
-                return 0;
-        if (k < 0) {
-                site_reason(a, s, rel, k);
-                return 0;
-        }
         a->stats.records++;
         k = record_parse(buf, len, on_record_row, &c);
         return k < 0 ? k : 0;

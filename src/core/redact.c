@@ -129,6 +129,17 @@ static void buf_add(buf *b, const char *s, size_t n)
         b->p[b->len] = '\0';
 }
 
+/* The text built (its length in *ret_len), or NULL if memory ran out on the way (freed). */
+static char *buf_take(buf *b, size_t *ret_len)
+{
+        if (b->oom) {
+                free(b->p);
+                return NULL;
+        }
+        *ret_len = b->len;
+        return b->p;
+}
+
 static void buf_placeholder(buf *b, redactor *r, int idx)
 {
         char ph[24];
@@ -236,10 +247,7 @@ static char *pass_secrets(redactor *r, const char *s, size_t len, size_t *ret_le
                 buf_add(&b, s + i, 1);
                 i++;
         }
-        if (b.oom)
-                goto oom;
-        *ret_len = b.len;
-        return b.p;
+        return buf_take(&b, ret_len);
 oom:
         free(b.p);
         return NULL;
@@ -310,10 +318,7 @@ static char *pass_patterns(redactor *r, const char *s, size_t len, size_t *ret_l
                 buf_add(&b, s + i, 1);
                 i++;
         }
-        if (b.oom)
-                goto oom;
-        *ret_len = b.len;
-        return b.p;
+        return buf_take(&b, ret_len);
 oom:
         free(b.p);
         return NULL;
@@ -351,12 +356,7 @@ static char *pass_known(redactor *r, const char *s, size_t len, size_t *ret_len)
                 buf_add(&b, s + i, 1);
                 i++;
         }
-        if (b.oom) {
-                free(b.p);
-                return NULL;
-        }
-        *ret_len = b.len;
-        return b.p;
+        return buf_take(&b, ret_len);
 }
 
 static char *expand(const redactor *r, const char *s, size_t len, size_t *ret_len)
@@ -382,12 +382,7 @@ static char *expand(const redactor *r, const char *s, size_t len, size_t *ret_le
                 }
                 buf_add(&b, s + i, 1);
         }
-        if (b.oom) {
-                free(b.p);
-                return NULL;
-        }
-        *ret_len = b.len;
-        return b.p;
+        return buf_take(&b, ret_len);
 }
 
 char *redact_text(redactor *r, const char *text, size_t len, size_t *ret_len)

@@ -13,6 +13,7 @@
 #include <iniparser.h>
 #include <sys/mman.h>
 
+#include "iniutil.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -87,17 +88,6 @@ rules_db *rules_free(rules_db *db)
         free(db->path);
         free(db);
         return NULL;
-}
-
-static void dictionary_freep(dictionary **d)
-{
-        if (*d)
-                iniparser_freedict(*d);
-}
-
-static int iniparser_silent(const char *fmt _unused_, ...)
-{
-        return 0;
 }
 
 /* ---- the line scan ---- */
@@ -377,16 +367,9 @@ static dictionary *ini_load_bytes(const char *buf, size_t len, const char *path)
         _cleanup_close_ int fd = no_memfd ? -EBADF : memfd_create("rdna1-rules", MFD_CLOEXEC);
         char fdpath[64];
         dictionary *d;
-        size_t off = 0;
 
-        if (fd < 0)
+        if (fd < 0 || loop_write(fd, buf, len) < 0)
                 goto direct;
-        while (off < len) {
-                ssize_t n = write(fd, buf + off, len - off);
-                if (n <= 0)
-                        goto direct;
-                off += (size_t)n;
-        }
         snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
         if (access(fdpath, R_OK) == 0)
                 return iniparser_load(fdpath);

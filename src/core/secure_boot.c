@@ -161,18 +161,25 @@ static int read_moklist(const sysroot *sr, uint8_t **ret, size_t *ret_len)
         return 0;
 }
 
+/* Run mokutil (argv[0]) and capture its output; -ENOENT when it is not installed. */
+static int mokutil_capture(const char *const *argv, char **ret_out)
+{
+        spawn_options o = {.argv = argv, .timeout_ms = 30000};
+        spawn_result res;
+
+        if (access(argv[0], X_OK) < 0)
+                return -ENOENT;
+        return spawn_capture(&o, 64 * 1024, &res, ret_out);
+}
+
 /* mokutil, only for the running system: "SecureBoot enabled" / "disabled". */
 static int mokutil_sb_state(secure_boot *ret)
 {
         static const char *const argv[] = {"/usr/bin/mokutil", "--sb-state", NULL};
-        spawn_options o = {.argv = argv, .timeout_ms = 30000};
         _cleanup_free_ char *out = NULL;
-        spawn_result res;
         int r;
 
-        if (access(argv[0], X_OK) < 0)
-                return -ENOENT;
-        r = spawn_capture(&o, 64 * 1024, &res, &out);
+        r = mokutil_capture(argv, &out);
         if (r < 0)
                 return r;
         if (strstr(out, "SecureBoot enabled"))
@@ -190,14 +197,10 @@ static int mokutil_sb_state(secure_boot *ret)
 static int mokutil_test_key(const char *cert_path)
 {
         const char *argv[] = {"/usr/bin/mokutil", "--test-key", cert_path, NULL};
-        spawn_options o = {.argv = argv, .timeout_ms = 30000};
         _cleanup_free_ char *out = NULL;
-        spawn_result res;
         int r;
 
-        if (access(argv[0], X_OK) < 0)
-                return -ENOENT;
-        r = spawn_capture(&o, 64 * 1024, &res, &out);
+        r = mokutil_capture(argv, &out);
         if (r < 0)
                 return r;
         if (strstr(out, "is already enrolled"))

@@ -101,32 +101,21 @@ static int write_atomic(int dirfd, const char *name, const char *content)
 {
         _cleanup_free_ char *tmp = strdup_printf(".%s.%d.tmp", name, (int)getpid());
         _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(content), off = 0;
+        int r;
 
         if (!tmp)
                 return -ENOMEM;
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
-        while (off < len) {
-                ssize_t n = write(fd, content + off, len - off);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        goto fail;
-                }
-                off += (size_t)n;
-        }
-        if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
-                goto fail;
-        return fsync(dirfd) < 0 ? -errno : 0;
-fail:
-        {
-                int r = -errno;
+        r = loop_write(fd, content, strlen(content));
+        if (r >= 0 && (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0))
+                r = -errno;
+        if (r < 0) {
                 (void)unlinkat(dirfd, tmp, 0);
                 return r;
         }
+        return fsync(dirfd) < 0 ? -errno : 0;
 }
 
 static int write_record(int dirfd, const char *name, const char *boot_id, const char *backend,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ctokens.h"
+#include "iniutil.h"
 #include "signature.h"
 #include "util.h"
 
@@ -60,18 +61,6 @@ signature_db *signature_db_free(signature_db *db)
         free(db->sigs);
         free(db);
         return NULL;
-}
-
-static void dictionary_freep(dictionary **d)
-{
-        if (*d)
-                iniparser_freedict(*d);
-}
-
-/* The core never prints; iniparser would otherwise write to stderr. */
-static int iniparser_silent(const char *fmt _unused_, ...)
-{
-        return 0;
 }
 
 /* Copy of a required key's value; -EBADMSG when missing or empty. */

@@ -266,17 +266,10 @@ char *spawn_result_describe(const spawn_result *r)
 
 static int write_all_fsync(int fd, const char *buf, size_t len)
 {
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
+        int r = loop_write(fd, buf, len);
 
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += n;
-                len -= (size_t)n;
-        }
+        if (r < 0)
+                return r;
         return fsync(fd) < 0 ? -errno : 0;
 }
 

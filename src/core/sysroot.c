@@ -12,7 +12,7 @@
 #define MAX_SYMLINKS 40
 #define MAX_WALK_DEPTH 256
 
-static int sys_openat2(int dirfd, const char *path, struct open_how *how)
+static int sys_openat2(int dirfd, const char *path, const struct open_how *how)
 {
 #ifdef SYS_openat2
         return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
@@ -20,6 +20,22 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
         errno = ENOSYS;
         return -1;
 #endif
+}
+
+int openat2_retry(int dirfd, const char *path, const struct open_how *how)
+{
+        int fd;
+
+        /* Under RESOLVE_IN_ROOT or RESOLVE_BENEATH the kernel answers EAGAIN
+         * when a rename anywhere in the system raced with a ".." step: retry. */
+        for (int attempt = 0; attempt < 32; attempt++) {
+                fd = sys_openat2(dirfd, path, how);
+                if (fd >= 0)
+                        return fd;
+                if (errno != EAGAIN)
+                        break;
+        }
+        return -errno;
 }
 
 int sysroot_open(const char *path, sysroot **ret)
@@ -290,17 +306,10 @@ int sysroot_openat_fd(const sysroot *sr, int dirfd, const char *relpath, int fla
                          * of the root, an absolute symlink must still go to the
                          * root: use the walk, which knows both. */
                         return walk_open(sr, dirfd, rel, flags);
-                /* With RESOLVE_IN_ROOT the kernel answers EAGAIN when a rename anywhere
-                 * in the system raced with a ".." step: retry, then walk by hand. */
-                for (int attempt = 0; attempt < 32; attempt++) {
-                        fd = sys_openat2(dirfd, rel, &how);
-                        if (fd >= 0)
-                                return fd;
-                        if (errno != EAGAIN)
-                                break;
-                }
-                if (errno != ENOSYS && errno != EAGAIN)
-                        return -errno;
+                /* No openat2, or it kept racing with renames: walk by hand. */
+                fd = openat2_retry(dirfd, rel, &how);
+                if (fd >= 0 || (fd != -ENOSYS && fd != -EAGAIN))
+                        return fd;
         }
         return walk_open(sr, dirfd, rel, flags);
 }

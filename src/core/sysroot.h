@@ -49,6 +49,15 @@ int sysroot_openat(const sysroot *sr, const char *path, int flags);
 int sysroot_openat_fd(const sysroot *sr, int dirfd, const char *relpath, int flags);
 
 /*
+ * openat2(2) with how, again while the kernel answers EAGAIN (at most 32
+ * tries). For the openers here and in homefile.c, which fall back to a
+ * component walk where this gives -ENOSYS (no openat2) or -EAGAIN.
+ * Returns: an fd >= 0, or < 0 errno.
+ */
+struct open_how;
+int openat2_retry(int dirfd, const char *path, const struct open_how *how);
+
+/*
  * Canonical form of path as the inspected system sees it: every symlink
  * resolved inside the root (absolute targets restart at the root, ".."
  * stops there). Once a component is missing the rest is appended

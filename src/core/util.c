@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 bool endswith(const char *s, const char *suffix)
 {
@@ -21,6 +22,77 @@ char *strdup_printf(const char *fmt, ...)
         r = vasprintf(&s, fmt, ap);
         va_end(ap);
         return r < 0 ? NULL : s;
+}
+
+int loop_write(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+ssize_t loop_read(int fd, void *buf, size_t len)
+{
+        char *p = buf;
+        size_t got = 0;
+
+        while (got < len) {
+                ssize_t n = read(fd, p + got, len - got);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                got += (size_t)n;
+        }
+        return (ssize_t)got;
+}
+
+int mkdir_parents_mode(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
+bool buf_next_line(const char *buf, size_t len, size_t *pos, const char **ret_line, size_t *ret_n)
+{
+        const char *l, *nl;
+        size_t n;
+
+        if (*pos >= len)
+                return false;
+        l = buf + *pos;
+        nl = memchr(l, '\n', len - *pos);
+        n = nl ? (size_t)(nl - l) : len - *pos;
+        *pos += n + (nl ? 1 : 0);
+        *ret_line = l;
+        *ret_n = n;
+        return true;
 }
 
 char *strstrip(char *s)

@@ -3,7 +3,8 @@
 
 /*
  * Small helpers shared by every part of the core: cleanup attributes,
- * ownership transfer and a few string utilities. No I/O here.
+ * ownership transfer, a few string utilities, the read and write loops
+ * and mkdir -p.
  */
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -93,6 +95,34 @@ char *strstrip(char *s);
  * Returns NULL on allocation failure.
  */
 char *escape_untrusted(const char *s, size_t len, size_t max_len);
+
+/*
+ * Write all len bytes of buf to fd, again after EINTR and short writes.
+ * Returns: < 0 (-errno of the failing write) on error, else 0.
+ */
+int loop_write(int fd, const void *buf, size_t len);
+
+/*
+ * Read up to len bytes from fd into buf, again after EINTR and short reads,
+ * stopping early only at end of file.
+ * Returns: < 0 (-errno of the failing read) on error, else the bytes read.
+ */
+ssize_t loop_read(int fd, void *buf, size_t len);
+
+/*
+ * mkdir -p of the directories above path (path itself is not made): each
+ * missing one is made with mode, existing ones are left as they are.
+ * Returns: < 0 (-errno of the failing mkdir) on error, else 0.
+ */
+int mkdir_parents_mode(const char *path, mode_t mode);
+
+/*
+ * The next line of buf[0..len) from *pos: *ret_line points at it and
+ * *ret_n is its length without the '\n' (a last line without one counts
+ * too); *pos moves past it. NUL bytes are ordinary bytes here.
+ * Returns: false at the end of buf (nothing set), else true.
+ */
+bool buf_next_line(const char *buf, size_t len, size_t *pos, const char **ret_line, size_t *ret_n);
 
 /* Parse a decimal/hex unsigned integer; whole string must match. */
 int safe_atou64(const char *s, int base, uint64_t *ret);
