@@ -158,22 +158,14 @@ int journal_state_dir(const char *root, const char *state_dir, char **ret)
         return 0;
 }
 
-/* mkdir -p of a host path, each component 0700 when made here. */
+/* mkdir -p of a host path: the parents 0755, the directory itself 0700, when made here. */
 static int mkdir_parents(const char *path)
 {
-        _cleanup_free_ char *p = strdup(path);
+        int r = mkdir_parents_mode(path, 0755);
 
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+        if (r < 0)
+                return r;
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
 }
