@@ -29,17 +29,14 @@ import sys
 import tarfile
 import tempfile
 
-SRC = os.environ.get("RDNA1_TEST_SRCDIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SRC, fail, skip, gen_root  # noqa: E402
+
 TOP = "rdna1-doctor-bundle"
 SECRETS = ["alice", "rdna1-box", "3c:7c:3f:a1:b2:c3", "FIXTURE-DMI-SERIAL-7Q2K", "5764607523034234880",
            "FIXTUREAWS", "FIXTURE-PASSWORD", "hunter2", "FIXTUREPRIVATEKEY", "PRIVATE KEY", "FIXTURE-SHADOW-SECRET"]
 
 problems = []
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
 
 
 def check(cond, msg):
@@ -89,18 +86,7 @@ def main():
     try:
         os.chmod(tmp, 0o755)
         root = os.path.join(tmp, "root")
-        cache = os.path.join(SRC, "tests", ".cache", "gen")
-        os.makedirs(cache, exist_ok=True)
-        p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "gen-root.py"), "--cache", cache,
-                            os.path.join(SRC, "tests", "scenarios", "bundle-secrets.ini"), root],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if p.returncode == 77:
-            if os.environ.get("CI") == "true":
-                fail("prerequisite missing under CI=true: " + p.stdout.decode(errors="replace"))
-            print("SKIP: " + p.stdout.decode(errors="replace").strip())
-            sys.exit(77)
-        if p.returncode != 0:
-            fail("gen-root.py failed:\n" + p.stdout.decode(errors="replace"))
+        gen_root("bundle-secrets", root)
         # the persistent journal (a real journal file): three boots, the current one last
         jr = "/lib/systemd/systemd-journal-remote"
         if not os.path.exists(jr):

@@ -25,19 +25,8 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.environ.get("RDNA1_TEST_SRCDIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
-def skip(msg):
-    if os.environ.get("CI") == "true":
-        fail("prerequisite missing under CI=true: " + msg)
-    print("SKIP: " + msg)
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SRC, fail, skip, gen_root  # noqa: E402
 
 
 def dpkg_verify(root):
@@ -77,15 +66,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rdna1-agree-")
     try:
         root = os.path.join(tmp, "root")
-        cache = os.path.join(SRC, "tests", ".cache", "gen")
-        os.makedirs(cache, exist_ok=True)
-        p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "gen-root.py"), "--cache", cache,
-                            os.path.join(SRC, "tests", "scenarios", "dpkg-agreement.ini"), root],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if p.returncode == 77:
-            skip(p.stdout.decode(errors="replace").strip())
-        if p.returncode != 0:
-            fail("gen-root.py failed:\n" + p.stdout.decode(errors="replace"))
+        gen_root("dpkg-agreement", root)
         state = os.path.join(tmp, "state")
         os.mkdir(state, 0o700)
         d = subprocess.run([args.binary, "--root", root, "--state-dir", state, "--json"], stdout=subprocess.PIPE,

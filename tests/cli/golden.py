@@ -23,19 +23,8 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.environ.get("RDNA1_TEST_SRCDIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
-def skip(msg):
-    if os.environ.get("CI") == "true":
-        fail("prerequisite missing under CI=true: " + msg)
-    print("SKIP: " + msg)
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SRC, fail, skip, gen_root  # noqa: E402
 
 
 def run(cmd, env=None, user=None):
@@ -138,14 +127,7 @@ def main():
     try:
         os.chmod(tmp, 0o755)
         root = os.path.join(tmp, "root")
-        cache = os.path.join(SRC, "tests", ".cache", "gen")
-        os.makedirs(cache, exist_ok=True)
-        p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "gen-root.py"), "--cache", cache,
-                            args.scenario, root], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if p.returncode == 77:
-            skip(p.stdout.decode(errors="replace").strip())
-        if p.returncode != 0:
-            fail("gen-root.py failed:\n" + p.stdout.decode(errors="replace"))
+        gen_root(args.scenario, root)
         if args.mutate == "dkms-unreadable":
             os.chmod(os.path.join(root, "var", "lib", "dkms"), 0)
 

@@ -22,13 +22,10 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.environ.get("RDNA1_TEST_SRCDIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SRC, fail, skip, gen_root  # noqa: E402
+
 WALK_LIMIT = 20000          # ENV_WALK_ENTRIES in src/core/rules_python.c
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
 
 
 def run(cmd, user=None):
@@ -51,18 +48,7 @@ def main():
     try:
         os.chmod(tmp, 0o755)
         root = os.path.join(tmp, "root")
-        cache = os.path.join(SRC, "tests", ".cache", "gen")
-        os.makedirs(cache, exist_ok=True)
-        p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "gen-root.py"), "--cache", cache,
-                            os.path.join(SRC, "tests", "scenarios", "python-home-bounds.ini"), root],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if p.returncode == 77:
-            if os.environ.get("CI") == "true":
-                fail("prerequisite missing under CI=true: " + p.stdout.decode(errors="replace"))
-            print("SKIP: " + p.stdout.decode(errors="replace").strip())
-            sys.exit(77)
-        if p.returncode != 0:
-            fail("gen-root.py failed:\n" + p.stdout.decode(errors="replace"))
+        gen_root("python-home-bounds", root)
         state = os.path.join(tmp, "state")
         os.mkdir(state)
         os.chmod(state, 0o777)

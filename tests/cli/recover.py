@@ -23,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.environ.get("RDNA1_TEST_SRCDIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SRC, skip, gen_root  # noqa: E402
+
 KFD = "/usr/src/amdgpu-6.16.6-2238411.24.04/amd/amdkfd/kfd_crat.c"
 PKG_VERSION = "1:6.16.6.60204-2238411.24.04"
 DEB = "/var/cache/apt/archives/amdgpu-dkms_1%3a6.16.6.60204-2238411.24.04_all.deb"
@@ -36,14 +38,6 @@ BASE = [None]  # the generated root every case copies
 def fail(msg):
     failures.append(msg)
     print("FAIL: " + msg, flush=True)
-
-
-def skip(msg):
-    if os.environ.get("CI") == "true":
-        print("FAIL: prerequisite missing under CI=true: " + msg)
-        sys.exit(1)
-    print("SKIP: " + msg)
-    sys.exit(77)
 
 
 def md5(path):
@@ -91,16 +85,7 @@ class Env:
         self.n = 0
 
     def generate(self):
-        cache = os.path.join(SRC, "tests", ".cache", "gen")
-        os.makedirs(cache, exist_ok=True)
-        p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "gen-root.py"), "--cache", cache,
-                            os.path.join(SRC, "tests", "scenarios", "recover.ini"), self.base],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if p.returncode == 77:
-            skip("gen-root.py: " + p.stdout.decode(errors="replace")[-400:])
-        if p.returncode != 0:
-            print(p.stdout.decode(errors="replace"))
-            sys.exit(1)
+        gen_root("recover", self.base)
         self.add_userspace_damage(self.base)
 
     @staticmethod

@@ -19,17 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
-def skip(msg):
-    if os.environ.get("CI") == "true":
-        fail("prerequisite missing under CI=true: " + msg)
-    print("SKIP: " + msg)
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import fail, skip  # noqa: E402
 
 
 def inside(doctor, helper, tmp):

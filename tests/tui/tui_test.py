@@ -28,7 +28,9 @@ import sys
 import tempfile
 import time
 
-SRC = os.environ.get("RDNA1_TEST_SRCDIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SRC, skip, gen_root  # noqa: E402
+
 GOLDEN = os.path.join(SRC, "tests", "tui", "golden")
 TRIES = 1200         # polls of the pane before giving up (a bound, not a deadline)
 POLL = 0.05          # seconds between polls (a bound on tries, not a timing assertion)
@@ -39,14 +41,6 @@ failures = []
 def fail(msg):
     failures.append(msg)
     print("FAIL: " + msg)
-
-
-def skip(msg):
-    if os.environ.get("CI") == "true":
-        print("FAIL: prerequisite missing under CI=true: " + msg)
-        sys.exit(1)
-    print("SKIP: " + msg)
-    sys.exit(77)
 
 
 class Tmux:
@@ -183,19 +177,6 @@ class Session:
                     pass
             time.sleep(POLL)
         return None
-
-
-def gen_root(scenario, out):
-    p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "gen-root.py"), "--cache",
-                        os.path.join(SRC, "tests", ".cache", "gen"),
-                        os.path.join(SRC, "tests", "scenarios", scenario + ".ini"), out],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if p.returncode == 77:
-        skip("gen-root: " + p.stdout.decode(errors="replace"))
-    if p.returncode != 0:
-        print(p.stdout.decode(errors="replace"))
-        fail("gen-root %s failed" % scenario)
-        sys.exit(1)
 
 
 # ---- the tests --------------------------------------------------------------
