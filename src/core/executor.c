@@ -566,9 +566,6 @@ static int do_reinstall(step_ctx *c)
                 if (r < 0)
                         return fail_step(c, r, "cannot keep a copy of %s", a->touches[i]);
         }
-        r = fault_point("step-intent");
-        if (r < 0)
-                return r;
         r = run_dpkg_install(c, &status);
         if (r == -EIO)
                 return fail_step(c, 0, "dpkg -i %s failed (status %d; its output is in the journal)", a->source_path,
