@@ -20,14 +20,7 @@ need_tool mmdebstrap mmdebstrap
 need_tool unshare util-linux
 need_tool dash dash
 
-tarball=$(package_tarball "$deb") ||
-        missing "mmdebstrap could not make a bookworm root (no mirror?)"
-work=$(mktemp -d /tmp/rdna1-pkg-hooks.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-root=$work/root
-make_chroot "$tarball" "$root" || { fail "extracting $tarball"; finish hooks; }
-mkdir -p "$root/root/pkgtest"
-cp "$deb" "$root/root/pkgtest/rdna1-doctor_test_amd64.deb"
+package_chroot hooks "$deb"
 in_chroot "$root" "apt-get install -y /root/pkgtest/rdna1-doctor_test_amd64.deb" >"$work/install.log" 2>&1 ||
         { cat "$work/install.log"; fail "install"; finish hooks; }
 

@@ -18,15 +18,8 @@ need_tool mmdebstrap mmdebstrap
 need_tool unshare util-linux
 need_tool dpkg-deb dpkg
 
-tarball=$(package_tarball "$deb") ||
-        missing "mmdebstrap could not make a bookworm root (no mirror?)"
-work=$(mktemp -d /tmp/rdna1-pkg-install.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-root=$work/root
-make_chroot "$tarball" "$root" || { fail "extracting $tarball"; finish install; }
+package_chroot install "$deb"
 t=$root/root/pkgtest
-mkdir -p "$t"
-cp "$deb" "$t/rdna1-doctor_test_amd64.deb"
 
 # Dummy packages for the triggers.
 mkdeb() { # NAME PATH-IN-PACKAGE

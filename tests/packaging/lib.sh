@@ -107,6 +107,21 @@ package_tarball() {
         bookworm_tarball $(deb_depends "$1") init-system-helpers friendly-recovery gettext-base
 }
 
+# package_chroot NAME DEB — sets $work (a temp dir, removed on exit) and $root,
+# the chroot of package_tarball extracted in it, with DEB copied to
+# /root/pkgtest/rdna1-doctor_test_amd64.deb; missing/finish NAME when it cannot.
+package_chroot() {
+        local name=$1 deb=$2 tarball
+        tarball=$(package_tarball "$deb") ||
+                missing "mmdebstrap could not make a bookworm root (no mirror?)"
+        work=$(mktemp -d "/tmp/rdna1-pkg-$name.XXXXXX")
+        trap 'rm -rf "$work"' EXIT
+        root=$work/root
+        make_chroot "$tarball" "$root" || { fail "extracting $tarball"; finish "$name"; }
+        mkdir -p "$root/root/pkgtest"
+        cp "$deb" "$root/root/pkgtest/rdna1-doctor_test_amd64.deb"
+}
+
 # The package under test: built by meson (custom_target) and passed as $DEB.
 deb_depends() { # DEB -> package names of Depends, one a line
         dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -v '^$'
