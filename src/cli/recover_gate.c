@@ -46,7 +46,7 @@ static preflight_options gate_options(const recover_cli *c, const sysroot *sr, c
         return po;
 }
 
-static bool kernel_side_allowed(const recover_cli *c, const sysroot *sr)
+bool recover_gate_kernel_allowed(const recover_cli *c, const sysroot *sr)
 {
         return sr->is_host && streq(c->root, "/");
 }
@@ -55,7 +55,7 @@ int recover_gate_preview(const recover_cli *c, const sysroot *sr, const plan *p,
                          preflight_result *ret)
 {
         const char *kernels[MAX_KERNELS + 1] = {0};
-        preflight_options po = gate_options(c, sr, p, state, kernel_side_allowed(c, sr), kernels);
+        preflight_options po = gate_options(c, sr, p, state, recover_gate_kernel_allowed(c, sr), kernels);
 
         po.remount_rw = false;
         po.preview = true;
@@ -69,7 +69,7 @@ int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, con
         int r;
 
         *g = (recover_gate){0};
-        g->kernel_allowed = kernel_side_allowed(c, sr);
+        g->kernel_allowed = recover_gate_kernel_allowed(c, sr);
         po = gate_options(c, sr, p, state, g->kernel_allowed, kernels);
 
         if (po.kernel_side) {

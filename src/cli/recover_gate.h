@@ -29,6 +29,9 @@ typedef struct recover_gate {
  * EXIT_RECOVER_REFUSED (12) or EXIT_RECOVER_UNKNOWN (3).
  */
 int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, const char *state, recover_gate *g);
+/* Kernel-side steps may run here: the running system's own / (never --root DIR). */
+bool recover_gate_kernel_allowed(const recover_cli *c, const sysroot *sr);
+
 /*
  * The same checks for a preview of plan p (the TUI's Recovery screen):
  * nothing is remounted, the dpkg locks are only tested, nothing is

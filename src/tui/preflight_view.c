@@ -32,7 +32,7 @@ char *preflight_view_line(const tui_app *a, const inspection *in, const plan *p)
         r = recover_gate_preview(&c, in->sr, p, a->state_dir, &pf);
         if (r < 0)
                 return strdup_printf("Preflight could not run (%s).", strerror(-r));
-        kernel_here = in->sr->is_host && streq(a->inspect.root, "/");
+        kernel_here = recover_gate_kernel_allowed(&c, in->sr);
         if (!preflight_passed(&pf)) {
                 const preflight_failure *f = &pf.failures[0];
 
