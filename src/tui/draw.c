@@ -67,6 +67,20 @@ int draw_untrusted(int y, int x, int maxw, const char *s, attr_t attr)
         return draw_text(y, x, maxw, e ? e : "?", attr);
 }
 
+int draw_untrusted_tail(int y, int x, int maxw, const char *s, attr_t attr)
+{
+        _cleanup_free_ char *e = escape_untrusted(s ? s : "", s ? strlen(s) : 0, 4096);
+        size_t start;
+
+        if (!e || maxw <= (int)strlen(TAIL_MARK))
+                return draw_text(y, x, maxw, e ? e : "?", attr);
+        start = layout_tail(e, maxw);
+        if (start == 0)
+                return draw_text(y, x, maxw, e, attr);
+        x += draw_text(y, x, maxw, TAIL_MARK, attr);
+        return (int)strlen(TAIL_MARK) + draw_text(y, x, maxw - (int)strlen(TAIL_MARK), e + start, attr);
+}
+
 void draw_wrapped(rect r, int *y, int indent, const char *s, attr_t attr)
 {
         _cleanup_free_ char *e = escape_untrusted(s ? s : "", s ? strlen(s) : 0, 8192);

@@ -149,3 +149,21 @@ size_t layout_wrap(const char *s, int width, size_t *ret_next)
                         break;
         return i;
 }
+
+size_t layout_tail(const char *s, int width)
+{
+        size_t len = strlen(s), i = len;
+        int cols = 0;
+
+        for (size_t j = 0; j < len; j += utf8_seq_len((unsigned char)s[j]))
+                cols++;
+        if (cols <= width)
+                return 0;
+        /* walk back over whole sequences until width - 3 columns are taken */
+        for (cols = 0; i > 0 && cols < width - (int)strlen(TAIL_MARK); cols++) {
+                i--;
+                while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+                        i--;
+        }
+        return i;
+}

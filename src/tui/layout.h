@@ -68,3 +68,13 @@ int layout_scroll(int top, int sel, int n, int rows);
  * skipped). Never returns 0 for a non-empty s.
  */
 size_t layout_wrap(const char *s, int width, size_t *ret_next);
+
+/*
+ * A path too long for width columns keeps its end, where the part that
+ * tells paths apart is: returns the byte offset of the longest tail that
+ * fits in width - 3 columns (the three left are for TAIL_MARK), or 0 when
+ * all of s fits. Columns are counted as layout_wrap counts them. ASCII, so
+ * that it shows in any locale and on TERM=linux.
+ */
+#define TAIL_MARK "..."
+size_t layout_tail(const char *s, int width);

@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "draw.h"
 #include "screen.h"
@@ -56,11 +57,16 @@ static void draw_summary(tui_app *a, rect r)
         y++;
         x = r.x + 2;
         x += draw_text(y, x, r.w - 4, "Root ", A_NORMAL);
-        x += draw_untrusted(y, x, r.x + r.w - 2 - x, in->sr->path, app_attr(a, C_DIM));
-        if (a->opts->demo)
-                draw_text(y, x, r.x + r.w - 2 - x,
-                          demo_view_on_copy(a) ? "  (the demo's private copy)" : "  (demo: writes go to a private copy)",
-                          app_attr(a, C_INFO));
+        {
+                /* the demo's tag always shows; a long root loses its start instead */
+                const char *tag = !a->opts->demo        ? ""
+                                  : demo_view_on_copy(a) ? "  (the demo's private copy)"
+                                                         : "  (demo: writes go to a private copy)";
+                int room = r.x + r.w - 2 - x - (int)strlen(tag);
+
+                x += draw_untrusted_tail(y, x, room < 8 ? 8 : room, in->sr->path, app_attr(a, C_DIM));
+                draw_text(y, x, r.x + r.w - 2 - x, tag, app_attr(a, C_INFO));
+        }
 }
 
 /* DKMS state of amdgpu for the running kernel (or the first one), "none" when absent. */

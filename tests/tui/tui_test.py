@@ -135,6 +135,16 @@ def findings_shown(s):
     return re.search(r"^ \d+ findings?(  \(Enter|; could not check)", s, re.M) is not None
 
 
+def root_shown(s, path, tag):
+    """The Overview's root line shows path, whole or with its start elided
+    ("...tail" when too long for the line), and then tag."""
+    m = re.search(r"Root (\S+)" + re.escape(tag), s)
+    if not m:
+        return False
+    shown = m.group(1)
+    return shown == path or (shown.startswith("...") and len(shown) > 10 and path.endswith(shown[3:]))
+
+
 def settled(s):
     """The first inspection is on screen and nothing is running."""
     return "Root " in s and "[inspecting" not in s
@@ -593,7 +603,7 @@ def test_demo(a, tmp, roots):
     preload = "etc/ld.so.preload"
     s = Session([a.binary, "--demo", "--state-dir", state], tmp, "demo", demo, a.env)
     t = s.t
-    t.wait(lambda x: settled(x) and "(demo: writes go to a private copy)" in x, "the demo, read-only")
+    t.wait(lambda x: settled(x) and root_shown(x, demo, "  (demo: writes go to a private copy)"), "the demo, read-only")
     t.keys("3")
     t.wait_text("Enter: apply the plan to a fresh private copy of the demo", "the demo's plan")
     t.keys("Enter", "y", "e", "s", "Enter")
@@ -607,7 +617,7 @@ def test_demo(a, tmp, roots):
     if read_bytes(os.path.join(copy, preload)) == read_bytes(os.path.join(demo, preload)):
         fail("demo recovery: the copy's /etc/ld.so.preload was not changed")
     t.keys("Enter", "1")
-    t.wait(lambda x: "Root " + copy + "  (the demo's private copy)" in x and "[inspecting" not in x,
+    t.wait(lambda x: root_shown(x, copy, "  (the demo's private copy)") and "[inspecting" not in x,
            "the view on the private copy")
     t.keys("6")
     t.wait(lambda x: "Recoveries of the demo's private copy" in x and re.search(r"\d{8}-\d{6}\S*\s+partial", x),
@@ -619,6 +629,17 @@ def test_demo(a, tmp, roots):
     t.keys("q")
     s.file("rc")
     t.kill()
+
+    # installed under a long path, the root loses its start and the demo's tag stays whole
+    deep = os.path.join(tmp, "an-installed-data-directory-deep-enough-to-push-the-root-line-past-80-columns")
+    shutil.copytree(a.env["RDNA1_DOCTOR_DATADIR"], deep, symlinks=True)
+    s = Session([a.binary, "--demo", "--state-dir", os.path.join(tmp, "demo-state-deep")], tmp, "demo-deep",
+                os.path.join(deep, "demo"), dict(a.env, RDNA1_DOCTOR_DATADIR=deep))
+    s.t.wait(lambda x: settled(x) and root_shown(x, os.path.join(deep, "demo"), "  (demo: writes go to a private copy)"),
+             "a long demo path, its start elided")
+    s.t.keys("q")
+    s.file("rc")
+    s.t.kill()
 
     # a profile install from the read-only view makes the copy too
     state2 = os.path.join(tmp, "demo-state2")
@@ -637,7 +658,7 @@ def test_demo(a, tmp, roots):
         if not os.path.isfile(os.path.join(copy2, "etc/profile.d/rdna1-doctor.sh")):
             fail("demo profile install: no /etc/profile.d/rdna1-doctor.sh in the copy")
         t.keys("1")
-        t.wait(lambda x: "Root " + copy2 + "  (the demo's private" in x, "the view on the profile's copy")
+        t.wait(lambda x: root_shown(x, copy2, "  (the demo's private"), "the view on the profile's copy")
     t.keys("q")
     s.file("rc")
     t.kill()

@@ -150,6 +150,20 @@ static void test_scroll(void **state)
                                 }
 }
 
+static void test_tail(void **state)
+{
+        const char *p = "/check/work/main/build-ci/data/demo";
+
+        assert_int_equal(layout_tail("/short", 6), 0); /* fits exactly: whole */
+        assert_int_equal(layout_tail("/short", 40), 0);
+        /* 12 columns: the mark and the last 9 */
+        assert_string_equal(p + layout_tail(p, 12), "data/demo");
+        assert_string_equal(p + layout_tail(p, 4), "o");
+        /* never starts inside a UTF-8 sequence: "é" is two bytes, one column */
+        assert_string_equal("/xy/\xc3\xa9t\xc3\xa9" + layout_tail("/xy/\xc3\xa9t\xc3\xa9", 6), "\xc3\xa9t\xc3\xa9");
+        (void)state;
+}
+
 static void test_wrap(void **state)
 {
         size_t next, n;
@@ -191,7 +205,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_all_sizes), cmocka_unit_test(test_too_small), cmocka_unit_test(test_tabs_narrow),
-                cmocka_unit_test(test_bar),       cmocka_unit_test(test_scroll),    cmocka_unit_test(test_wrap),
+                cmocka_unit_test(test_bar),       cmocka_unit_test(test_scroll),    cmocka_unit_test(test_wrap), cmocka_unit_test(test_tail),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
