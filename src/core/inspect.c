@@ -231,6 +231,24 @@ int selftest_dir_open(const sysroot *sr, const char *state_dir, bool create, cha
         return fd;
 }
 
+size_t inspection_gfx_targets(const inspection *in, const char **targets, size_t max)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < in->n_devices && n < max; i++) {
+                const char *t = in->devices[i].gfx_target;
+                bool dup = false;
+
+                if (!t || in->devices[i].vendor_id != 0x1002)
+                        continue;
+                for (size_t j = 0; j < n; j++)
+                        dup = dup || streq(targets[j], t);
+                if (!dup)
+                        targets[n++] = t;
+        }
+        return n;
+}
+
 inspection *inspection_free(inspection *in)
 {
         if (!in)

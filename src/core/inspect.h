@@ -107,6 +107,9 @@ typedef struct inspection {
 int inspect_run(const inspect_options *opts, inspection **ret);
 inspection *inspection_free(inspection *in);
 
+/* The distinct gfx targets of the root's AMD GPUs (at most max); returns how many. */
+size_t inspection_gfx_targets(const inspection *in, const char **targets, size_t max);
+
 /* Probes implemented in their own files. */
 int pci_probe(const sysroot *sr, report *r, gpu_device **ret, size_t *ret_n);
 void gpu_devices_free(gpu_device *d, size_t n);

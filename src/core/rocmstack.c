@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * stack.rocm: which ROCm versions are installed (trees in /opt/rocm*,
- * the distribution's HIP packages), and AMD apt sources that no longer fit
- * the system (another release's codename, a ROCm version not installed).
+ * the distribution's HIP packages), the ones known to be bad on this
+ * machine (rocm_known_bad.c), and AMD apt sources that no longer fit the
+ * system (another release's codename, a ROCm version not installed).
  */
 #include <ctype.h>
 #include <sys/stat.h>
 
-#include "rocmtree.h"
+#include "rocm_known_bad.h"
+#include "rocmstack.h"
 #include "util.h"
 
 #define MAX_VERSIONS 32
+#define MAX_STALE 16
 #define SOURCES_MAX (1u << 20)
 
 typedef struct stack_version {
         char *version;   /* "5.7.1" */
+        rocm_stack_kind kind;
         char *path;      /* evidence path */
         char *detail;
 } stack_version;
@@ -23,6 +27,10 @@ typedef struct stack {
         stack_version v[MAX_VERSIONS];
         size_t n;
         char *codename;  /* VERSION_CODENAME of the root, NULL when unknown */
+        char *os_id;     /* ID and VERSION_ID */
+        char *os_version;
+        strv stale_details, stale_paths;
+        unsigned stale_lines[MAX_STALE];
 } stack;
 
 static void stack_clear(stack *s)
@@ -33,6 +41,10 @@ static void stack_clear(stack *s)
                 free(s->v[i].detail);
         }
         free(s->codename);
+        free(s->os_id);
+        free(s->os_version);
+        strv_clear(&s->stale_details);
+        strv_clear(&s->stale_paths);
 }
 
 /* "1:5.2.3-3" -> "5.2.3"; "5.7.1.50701-98~22.04" -> "5.7.1". NULL when it does not start with a digit. */
@@ -61,13 +73,14 @@ static bool have_version(const stack *s, const char *v)
         return false;
 }
 
-static int add_version(stack *s, const char *version, const char *path, const char *detail)
+static int add_version(stack *s, rocm_stack_kind kind, const char *version, const char *path, const char *detail)
 {
         stack_version *x;
 
         if (s->n >= MAX_VERSIONS)
                 return 0;
         x = &s->v[s->n];
+        x->kind = kind;
         x->version = strdup(version);
         x->path = path ? strdup(path) : NULL;
         x->detail = strdup(detail);
@@ -119,7 +132,7 @@ static int opt_trees(const sysroot *sr, stack *s)
                         r = -ENOMEM;
                         break;
                 }
-                r = add_version(s, ver, path, detail);
+                r = add_version(s, ROCM_STACK_OPT, ver, path, detail);
         }
         strv_free_array(names);
         return r;
@@ -149,7 +162,7 @@ static int distro_packages(const pkgverify *pv, stack *s)
                         detail = strdup_printf("ROCm %s from the distribution (%s %s)", ver, p->name, p->version);
                         if (!detail)
                                 return -ENOMEM;
-                        return add_version(s, ver, "/var/lib/dpkg/status", detail);
+                        return add_version(s, ROCM_STACK_DISTRIBUTION, ver, "/var/lib/dpkg/status", detail);
                 }
         return 0;
 }
@@ -195,9 +208,8 @@ int apt_radeon_source(const char *uri, const char *suite, char **ret_product, ch
         return 1;
 }
 
-/* Check one source; adds evidence to *f (created on demand) when stale. */
-static int check_source(const stack *s, const char *path, unsigned line, const char *uri, const char *suite,
-                        strv *stale_details, strv *stale_paths, unsigned *stale_lines, size_t max)
+/* Check one source; a stale one is kept in s->stale_* (the first MAX_STALE). */
+static int check_source(stack *s, const char *path, unsigned line, const char *uri, const char *suite)
 {
         _cleanup_free_ char *product = NULL, *version = NULL, *why = NULL;
         int r = apt_radeon_source(uri, suite, &product, &version);
@@ -213,16 +225,15 @@ static int check_source(const stack *s, const char *path, unsigned line, const c
                 if (v && !have_version(s, v))
                         why = strdup_printf("rocm %s, not installed", version);
         }
-        if (!why || stale_details->n >= max)
+        if (!why || s->stale_details.n >= MAX_STALE)
                 return 0;
-        if (strv_push(stale_details, TAKE_PTR(why)) < 0 || strv_push_dup(stale_paths, path) < 0)
+        if (strv_push(&s->stale_details, TAKE_PTR(why)) < 0 || strv_push_dup(&s->stale_paths, path) < 0)
                 return -ENOMEM;
-        stale_lines[stale_paths->n - 1] = line;
+        s->stale_lines[s->stale_paths.n - 1] = line;
         return 0;
 }
 
-static int scan_sources_file(const sysroot *sr, const stack *s, const char *path, strv *d, strv *p, unsigned *l,
-                             size_t max)
+static int scan_sources_file(const sysroot *sr, stack *s, const char *path)
 {
         _cleanup_free_ char *buf = NULL, *uris = NULL, *suites = NULL;
         unsigned lineno = 0, uri_line = 0;
@@ -251,7 +262,7 @@ static int scan_sources_file(const sysroot *sr, const stack *s, const char *path
 
                         if (!*line) {
                                 if (uris && enabled) {
-                                        r = check_source(s, path, uri_line, uris, suites, d, p, l, max);
+                                        r = check_source(s, path, uri_line, uris, suites);
                                         if (r < 0)
                                                 return r;
                                 }
@@ -289,7 +300,7 @@ static int scan_sources_file(const sysroot *sr, const stack *s, const char *path
                         for (char *t = strtok_r(line, " \t", &sp); t && nt < ELEMENTSOF(tok); t = strtok_r(NULL, " \t", &sp))
                                 tok[nt++] = t;
                         if (nt >= 3) {
-                                r = check_source(s, path, lineno, tok[1], tok[2], d, p, l, max);
+                                r = check_source(s, path, lineno, tok[1], tok[2]);
                                 if (r < 0)
                                         return r;
                         }
@@ -299,49 +310,81 @@ static int scan_sources_file(const sysroot *sr, const stack *s, const char *path
                         break;
         }
         if (deb822 && uris && enabled)
-                return check_source(s, path, uri_line, uris, suites, d, p, l, max);
+                return check_source(s, path, uri_line, uris, suites);
         return 0;
 }
 
-static char *os_codename(const sysroot *sr)
+/* KEY's value in the root's os-release (unquoted), NULL when absent. */
+static char *os_release_value(const char *buf, const char *key)
 {
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        char *p;
+        size_t klen = strlen(key);
 
-        if (sysroot_read_file(sr, "/etc/os-release", 65536, &buf, &len) < 0 &&
-            sysroot_read_file(sr, "/usr/lib/os-release", 65536, &buf, &len) < 0)
-                return NULL;
-        for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-                const char *v = startswith(p, "VERSION_CODENAME=");
+        for (const char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+                const char *v;
                 size_t n;
 
-                if (!v)
+                if (strncmp(p, key, klen) != 0 || p[klen] != '=')
                         continue;
-                if (*v == '"')
+                v = p + klen + 1;
+                if (*v == '"' || *v == '\'')
                         v++;
-                n = strcspn(v, "\"\n");
+                n = strcspn(v, "\"'\n");
                 return n ? strndup(v, n) : NULL;
         }
         return NULL;
 }
 
-int rocm_stack_apply(const sysroot *sr, const pkgverify *pv, report *r)
+static void os_release(const sysroot *sr, stack *s)
 {
-        _cleanup_(strv_clear) strv details = {0}, paths = {0};
-        unsigned lines[16];
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+
+        if (sysroot_read_file(sr, "/etc/os-release", 65536, &buf, &len) < 0 &&
+            sysroot_read_file(sr, "/usr/lib/os-release", 65536, &buf, &len) < 0)
+                return;
+        if (memchr(buf, '\0', len))
+                return;
+        s->codename = os_release_value(buf, "VERSION_CODENAME");
+        s->os_id = os_release_value(buf, "ID");
+        s->os_version = os_release_value(buf, "VERSION_ID");
+}
+
+/* Evidence for each table entry that applies to an installed stack; returns how many, or -ENOMEM. */
+static int known_bad_evidence(const stack *s, const rocm_setting *setting, finding *f)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < s->n; i++) {
+                const rocm_known_bad *kb;
+                size_t iter = 0;
+
+                while ((kb = rocm_known_bad_next(s->v[i].version, s->v[i].kind, setting, &iter))) {
+                        _cleanup_free_ char *d = NULL;
+
+                        n++;
+                        if (!f)
+                                continue;
+                        d = strdup_printf("known bad: %s: %s; known from %s", s->v[i].detail, kb->reason, kb->source);
+                        if (!d || finding_add_evidence(f, s->v[i].path, 0, d) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return n;
+}
+
+/* Collect the stacks and apt sources; keeps what it found on error (stack_clear frees it). */
+static int collect(const sysroot *sr, const pkgverify *pv, stack *s)
+{
         char **names = NULL;
         size_t n_names = 0;
-        stack s = {0};
-        finding *f;
         int k;
 
-        s.codename = os_codename(sr);
-        k = opt_trees(sr, &s);
+        os_release(sr, s);
+        k = opt_trees(sr, s);
         if (k >= 0)
-                k = distro_packages(pv, &s);
+                k = distro_packages(pv, s);
         if (k >= 0)
-                k = scan_sources_file(sr, &s, "/etc/apt/sources.list", &details, &paths, lines, ELEMENTSOF(lines));
+                k = scan_sources_file(sr, s, "/etc/apt/sources.list");
         if (k >= 0 && sysroot_list_dir(sr, "/etc/apt/sources.list.d", 1024, &names, &n_names, NULL) >= 0) {
                 for (size_t i = 0; k >= 0 && i < n_names; i++) {
                         _cleanup_free_ char *p = NULL;
@@ -349,33 +392,62 @@ int rocm_stack_apply(const sysroot *sr, const pkgverify *pv, report *r)
                         if (!endswith(names[i], ".list") && !endswith(names[i], ".sources"))
                                 continue;
                         p = strdup_printf("/etc/apt/sources.list.d/%s", names[i]);
-                        k = p ? scan_sources_file(sr, &s, p, &details, &paths, lines, ELEMENTSOF(lines)) : -ENOMEM;
+                        k = p ? scan_sources_file(sr, s, p) : -ENOMEM;
                 }
                 strv_free_array(names);
         }
-        if (k < 0 || (s.n == 0 && details.n == 0))
-                goto out;
-        f = report_add_finding(r, "stack.rocm", s.n > 1 || details.n ? SEVERITY_WARNING : SEVERITY_INFO, NULL,
-                               s.n > 1 ? "Several ROCm versions are installed side by side" :
-                               s.n == 1 ? "Installed ROCm version" : "Stale AMD apt sources",
-                               s.n > 1 ? "keep one ROCm stack (for gfx1010: the distribution's HIP, or a ROCm release "
+        return k;
+}
+
+static int raise_finding(const stack *s, const char *const *gfx, size_t n_gfx, report *r)
+{
+        const rocm_setting setting = { .gfx = gfx, .n_gfx = n_gfx, .os_id = s->os_id, .os_version = s->os_version };
+        size_t n_system = s->n;
+        int n_bad, k = 0;
+        const char *title;
+        finding *f;
+
+        n_bad = known_bad_evidence(s, &setting, NULL);
+        if (s->n == 0 && s->stale_details.n == 0)
+                return 0;
+        title = n_bad > 0         ? "A ROCm stack known to fail on this machine is installed"
+                : n_system > 1    ? "Several ROCm versions are installed side by side"
+                : s->n > 0        ? "Installed ROCm version"
+                                  : "Stale AMD apt sources";
+        f = report_add_finding(r, "stack.rocm", n_bad > 0 || n_system > 1 || s->stale_details.n ? SEVERITY_WARNING
+                                                                                              : SEVERITY_INFO,
+                               NULL, title,
+                               n_bad > 0 ? "remove the stack the evidence names (for gfx1010: the distribution's HIP, "
+                                           "or a ROCm release and PyTorch built for gfx1010, instead), and the apt "
+                                           "sources that would bring it back"
+                               : n_system > 1
+                                       ? "keep one ROCm stack (for gfx1010: the distribution's HIP, or a ROCm release "
                                          "built for it) and remove the others; stale apt sources pull mismatched "
-                                         "packages" :
-                                         "remove apt sources for releases that are not installed or are for another "
+                                         "packages"
+                                       : "remove apt sources for releases that are not installed or are for another "
                                          "distribution release",
                                false);
-        if (!f) {
-                k = -ENOMEM;
-                goto out;
-        }
-        for (size_t i = 0; k >= 0 && i < s.n; i++)
-                k = finding_add_evidence(f, s.v[i].path, 0, s.v[i].detail);
-        for (size_t i = 0; k >= 0 && i < details.n; i++) {
-                _cleanup_free_ char *d = strdup_printf("stale apt source: %s", details.items[i]);
+        if (!f)
+                return -ENOMEM;
+        if (n_bad > 0)
+                k = known_bad_evidence(s, &setting, f);
+        for (size_t i = 0; k >= 0 && i < s->n; i++)
+                k = finding_add_evidence(f, s->v[i].path, 0, s->v[i].detail);
+        for (size_t i = 0; k >= 0 && i < s->stale_details.n; i++) {
+                _cleanup_free_ char *d = strdup_printf("stale apt source: %s", s->stale_details.items[i]);
 
-                k = d ? finding_add_evidence(f, paths.items[i], lines[i], d) : -ENOMEM;
+                k = d ? finding_add_evidence(f, s->stale_paths.items[i], s->stale_lines[i], d) : -ENOMEM;
         }
-out:
+        return k < 0 ? k : 0;
+}
+
+int rocm_stack_apply(const sysroot *sr, const pkgverify *pv, const char *const *gfx, size_t n_gfx, report *r)
+{
+        stack s = {0};
+        int k = collect(sr, pv, &s);
+
+        if (k >= 0)
+                k = raise_finding(&s, gfx, n_gfx, r);
         stack_clear(&s);
         return k < 0 ? k : 0;
 }

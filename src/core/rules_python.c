@@ -347,24 +347,6 @@ static int scan_homes(py_audit *a, const char *const *targets, size_t n_targets)
 }
 
 /* The gfx targets of this machine's AMD GPUs, each once. */
-static size_t machine_targets(const inspection *in, const char **targets, size_t max)
-{
-        size_t n = 0;
-
-        for (size_t i = 0; i < in->n_devices && n < max; i++) {
-                const char *t = in->devices[i].gfx_target;
-                bool dup = false;
-
-                if (!t || in->devices[i].vendor_id != 0x1002)
-                        continue;
-                for (size_t j = 0; j < n; j++)
-                        dup = dup || streq(targets[j], t);
-                if (!dup)
-                        targets[n++] = t;
-        }
-        return n;
-}
-
 static void finish_finding(py_finding *pf)
 {
         _cleanup_free_ char *more = NULL;
@@ -388,7 +370,7 @@ int rules_python_apply(inspection *in)
                             .title = "MIOpen caches built for another GPU target" },
         };
         const char *targets[16];
-        size_t n_targets = machine_targets(in, targets, ELEMENTSOF(targets));
+        size_t n_targets = inspection_gfx_targets(in, targets, ELEMENTSOF(targets));
         int k;
 
         k = scan_system(&a);

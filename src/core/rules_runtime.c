@@ -8,6 +8,7 @@
 
 #include "inspect.h"
 #include "pkgverify.h"
+#include "rocmstack.h"
 #include "rocmtree.h"
 #include "util.h"
 
@@ -228,8 +229,12 @@ int rules_runtime_apply(inspection *in)
                             "Patch leftovers in DKMS or ROCm trees",
                             "remove them after checking the tree; a *.orig is the pre-patch file and can restore it",
                             t->artifacts, t->n_artifacts, "patch leftover");
-        if (r >= 0)
-                r = rocm_stack_apply(in->sr, pv, in->report);
+        if (r >= 0) {
+                const char *targets[16];
+                size_t n = inspection_gfx_targets(in, targets, ELEMENTSOF(targets));
+
+                r = rocm_stack_apply(in->sr, pv, targets, n, in->report);
+        }
         rocm_tree_facts_free(t);
         pkgverify_free(pv);
         return r < 0 ? r : 0;

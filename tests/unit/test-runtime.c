@@ -14,6 +14,7 @@
 #include "hashcache.h"
 #include "hashpool.h"
 #include "pkgverify.h"
+#include "rocmstack.h"
 #include "rocmtree.h"
 #include "sysroot.h"
 #include "util.h"
