@@ -479,12 +479,15 @@ def test_hostile(a, tmp, roots):
     t("pipe-pane", "-t", "t", "-O", "cat >>%s" % shq(raw))
     t.wait(settled, "first inspection")
     t.keys("2")
-    t.wait(findings_shown, "the findings list")
+    sc = t.wait(findings_shown, "the findings list")
+    n = int(re.search(r"^ (\d+) findings?", sc, re.M).group(1))
     seen = ""
-    for _ in range(30):  # walk every finding's detail
+    for i in range(n):  # walk every finding's detail; each key waits for the screen it leads to
         t.keys("Enter")
-        seen += t.wait_text("Evidence")
-        t.keys("Escape", "j")
+        seen += t.wait_text("Evidence", "the detail of finding %d" % (i + 1))
+        t.keys("Escape")
+        t.wait(findings_shown, "the list again after finding %d" % (i + 1))
+        t.keys("j")
     if "\\x1b]0;pwned\\x07" not in seen.replace("\n", ""):
         fail("hostile: the make.log line with ESC ] ... BEL is not shown escaped")
     t.keys("q")
