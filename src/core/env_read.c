@@ -190,11 +190,6 @@ int env_audit_file(env_audit *a, const char *path, env_format fmt)
         return k;
 }
 
-static int cmp_names(const void *x, const void *y)
-{
-        return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 /* Every regular entry of dir ending in suffix, sorted, through the root or the home. */
 int env_list_names(env_audit *a, const char *dir, const char *suffix, strv *ret)
 {
@@ -221,7 +216,7 @@ int env_list_names(env_audit *a, const char *dir, const char *suffix, strv *ret)
                                 break;
                 closedir(d);
                 if (k >= 0 && ret->n > 1)
-                        qsort(ret->items, ret->n, sizeof(char *), cmp_names);
+                        strv_sort(ret);
                 return k;
         }
         k = sysroot_list_dir(a->in->sr, dir, DIR_ENTRIES_MAX, &names, &n, &truncated);

@@ -292,11 +292,6 @@ static void walk_report(walk_ctx *c, const char *relpath, int err, const char *t
                 report_add_reason_errno(c->r, c->probe, path, err, false);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Names of the directory at fd (consumed), at most budget + 1 of them. */
 static int read_names(int fd, size_t budget, strv *ret)
 {
@@ -326,8 +321,7 @@ static int read_names(int fd, size_t budget, strv *ret)
                 strv_clear(&names);
                 return k;
         }
-        if (names.n > 1)
-                qsort(names.items, names.n, sizeof(char *), cmp_name);
+        strv_sort(&names);
         *ret = names;
         return 0;
 }

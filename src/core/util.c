@@ -224,6 +224,17 @@ bool strv_contains(const strv *v, const char *s)
         return false;
 }
 
+static int cmp_strings(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(strv *v)
+{
+        if (v->n > 1)
+                qsort(v->items, v->n, sizeof(char *), cmp_strings);
+}
+
 void strv_clear(strv *v)
 {
         for (size_t i = 0; i < v->n; i++)

@@ -137,6 +137,7 @@ typedef struct strv {
 int strv_push(strv *v, char *s);           /* takes ownership */
 int strv_push_dup(strv *v, const char *s); /* copies */
 bool strv_contains(const strv *v, const char *s);
+void strv_sort(strv *v);                   /* strcmp order */
 void strv_clear(strv *v);
 
 /* Hex encoding of binary bytes (lowercase). Returns NULL on ENOMEM. */
