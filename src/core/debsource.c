@@ -10,10 +10,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "debsource.h"
+#include "dpkg.h"
+#include "sysroot.h"
 #include "util.h"
 
 #define APT_ARCHIVES "/var/cache/apt/archives"
@@ -207,8 +210,9 @@ static int copy_inner(struct archive *inner, const char *member, int out_fd, cha
         return r == ARCHIVE_EOF ? -ENOENT : -EBADMSG;
 }
 
-int deb_member_copy(int deb_fd, const char *member, int out_fd, char ret_md5[33], uint64_t *ret_size,
-                    uint64_t *ret_declared_size, struct timespec *ret_mtime)
+/* Member of the inner tarball whose name starts with tarball ("data.tar", "control.tar"). */
+static int tarball_member_copy(int deb_fd, const char *tarball, const char *member, int out_fd, char ret_md5[33],
+                               uint64_t *ret_size, uint64_t *ret_declared_size, struct timespec *ret_mtime)
 {
         struct archive *outer = archive_read_new();
         struct archive_entry *e;
@@ -225,7 +229,7 @@ int deb_member_copy(int deb_fd, const char *member, int out_fd, char ret_md5[33]
                 const char *name = archive_entry_pathname(e);
                 struct archive *inner;
 
-                if (!name || !startswith(name, "data.tar"))
+                if (!name || !startswith(name, tarball))
                         continue;
                 inner = archive_read_new();
                 if (!inner) {
@@ -243,6 +247,13 @@ int deb_member_copy(int deb_fd, const char *member, int out_fd, char ret_md5[33]
         }
         archive_read_free(outer);
         return r;
+}
+
+int deb_member_copy(int deb_fd, const char *member, int out_fd, char ret_md5[33], uint64_t *ret_size,
+                    uint64_t *ret_declared_size, struct timespec *ret_mtime)
+{
+        return tarball_member_copy(deb_fd, "data.tar", member, out_fd, ret_md5, ret_size, ret_declared_size,
+                                   ret_mtime);
 }
 
 int deb_find_clean_source(const sysroot *sr, const char *package, const char *version, const char *arch,
@@ -299,4 +310,85 @@ int deb_find_clean_source(const sysroot *sr, const char *package, const char *ve
         }
         strv_free_array(names);
         return r;
+}
+
+#define MD5SUMS_MAX (16u << 20)
+
+/* md5sums lines as "path md5", sorted: two files agree when the lists are equal. */
+static int md5sums_entry(const char *md5, const char *path, void *userdata)
+{
+        char *line = strdup_printf("%s %s", path, md5);
+
+        return line ? strv_push(userdata, line) : -ENOMEM;
+}
+
+static int md5sums_sorted(const char *buf, size_t len, strv *ret)
+{
+        int r = md5sums_parse(buf, len, md5sums_entry, ret);
+
+        if (r < 0)
+                return r;
+        strv_sort(ret);
+        return 0;
+}
+
+/* The .deb's control member md5sums, read into memory; -ENOENT when it has none. */
+static int deb_md5sums_read(const sysroot *sr, const char *debpath, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int deb = sysroot_open_regular(sr, debpath), mfd = -EBADF;
+        uint64_t size, declared;
+        char md5[33];
+        int r;
+
+        if (deb < 0)
+                return deb;
+        mfd = memfd_create("rdna1-doctor-md5sums", MFD_CLOEXEC);
+        if (mfd < 0)
+                return -errno;
+        r = tarball_member_copy(deb, "control.tar", "/md5sums", mfd, md5, &size, &declared, NULL);
+        if (r < 0)
+                return r;
+        if (size > MD5SUMS_MAX)
+                return -EFBIG;
+        if (lseek(mfd, 0, SEEK_SET) < 0)
+                return -errno;
+        return read_fd_capped(mfd, MD5SUMS_MAX, ret, ret_len);
+}
+
+int deb_md5sums_differ(const sysroot *sr, const char *debpath, const char *installed_md5sums, char **ret_why)
+{
+        _cleanup_free_ char *deb_buf = NULL, *inst_buf = NULL;
+        _cleanup_(strv_clear) strv in_deb = {0}, installed = {0};
+        size_t deb_len, inst_len, i;
+        int r;
+
+        r = sysroot_read_file(sr, installed_md5sums, MD5SUMS_MAX, &inst_buf, &inst_len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = deb_md5sums_read(sr, debpath, &deb_buf, &deb_len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = md5sums_sorted(deb_buf, deb_len, &in_deb);
+        if (r >= 0)
+                r = md5sums_sorted(inst_buf, inst_len, &installed);
+        if (r < 0)
+                return r;
+        for (i = 0; i < in_deb.n && i < installed.n; i++)
+                if (!streq(in_deb.items[i], installed.items[i]))
+                        break;
+        if (i == in_deb.n && i == installed.n)
+                return 0;
+        if (i < in_deb.n && i < installed.n) {
+                const char *line = in_deb.items[i], *sp = strrchr(line, ' ');
+
+                *ret_why = strdup_printf("%s: its md5sum of %.*s is not the installed package's", debpath,
+                                         (int)(sp - line), line);
+        } else
+                *ret_why = strdup_printf("%s lists %zu files with md5sums, the installed package %zu", debpath,
+                                         in_deb.n, installed.n);
+        return *ret_why ? 1 : -ENOMEM;
 }

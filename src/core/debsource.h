@@ -52,3 +52,13 @@ int deb_member_copy(int deb_fd, const char *member, int out_fd, char ret_md5[33]
 int deb_find_clean_source(const sysroot *sr, const char *package, const char *version, const char *arch,
                           const char *member, const char *md5, char **ret_deb, uint64_t *ret_size,
                           char **ret_rejected);
+
+/*
+ * Is the .deb at debpath the build that is installed? Its control member
+ * md5sums is compared, entry by entry, with the installed package's
+ * md5sums file (installed_md5sums, inside the root): a package rebuilt
+ * locally under the same Version has other sums. Returns 0 when they agree
+ * or one side has no md5sums (nothing to compare), 1 when they differ
+ * (*ret_why says where), < 0 errno.
+ */
+int deb_md5sums_differ(const sysroot *sr, const char *debpath, const char *installed_md5sums, char **ret_why);

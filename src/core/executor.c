@@ -541,6 +541,33 @@ static int run_dpkg_install(step_ctx *c, int *ret_status)
  * journal for the user. Irreversible: rollback leaves it (those copies
  * are the broken files; putting them back would undo the repair).
  */
+/*
+ * The planner's deb_md5sums_differ, again just before dpkg runs (the .deb
+ * could have been swapped). Returns 0 when it is the installed build, 1
+ * when the step was refused (recorded), < 0 errno.
+ */
+static int check_same_build(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_free_ char *why = NULL;
+        pkgfile pf = {0};
+        int r;
+
+        if (a->n_touches == 0)
+                return 0;
+        r = pkgfile_lookup(c->o->sr, a->touches[0], &pf);
+        if (r > 0 && pf.md5sums_path)
+                r = deb_md5sums_differ(c->o->sr, a->source_path, pf.md5sums_path, &why);
+        pkgfile_clear(&pf);
+        if (r < 0)
+                r = fail_step(c, r, "cannot compare %s with the installed %s", a->source_path, a->package);
+        else if (r > 0 && why)
+                r = fail_step(c, 0, "%s: another build than the installed one; nothing was changed", why);
+        else
+                return 0;
+        return r < 0 ? r : 1;
+}
+
 static int do_reinstall(step_ctx *c)
 {
         const plan_action *a = c->a;
@@ -557,6 +584,9 @@ static int do_reinstall(step_ctx *c)
         if (r < 0)
                 return fail_step(c, r == -EBADMSG ? 0 : r, "%s is not %s %s (%s) any more", a->source_path, a->package,
                                  a->version ? a->version : "?", a->arch ? a->arch : "?");
+        r = check_same_build(c);
+        if (r != 0)
+                return r < 0 ? r : 0;
         for (size_t i = 0; i < a->n_touches; i++) {
                 _cleanup_close_ int fd = sysroot_open_regular(c->o->sr, a->touches[i]);
 

@@ -16,6 +16,7 @@ void pkgfile_clear(pkgfile *p)
         free(p->version);
         free(p->arch);
         free(p->md5);
+        free(p->md5sums_path);
         *p = (pkgfile){0};
 }
 
@@ -114,6 +115,7 @@ int pkgfile_lookup(const sysroot *sr, const char *path, pkgfile *ret)
         free(status);
         status = NULL;
         pf.md5 = mf.md5;
+        pf.md5sums_path = TAKE_PTR(p);
         colon = strchr(owner, ':');
         if (colon)
                 *colon = 0;

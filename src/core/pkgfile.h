@@ -17,6 +17,7 @@ typedef struct pkgfile {
         char *version;          /* installed Version */
         char *arch;             /* installed Architecture */
         char *md5;              /* md5sums entry, NULL when the package has none for it */
+        char *md5sums_path;     /* the package's /var/lib/dpkg/info/OWNER.md5sums (may not exist) */
         bool conffile;
 } pkgfile;
 

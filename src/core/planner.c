@@ -255,7 +255,7 @@ static bool recovery_boot(planner *pl)
  */
 static int plan_reinstall(planner *pl, const finding *f, const char *path, const pkgfile *pf)
 {
-        _cleanup_free_ char *deb = NULL;
+        _cleanup_free_ char *deb = NULL, *other_build = NULL;
         uint64_t size = 0;
         plan_action *a;
         int r;
@@ -268,6 +268,14 @@ static int plan_reinstall(planner *pl, const finding *f, const char *path, const
         r = deb_find_clean_source(pl->in->sr, pf->package, pf->version, pf->arch, NULL, NULL, &deb, &size, NULL);
         if (r <= 0)
                 return r;
+        if (pf->md5sums_path) {
+                r = deb_md5sums_differ(pl->in->sr, deb, pf->md5sums_path, &other_build);
+                if (r < 0 && r != -ENOMEM)
+                        r = (other_build = strdup_printf("%s: its md5sums cannot be read (%s)", deb, strerror(-r)))
+                                    ? 1 : -ENOMEM;
+                if (r < 0)
+                        return r;
+        }
         a = plan_add(pl->p, ACTION_REINSTALL_PACKAGE, f->id);
         if (!a || set_str(&a->package, pf->package) < 0 || set_str(&a->version, pf->version) < 0 ||
             set_str(&a->arch, pf->arch) < 0 || plan_action_add_touch(a, path) < 0)
@@ -280,6 +288,14 @@ static int plan_reinstall(planner *pl, const finding *f, const char *path, const
                          "of each changed file it replaces");
         if (!a->why || !a->undo)
                 return -ENOMEM;
+        if (other_build) {
+                /* the same Version rebuilt elsewhere: which build is the clean one is not ours to guess */
+                _cleanup_free_ char *why = strdup_printf("%s: it is another build of %s %s than the installed one; "
+                                                         "reinstall the build you trust by hand", other_build,
+                                                         a->package, a->version ?: "");
+
+                return !why || block(a, "%s", why) < 0 ? -ENOMEM : 1;
+        }
         if (recovery_boot(pl))
                 return block(a, "reinstalling %s runs its maintainer scripts, which is not done on a recovery "
                                 "boot: run rdna1-doctor --recover again after a normal boot", a->package) < 0 ? -ENOMEM : 1;

@@ -374,6 +374,22 @@ acts = [a for a in json.load(open(sys.argv[1]))["actions"] if a["action"] == "re
 sys.exit(0 if len(acts) == 1 and acts[0]["blocked"] and "recovery boot" in acts[0]["blocked_reason"] else 1)' \
                 "$work/plan2.json" || { cat "$work/plan2.json"; die "on a recovery boot the reinstall step is not blocked"; }
         echo "PASS: blocked on a recovery boot"
+
+        # Another build under the same Package/Version/Architecture (a local
+        # rebuild) in the cache: its md5sums are not the installed ones, so
+        # which build is clean is not guessed: blocked, naming the file.
+        printf 'a local rebuild of the library\n' >"$pkg$lib/libstandin.so.1.0"
+        (cd "$pkg" && find opt -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+        dpkg-deb --root-owner-group --build "$pkg" /var/cache/apt/archives/rocm-standin_5.7.1_all.deb >/dev/null ||
+                die "dpkg-deb --build (the other build)"
+        "$work/rdna1-doctor" --recover --dry-run --json >"$work/plan3.json" 2>/dev/null || die "--dry-run (another build)"
+        python3 -c '
+import json, sys
+acts = [a for a in json.load(open(sys.argv[1]))["actions"] if a["action"] == "reinstall-package"]
+sys.exit(0 if len(acts) == 1 and acts[0]["blocked"] and "another build" in acts[0]["blocked_reason"]
+         and "/opt/rocm-5.7.1/lib/libstandin.so.1.0" in acts[0]["blocked_reason"] else 1)' \
+                "$work/plan3.json" || { cat "$work/plan3.json"; die "another build of the package is not refused"; }
+        echo "PASS: another build of the same version is refused"
 }
 
 remount_case() {
