@@ -26,7 +26,6 @@ typedef struct tx {
         char *initrd;           /* /boot/initrd.img-K */
         char *source_dir;       /* /usr/src/M-V */
         char *links[2];         /* the DKMS tree's /var/lib/dkms/M/kernel-K-ARCH and M/V/source */
-        strv links_absent;      /* those of them that did not exist before the step */
         bool had_initrd;
         strv before;            /* files backed up into the journal */
         strv created;           /* files the step created (rollback removes them) */
@@ -44,7 +43,6 @@ static void tx_clear(tx *t)
         free(t->in_tree_build_id);
         free(t->links[0]);
         free(t->links[1]);
-        strv_clear(&t->links_absent);
         strv_clear(&t->before);
         strv_clear(&t->created);
         strv_clear(&t->patched_ids);
@@ -160,7 +158,9 @@ static int backup_initrd(tx *t)
  * dkms keeps a module's state in links, not files: kernel-K-ARCH says
  * "installed" for that kernel, V/source that the version is added, and
  * `dkms remove` of its last kernel deletes both. They are journaled as
- * links, so a rollback leaves dkms saying what it said before.
+ * links, so a rollback leaves dkms saying what it said before. One that is
+ * absent is noted absent now, before any command can make it: a crash
+ * between dkms making it and a later record cannot pass it off as older.
  */
 static int backup_links(tx *t)
 {
@@ -173,7 +173,10 @@ static int backup_links(tx *t)
                         continue; /* a resumed step: its first record stands */
                 r = sysroot_readlink(t->o->sr, p, &target);
                 if (r == -ENOENT) {
-                        if (!strv_contains(&t->links_absent, p) && strv_push_dup(&t->links_absent, p) < 0)
+                        r = journal_note_absent(t->o->j, t->o->step, p);
+                        if (r < 0)
+                                return fail(t, "cannot record %s in the journal (%s)", p, strerror(-r));
+                        if (strv_push_dup(&t->created, p) < 0)
                                 return fail(t, "out of memory");
                         continue;
                 }
@@ -235,18 +238,6 @@ static int note_created(tx *t)
                 }
                 if (r < 0)
                         return r;
-        }
-        for (size_t i = 0; i < t->links_absent.n; i++) {
-                const char *p = t->links_absent.items[i];
-                struct stat st;
-
-                if (strv_contains(&t->created, p) || sysroot_lstat(t->o->sr, p, &st) < 0)
-                        continue;
-                r = journal_note_absent(t->o->j, t->o->step, p);
-                if (r < 0)
-                        return fail(t, "cannot record %s in the journal (%s)", p, strerror(-r));
-                if (strv_push_dup(&t->created, p) < 0)
-                        return fail(t, "out of memory");
         }
         return 0;
 }
@@ -871,7 +862,12 @@ static int tx_initramfs(tx *t)
 
 /*
  * A step interrupted earlier (--resume): what it backed up and created is
- * in the journal. Put the kernel back as it was, then start again.
+ * in the journal. When a command had started, every file was backed up
+ * before it, so a file the journal does not name was made by the
+ * interrupted attempt: put the kernel back as it was (restore_kernel
+ * removes those), then start again. When none had, the crash came during
+ * the backups: nothing changed, and a file not yet named is the system's
+ * own, to be backed up now, never removed.
  */
 static int resume_from_journal(tx *t)
 {
@@ -884,6 +880,8 @@ static int resume_from_journal(tx *t)
                 r = strv_push_dup(s->files[i].existed ? &t->before : &t->created, s->files[i].path);
         if (r < 0)
                 return fail(t, "out of memory");
+        if (s->n_commands == 0 && s->child == 0)
+                return 0;
         restore_kernel(t);
         if (!t->res->restored)
                 return fail(t, "an interrupted attempt on %s could not be undone", t->o->kernel);

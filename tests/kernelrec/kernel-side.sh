@@ -20,9 +20,12 @@
 #                         build-id, the initramfs holds it, the source matches
 #                         its md5sums, the verify flag names the run
 #            in-tree      the same broken machine plus an in-tree amdgpu.ko;
-#                         `--recover --yes --in-tree` removes the DKMS module:
-#                         modinfo -n and the initramfs resolve to the in-tree one;
-#                         `--rollback ID --yes --force-kernel` puts it all back
+#                         `--recover --yes --in-tree`, killed in the middle of
+#                         the kernel step's backups, then `--recover --resume
+#                         --yes`, removes the DKMS module: modinfo -n and the
+#                         initramfs resolve to the in-tree one; `--rollback ID
+#                         --yes --force-kernel` puts it all back, the DKMS
+#                         build's own module included
 #            remount      the overlay's / remounted read-only, its fstab naming a
 #                         /boot: the gate refuses, then with --remount-rw
 #                         remounts / read-write and mounts /boot (for real,
@@ -37,7 +40,8 @@
 #                         .deb (symlinks have no md5sum), --recover --yes runs dpkg -i
 #                         (dpkg --verify clean after), --rollback says it is
 #                         irreversible (exit 11) and leaves it; on a recovery boot
-#                         (/proc/cmdline "recovery") the step is planned but blocked
+#                         (/proc/cmdline "recovery") the step is planned but blocked;
+#                         another build of the same version in the cache is refused
 #            secure-boot  Secure Boot on, dkms's certificate not in MokListRT,
 #                         no in-tree module: `--recover --yes` is refused by
 #                         the preflight gate (exit 12), nothing changed
@@ -268,12 +272,27 @@ in_tree_case() {
         ko_path=$(ls "$upd"/amdgpu.ko*)
         ko_md5=$(md5sum <"$ko_path")
         initrd_md5=$(md5sum <"/boot/initrd.img-$K")
+        local built built_md5
+        built=$(ls /var/lib/dkms/amdgpu/"$VERSION"/"$K"/*/module/amdgpu.ko*)
+        built_md5=$(md5sum <"$built")
+
+        # Killed (SIGKILL) in the middle of the kernel step's backups: the
+        # first file is in the journal, the DKMS build's module is not yet.
+        # --resume must not take the files it had not backed up for ones the
+        # step made (nothing ran yet) and must back them up before dkms runs.
+        local rc
         set +e
-        "$work/rdna1-doctor" --recover --yes --in-tree >"$work/run.out" 2>&1
-        local rc=$?
+        RDNA1_DOCTOR_FAULT=backup-recorded@2 "$work/rdna1-doctor" --recover --yes --in-tree >"$work/run-crash.out" 2>&1
+        rc=$?
+        set -e
+        [ $rc -eq 137 ] || { cat "$work/run-crash.out"; die "the crash run: exit $rc, expected 137 (SIGKILL)"; }
+        [ "$(md5sum <"$built")" = "$built_md5" ] || die "the crash run changed $built"
+        set +e
+        "$work/rdna1-doctor" --recover --resume --yes >"$work/run.out" 2>&1
+        rc=$?
         set -e
         cat "$work/run.out"
-        [ $rc -eq 10 ] || die "--in-tree: exit $rc, expected 10"
+        [ $rc -eq 10 ] || die "--in-tree --resume: exit $rc, expected 10"
         grep -q '^  step 2 dkms-remove' "$work/run.out" || die "no dkms-remove step"
         grep -q "dkms-remove" "$work/run.out" || die "the in-tree choice is not reported"
         if ls "$upd"/amdgpu.ko* >/dev/null 2>&1; then die "the DKMS amdgpu is still installed"; fi
@@ -286,9 +305,10 @@ in_tree_case() {
         [ "$(readelf -n "$in_initrd" | awk '/Build ID/ { print $3 }')" = "$intree_id" ] ||
                 die "the initramfs does not hold the in-tree module"
         local id
-        id=$(sed -n 's/^Journal \([^ ]*\) .*/\1/p' "$work/run.out")
+        id=$(sed -n 's/^Resuming \([^ ]*\)\.$/\1/p' "$work/run.out")
+        [ -n "$id" ] || die "--resume does not name the run it resumes"
         [ "$(cat "$state/verify-pending")" = "$id" ] || die "no verify-pending flag naming the run"
-        echo "PASS: $K uses the in-tree amdgpu"
+        echo "PASS: $K uses the in-tree amdgpu (resumed after a crash in the middle of its backups)"
 
         # --rollback puts the DKMS module (its directories made again), the
         # old initramfs and the patched source back, and runs depmod.
@@ -299,6 +319,8 @@ in_tree_case() {
         cat "$work/rollback.out"
         [ $rc -eq 0 ] || [ $rc -eq 10 ] || die "--rollback: exit $rc"
         [ "$(md5sum <"$ko_path")" = "$ko_md5" ] || die "rollback: the DKMS module is not back byte for byte"
+        [ -f "$built" ] && [ "$(md5sum <"$built")" = "$built_md5" ] ||
+                die "rollback: the DKMS build's $built is not back byte for byte"
         [ "$(md5sum <"/boot/initrd.img-$K")" = "$initrd_md5" ] || die "rollback: the initramfs is not back"
         [ "$(modinfo -k "$K" -n amdgpu)" = "$ko_path" ] || die "rollback: modprobe would not pick the DKMS module"
         grep -q "$MARKER" "/usr/src/amdgpu-$VERSION/amd/amdkfd/kfd_crat.c" || die "rollback: the source is not back"
