@@ -29,7 +29,9 @@
 #            remount      the overlay's / remounted read-only, its fstab naming a
 #                         /boot: the gate refuses, then with --remount-rw
 #                         remounts / read-write and mounts /boot (for real,
-#                         inside the namespace) and passes
+#                         inside the namespace) and passes; then the
+#                         recovery-mode option (READONLY=true) answered "y"
+#                         and "yes" on a pty remounts / and repairs
 #            signed       Secure Boot on, dkms's certificate in MokListRT, dkms
 #                         signing with the kernel's real scripts/sign-file: a
 #                         module signed by another key fails the transaction's
@@ -441,6 +443,37 @@ remount_case() {
         touch /rdna1-rw-probe || die "/ is not writable after --remount-rw"
         [ "$(findmnt -n -o FSTYPE /boot)" = tmpfs ] || die "/boot is not mounted as fstab says"
         echo "PASS: remounted / and mounted /boot"
+
+        # The recovery-mode menu's "yes": friendly-recovery runs the option
+        # with READONLY=true; it shows the plan, the answer "y" execs
+        # --recover --remount-rw, which asks for "yes" on the console (a pty
+        # here), remounts / and repairs (an ld.so.preload entry). A plan of
+        # file steps needs no /boot: it stays unmounted.
+        umount /boot
+        cp "$work/rdna1-doctor" /usr/sbin/rdna1-doctor
+        local preload
+        preload=$(ls /usr/lib/x86_64-linux-gnu/libm.so.6) || die "no libm to preload"
+        echo "$preload" >/etc/ld.so.preload
+        mkdir -p /dev/pts
+        mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts || die "cannot mount a devpts for the console"
+        ln -sf pts/ptmx /dev/ptmx
+        mount -o remount,ro / || die "cannot make the overlay read-only again"
+        touch /rdna1-ro-probe2 2>/dev/null && die "/ is still writable"
+        set +e
+        printf 'y\nyes\n' | READONLY=true script -qec "dash $work/src/recovery/friendly-recovery/rdna1-doctor" \
+                /tmp/option.typescript >/tmp/option.out 2>&1
+        rc=$?
+        set -e
+        cat /tmp/option.out
+        [ $rc -eq 0 ] || die "the option, answered y and yes: exit $rc, expected 0"
+        grep -q "^Recovery plan for /: " /tmp/option.out || die "the option showed no plan first"
+        grep -q "Remount it read-write" /tmp/option.out || die "the option did not ask before remounting"
+        grep -q "remounted / read-write" /tmp/option.out || die "the doctor did not say it remounted /"
+        grep -q "disable-env-line .*/etc/ld.so.preload.*done" /tmp/option.out || die "the preload entry was not disabled"
+        grep -qx "$preload" /etc/ld.so.preload && die "/etc/ld.so.preload still loads $preload"
+        touch /rdna1-rw-probe2 || die "/ is not writable after the option's repair"
+        findmnt -n /boot >/dev/null && die "/boot was mounted for a plan that does not touch it"
+        echo "PASS: the recovery menu's yes remounts / and repairs"
 }
 
 # The kernel's own signing tool, from the installed headers.
@@ -628,7 +661,7 @@ EOF
         # tmpfs: what the chroot reads from the tree is copied beside the work files.
         mkdir -p "$work/src/tests/kernelrec" "$work/src/recovery"
         cp -r "$here/kernel-side.sh" "$here/dkms-module" "$work/src/tests/kernelrec/"
-        cp -r "$top/recovery/signatures" "$work/src/recovery/"
+        cp -r "$top/recovery/signatures" "$top/recovery/friendly-recovery" "$work/src/recovery/"
         if [ -n "${RDNA1_DOCTOR_DATADIR:-}" ]; then
                 mkdir -p "$work/data"
                 cp -r "$RDNA1_DOCTOR_DATADIR/signatures" "$RDNA1_DOCTOR_DATADIR/profiles" "$work/data/"
