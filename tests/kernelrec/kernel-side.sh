@@ -77,6 +77,15 @@ die() {
         echo "FAIL: $*"
         exit 1
 }
+# run_to OUT CMD...: run CMD, its stdout and stderr in OUT; its status in rc (never stops the test).
+run_to() {
+        local out=$1
+        shift
+        set +e
+        "$@" >"$out" 2>&1
+        rc=$?
+        set -e
+}
 
 # ---------------------------------------------------------------------------
 # Inside the chroot (the overlay of /): the test proper.
@@ -155,11 +164,8 @@ chroot_main() {
         local before_ko before_initrd before_dep rc
         before_ko=$(md5sum <"$ko")
         before_initrd=$(md5sum <"/boot/initrd.img-$K")
-        set +e
-        "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$work/state0" \
-                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id" >"$work/run0.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run0.out" "$work/kernelrec-run" --kernel "$K" --version "$VERSION" --state-dir "$work/state0" \
+                --signatures "$top/recovery/signatures" --patched-build-id "$patched_id"
         cat "$work/run0.out"
         [ $rc -eq 11 ] || die "a still-patched source: exit $rc, expected 11"
         grep -q "still carries the known patch" "$work/run0.out" || die "no reason given for the refusal"
@@ -172,10 +178,7 @@ chroot_main() {
         printf '#!/bin/sh\necho "update-initramfs: simulated failure" >&2\nexit 1\n' >/usr/sbin/update-initramfs
         chmod 755 /usr/sbin/update-initramfs
         before_dep=$(grep -c "updates/dkms/amdgpu.ko" "/lib/modules/$K/modules.dep")
-        set +e
-        "$work/rdna1-doctor" --recover --yes >"$work/run1.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run1.out" "$work/rdna1-doctor" --recover --yes
         cat "$work/run1.out"
         mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
         [ $rc -eq 11 ] || die "failing update-initramfs: exit $rc, expected 11 (partial)"
@@ -200,10 +203,7 @@ chroot_main() {
         mv /usr/sbin/update-initramfs /usr/sbin/update-initramfs.real
         printf '#!/bin/sh\nkill -KILL $PPID\nsleep 30\n' >/usr/sbin/update-initramfs
         chmod 755 /usr/sbin/update-initramfs
-        set +e
-        "$work/rdna1-doctor" --recover --resume --yes >"$work/run-crash.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run-crash.out" "$work/rdna1-doctor" --recover --resume --yes
         mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
         [ $rc -eq 137 ] || { cat "$work/run-crash.out"; die "the crash run: exit $rc, expected 137 (SIGKILL)"; }
         ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
@@ -211,10 +211,7 @@ chroot_main() {
         grep -q '"status": *"running"' "$state/journal/$id1/run.json" || die "the killed run is not left running"
 
         # 4. --resume finishes the run.
-        set +e
-        "$work/rdna1-doctor" --recover --resume --yes >"$work/run2.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run2.out" "$work/rdna1-doctor" --recover --resume --yes
         cat "$work/run2.out"
         [ $rc -eq 10 ] || die "--resume: exit $rc, expected 10 (done, reboot)"
         ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
@@ -283,16 +280,10 @@ in_tree_case() {
         # --resume must not take the files it had not backed up for ones the
         # step made (nothing ran yet) and must back them up before dkms runs.
         local rc
-        set +e
-        RDNA1_DOCTOR_FAULT=backup-recorded@2 "$work/rdna1-doctor" --recover --yes --in-tree >"$work/run-crash.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run-crash.out" env RDNA1_DOCTOR_FAULT=backup-recorded@2 "$work/rdna1-doctor" --recover --yes --in-tree
         [ $rc -eq 137 ] || { cat "$work/run-crash.out"; die "the crash run: exit $rc, expected 137 (SIGKILL)"; }
         [ "$(md5sum <"$built")" = "$built_md5" ] || die "the crash run changed $built"
-        set +e
-        "$work/rdna1-doctor" --recover --resume --yes >"$work/run.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run.out" "$work/rdna1-doctor" --recover --resume --yes
         cat "$work/run.out"
         [ $rc -eq 10 ] || die "--in-tree --resume: exit $rc, expected 10"
         grep -q '^  step 2 dkms-remove' "$work/run.out" || die "no dkms-remove step"
@@ -314,10 +305,7 @@ in_tree_case() {
 
         # --rollback puts the DKMS module (its directories made again), the
         # old initramfs and the patched source back, and runs depmod.
-        set +e
-        "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel >"$work/rollback.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/rollback.out" "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel
         cat "$work/rollback.out"
         [ $rc -eq 0 ] || [ $rc -eq 10 ] || die "--rollback: exit $rc"
         [ "$(md5sum <"$ko_path")" = "$ko_md5" ] || die "rollback: the DKMS module is not back byte for byte"
@@ -361,10 +349,7 @@ ok = [a for a in acts if a.get("package") == "rocm-standin" and a["irreversible"
       and "/opt/rocm-5.7.1/lib/libstandin.so.1" in a["touches"]]
 sys.exit(0 if len(ok) == 1 else 1)' "$work/plan.json" ||
                 { cat "$work/plan.json"; die "the plan has no runnable reinstall-package step for rocm-standin"; }
-        set +e
-        "$work/rdna1-doctor" --recover --yes >"$work/run.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run.out" "$work/rdna1-doctor" --recover --yes
         cat "$work/run.out"
         [ $rc -eq 0 ] || [ $rc -eq 11 ] || die "--recover: exit $rc"
         grep -q "reinstall-package rocm-standin 5.7.1: done" "$work/run.out" || die "the reinstall step did not run"
@@ -376,10 +361,7 @@ sys.exit(0 if len(ok) == 1 else 1)' "$work/plan.json" ||
         echo "PASS: reinstalled from the cached .deb"
 
         # Irreversible: a rollback says so and leaves the package as dpkg left it.
-        set +e
-        "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel >"$work/rollback.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/rollback.out" "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel
         cat "$work/rollback.out"
         [ $rc -eq 11 ] || die "--rollback of an irreversible step: exit $rc, expected 11"
         grep -q "irreversible" "$work/rollback.out" || die "the rollback does not say the step is irreversible"
@@ -422,19 +404,13 @@ remount_case() {
         printf 'tmpfs /boot tmpfs defaults 0 0\n' >/etc/fstab
         mount -o remount,ro / || die "cannot make the overlay read-only"
         touch /rdna1-ro-probe 2>/dev/null && die "/ is still writable"
-        set +e
-        "$work/kernelrec-run" --preflight-only --kernel "$K" >/tmp/run0.out 2>&1
-        rc=$?
-        set -e
+        run_to /tmp/run0.out "$work/kernelrec-run" --preflight-only --kernel "$K"
         cat /tmp/run0.out
         [ $rc -eq 12 ] || die "read-only /: exit $rc, expected 12"
         grep -q "refused (root-writable): .*mount -o remount,rw /" /tmp/run0.out || die "no remount command given"
         grep -q "refused (boot-mounted): /boot is in the root's fstab but not mounted" /tmp/run0.out ||
                 die "/boot not reported"
-        set +e
-        "$work/kernelrec-run" --preflight-only --remount-rw --kernel "$K" >/tmp/run1.out 2>&1
-        rc=$?
-        set -e
+        run_to /tmp/run1.out "$work/kernelrec-run" --preflight-only --remount-rw --kernel "$K"
         cat /tmp/run1.out
         [ $rc -eq 0 ] || die "--remount-rw: exit $rc, expected 0"
         grep -q "note: remounted / read-write" /tmp/run1.out || die "no remount note"
@@ -459,11 +435,9 @@ remount_case() {
         ln -sf pts/ptmx /dev/ptmx
         mount -o remount,ro / || die "cannot make the overlay read-only again"
         touch /rdna1-ro-probe2 2>/dev/null && die "/ is still writable"
-        set +e
-        printf 'y\nyes\n' | READONLY=true script -qec "dash $work/src/recovery/friendly-recovery/rdna1-doctor" \
-                /tmp/option.typescript >/tmp/option.out 2>&1
-        rc=$?
-        set -e
+        printf 'y\nyes\n' >/tmp/option.answers
+        run_to /tmp/option.out env READONLY=true script -qec "dash $work/src/recovery/friendly-recovery/rdna1-doctor" \
+                /tmp/option.typescript </tmp/option.answers
         cat /tmp/option.out
         [ $rc -eq 0 ] || die "the option, answered y and yes: exit $rc, expected 0"
         grep -q "^Recovery plan for /: " /tmp/option.out || die "the option showed no plan first"
@@ -519,10 +493,7 @@ signed_case() {
 
         # Signed by a key that is not enrolled: the signer check fails, all is put back.
         sed -i "s|^sign_file=.*|sign_file=/usr/local/sbin/sign-with-other|" /etc/dkms/framework.conf
-        set +e
-        "$work/rdna1-doctor" --recover --yes >"$work/run1.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run1.out" "$work/rdna1-doctor" --recover --yes
         cat "$work/run1.out"
         [ $rc -eq 11 ] || die "a module signed by another key: exit $rc, expected 11"
         grep -q "is not signed by the enrolled key /var/lib/dkms/mok.pub" "$work/run1.out" || die "no signer reason"
@@ -531,10 +502,7 @@ signed_case() {
 
         # Signed by the enrolled key: done.
         sed -i "s|^sign_file=.*|sign_file=$(sign_file_path "$K")|" /etc/dkms/framework.conf
-        set +e
-        "$work/rdna1-doctor" --recover --resume --yes >"$work/run2.out" 2>&1
-        rc=$?
-        set -e
+        run_to "$work/run2.out" "$work/rdna1-doctor" --recover --resume --yes
         cat "$work/run2.out"
         [ $rc -eq 10 ] || die "signed by the enrolled key: exit $rc, expected 10"
         ko=$(ls "/lib/modules/$K/updates/dkms"/amdgpu.ko* | head -n 1)
@@ -565,14 +533,12 @@ open(sys.argv[2], "wb").write(struct.pack("<I", 6) + esl)
 EOF
         local before
         before=$(dkms status -m amdgpu -v "$VERSION")
-        set +e
         # The dry-run plan already shows the gate's decision and its reason.
-        "$work/rdna1-doctor" --recover --dry-run >"$work/plan.out" 2>&1
+        run_to "$work/plan.out" "$work/rdna1-doctor" --recover --dry-run
         grep -q "Secure Boot is on" "$work/plan.out" || { cat "$work/plan.out"; die "the plan does not show the Secure Boot choice"; }
         grep -q "no in-tree amdgpu.ko" "$work/plan.out" || die "the plan does not say why in-tree is no way out"
-        "$work/rdna1-doctor" --recover --yes >"$work/run.out" 2>&1
-        local rc=$?
-        set -e
+        local rc
+        run_to "$work/run.out" "$work/rdna1-doctor" --recover --yes
         cat "$work/run.out"
         [ $rc -eq 12 ] || die "Secure Boot without an enrolled key: exit $rc, expected 12"
         grep -q "refused by the preflight gate" "$work/run.out" || die "not refused by the preflight gate"
