@@ -10,6 +10,7 @@
 
 #include "bootlog.h"
 #include "bundle.h"
+#include "ko_signer.h"
 #include "users.h"
 #include "util.h"
 
@@ -193,6 +194,25 @@ static int probe_kfd(const inspection *in, bundle_out *out, void *userdata)
         return k < 0 ? k : 0;
 }
 
+/* modinfo's signer, key and hash of a signed module file (initramfs members are not read again). */
+static int signer_lines(const inspection *in, const scanned_module *s, text *t)
+{
+        ko_signature sig = {0};
+        int k;
+
+        if (!s->info.signature_appended || s->member)
+                return 0;
+        k = ko_signature_read(in->sr, s->path, &sig);
+        if (k == -ENOMEM)
+                return k;
+        if (k <= 0)
+                return text_addf(t, "  signer: unknown (%s)\n", k < 0 ? strerror(-k) : "libkmod reads no signature");
+        k = text_addf(t, "  signer: %s\n  signing key: %s\n  signature hash: %s\n", sig.signer ? sig.signer : "-",
+                      sig.key ? sig.key : "-", sig.hash ? sig.hash : "-");
+        ko_signature_clear(&sig);
+        return k;
+}
+
 static int probe_modules(const inspection *in, bundle_out *out, void *userdata)
 {
         const module_facts *m = in->module;
@@ -250,6 +270,9 @@ static int probe_modules(const inspection *in, bundle_out *out, void *userdata)
                               s->info.vermagic ? s->info.vermagic : "-", s->info.signature_appended ? "yes" : "no",
                               s->info.markers_found) < 0)
                         return -ENOMEM;
+                k = signer_lines(in, s, &t);
+                if (k < 0)
+                        return k;
         }
         return text_emit(&t, out, "modules/amdgpu.txt");
 }

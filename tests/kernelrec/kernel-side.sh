@@ -509,6 +509,18 @@ signed_case() {
         grep -qa "$sig" "$ko" || die "the rebuilt module is not signed"
         if grep -qa "$MARKER" "$ko"; then die "the rebuilt module still holds the marker"; fi
         echo "PASS: signed by the enrolled key"
+
+        # The diagnostic bundle names the signer of each signed module file, as modinfo does.
+        run_to "$work/bundle.out" "$work/rdna1-doctor" --bundle "$work/bundle.tar.xz"
+        [ $rc -eq 0 ] || { cat "$work/bundle.out"; die "--bundle: exit $rc"; }
+        tar -xOJf "$work/bundle.tar.xz" --wildcards '*modules/amdgpu.txt' >"$work/bundle-modules.txt" ||
+                die "no modules/amdgpu.txt in the bundle"
+        local signer
+        signer=$(modinfo -F signer "$ko")
+        [ "$signer" = "rdna1-doctor test mok" ] || die "modinfo names the signer '$signer'"
+        grep -A12 "^\[$ko\]" "$work/bundle-modules.txt" | grep -qx "  signer: $signer" ||
+                { cat "$work/bundle-modules.txt"; die "the bundle does not name $ko's signer"; }
+        echo "PASS: the bundle names the signer"
 }
 
 secure_boot_case() {
