@@ -423,6 +423,31 @@ def test_term_linux(a, tmp, roots):
         t.kill()
 
 
+def test_term_dumb(a, tmp, roots):
+    """On a terminal with TERM=dumb (and with stdout not a terminal) the bare command prints
+    the plain check and exits with its code: no curses, no escape sequences."""
+    root = roots["seed-broken"]
+    for name, env, pipe in (("dumb", dict(a.env, TERM="dumb"), ""), ("pipe", a.env, " | cat")):
+        raw = os.path.join(tmp, "raw-" + name)
+        rc = os.path.join(tmp, "rc-" + name)
+        t = Tmux(tmp, "plain-" + name)
+        t.start("sleep 1; { %s --root %s; echo $? >%s; }%s; echo SESSION-END; sleep 3600"
+                % (shq(a.binary), shq(root), shq(rc), pipe), env=env)
+        t("pipe-pane", "-t", "t", "-O", "cat >>%s" % shq(raw))
+        sc = t.wait_text("SESSION-END", "the plain check ends (%s)" % name)
+        if not re.search(r"^Verdict: critical \(\d+ critical", sc, re.M):
+            fail("%s: no plain check report:\n%s" % (name, sc))
+        with open(raw, "rb") as f:
+            data = f.read()
+        if b"\x1b" in data:
+            fail("%s: escape sequences written: %r" % (name, data[data.index(b"\x1b"):][:20]))
+        with open(rc) as f:
+            got = f.read().strip()
+        if got != "2":
+            fail("%s: exit status %s, want 2 (the check's)" % (name, got))
+        t.kill()
+
+
 def test_signals(a, tmp, roots):
     """SIGTERM, SIGHUP, SIGINT and a crash (SIGSEGV, SIGABRT): the terminal modes come back."""
     root = roots["seed-broken"]
@@ -710,7 +735,7 @@ def test_profiles(a, tmp, roots):
     t.kill()
 
 
-TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_framework, test_cancel, test_no_color, test_term_linux, test_signals,
+TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_framework, test_cancel, test_no_color, test_term_linux, test_term_dumb, test_signals,
          test_suspend, test_hostile, test_recovery, test_demo, test_profiles]
 
 
