@@ -217,9 +217,7 @@ static int report_run(const recover_cli *c, journal *j, exec_report *rep, bool r
                 json_object_put(o);
                 return code;
         }
-        if (!c->quiet)
-                for (size_t i = 0; i < rep->messages.n; i++)
-                        print_escaped(stdout, "  ", rep->messages.items[i]);
+        /* the messages were printed as they came (print_live) */
         if (rollback)
                 printf("%s %s: %zu step%s rolled back%s.\n", code ? "Partial rollback of" : "Rolled back", journal_id(j),
                        rep->done, rep->done == 1 ? "" : "s",
@@ -277,13 +275,25 @@ static const char *recover_exit_meaning(int code)
         }
 }
 
+/* Text mode: each step's outcome and the progress of long steps as they happen. */
+static void print_live(const char *line, void *userdata)
+{
+        (void)userdata;
+        print_escaped(stdout, "  ", line);
+        fflush(stdout);
+}
+
 static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool rollback, const kernel_ctx *kc)
 {
+        bool live = !c->json && !c->quiet;
+        kernel_ctx k = kc ? *kc : (kernel_ctx){0};
         exec_options eo = {.sr = sr, .kernel_allowed = sr->is_host && streq(c->root, "/"),
-                           .force_kernel = c->force_kernel, .kernel = kc};
-        exec_report rep = {0};
+                           .force_kernel = c->force_kernel, .kernel = kc ? &k : NULL};
+        exec_report rep = {.on_line = live ? print_live : NULL};
         pid_t pid;
         int r, code;
+
+        k.on_progress = rep.on_line;
 
         snprintf(logged_run_id, sizeof(logged_run_id), "%s", journal_id(j));
         r = executor_check_orphans(j, &pid);
@@ -294,7 +304,7 @@ static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool
         }
         r = rollback ? executor_rollback(j, &eo, &rep) : executor_run(j, &eo, &rep);
         if (r < 0) {
-                for (size_t i = 0; i < rep.messages.n; i++)
+                for (size_t i = 0; !live && i < rep.messages.n; i++)
                         print_escaped(stderr, "  ", rep.messages.items[i]);
                 fprintf(stderr, "rdna1-doctor: the journal of %s could not be written (%s); stopped. "
                                 "'rdna1-doctor --recover --resume' continues once that is fixed.\n",

@@ -29,6 +29,23 @@ void exec_report_clear(exec_report *rep)
         *rep = (exec_report){0};
 }
 
+/* A progress line for the caller only (not a message of the report). */
+static void tell(exec_report *rep, const char *fmt, ...) _printf_(2, 3);
+static void tell(exec_report *rep, const char *fmt, ...)
+{
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int n;
+
+        if (!rep->on_line)
+                return;
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n >= 0)
+                rep->on_line(s, rep->userdata);
+}
+
 static void say(exec_report *rep, const char *fmt, ...) _printf_(2, 3);
 static void say(exec_report *rep, const char *fmt, ...)
 {
@@ -39,8 +56,11 @@ static void say(exec_report *rep, const char *fmt, ...)
         if (vasprintf(&s, fmt, ap) < 0)
                 s = NULL;
         va_end(ap);
-        if (s)
-                strv_push(&rep->messages, s);
+        if (!s)
+                return;
+        if (rep->on_line)
+                rep->on_line(s, rep->userdata);
+        strv_push(&rep->messages, s);
 }
 
 typedef struct step_ctx {
@@ -596,6 +616,8 @@ static int do_reinstall(step_ctx *c)
                 if (r < 0)
                         return fail_step(c, r, "cannot keep a copy of %s", a->touches[i]);
         }
+        tell(c->rep, "step %zu: dpkg -i %s: running (at most %u min)", c->idx + 1, a->source_path,
+             DPKG_TIMEOUT_MS / 60000u);
         r = run_dpkg_install(c, &status);
         if (r == -EIO)
                 return fail_step(c, 0, "dpkg -i %s failed (status %d; its output is in the journal)", a->source_path,

@@ -31,6 +31,10 @@ typedef struct exec_report {
         size_t skipped;         /* rollback: files left alone because they changed since */
         bool kernel_changed;    /* some kernel-side step ran: reboot */
         strv messages;          /* one line per event, for people (raw: escape before printing) */
+        /* Set by the caller to see each message as it is added, and the progress lines of
+         * long steps that are not kept in messages (raw); may be NULL. */
+        void (*on_line)(const char *line, void *userdata);
+        void *userdata;
 } exec_report;
 
 void exec_report_clear(exec_report *rep);

@@ -48,6 +48,8 @@ int kernel_step_run(journal *j, size_t idx, const sysroot *sr, const kernel_ctx 
         o.sigs = k->sigs;
         o.sb = &k->pf->sb;
         o.patched_build_ids = k->patched_build_ids;
+        o.on_progress = k->on_progress;
+        o.progress_userdata = k->progress_userdata;
 
         if (a->type == ACTION_UPDATE_INITRAMFS) {
                 o.initramfs_only = true;

@@ -19,6 +19,8 @@ typedef struct kernel_ctx {
         preflight_result *pf;                  /* the gate passed; its dpkg locks are held */
         const signature_db *sigs;              /* markers and the source check; may be NULL */
         const char *const *patched_build_ids;  /* extra known patched builds; may be NULL */
+        void (*on_progress)(const char *line, void *userdata); /* kernel_tx's progress lines; may be NULL */
+        void *progress_userdata;
 } kernel_ctx;
 
 /*

@@ -26,6 +26,7 @@ typedef struct tx {
         char *initrd;           /* /boot/initrd.img-K */
         char *source_dir;       /* /usr/src/M-V */
         char *links[2];         /* the DKMS tree's /var/lib/dkms/M/kernel-K-ARCH and M/V/source */
+        const char *running;    /* the command under way ("dkms build"), for progress lines */
         bool had_initrd;
         strv before;            /* files backed up into the journal */
         strv created;           /* files the step created (rollback removes them) */
@@ -74,12 +75,39 @@ static void on_child(pid_t pid, void *userdata)
         (void)journal_set_child(t->o->j, t->o->step, pid);
 }
 
+static void progress(const tx *t, const char *fmt, ...) _printf_(2, 3);
+static void progress(const tx *t, const char *fmt, ...)
+{
+        _cleanup_free_ char *line = NULL, *full = NULL;
+        va_list ap;
+        int n;
+
+        if (!t->o->on_progress)
+                return;
+        va_start(ap, fmt);
+        n = vasprintf(&line, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        full = strdup_printf("step %zu: %s", t->o->step + 1, line);
+        if (full)
+                t->o->on_progress(full, t->o->progress_userdata);
+}
+
+static void on_tick(unsigned elapsed_ms, void *userdata)
+{
+        const tx *t = userdata;
+
+        progress(t, "%s for %s: still running (%u min)", t->running, t->o->kernel, elapsed_ms / 60000u);
+}
+
 /* Run argv with its output and status in the journal. Returns 0 when it exited 0. */
 static int run_cmd(tx *t, const char *const *argv, unsigned timeout_ms, const char *what)
 {
         _cleanup_free_ char *name = NULL, *how = NULL;
         _cleanup_close_ int out = -EBADF;
-        spawn_options so = {.argv = argv, .timeout_ms = timeout_ms, .on_start = on_child, .userdata = t};
+        spawn_options so = {.argv = argv, .timeout_ms = timeout_ms, .on_start = on_child, .userdata = t,
+                            .on_tick = on_tick, .tick_ms = t->o->on_progress ? KERNEL_TX_PROGRESS_MS : 0};
         spawn_result sres;
         int r;
 
@@ -87,6 +115,8 @@ static int run_cmd(tx *t, const char *const *argv, unsigned timeout_ms, const ch
         if (r < 0)
                 return fail(t, "%s: cannot create its log in the journal (%s)", what, strerror(-r));
         so.output_fd = out;
+        t->running = what;
+        progress(t, "%s for %s: running (at most %u min)", what, t->o->kernel, (timeout_ms + 59999u) / 60000u);
         r = spawn_run(&so, &sres);
         (void)journal_set_child(t->o->j, t->o->step, 0);
         if (r < 0) {

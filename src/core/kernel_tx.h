@@ -73,7 +73,13 @@ typedef struct kernel_tx_options {
         const signature_db *sigs;      /* the source is matched against it before building; may be NULL */
         unsigned build_timeout_ms;     /* 0: 1 hour (amdgpu-dkms builds for long) */
         unsigned cmd_timeout_ms;       /* depmod, update-initramfs, dkms remove; 0: 10 minutes */
+        /* Progress for people (an amdgpu build takes many minutes): a line when a command
+         * starts and one every KERNEL_TX_PROGRESS_MS while it runs; may be NULL. */
+        void (*on_progress)(const char *line, void *userdata);
+        void *progress_userdata;
 } kernel_tx_options;
+
+#define KERNEL_TX_PROGRESS_MS 60000u
 
 typedef struct kernel_tx_result {
         bool ok;

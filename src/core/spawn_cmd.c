@@ -123,26 +123,31 @@ static void kill_group(pid_t pgid, int sig)
  */
 static int wait_with_deadline(pid_t pid, const spawn_options *o, bool *ret_timed_out)
 {
-        uint64_t deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0, kill_at = 0;
+        uint64_t start = now_ms(), deadline = o->timeout_ms ? start + o->timeout_ms : 0, kill_at = 0;
+        uint64_t next_tick = o->on_tick && o->tick_ms ? start + o->tick_ms : 0;
         unsigned grace = o->term_grace_ms ? o->term_grace_ms : SPAWN_TERM_GRACE_MS_DEFAULT;
         int status = 0;
 
         *ret_timed_out = false;
         for (;;) {
-                pid_t w = waitpid(pid, &status, deadline ? WNOHANG : 0);
+                pid_t w = waitpid(pid, &status, deadline || next_tick ? WNOHANG : 0);
 
                 if (w == pid)
                         return status;
                 if (w < 0 && errno != EINTR)
                         return status; /* cannot happen for our own child; do not spin */
-                if (!deadline)
+                if (!deadline && !next_tick)
                         continue;
                 uint64_t t = now_ms();
-                if (!*ret_timed_out && t >= deadline) {
+                if (next_tick && t >= next_tick) {
+                        o->on_tick((unsigned)(t - start), o->userdata);
+                        next_tick = t + o->tick_ms;
+                }
+                if (deadline && !*ret_timed_out && t >= deadline) {
                         *ret_timed_out = true;
                         kill_group(pid, SIGTERM);
                         kill_at = t + grace;
-                } else if (*ret_timed_out && kill_at && t >= kill_at) {
+                } else if (kill_at && t >= kill_at) {
                         kill_group(pid, SIGKILL);
                         kill_at = 0;
                 }

@@ -36,6 +36,9 @@ typedef struct spawn_options {
         unsigned term_grace_ms;   /* SIGTERM -> SIGKILL; 0: SPAWN_TERM_GRACE_MS_DEFAULT */
         /* Called in the parent once the child exists (journal_set_child); may be NULL. */
         void (*on_start)(pid_t pid, void *userdata);
+        /* Called every tick_ms while the command runs (progress on long work); may be NULL. */
+        void (*on_tick)(unsigned elapsed_ms, void *userdata);
+        unsigned tick_ms;
         void *userdata;
 } spawn_options;
 

@@ -206,6 +206,10 @@ chroot_main() {
         run_to "$work/run-crash.out" "$work/rdna1-doctor" --recover --resume --yes
         mv /usr/sbin/update-initramfs.real /usr/sbin/update-initramfs
         [ $rc -eq 137 ] || { cat "$work/run-crash.out"; die "the crash run: exit $rc, expected 137 (SIGKILL)"; }
+        # progress is printed as it happens: what had started before the kill is on record
+        grep -q "^  step [0-9]*: dkms build for $K: running (at most 60 min)" "$work/run-crash.out" &&
+                grep -q "^  step [0-9]*: update-initramfs for $K: running" "$work/run-crash.out" ||
+                { cat "$work/run-crash.out"; die "no progress lines before the kill"; }
         ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
         if grep -qa "$MARKER" "$ko"; then die "the crash came before the clean module was installed"; fi
         grep -q '"status": *"running"' "$state/journal/$id1/run.json" || die "the killed run is not left running"

@@ -6,6 +6,7 @@
  * the journal record, and the chroot in a private mount namespace.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -168,6 +169,40 @@ static void test_timeout_term(void **state)
         assert_int_equal(count_marked("sleep 4241"), 0);
 }
 
+typedef struct ticks {
+        unsigned n;
+        unsigned last_ms;
+        bool increasing;
+} ticks;
+
+static void on_tick(unsigned elapsed_ms, void *userdata)
+{
+        ticks *t = userdata;
+
+        t->increasing = t->increasing && elapsed_ms > t->last_ms;
+        t->last_ms = elapsed_ms;
+        t->n++;
+}
+
+/* Progress on long work: ticks while the command runs (with no deadline too), none without tick_ms. */
+static void test_ticks(void **state)
+{
+        const char *argv[] = {"/bin/sleep", "0.3", NULL};
+        ticks t = {.increasing = true};
+        spawn_options o = {.argv = argv, .on_tick = on_tick, .tick_ms = 50, .userdata = &t};
+        spawn_result res;
+
+        assert_int_equal(spawn_run(&o, &res), 0);
+        assert_true(spawn_result_ok(&res));
+        assert_true(t.n >= 1); /* the command runs 300 ms, a tick is due every 50 */
+        assert_true(t.increasing);
+        t = (ticks){.increasing = true};
+        o.tick_ms = 0;
+        assert_int_equal(spawn_run(&o, &res), 0);
+        assert_int_equal(t.n, 0);
+        (void)state;
+}
+
 static void test_timeout_kill_group(void **state)
 {
         /* Ignores SIGTERM and leaves a grandchild in its group. */
@@ -315,6 +350,7 @@ int main(void)
                 cmocka_unit_test(test_stdin_and_fds),
                 cmocka_unit_test(test_process_group),
                 cmocka_unit_test(test_timeout_term),
+                cmocka_unit_test(test_ticks),
                 cmocka_unit_test(test_timeout_kill_group),
                 cmocka_unit_test(test_leftovers_killed),
                 cmocka_unit_test(test_logged),
