@@ -31,7 +31,7 @@
 #                         remounts / read-write and mounts /boot (for real,
 #                         inside the namespace) and passes; then the
 #                         recovery-mode option (READONLY=true) answered "y"
-#                         and "yes" on a pty remounts / and repairs
+#                         and "yes" on a pty remounts / and disables an override
 #            signed       Secure Boot on, dkms's certificate in MokListRT, dkms
 #                         signing with the kernel's real scripts/sign-file: a
 #                         module signed by another key fails the transaction's
@@ -427,13 +427,14 @@ remount_case() {
         # The recovery-mode menu's "yes": friendly-recovery runs the option
         # with READONLY=true; it shows the plan, the answer "y" execs
         # --recover --remount-rw, which asks for "yes" on the console (a pty
-        # here), remounts / and repairs (an ld.so.preload entry). A plan of
-        # file steps needs no /boot: it stays unmounted.
+        # here), remounts / and repairs (seed 002's override in
+        # /etc/profile.d; not an ld.so.preload entry, which would load a
+        # library before the sanitizer build's runtime). A plan of file steps
+        # needs no /boot: it stays unmounted.
         umount /boot
         cp "$work/rdna1-doctor" /usr/sbin/rdna1-doctor
-        local preload
-        preload=$(ls /usr/lib/x86_64-linux-gnu/libm.so.6) || die "no libm to preload"
-        echo "$preload" >/etc/ld.so.preload
+        local envfile=/etc/profile.d/rocm-rdna1-57.sh
+        printf 'export HSA_OVERRIDE_GFX_VERSION=10.3.0\n' >"$envfile"
         mkdir -p /dev/pts
         mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts || die "cannot mount a devpts for the console"
         ln -sf pts/ptmx /dev/ptmx
@@ -447,8 +448,8 @@ remount_case() {
         grep -q "^Recovery plan for /: " /tmp/option.out || die "the option showed no plan first"
         grep -q "Remount it read-write" /tmp/option.out || die "the option did not ask before remounting"
         grep -q "remounted / read-write" /tmp/option.out || die "the doctor did not say it remounted /"
-        grep -q "disable-env-line .*/etc/ld.so.preload.*done" /tmp/option.out || die "the preload entry was not disabled"
-        grep -qx "$preload" /etc/ld.so.preload && die "/etc/ld.so.preload still loads $preload"
+        grep -q "disable-env-line $envfile.*done" /tmp/option.out || die "the override was not disabled"
+        grep -q "^export HSA_OVERRIDE_GFX_VERSION" "$envfile" && die "$envfile still sets the override"
         touch /rdna1-rw-probe2 || die "/ is not writable after the option's repair"
         findmnt -n /boot >/dev/null && die "/boot was mounted for a plan that does not touch it"
         echo "PASS: the recovery menu's yes remounts / and repairs"
