@@ -402,7 +402,6 @@ static int collect(const sysroot *sr, const pkgverify *pv, stack *s)
 static int raise_finding(const stack *s, const char *const *gfx, size_t n_gfx, report *r)
 {
         const rocm_setting setting = { .gfx = gfx, .n_gfx = n_gfx, .os_id = s->os_id, .os_version = s->os_version };
-        size_t n_system = s->n;
         int n_bad, k = 0;
         const char *title;
         finding *f;
@@ -410,17 +409,17 @@ static int raise_finding(const stack *s, const char *const *gfx, size_t n_gfx, r
         n_bad = known_bad_evidence(s, &setting, NULL);
         if (s->n == 0 && s->stale_details.n == 0)
                 return 0;
-        title = n_bad > 0         ? "A ROCm stack known to fail on this machine is installed"
-                : n_system > 1    ? "Several ROCm versions are installed side by side"
-                : s->n > 0        ? "Installed ROCm version"
-                                  : "Stale AMD apt sources";
-        f = report_add_finding(r, "stack.rocm", n_bad > 0 || n_system > 1 || s->stale_details.n ? SEVERITY_WARNING
-                                                                                              : SEVERITY_INFO,
+        title = n_bad > 0  ? "A ROCm stack known to fail on this machine is installed"
+                : s->n > 1 ? "Several ROCm versions are installed side by side"
+                : s->n > 0 ? "Installed ROCm version"
+                           : "Stale AMD apt sources";
+        f = report_add_finding(r, "stack.rocm",
+                               n_bad > 0 || s->n > 1 || s->stale_details.n ? SEVERITY_WARNING : SEVERITY_INFO,
                                NULL, title,
                                n_bad > 0 ? "remove the stack the evidence names (for gfx1010: the distribution's HIP, "
                                            "or a ROCm release and PyTorch built for gfx1010, instead), and the apt "
                                            "sources that would bring it back"
-                               : n_system > 1
+                               : s->n > 1
                                        ? "keep one ROCm stack (for gfx1010: the distribution's HIP, or a ROCm release "
                                          "built for it) and remove the others; stale apt sources pull mismatched "
                                          "packages"
