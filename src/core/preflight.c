@@ -222,7 +222,12 @@ static int check_root_writable(const sysroot *sr, const preflight_options *o, pr
         return add_note(r, "remounted / read-write (--remount-rw)");
 }
 
-/* /boot and /boot/efi: when the root's fstab names them, they must be mounted and writable. */
+/*
+ * /boot and /boot/efi: when the root's fstab names them, they must be
+ * mounted and writable for the kernel side. --remount-rw mounts them as the
+ * recovery menu's `mount -a` would, for any plan; a plan that does not touch
+ * them only notes a mount that fails.
+ */
 static int check_boot_mounted(const sysroot *sr, const preflight_options *o, preflight_result *r)
 {
         static const char *const points[] = {"/boot", "/boot/efi"};
@@ -231,8 +236,8 @@ static int check_boot_mounted(const sysroot *sr, const preflight_options *o, pre
         int k;
 
         k = sysroot_read_file(sr, "/etc/fstab", MOUNTS_MAX, &fstab, &len);
-        if (k == -ENOENT)
-                return 0; /* nothing separate to mount */
+        if (k == -ENOENT || (k < 0 && !o->kernel_side))
+                return 0; /* nothing separate to mount, or nothing this plan needs */
         if (k < 0)
                 return add_failure(r, PREFLIGHT_BOOT_MOUNTED, NULL, "cannot read the root's /etc/fstab (%s)",
                                    strerror(-k));
@@ -249,6 +254,8 @@ static int check_boot_mounted(const sysroot *sr, const preflight_options *o, pre
                 free(mounts);
                 mounts = NULL;
                 k = read_mounts(sr, &mounts);
+                if (k < 0 && !o->kernel_side)
+                        return 0;
                 if (k < 0)
                         return add_failure(r, PREFLIGHT_BOOT_MOUNTED, NULL,
                                            "cannot read the root's /proc/mounts (%s): %s cannot be checked",
@@ -282,9 +289,12 @@ static int check_boot_mounted(const sysroot *sr, const preflight_options *o, pre
                 k = run_mount(k > 0 ? remount_argv : mount_argv, &why);
                 if (k == -ENOMEM)
                         return k;
-                k = k < 0 ? add_failure(r, PREFLIGHT_BOOT_MOUNTED, NULL, "mounting %s failed (%s)", p,
-                                        why ? why : "no output")
-                          : add_note(r, "mounted %s read-write as the root's fstab says (--remount-rw)", p);
+                if (k < 0 && !o->kernel_side)
+                        k = add_note(r, "mounting %s failed (%s); this plan does not need it", p, why ? why : "no output");
+                else
+                        k = k < 0 ? add_failure(r, PREFLIGHT_BOOT_MOUNTED, NULL, "mounting %s failed (%s)", p,
+                                                why ? why : "no output")
+                                  : add_note(r, "mounted %s read-write as the root's fstab says (--remount-rw)", p);
                 if (k < 0)
                         return k;
         }
@@ -579,7 +589,7 @@ int preflight_run(const sysroot *sr, const preflight_options *o, preflight_resul
 
         /* Mounts first: --remount-rw may change what the later checks see. */
         k = check_root_writable(sr, o, &r);
-        if (k >= 0 && o->kernel_side)
+        if (k >= 0 && (o->kernel_side || (o->remount_rw && !o->preview && sr->is_host)))
                 k = check_boot_mounted(sr, o, &r);
         if (k >= 0 && o->kernel_side)
                 k = secure_boot_probe(sr, sr->is_host, &r.sb);

@@ -31,7 +31,8 @@
 #                         remounts / read-write and mounts /boot (for real,
 #                         inside the namespace) and passes; then the
 #                         recovery-mode option (READONLY=true) answered "y"
-#                         and "yes" on a pty remounts / and disables an override
+#                         and "yes" on a pty remounts /, mounts /boot and
+#                         disables an override
 #            signed       Secure Boot on, dkms's certificate in MokListRT, dkms
 #                         signing with the kernel's real scripts/sign-file: a
 #                         module signed by another key fails the transaction's
@@ -427,10 +428,11 @@ remount_case() {
         # The recovery-mode menu's "yes": friendly-recovery runs the option
         # with READONLY=true; it shows the plan, the answer "y" execs
         # --recover --remount-rw, which asks for "yes" on the console (a pty
-        # here), remounts / and repairs (seed 002's override in
-        # /etc/profile.d; not an ld.so.preload entry, which would load a
-        # library before the sanitizer build's runtime). A plan of file steps
-        # needs no /boot: it stays unmounted.
+        # here), remounts /, mounts /boot as fstab says (as the menu's own
+        # `mount -a` would, though this plan of file steps does not need it)
+        # and repairs (seed 002's override in /etc/profile.d; not an
+        # ld.so.preload entry, which would load a library before the
+        # sanitizer build's runtime).
         umount /boot
         cp "$work/rdna1-doctor" /usr/sbin/rdna1-doctor
         local envfile=/etc/profile.d/rocm-rdna1-57.sh
@@ -451,7 +453,7 @@ remount_case() {
         grep -q "disable-env-line $envfile.*done" /tmp/option.out || die "the override was not disabled"
         grep -q "^export HSA_OVERRIDE_GFX_VERSION" "$envfile" && die "$envfile still sets the override"
         touch /rdna1-rw-probe2 || die "/ is not writable after the option's repair"
-        findmnt -n /boot >/dev/null && die "/boot was mounted for a plan that does not touch it"
+        [ "$(findmnt -n -o FSTYPE /boot)" = tmpfs ] || die "/boot is not mounted after the option's repair"
         echo "PASS: the recovery menu's yes remounts / and repairs"
 }
 
