@@ -135,7 +135,8 @@ Ubuntu 24.04, RX 5600 XT at 0000:03:00.0, kernel 6.8.0-48-generic)
   pam_environment = no     override: ~/.pam_environment sets the override (not read on modern PAM)
   etc_environment = none   a value: HSA_OVERRIDE_GFX_VERSION=VALUE in /etc/environment (line 2),
                            scoped with ROCR_VISIBLE_DEVICES when [env] visible_devices is set
-  visible_devices =        ROCR_VISIBLE_DEVICES value written beside it (line 3)
+  visible_devices =        ROCR_VISIBLE_DEVICES value written beside it (line 3), or alone
+                           in /etc/environment (line 2) when etc_environment = none
   jupyter = no             override: ~/.local/share/jupyter/kernels/rocm/kernel.json "env"
 [home]                     hostile homes (alice's)
   hostile = no             yes: ~/.bashrc -> /etc/shadow, FIFO ~/.profile, ~/.zshrc whose value holds
@@ -2013,9 +2014,10 @@ class Generator:
         if e.get("pam_environment", "no") == "override":
             self.alice(".pam_environment", "HSA_OVERRIDE_GFX_VERSION DEFAULT=10.3.0\n")
         val = e.get("etc_environment", "none")
-        if val != "none":
+        if val != "none" or e.get("visible_devices"):
             text = 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n'
-            text += "HSA_OVERRIDE_GFX_VERSION=%s\n" % val
+            if val != "none":
+                text += "HSA_OVERRIDE_GFX_VERSION=%s\n" % val
             if e.get("visible_devices"):
                 text += "ROCR_VISIBLE_DEVICES=%s\n" % e["visible_devices"]
             r.write("etc/environment", text)

@@ -42,6 +42,10 @@ typedef struct env_audit {
         bool pam_user_env;      /* pam_env reads ~/.pam_environment (user_readenv=1) */
         bool ineffective;       /* the file being read is one nothing reads */
         const char *ineffective_why;
+        /* /etc/environment and /etc/security/pam_env.conf as parsed (NULL when absent): pam_env
+         * gives them to every login session, so their *_VISIBLE_DEVICES scope an override set in
+         * any file such a session reads (shell startup files, Jupyter), not in system services */
+        env_file *session[2];
 } env_audit;
 
 /* env_judge.c: findings from settings */

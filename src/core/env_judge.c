@@ -138,38 +138,79 @@ static size_t rocr_index(const inspection *in, const gpu_device *g)
 }
 
 /*
- * Is the device at index idx hidden by a *_VISIBLE_DEVICES set in the same
- * chain (the file or a file that sources it)? A list of numbers can be
- * judged; UUIDs cannot, and then nothing is hidden.
+ * Does f set a *_VISIBLE_DEVICES that hides the device at index idx? A
+ * list of numbers can be judged; UUIDs cannot, and then nothing is hidden.
  */
-static bool scoped_away(const env_audit *a, size_t idx)
+static bool hides(const env_file *f, size_t idx)
 {
         static const char *const vars[] = {"ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES",
                                            "GPU_DEVICE_ORDINAL"};
 
-        for (size_t v = 0; v < ELEMENTSOF(vars); v++)
-                for (size_t d = 0; d < a->depth; d++) {
-                        const env_entry *e = a->chain[d].file ? env_file_get(a->chain[d].file, vars[v]) : NULL;
-                        _cleanup_free_ char *copy = NULL;
-                        char *save = NULL;
-                        bool listed = false, numeric = true;
+        for (size_t v = 0; f && v < ELEMENTSOF(vars); v++) {
+                const env_entry *e = env_file_get(f, vars[v]);
+                _cleanup_free_ char *copy = NULL;
+                char *save = NULL;
+                bool listed = false, numeric = true;
 
-                        if (!e)
-                                continue;
-                        copy = strdup(e->value);
-                        if (!copy)
-                                return false;
-                        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                                uint64_t n;
-                                if (safe_atou64(strstrip(t), 10, &n) < 0) {
-                                        numeric = false;
-                                        break;
-                                }
-                                listed = listed || n == idx;
+                if (!e)
+                        continue;
+                copy = strdup(e->value);
+                if (!copy)
+                        return false;
+                for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        uint64_t n;
+                        if (safe_atou64(strstrip(t), 10, &n) < 0) {
+                                numeric = false;
+                                break;
                         }
-                        if (numeric && !listed)
-                                return true;
+                        listed = listed || n == idx;
                 }
+                if (numeric && !listed)
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * Is the file being read (the top of its chain) one a login session reads,
+ * after pam_env has set /etc/environment and pam_env.conf? Shell startup
+ * files, fish, Jupyter kernels (started from a session) and those two files
+ * themselves; not systemd units, system.conf or environment.d, which the
+ * service manager reads without pam_env.
+ */
+static bool session_source(const env_audit *a)
+{
+        const frame *top = &a->chain[0];
+
+        if (a->depth == 0 || !top->file)
+                return false;
+        switch (top->file->format) {
+        case ENV_FORMAT_SHELL:
+        case ENV_FORMAT_FISH:
+        case ENV_FORMAT_JUPYTER:
+        case ENV_FORMAT_PAM_ENV:
+                return true;
+        case ENV_FORMAT_KEYVALUE:
+                return !strstr(top->path, "/environment.d/");
+        default:
+                return false;
+        }
+}
+
+/*
+ * Is the device at index idx hidden by a *_VISIBLE_DEVICES set in the same
+ * chain (the file or a file that sources it), or, for a file a login
+ * session reads, in what pam_env gives every session?
+ */
+static bool scoped_away(const env_audit *a, size_t idx)
+{
+        for (size_t d = 0; d < a->depth; d++)
+                if (hides(a->chain[d].file, idx))
+                        return true;
+        if (session_source(a))
+                for (size_t i = 0; i < ELEMENTSOF(a->session); i++)
+                        if (hides(a->session[i], idx))
+                                return true;
         return false;
 }
 

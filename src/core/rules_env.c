@@ -47,6 +47,34 @@ static bool pam_reads_user_env(env_audit *a)
         return found;
 }
 
+/* ---- what pam_env gives every login session ---- */
+
+static int load_session(env_audit *a)
+{
+        static const struct {
+                const char *path;
+                env_format fmt;
+        } files[] = {
+                {"/etc/environment", ENV_FORMAT_KEYVALUE},
+                {"/etc/security/pam_env.conf", ENV_FORMAT_PAM_ENV},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(files) && i < ELEMENTSOF(a->session); i++) {
+                _cleanup_free_ char *buf = NULL;
+                size_t len;
+                int k = sysroot_read_file(a->in->sr, files[i].path, ENV_FILE_MAX, &buf, &len);
+
+                if (k == -ENOMEM)
+                        return k;
+                if (k < 0)
+                        continue; /* absent or unreadable: the audit itself says so when it reads the file */
+                k = env_file_parse(files[i].fmt, buf, len, &a->session[i]);
+                if (k == -ENOMEM)
+                        return k;
+        }
+        return 0;
+}
+
 /* ---- scopes ---- */
 
 static int audit_system(env_audit *a)
@@ -263,12 +291,16 @@ int rules_env_apply(inspection *in)
         }
         a.gfx = main_gfx(in);
 
-        k = audit_system(&a);
+        k = load_session(&a);
+        if (k >= 0)
+                k = audit_system(&a);
         strv_clear(&a.visited);
         if (k >= 0 && !(in->opts && in->opts->system_only))
                 k = audit_users(&a);
         strv_clear(&a.visited);
         home_free(a.h);
         rules_free(a.rules);
+        for (size_t i = 0; i < ELEMENTSOF(a.session); i++)
+                env_file_free(a.session[i]);
         return k;
 }

@@ -71,6 +71,15 @@ def check_expectations(name, doc, code, text, expect_file):
                 ev = [e for f in doc["findings"] if f["id"] == fid for e in f["evidence"]]
                 if not any(needle in "%s:%s %s" % (e.get("path"), e.get("line"), e.get("detail")) for e in ev):
                     problems.append("%s: no evidence of %s contains %r (have %r)" % (where, fid, needle, ev))
+            elif kind in ("slot-evidence", "no-slot-evidence"):
+                # evidence of the finding ID raised for the device at SLOT
+                slot, _, rest = arg.partition(" ")
+                fid, _, needle = rest.partition(" ")
+                ev = [e for f in doc["findings"] if f["id"] == fid and f.get("pci_slot") == slot for e in f["evidence"]]
+                hit = any(needle in "%s:%s %s" % (e.get("path"), e.get("line"), e.get("detail")) for e in ev)
+                if hit != (kind == "slot-evidence"):
+                    problems.append("%s: evidence of %s at %s %s %r (have %r)" % (
+                        where, fid, slot, "lacks" if kind == "slot-evidence" else "must not contain", needle, ev))
             elif kind == "json":
                 path, _, want = arg.partition(" ")
                 try:
