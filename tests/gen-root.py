@@ -810,6 +810,22 @@ def load_scenario(path, seen=()):
     return cp
 
 
+# [env] keys and their values (None: any value), as the docstring lists them;
+# a value the generator does not know would otherwise make nothing, silently.
+ENV_CHOICES = {
+    "user_script": ("no", "seed002"),
+    "user_script_sourced": ("yes", "no"),
+    "profile_d": ("no", "seed003"),
+    "ollama": ("no", "override"),
+    "ld_preload": ("no", "file", "env", "both"),
+    "library_path": ("no", "bashrc", "ld.so.conf"),
+    "pam_environment": ("no", "override"),
+    "etc_environment": None,
+    "visible_devices": None,
+    "jupyter": ("no", "override"),
+}
+
+
 class Scenario:
     def __init__(self, cp, name):
         self.cp = cp
@@ -865,6 +881,11 @@ class Scenario:
         self.source_files = int(d("source_files", "0"))
         self.hostile = yes(cp.get("hostile", "enabled", fallback="no"))
         self.env = {k: v.strip() for k, v in cp.items("env")} if cp.has_section("env") else {}
+        for k, v in self.env.items():
+            if k not in ENV_CHOICES:
+                raise Fail("[env] %s: unknown key (keys: %s)" % (k, ", ".join(sorted(ENV_CHOICES))))
+            if ENV_CHOICES[k] and v not in ENV_CHOICES[k]:
+                raise Fail("[env] %s must be one of %s, not %r" % (k, "/".join(ENV_CHOICES[k]), v))
         self.home = {k: v.strip() for k, v in cp.items("home")} if cp.has_section("home") else {}
 
     def kget(self, kver, key, default):
