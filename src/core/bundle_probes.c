@@ -89,12 +89,17 @@ static int text_addf(text *t, const char *fmt, ...)
         return 0;
 }
 
+static void text_clear(text *t)
+{
+        free(t->p);
+        *t = (text){0};
+}
+
 static int text_emit(text *t, bundle_out *out, const char *member)
 {
         int k = bundle_out_add(out, member, t->p ? t->p : "", t->len);
 
-        free(t->p);
-        *t = (text){0};
+        text_clear(t);
         return k;
 }
 
@@ -106,7 +111,7 @@ static int probe_pci(const inspection *in, bundle_out *out, void *userdata)
                 "vendor", "device", "subsystem_vendor", "subsystem_device", "revision", "class", "boot_vga",
                 "current_link_speed", "current_link_width", "max_link_speed", "max_link_width", "numa_node",
         };
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
 
         for (size_t i = 0; i < in->n_devices; i++) {
                 const gpu_device *g = &in->devices[i];
@@ -218,7 +223,7 @@ static int probe_modules(const inspection *in, bundle_out *out, void *userdata)
         const module_facts *m = in->module;
         const scanned_module *match = inspection_loaded_match(in);
         _cleanup_free_ char *buf = NULL;
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
         size_t len;
         int k;
 
@@ -280,7 +285,7 @@ static int probe_modules(const inspection *in, bundle_out *out, void *userdata)
 static int probe_dkms(const inspection *in, bundle_out *out, void *userdata)
 {
         const dkms_facts *d = in->dkms;
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
         int k;
 
         if (!d || (d->n_builds == 0 && d->n_sources == 0))
@@ -464,7 +469,7 @@ static int add_kern_log(const inspection *in, bundle_out *out, const char *path,
         _cleanup_free_ char *buf = NULL;
         size_t len, n = 0, start;
         char **lines;
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
         int k = sysroot_read_file(in->sr, path, LOG_READ_MAX * 4, &buf, &len);
 
         if (k == -ENOENT)
@@ -498,7 +503,7 @@ static int add_kern_log(const inspection *in, bundle_out *out, const char *path,
 static int probe_kernel_log(const inspection *in, bundle_out *out, void *userdata)
 {
         _cleanup_free_ char *boot_id = NULL;
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
         int k;
 
         /* this boot, from the persistent journal */
@@ -561,7 +566,7 @@ static bool env_finding(const char *id)
 static int probe_environment(const inspection *in, bundle_out *out, void *userdata)
 {
         const report *r = in->report;
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
 
         if (text_addf(&t, "# environment findings: only the matched settings, as the findings quote them\n") < 0)
                 return -ENOMEM;
@@ -603,7 +608,7 @@ static int probe_rocm(const inspection *in, bundle_out *out, void *userdata)
         char **names = NULL;
         size_t n = 0, len;
         bool trunc;
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
 
         if (sysroot_readlink(in->sr, "/opt/rocm", &link) >= 0 && text_addf(&t, "/opt/rocm -> %s\n", link) < 0)
                 return -ENOMEM;
@@ -660,7 +665,7 @@ static int probe_hwmon(const inspection *in, bundle_out *out, void *userdata)
                 "pp_dpm_sclk", "pp_dpm_mclk", "power_dpm_force_performance_level",
         };
         static const char *const hw_prefixes[] = { "name", "temp", "power", "fan", "pwm", "in", "freq" };
-        text t = {0};
+        _cleanup_(text_clear) text t = {0};
 
         for (size_t i = 0; i < in->n_devices; i++) {
                 const gpu_device *g = &in->devices[i];
