@@ -7,7 +7,8 @@
 #   --version, --check, --demo and --summary run; a package shipping
 #   /usr/src/amdgpu-x/ fires the trigger (and the check), one shipping only
 #   /opt/other/ fires it too but the prefilter skips the check; the
-#   install (and a trigger) still succeed when the doctor binary aborts;
+#   install (and a trigger) still succeed when the doctor binary aborts,
+#   and postinst ends a doctor that hangs ignoring SIGTERM (exit 0);
 #   purge removes every file `dpkg -L` listed and keeps a non-empty
 #   quarantine, and says so.
 set -u
@@ -109,6 +110,19 @@ run abort.log "set -e
         cp /root/pkgtest/real-doctor /usr/sbin/rdna1-doctor" ||
         { fail "postinst or the trigger failed with an aborting doctor"; show abort.log; }
 grep -q 'fake doctor: aborting' "$work/abort.log" || { fail "the aborting doctor did not run"; show abort.log; }
+# a doctor that hangs and ignores SIGTERM (a wedged GPU driver can do that to a
+# process): postinst's backstop (timeout -k 5 75) kills it and the configure
+# still succeeds; this takes the backstop's 80 s
+run hang.log "set -e
+        cp /usr/sbin/rdna1-doctor /root/pkgtest/real-doctor
+        printf '#!/bin/sh\ntrap \"\" TERM\necho \"fake doctor: hanging\"\nsleep 600\n' >/usr/sbin/rdna1-doctor
+        /var/lib/dpkg/info/rdna1-doctor.postinst configure 0.1.0
+        echo configure-exit=\$?
+        cp /root/pkgtest/real-doctor /usr/sbin/rdna1-doctor" ||
+        { fail "postinst failed with a hanging doctor"; show hang.log; }
+grep -q 'fake doctor: hanging' "$work/hang.log" && grep -qx 'configure-exit=0' "$work/hang.log" &&
+        grep -q 'the check ended with status 137; the installation is not affected' "$work/hang.log" ||
+        { fail "postinst's time-out backstop did not end a hanging doctor"; show hang.log; }
 # what postinst asks of the doctor: system scope (no homes), a time limit, the summary
 run argv.log "set -e
         cp /usr/sbin/rdna1-doctor /root/pkgtest/real-doctor
