@@ -555,13 +555,6 @@ static int run_dpkg_install(step_ctx *c, int *ret_status)
 }
 
 /*
- * The cached .deb of the installed version, reinstalled by dpkg: only on
- * the running system after the gate (its dpkg lock is handed to dpkg), the
- * .deb asked again, a copy of each changed regular file kept in the
- * journal for the user. Irreversible: rollback leaves it (those copies
- * are the broken files; putting them back would undo the repair).
- */
-/*
  * The planner's deb_md5sums_differ, again just before dpkg runs (the .deb
  * could have been swapped). Returns 0 when it is the installed build, 1
  * when the step was refused (recorded), < 0 errno.
@@ -588,6 +581,13 @@ static int check_same_build(step_ctx *c)
         return r < 0 ? r : 1;
 }
 
+/*
+ * The cached .deb of the installed version, reinstalled by dpkg: only on
+ * the running system after the gate (its dpkg lock is handed to dpkg), the
+ * .deb asked again, a copy of each changed regular file kept in the
+ * journal for the user. Irreversible: rollback leaves it (those copies
+ * are the broken files; putting them back would undo the repair).
+ */
 static int do_reinstall(step_ctx *c)
 {
         const plan_action *a = c->a;
