@@ -203,14 +203,6 @@ static void child_run(int fd, const inspection *in, bundle_probe_fn fn, void *us
 
 /* ---- the parent's side ---- */
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read everything the child writes until EOF or the deadline. 1: EOF, 0: timeout, < 0 error. */
 static int read_until(int fd, int64_t deadline, char **buf, size_t *len)
 {
@@ -218,7 +210,7 @@ static int read_until(int fd, int64_t deadline, char **buf, size_t *len)
 
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - (int64_t)now_ms();
                 ssize_t n;
                 int r;
 
@@ -325,7 +317,7 @@ int bundle_run_probe(bundle *b, const inspection *in, const char *name, bundle_p
                 child_run(pipefd[1], in, fn, userdata, mode);
         }
         close(pipefd[1]);
-        r = read_until(pipefd[0], now_ms() + b->timeout_ms, &buf, &len);
+        r = read_until(pipefd[0], (int64_t)(now_ms() + b->timeout_ms), &buf, &len);
         close(pipefd[0]);
         if (r <= 0) {
                 /* Out of time (or unreadable): kill it; a child stuck in D state is left to init. */

@@ -19,14 +19,6 @@
 #define POLL_MS 20
 #define CAPTURE_MAX_DEFAULT (1024u * 1024)
 
-static uint64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static bool root_is_host(const char *root)
 {
         return !root || streq(root, "/");

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 
 bool endswith(const char *s, const char *suffix)
 {
@@ -173,6 +174,14 @@ char *escape_untrusted(const char *s, size_t len, size_t max_len)
         }
         *o = '\0';
         return out;
+}
+
+uint64_t now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 int safe_atou64(const char *s, int base, uint64_t *ret)

@@ -124,6 +124,9 @@ int mkdir_parents_mode(const char *path, mode_t mode);
  */
 bool buf_next_line(const char *buf, size_t len, size_t *pos, const char **ret_line, size_t *ret_n);
 
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines and elapsed times, never for dates. */
+uint64_t now_ms(void);
+
 /* Parse a decimal/hex unsigned integer; whole string must match. */
 int safe_atou64(const char *s, int base, uint64_t *ret);
 

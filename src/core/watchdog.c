@@ -102,14 +102,6 @@ static bool proc_ppid_start(pid_t pid, pid_t *ret_ppid, unsigned long long *ret_
         return true;
 }
 
-static uint64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 typedef struct line_buf {
         char *buf;
         size_t len;
