@@ -79,6 +79,7 @@ typedef struct rec_view {
         rec_step steps[REC_MAX_STEPS];
         size_t n_steps;
         int exit_code;          /* the child's exit status (-1: killed) */
+        uint64_t started_ms;    /* now_ms() when the child started: the footer counts from it */
         bool reboot;
         char summary[256];
         char messages[REC_MAX_MESSAGES][256]; /* escaped */

@@ -301,7 +301,7 @@ int jobs_start_child(tui_app *a, const char *rollback_id)
                 a->child_argv[i] = v.items[i];
         free(v.items);
         pthread_mutex_lock(&a->lock);
-        a->rec = (rec_view){.running = true, .rollback = !!rollback_id, .exit_code = -1};
+        a->rec = (rec_view){.running = true, .rollback = !!rollback_id, .exit_code = -1, .started_ms = now_ms()};
         if (rollback_id)
                 snprintf(a->rec.id, sizeof(a->rec.id), "%s", rollback_id);
         pthread_mutex_unlock(&a->lock);

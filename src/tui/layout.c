@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <string.h>
 
 #include "layout.h"
@@ -166,4 +167,14 @@ size_t layout_tail(const char *s, int width)
                         i--;
         }
         return i;
+}
+
+void layout_duration(unsigned seconds, char *buf, size_t size)
+{
+        if (seconds < 60)
+                snprintf(buf, size, "%u s", seconds);
+        else if (seconds < 3600)
+                snprintf(buf, size, "%u min %02u s", seconds / 60, seconds % 60);
+        else
+                snprintf(buf, size, "%u h %02u min", seconds / 3600, seconds % 3600 / 60);
 }

@@ -78,3 +78,6 @@ size_t layout_wrap(const char *s, int width, size_t *ret_next);
  */
 #define TAIL_MARK "..."
 size_t layout_tail(const char *s, int width);
+
+/* "42 s", "3 min 05 s", "1 h 02 min": an elapsed time in a few characters. */
+void layout_duration(unsigned seconds, char *buf, size_t size);

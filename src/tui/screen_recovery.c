@@ -74,8 +74,12 @@ static void draw_run(tui_app *a, rect body, const rec_view *v)
                 draw_text(y++, body.x + 2, body.w - 4, "Planning and checking (lock, preflight)...", app_attr(a, C_DIM));
         y = body.y + body.h - FOOT_ROWS;
         if (v->running) {
-                draw_text(y, body.x + 2, body.w - 4, "Running: the same engine as rdna1-doctor --recover.",
-                          app_attr(a, C_INFO));
+                /* an amdgpu DKMS build takes many minutes: the count shows the run is alive */
+                char took[32];
+
+                layout_duration((unsigned)((now_ms() - v->started_ms) / 1000), took, sizeof(took));
+                draw_fmt(y, body.x + 2, body.w - 4, app_attr(a, C_INFO),
+                         "Running for %s: the same engine as rdna1-doctor --recover.", took);
                 return;
         }
         x = body.x + 2;

@@ -164,6 +164,23 @@ static void test_tail(void **state)
         (void)state;
 }
 
+static void test_duration(void **state)
+{
+        char b[32];
+
+        layout_duration(0, b, sizeof(b));
+        assert_string_equal(b, "0 s");
+        layout_duration(59, b, sizeof(b));
+        assert_string_equal(b, "59 s");
+        layout_duration(185, b, sizeof(b));
+        assert_string_equal(b, "3 min 05 s");
+        layout_duration(3600 + 125, b, sizeof(b));
+        assert_string_equal(b, "1 h 02 min");
+        layout_duration(4000000000u, b, 6); /* cut, never past the buffer */
+        assert_int_equal(strlen(b), 5);
+        (void)state;
+}
+
 static void test_wrap(void **state)
 {
         size_t next, n;
@@ -205,7 +222,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_all_sizes), cmocka_unit_test(test_too_small), cmocka_unit_test(test_tabs_narrow),
-                cmocka_unit_test(test_bar),       cmocka_unit_test(test_scroll),    cmocka_unit_test(test_wrap), cmocka_unit_test(test_tail),
+                cmocka_unit_test(test_bar),       cmocka_unit_test(test_scroll),    cmocka_unit_test(test_wrap), cmocka_unit_test(test_tail), cmocka_unit_test(test_duration),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
