@@ -714,22 +714,17 @@ def test_profiles(a, tmp, roots):
         for n in names[:8]:
             if n not in sc:
                 fail("profiles: %s not listed:\n%s" % (n, sc))
-        if names:
-            diff = subprocess.run([a.binary, "--root", root, "--profile", "diff", names[0]], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            first = (diff.stdout or diff.stderr).decode(errors="replace").split("\n")[0][:40]
-            t.keys("Enter")
-            sc = t.wait_text("--profile diff %s: exit %d" % (names[0], diff.returncode), "the diff's result")
-            if first and first not in sc.replace("\n", " "):
-                fail("profiles: the diff does not show the CLI's first line %r:\n%s" % (first, sc))
-            # v: the same verdict as --profile validate
-            val = subprocess.run([a.binary, "--root", root, "--profile", "validate", names[0]], env=env,
+        # Enter: --profile diff; v: --profile validate. Each shows the CLI's own exit status and first line.
+        for key, sub in (("Enter", "diff"), ("v", "validate")):
+            if not names:
+                break
+            cli = subprocess.run([a.binary, "--root", root, "--profile", sub, names[0]], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            first = (val.stdout or val.stderr).decode(errors="replace").split("\n")[0][:40]
-            t.keys("v")
-            sc = t.wait_text("--profile validate %s: exit %d" % (names[0], val.returncode), "the validation's result")
+            first = (cli.stdout or cli.stderr).decode(errors="replace").split("\n")[0][:40]
+            t.keys(key)
+            sc = t.wait_text("--profile %s %s: exit %d" % (sub, names[0], cli.returncode), "the %s's result" % sub)
             if first and first not in sc.replace("\n", " "):
-                fail("profiles: the validation does not show the CLI's first line %r:\n%s" % (first, sc))
+                fail("profiles: %s does not show the CLI's first line %r:\n%s" % (sub, first, sc))
     t.keys("q")
     s.file("rc")
     t.kill()
