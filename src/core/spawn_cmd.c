@@ -208,6 +208,7 @@ int spawn_capture(const spawn_options *o, size_t max, spawn_result *ret, char **
         spawn_options copy;
         spawn_result res;
         size_t len = 0;
+        ssize_t n;
         int r;
 
         if (!max)
@@ -224,18 +225,13 @@ int spawn_capture(const spawn_options *o, size_t max, spawn_result *ret, char **
         buf = malloc(max + 1);
         if (!buf)
                 return -ENOMEM;
-        while (len < max) {
-                ssize_t n = pread(fd, buf + len, max - len, (off_t)len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
+        /* the child wrote through the same open file: read it from the start */
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return -errno;
+        n = loop_read(fd, buf, max);
+        if (n < 0)
+                return (int)n;
+        len = (size_t)n;
         buf[len] = '\0';
         *ret = res;
         *ret_output = TAKE_PTR(buf);
