@@ -14,8 +14,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "ko_scan.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/ko_scan.h"
 
 #define SIZE (24u << 20)
 #define READ (256u << 10)

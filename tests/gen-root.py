@@ -2082,7 +2082,7 @@ class Generator:
 
 
 # --------------------------------------------------------------------------
-# Python installs (src/core/rules_python.c): system dist-packages, ~/.local,
+# Python installs (src/core/check/rules_python.c): system dist-packages, ~/.local,
 # a venv and a conda env with wheels, MIOpen caches. Everything project-written;
 # RECORD files are made the way pip writes them.
 
@@ -2259,7 +2259,7 @@ def python_benign(r, u, modified, miopen_target):
 
 
 # --------------------------------------------------------------------------
-# --bundle (src/core/bundle*.c): secrets planted where a careless bundle would
+# --bundle (src/core/bundle/): secrets planted where a careless bundle would
 # pick them up. Every value carries "FIXTURE" or is listed in BUNDLE_SECRETS so
 # tests can grep the extracted bundle for them.
 

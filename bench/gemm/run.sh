@@ -86,8 +86,8 @@ fi
 for v in ${VARIANTS:-}; do
         echo
         echo "== variant $v (square GEMMs only)"
-        mkdir -p "$tmp/$v/src/core" "$tmp/$v/bench"
-        cp "$top/src/core/util.h" "$tmp/$v/src/core/"
+        mkdir -p "$tmp/$v/src/core/base" "$tmp/$v/bench"
+        cp "$top/src/core/base/util.h" "$tmp/$v/src/core/base/"
         cp -r "$top/src/selftest" "$tmp/$v/src/" && cp -r "$top/bench/gemm" "$tmp/$v/bench/" &&
                 variant "$v" "$tmp/$v" && build "$tmp/$v" "$tmp/$v/gemm_bench" &&
                 "$tmp/$v/gemm_bench" --bench-only | grep -E "^(tile|gemm)"

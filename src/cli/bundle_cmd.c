@@ -12,11 +12,11 @@
 
 #include <json-c/json.h>
 
-#include "bundle.h"
-#include "config.h"
+#include "base/util.h"
+#include "bundle/bundle.h"
 #include "bundle_cmd.h"
+#include "config.h"
 #include "output.h"
-#include "util.h"
 
 #define EXIT_UNKNOWN 3
 #define BUNDLE_TOP "rdna1-doctor-bundle"

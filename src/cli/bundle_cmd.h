@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "inspect.h"
+#include "check/inspect.h"
 
 typedef struct bundle_cli {
         const char *path;       /* --bundle FILE */

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "demo_copy.h"
 #include "demo_root.h"
 #include "recover_cmd.h"
-#include "util.h"
 
 int demo_root_for(const char *demo_root, const char *state_dir, bool write, bool need_copy, char **ret)
 {

@@ -8,17 +8,17 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "base/util.h"
+#include "bundle_cmd.h"
+#include "check/inspect.h"
 #include "config.h"
-#include "inspect.h"
+#include "demo_root.h"
 #include "output.h"
 #include "profile_cmd.h"
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
-#include "bundle_cmd.h"
-#include "demo_root.h"
 #include "syslog_summary.h"
 #include "tui.h"
-#include "util.h"
 
 #define EXIT_UNKNOWN 3
 

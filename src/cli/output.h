@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "inspect.h"
+#include "check/inspect.h"
 
 typedef struct output_options {
         bool color;

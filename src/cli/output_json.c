@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <json-c/json.h>
 
+#include "base/util.h"
 #include "config.h"
 #include "output.h"
-#include "util.h"
 
 /* json-c objects are reference counted; put() releases on NULL-safe paths. */
 static void json_putp(json_object **o)

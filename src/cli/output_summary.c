@@ -8,8 +8,8 @@
  * "SEVERITY ID [kernel=K]... [device=SLOT]", so that a POSIX shell hook can
  * read it with `read` and `case`, no JSON parser needed.
  */
+#include "base/util.h"
 #include "output.h"
-#include "util.h"
 
 /* A kernel version or PCI slot (directory names of the inspected system) as one word. */
 static void print_token(FILE *f, const char *key, const char *value)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <unistd.h>
 
+#include "base/util.h"
 #include "config.h"
 #include "output.h"
-#include "util.h"
 
 #define ANSI_RESET "\033[0m"
 #define ANSI_BOLD "\033[1m"

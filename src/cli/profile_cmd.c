@@ -12,18 +12,18 @@
 #include <sysexits.h>
 #include <sys/stat.h>
 
+#include "base/util.h"
+#include "check/gpu_targets.h"
+#include "check/rules_ini.h"
 #include "config.h"
-#include "exec_env.h"
-#include "gpu_targets.h"
-#include "profile.h"
-#include "profile_check.h"
 #include "demo_root.h"
+#include "profile/exec_env.h"
+#include "profile/profile.h"
+#include "profile/profile_check.h"
+#include "profile/profile_install.h"
+#include "profile/shell_env.h"
 #include "profile_cmd.h"
-#include "profile_install.h"
-#include "rules.h"
-#include "shell_env.h"
-#include "users.h"
-#include "util.h"
+#include "root/users.h"
 
 #define EXIT_UNKNOWN 3
 #define EXIT_INSTALL_PARTIAL 11

@@ -10,15 +10,15 @@
 #include <json-c/json.h>
 #include <sys/statvfs.h>
 
-#include "executor.h"
-#include "fault.h"
-#include "inspect.h"
-#include "journal.h"
-#include "plan.h"
+#include "base/fault.h"
+#include "base/util.h"
+#include "check/inspect.h"
+#include "recover/executor.h"
+#include "recover/journal.h"
+#include "recover/plan.h"
 #include "recover_cmd.h"
-#include "syslog_summary.h"
 #include "recover_gate.h"
-#include "util.h"
+#include "syslog_summary.h"
 
 #define RECOVER_SCHEMA "rdna1-doctor/recover/1"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define MAX_KERNELS 64
 

@@ -8,12 +8,12 @@
  * the patch signatures) and the dpkg locks until cleared.
  */
 
-#include "kernel_step.h"
-#include "plan.h"
-#include "preflight.h"
+#include "parse/signature.h"
+#include "recover/kernel_step.h"
+#include "recover/plan.h"
+#include "recover/preflight.h"
 #include "recover_cmd.h"
-#include "signature.h"
-#include "sysroot.h"
+#include "root/sysroot.h"
 
 typedef struct recover_gate {
         preflight_result pf;

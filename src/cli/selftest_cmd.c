@@ -10,15 +10,15 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "base/util.h"
+#include "check/inspect.h"
 #include "config.h"
-#include "exec_env.h"
-#include "inspect.h"
 #include "output.h"
+#include "profile/exec_env.h"
 #include "profile_cmd.h"
 #include "selftest_cmd.h"
-#include "selftest_state.h"
-#include "util.h"
-#include "watchdog.h"
+#include "watch/selftest_state.h"
+#include "watch/watchdog.h"
 
 extern char **environ;
 

@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "base/util.h"
 #include "config.h"
 #include "gemm_config.h"
-#include "util.h"
 
 typedef int hip_error;
 typedef void *hip_module;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
 #include "conv_cpu.h"
 #include "gemm_config.h"
 

@@ -17,12 +17,12 @@
 #include <time.h>
 
 #include "backend.h"
+#include "base/util.h"
 #include "conv_cpu.h"
 #include "gemm_config.h"
 #include "protocol.h"
 #include "smi.h"
 #include "sweep.h"
-#include "util.h"
 
 enum {
         EXIT_PASS = 0,

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "smi.h"
-#include "util.h"
 
 typedef int rsmi_status;
 

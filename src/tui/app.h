@@ -11,11 +11,11 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "inspect.h"
+#include "base/util.h"
+#include "check/inspect.h"
 #include "layout.h"
-#include "plan.h"
-#include "util.h"
 #include "nav.h"
+#include "recover/plan.h"
 #include "tui.h"
 
 /* Live numbers of one GPU from amdgpu's sysfs (and hwmon) in the inspected root. */

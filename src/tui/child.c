@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "journal.h"
-#include "util.h"
+#include "base/util.h"
+#include "recover/journal.h"
 
 extern char **environ;
 

@@ -10,9 +10,9 @@
 #include <stdio.h>
 
 #include "app.h"
+#include "base/util.h"
 #include "demo_copy.h"
-#include "journal.h"
-#include "util.h"
+#include "recover/journal.h"
 
 bool demo_view_on_copy(const tui_app *a)
 {

@@ -6,8 +6,8 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "base/util.h"
 #include "draw.h"
-#include "util.h"
 
 int draw_text(int y, int x, int maxw, const char *s, attr_t attr)
 {

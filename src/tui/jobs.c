@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "journal.h"
+#include "base/util.h"
+#include "recover/journal.h"
 #include "selftest_cmd.h"
-#include "util.h"
 
 void jobs_wake(tui_app *a)
 {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 
 #include "app.h"
+#include "base/util.h"
 #include "recover_gate.h"
-#include "util.h"
 
 static bool plan_has_kernel_side(const plan *p)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "app.h"
-#include "util.h"
+#include "base/util.h"
 
 static void copy_escaped(char *dst, size_t size, const char *s)
 {

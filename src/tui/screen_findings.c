@@ -4,9 +4,9 @@
  * why, the evidence (path:line and the matched setting, escaped by the
  * report), and the fix. Side by side from SPLIT_MIN_COLS columns on.
  */
+#include "base/util.h"
 #include "draw.h"
 #include "screen.h"
-#include "util.h"
 
 static const char *const sev_tag[_SEVERITY_MAX] = {
         [SEVERITY_INFO] = "info",

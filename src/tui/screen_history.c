@@ -9,10 +9,10 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "confirm.h"
 #include "draw.h"
 #include "screen.h"
-#include "util.h"
 
 static json_object *runs(const tui_app *a)
 {

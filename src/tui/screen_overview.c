@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "draw.h"
 #include "screen.h"
-#include "util.h"
 
 #define MAX_CARDS 8
 

@@ -9,10 +9,10 @@
  */
 #include <string.h>
 
+#include "base/util.h"
 #include "confirm.h"
 #include "draw.h"
 #include "screen.h"
-#include "util.h"
 
 static int list_rows(rect body)
 {

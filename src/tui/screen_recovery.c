@@ -10,10 +10,10 @@
  */
 #include <string.h>
 
+#include "base/util.h"
 #include "confirm.h"
 #include "draw.h"
 #include "screen.h"
-#include "util.h"
 
 #define DETAIL_ROWS 7
 #define FOOT_ROWS 7      /* the run's result, reboot hint, messages, the way back */

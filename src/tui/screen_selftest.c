@@ -10,10 +10,10 @@
  */
 #include <string.h>
 
+#include "base/util.h"
 #include "confirm.h"
 #include "draw.h"
 #include "screen.h"
-#include "util.h"
 
 #define HEADER_ROWS 8
 

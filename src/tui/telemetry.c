@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "app.h"
-#include "util.h"
+#include "base/util.h"
 
 static int read_u64(const sysroot *sr, const char *path, uint64_t *ret)
 {

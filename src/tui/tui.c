@@ -19,12 +19,12 @@
 
 #include <json-c/json.h>
 
+#include "base/util.h"
 #include "draw.h"
-#include "journal.h"
+#include "recover/journal.h"
 #include "screen.h"
 #include "termstate.h"
 #include "tui.h"
-#include "util.h"
 
 #define TICK_MS 1000
 

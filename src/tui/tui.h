@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "inspect.h"
+#include "check/inspect.h"
 
 typedef struct tui_options {
         inspect_options inspect; /* the strings stay valid while tui_run() runs */

@@ -25,7 +25,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from testlib import SRC, fail, skip, gen_root  # noqa: E402
 
-WALK_LIMIT = 20000          # ENV_WALK_ENTRIES in src/core/rules_python.c
+WALK_LIMIT = 20000          # ENV_WALK_ENTRIES in src/core/check/rules_python.c
 
 
 def run(cmd, user=None):

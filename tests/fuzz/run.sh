@@ -27,8 +27,8 @@ flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-
        -I"$core" -I/usr/include/iniparser)
 libs=(-liniparser -ljson-c)
 declare -A sources=(
-        [profile]="util.c sysroot.c report.c envfile.c profile.c profile_value.c profile_render.c gpu_targets.c probe_pci.c probe_kfd.c rdna1_table.c"
-        [envfile]="util.c sysroot.c report.c envfile.c rules.c profile.c profile_value.c profile_check.c gpu_targets.c probe_pci.c probe_kfd.c rdna1_table.c"
+        [profile]="base/util.c root/sysroot.c base/report.c parse/envfile.c profile/profile.c profile/profile_value.c profile/profile_render.c check/gpu_targets.c probe/probe_pci.c probe/probe_kfd.c probe/rdna1_table.c"
+        [envfile]="base/util.c root/sysroot.c base/report.c parse/envfile.c check/rules_ini.c profile/profile.c profile/profile_value.c profile/profile_check.c check/gpu_targets.c probe/probe_pci.c probe/probe_kfd.c probe/rdna1_table.c"
 )
 rc=0
 for t in "${@:-profile envfile}"; do

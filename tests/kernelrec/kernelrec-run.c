@@ -17,14 +17,14 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "journal.h"
-#include "kernel_tx.h"
-#include "ko_scan.h"
-#include "plan.h"
-#include "preflight.h"
-#include "signature.h"
-#include "sysroot.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/ko_scan.h"
+#include "parse/signature.h"
+#include "recover/journal.h"
+#include "recover/kernel_tx.h"
+#include "recover/plan.h"
+#include "recover/preflight.h"
+#include "root/sysroot.h"
 
 int main(int argc, char **argv)
 {

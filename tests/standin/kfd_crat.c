@@ -21,11 +21,11 @@
 #include <linux/list.h>
 #include <linux/slab.h>
 #include <linux/cpufreq.h>
+#include "amdgpu.h"
+#include "amdgpu_amdkfd.h"
 #include "kfd_crat.h"
 #include "kfd_priv.h"
 #include "kfd_topology.h"
-#include "amdgpu.h"
-#include "amdgpu_amdkfd.h"
 
 /* Proximity domains handed out so far while building a virtual table. */
 static unsigned int fixture_next_domain;

@@ -12,10 +12,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "dkms.h"
-#include "report.h"
-#include "sysroot.h"
-#include "util.h"
+#include "base/report.h"
+#include "base/util.h"
+#include "probe/dkms.h"
+#include "root/sysroot.h"
 
 /* ------------------------------------------------------------------ */
 /* dkms_conf_parse                                                      */

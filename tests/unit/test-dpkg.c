@@ -5,8 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "dpkg.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/dpkg.h"
 
 static const char status[] =
         "Package: adduser\nStatus: install ok installed\nVersion: 3.134\n\n"

@@ -6,8 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "envfile.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/envfile.h"
 
 static env_file *parse(env_format fmt, const char *text)
 {

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "homefile.h"
-#include "users.h"
-#include "util.h"
+#include "base/util.h"
+#include "root/homefile.h"
+#include "root/users.h"
 
 static char tmpl[] = "/var/tmp/rdna1-homefile-XXXXXX";
 static char *top;

@@ -19,8 +19,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "initramfs.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/initramfs.h"
 
 #define MARKER "KFD: Enabling fine-grained for RDNA1 0x%x\n"
 #define DKMS_PATH "usr/lib/modules/6.8.0-48-generic/updates/dkms/amdgpu.ko.zst"

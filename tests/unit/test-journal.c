@@ -11,10 +11,10 @@
 #include <json-c/json.h>
 #include <sys/stat.h>
 
-#include "fault.h"
-#include "journal.h"
-#include "plan.h"
-#include "util.h"
+#include "base/fault.h"
+#include "base/util.h"
+#include "recover/journal.h"
+#include "recover/plan.h"
 
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {

@@ -19,8 +19,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "ko_scan.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/ko_scan.h"
+#include "probe/ko_cache.h"
 
 #define MARKER "KFD: Enabling fine-grained for RDNA1 0x%x\n"
 #define SRCVERSION "4F2B8C1D9E0A7B6C5D4E3F2"

@@ -14,8 +14,8 @@
 #include <glob.h>
 #include <sys/stat.h>
 
-#include "module_sig.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/module_sig.h"
 
 static char dir[] = "/tmp/rdna1-modsig-XXXXXX";
 static char sign_file[4096];

@@ -18,9 +18,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "preflight.h"
-#include "sysroot.h"
-#include "util.h"
+#include "base/util.h"
+#include "recover/preflight.h"
+#include "root/sysroot.h"
 
 #define K "6.1.0-56-amd64"
 #define SB_VAR "sys/firmware/efi/efivars/SecureBoot-" EFI_GLOBAL_GUID

@@ -11,8 +11,8 @@
 #include <sys/acl.h>
 #include <sys/stat.h>
 
-#include "facts.h"
-#include "util.h"
+#include "base/util.h"
+#include "probe/facts.h"
 
 /* ---- fixture helpers ---- */
 

@@ -10,9 +10,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "envfile.h"
-#include "profile.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/envfile.h"
+#include "profile/profile.h"
 
 static const char *const shipped[] = {"gfx1010-native", "miopen-rocm57-conservative", "diagnostic"};
 

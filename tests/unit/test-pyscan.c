@@ -6,8 +6,8 @@
 #include <cmocka.h>
 #include <sha2.h>
 
-#include "pyscan.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/pyscan.h"
 
 #define S(x) x, strlen(x)
 

@@ -5,8 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "redact.h"
-#include "util.h"
+#include "base/util.h"
+#include "bundle/redact.h"
 
 static char *red(redactor *r, const char *s)
 {

@@ -5,8 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "report.h"
-#include "util.h"
+#include "base/report.h"
+#include "base/util.h"
 
 static void test_exit_codes(void **state)
 {

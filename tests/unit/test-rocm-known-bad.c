@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "rocm_known_bad.h"
-#include "util.h"
+#include "base/util.h"
+#include "check/rocm_known_bad.h"
 
 static void test_release_cmp(void **state)
 {

@@ -6,8 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "rules.h"
-#include "util.h"
+#include "base/util.h"
+#include "check/rules_ini.h"
 
 static rules_db *shipped(void)
 {

@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "hashcache.h"
-#include "hashpool.h"
-#include "pkgverify.h"
-#include "rocmstack.h"
-#include "rocmtree.h"
-#include "sysroot.h"
-#include "util.h"
+#include "base/util.h"
+#include "check/rocmstack.h"
+#include "probe/hashcache.h"
+#include "probe/hashpool.h"
+#include "probe/pkgverify.h"
+#include "probe/rocmtree.h"
+#include "root/sysroot.h"
 
 static const uint8_t md5_abc[16] = {0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
                                     0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72};

@@ -26,9 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ctokens.h"
-#include "signature.h"
-#include "util.h"
+#include "base/util.h"
+#include "parse/ctokens.h"
+#include "parse/signature.h"
 
 #define UPSTREAM_TARBALL "/usr/src/linux-source-6.1.tar.xz"
 

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "spawn_cmd.h"
-#include "util.h"
+#include "base/spawn_cmd.h"
+#include "base/util.h"
 
 static int run_capture(const char *const *argv, unsigned timeout_ms, spawn_result *res, char **out)
 {

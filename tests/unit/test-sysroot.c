@@ -10,8 +10,8 @@
 
 #include <pthread.h>
 
-#include "sysroot.h"
-#include "util.h"
+#include "base/util.h"
+#include "root/sysroot.h"
 
 static char tmpl[] = "/tmp/rdna1-sysroot-XXXXXX";
 static char outside[] = "/tmp/rdna1-outside-XXXXXX";

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static void check_escape(const char *in, size_t len, size_t max, const char *want)
 {

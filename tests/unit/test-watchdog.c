@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "util.h"
-#include "watchdog.h"
+#include "base/util.h"
+#include "watch/watchdog.h"
 
 extern char **environ;
 static char fakes[4096];

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The Python audit's shared state (rules_python.c walks the installs,
+ * python_site.c checks one site directory, rules_miopen.c the MIOpen
+ * caches). Internal to the core.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "check/inspect.h"
+#include "root/homefile.h"
+
+/* Evidence kept per finding; the rest is counted in one closing line. */
+#define PY_EVIDENCE_MAX 50
+
+typedef struct py_finding {
+        const char *id;
+        severity sev;
+        const char *title;
+        const char *fix;
+        finding *f;             /* made on first evidence */
+        size_t n_evidence;
+        size_t n_dropped;
+} py_finding;
+
+typedef struct py_stats {
+        size_t sites;           /* site directories scanned */
+        size_t pth_files;
+        size_t records;         /* RECORD files read */
+        size_t libs_checked;    /* ROCm libraries compared with their RECORD */
+        uint64_t bytes_hashed;
+        size_t prefixes;        /* venvs and conda envs found under homes */
+} py_stats;
+
+typedef struct py_audit {
+        inspection *in;
+        py_finding hook;        /* python.startup-hook */
+        py_finding wheel;       /* python.modified-wheel-lib */
+        py_finding miopen;      /* leftover.miopen-cache */
+        struct { dev_t dev; ino_t ino; } *seen; /* site directories already scanned */
+        size_t n_seen;
+        py_stats stats;
+} py_audit;
+
+/*
+ * One site directory: a system tree (h == NULL; files are opened through
+ * the root) or one beneath a user's home (opened relative to the home
+ * without following symlinks, owner checked).
+ */
+typedef struct py_site {
+        const home *h;
+        const char *rel;        /* the site directory relative to h (user trees) */
+        const char *path;       /* as the inspected system sees it */
+} py_site;
+
+/* Add evidence to a lazily made finding (capped at PY_EVIDENCE_MAX). Returns 0 or -ENOMEM. */
+int py_finding_add(py_audit *a, py_finding *pf, const char *path, unsigned line, const char *detail);
+
+/*
+ * Check one site directory: .pth files with executable lines touching the
+ * ROCm stack (directly or through a module of the same directory they
+ * import), sitecustomize.py/usercustomize.py, and the ROCm libraries of
+ * every *.dist-info/RECORD. A directory already scanned (same device and
+ * inode) is skipped. Problems reading it become reasons that do not
+ * matter. Returns 0, or -ENOMEM.
+ */
+int py_site_scan(py_audit *a, const py_site *s);
+
+/* A Python file (sitecustomize.py in /usr/lib/python3.X, ...) checked on its own. */
+int py_customize_scan(py_audit *a, const py_site *s, const char *name);
+
+/*
+ * MIOpen user databases and kernel caches in h (~/.config/miopen,
+ * ~/.cache/miopen) whose names say they were built for a gfx target that
+ * none of targets[] is. Returns 0 or -ENOMEM.
+ */
+int miopen_cache_check_home(py_audit *a, const home *h, const char *const *targets, size_t n_targets);

@@ -1,0 +1,986 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The executor (executor.h). Each file step: intent → backup (hash from the
+ * same fd) → new content in a temp file with the old metadata → rename →
+ * after-hash → done. On resume a step's state and the file's hash say
+ * where it stopped: old content → do it, new content → record it, anything
+ * else → refuse (someone changed the file since).
+ */
+
+#include <fcntl.h>
+#include <md5.h>
+#include <signal.h>
+#include <stdarg.h>
+
+#include "base/fault.h"
+#include "base/spawn_cmd.h"
+#include "recover/debsource.h"
+#include "recover/executor.h"
+#include "recover/kernel_step.h"
+#include "recover/pkgfile.h"
+#include "root/fileops.h"
+#include "root/userdrop.h"
+
+#define CONTENT_READ_MAX (256u * 1024 * 1024)
+
+void exec_report_clear(exec_report *rep)
+{
+        strv_clear(&rep->messages);
+        *rep = (exec_report){0};
+}
+
+/* A progress line for the caller only (not a message of the report). */
+static void tell(exec_report *rep, const char *fmt, ...) _printf_(2, 3);
+static void tell(exec_report *rep, const char *fmt, ...)
+{
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int n;
+
+        if (!rep->on_line)
+                return;
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n >= 0)
+                rep->on_line(s, rep->userdata);
+}
+
+static void say(exec_report *rep, const char *fmt, ...) _printf_(2, 3);
+static void say(exec_report *rep, const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (!s)
+                return;
+        if (rep->on_line)
+                rep->on_line(s, rep->userdata);
+        strv_push(&rep->messages, s);
+}
+
+typedef struct step_ctx {
+        journal *j;
+        size_t idx;
+        const plan_action *a;
+        const exec_options *o;
+        exec_report *rep;
+        user_ids user;          /* in_home: the owner */
+        bool have_user;
+} step_ctx;
+
+static void record_child(pid_t pid, void *ud)
+{
+        step_ctx *c = ud;
+
+        (void)journal_set_child(c->j, c->idx, pid);
+}
+
+static int fail_step(step_ctx *c, int err, const char *fmt, ...) _printf_(3, 4);
+static int fail_step(step_ctx *c, int err, const char *fmt, ...)
+{
+        _cleanup_free_ char *why = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        if (vasprintf(&why, fmt, ap) < 0)
+                why = NULL;
+        va_end(ap);
+        if (err < 0 && why) {
+                char *w = strdup_printf("%s: %s", why, strerror(-err));
+
+                if (w) {
+                        free(why);
+                        why = w;
+                }
+        }
+        c->rep->failed++;
+        say(c->rep, "step %zu %s %s: refused: %s", c->idx + 1, action_type_to_string(c->a->type),
+            c->a->path ? c->a->path : (c->a->kernel ? c->a->kernel : ""), why ? why : "out of memory");
+        r = journal_step_failed(c->j, c->idx, why ? why : "failed");
+        return r < 0 ? r : 0;
+}
+
+static int finish_step(step_ctx *c, const char *path, const char *md5_after)
+{
+        int r;
+
+        r = journal_record_after(c->j, c->idx, path, md5_after);
+        if (r < 0)
+                return r;
+        r = fault_point("after-recorded");
+        if (r < 0)
+                return r;
+        r = journal_step_done(c->j, c->idx);
+        if (r < 0)
+                return r;
+        c->rep->done++;
+        say(c->rep, "step %zu %s %s: done", c->idx + 1, action_type_to_string(c->a->type), path);
+        return fault_point("step-done");
+}
+
+/* Open the parent of a step's file: beneath the owner's home for home files. */
+static int open_parent(step_ctx *c, const char *path, int *ret_dirfd, char **ret_base)
+{
+        if (c->a->in_home) {
+                if (!c->have_user) {
+                        int r = user_ids_load(c->o->sr, c->a->owner_uid, &c->user);
+
+                        if (r < 0)
+                                return r;
+                        c->have_user = true;
+                }
+                return fo_open_parent_in_home(c->o->sr, c->user.home, path, ret_dirfd, ret_base);
+        }
+        return fo_open_parent(c->o->sr, path, ret_dirfd, ret_base);
+}
+
+static journal_file *step_file(journal *j, size_t idx, const char *path)
+{
+        journal_step *s = journal_get_step(j, idx);
+
+        for (size_t i = 0; s && i < s->n_files; i++)
+                if (streq(s->files[i].path, path))
+                        return &s->files[i];
+        return NULL;
+}
+
+static int read_backup(const journal *j, const journal_file *f, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = journal_open_backup(j, f);
+        char md5[33];
+        int r;
+
+        if (fd < 0)
+                return fd;
+        r = read_fd_capped(fd, CONTENT_READ_MAX, ret, ret_len);
+        if (r < 0)
+                return r;
+        /* a backup that does not hash to its record is never used */
+        MD5Data((const uint8_t *)*ret, *ret_len, md5);
+        if (!streq(md5, f->md5)) {
+                free(*ret);
+                *ret = NULL;
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+/* ---- new content ---- */
+
+/* The backup with line n commented out ("# ") or, for ld.so.preload, removed. */
+static int env_line_content(const plan_action *a, const char *old, size_t len, char **ret, size_t *ret_len)
+{
+        const char *p = old, *end = old + len, *ls = NULL, *le = NULL;
+        bool remove = streq(a->path, "/etc/ld.so.preload");
+        char *out;
+        size_t n = 0;
+
+        for (unsigned i = 1; p <= end; i++) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+                if (i == a->line) {
+                        ls = p;
+                        le = nl ? nl : end;
+                        break;
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        if (!ls)
+                return -ENOENT;
+        if (a->line_text && ((size_t)(le - ls) != strlen(a->line_text) || memcmp(ls, a->line_text, (size_t)(le - ls)) != 0))
+                return -ESTALE; /* the file changed since planning */
+        out = malloc(len + 3);
+        if (!out)
+                return -ENOMEM;
+        memcpy(out, old, (size_t)(ls - old));
+        n = (size_t)(ls - old);
+        if (remove) {
+                if (le < end)
+                        le++; /* its newline too */
+        } else {
+                memcpy(out + n, "# ", 2);
+                n += 2;
+                memcpy(out + n, ls, (size_t)(le - ls));
+                n += (size_t)(le - ls);
+        }
+        memcpy(out + n, le, (size_t)(end - le));
+        n += (size_t)(end - le);
+        *ret = out;
+        *ret_len = n;
+        return 0;
+}
+
+typedef struct source_writer {
+        const sysroot *sr;
+        const plan_action *a;
+} source_writer;
+
+/* Copy the verified clean source into fd; md5 and size checked on the bytes copied. */
+static int write_clean_source(int fd, void *userdata)
+{
+        const source_writer *w = userdata;
+        const plan_action *a = w->a;
+        _cleanup_close_ int in = -EBADF;
+        char md5[33];
+        uint64_t size, declared;
+        int r;
+
+        in = sysroot_open_regular(w->sr, a->source_path);
+        if (in < 0)
+                return in;
+        if (a->source == SOURCE_DEB) {
+                /* the control fields were checked again just before (check_deb_again) */
+                r = deb_member_copy(in, a->member ? a->member : a->path, fd, md5, &size, &declared, NULL);
+                if (r < 0)
+                        return r;
+                if (size != declared)
+                        return -EBADMSG;
+        } else if (a->source == SOURCE_BACKUP) {
+                uint8_t buf[65536];
+                MD5_CTX ctx;
+                ssize_t n;
+
+                MD5Init(&ctx);
+                size = 0;
+                while ((n = read(in, buf, sizeof(buf))) > 0) {
+                        fo_buffer b = {(const char *)buf, (size_t)n};
+
+                        MD5Update(&ctx, buf, (size_t)n);
+                        r = fo_write_buffer(fd, &b);
+                        if (r < 0)
+                                return r;
+                        size += (uint64_t)n;
+                }
+                if (n < 0)
+                        return -errno;
+                MD5End(&ctx, md5);
+        } else
+                return -ENOENT;
+        if (!a->expected_md5 || !streq(md5, a->expected_md5) || size != a->expected_size)
+                return -EBADMSG;
+        return 0;
+}
+
+/*
+ * The .deb could have been swapped since planning: ask dpkg-deb again, its
+ * argv, status and output kept in the run's directory.
+ */
+static int check_deb_again(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_free_ char *name = NULL, *p = NULL, *v = NULL, *ar = NULL;
+        _cleanup_close_ int log = -EBADF;
+        int status = 0, r, q;
+
+        r = journal_command_output(c->j, c->idx, &log, &name);
+        if (r < 0)
+                return r;
+        r = deb_control_fields_logged(c->o->sr, a->source_path, log, &status, &p, &v, &ar);
+        q = journal_record_command(c->j, c->idx, deb_control_argv, r < 0 && r != -EBADMSG ? r : status, name);
+        if (q < 0)
+                return q;
+        if (r < 0)
+                return r;
+        if (!streq(p, a->package) || !streq_ptr(v, a->version) || !streq_ptr(ar, a->arch))
+                return -EBADMSG;
+        return 0;
+}
+
+/* ---- children for home files ---- */
+
+typedef struct home_replace {
+        int dirfd;
+        const char *base;
+        const fo_meta *meta;
+        fo_buffer buf;
+} home_replace;
+
+static int home_replace_fn(void *userdata)
+{
+        home_replace *h = userdata;
+
+        return fo_replace(h->dirfd, h->base, h->meta, fo_write_buffer, &h->buf);
+}
+
+/* ---- replace steps: disable-env-line, restore-file ---- */
+
+static int do_replace(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *base = NULL, *old = NULL, *new = NULL;
+        const journal_file *jf;
+        struct stat st;
+        char cur[33], want[33];
+        size_t old_len, new_len = 0;
+        int r;
+
+        r = open_parent(c, a->path, &dirfd, &base);
+        if (r < 0)
+                return fail_step(c, r, "cannot open the directory of %s", a->path);
+        fd = fo_open_regular(dirfd, base, &st);
+        if (fd < 0)
+                return fail_step(c, fd, "cannot open %s", a->path);
+        if (a->in_home && st.st_uid != c->user.uid)
+                return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: change it by hand", a->path,
+                                 c->user.name, (unsigned)st.st_uid, c->user.name);
+        r = fo_check_mutable(fd);
+        if (r < 0)
+                return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
+        r = fo_hash_fd(fd, cur, NULL);
+        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
+        jf = step_file(c->j, c->idx, a->path);
+        if (!jf || !jf->backup) {
+                r = journal_backup_fd(c->j, c->idx, a->path, fd, &jf);
+                if (r < 0)
+                        return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
+                if (!streq(jf->md5, cur))
+                        return fail_step(c, 0, "%s changed while it was backed up", a->path);
+        }
+        if (a->type == ACTION_DISABLE_ENV_LINE) {
+                r = read_backup(c->j, jf, &old, &old_len);
+                if (r < 0)
+                        return fail_step(c, r, "cannot read the journal's backup of %s", a->path);
+                r = env_line_content(a, old, old_len, &new, &new_len);
+                if (r == -ESTALE || r == -ENOENT)
+                        return fail_step(c, 0, "line %u of %s is not what was planned any more; plan again", a->line,
+                                         a->path);
+                if (r < 0)
+                        return fail_step(c, r, "cannot edit %s", a->path);
+                MD5Data((const uint8_t *)new, new_len, want);
+        } else {
+                if (!a->expected_md5)
+                        return fail_step(c, 0, "no md5sum for %s", a->path);
+                snprintf(want, sizeof(want), "%s", a->expected_md5);
+        }
+
+        if (streq(cur, want))
+                /* already new: an interrupted run got this far, or nothing to change */
+                return finish_step(c, a->path, want);
+        if (!streq(cur, jf->md5))
+                return fail_step(c, 0, "%s changed since this run backed it up; left as it is", a->path);
+
+        {
+                fo_meta meta = {.mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid, .atime = st.st_atim,
+                                .mtime = st.st_mtim, .xattr_from_fd = fd};
+
+                if (a->type == ACTION_DISABLE_ENV_LINE && a->in_home) {
+                        home_replace h = {.dirfd = dirfd, .base = base, .meta = &meta, .buf = {new, new_len}};
+
+                        r = run_as_user(&c->user, home_replace_fn, &h, record_child, c);
+                } else if (a->type == ACTION_DISABLE_ENV_LINE) {
+                        fo_buffer b = {new, new_len};
+
+                        r = fo_replace(dirfd, base, &meta, fo_write_buffer, &b);
+                } else {
+                        source_writer w = {.sr = c->o->sr, .a = a};
+
+                        r = a->source == SOURCE_DEB ? check_deb_again(c) : 0;
+                        if (r >= 0)
+                                r = fo_replace(dirfd, base, &meta, write_clean_source, &w);
+                        if (r == -EBADMSG)
+                                return fail_step(c, 0, "the clean source %s does not verify against the md5sums of %s "
+                                                 "any more (the original is untouched)", a->source_path, a->package);
+                }
+                if (r < 0)
+                        return fail_step(c, r, "could not write %s (the original is untouched)", a->path);
+        }
+        r = fo_hash_at(dirfd, base, cur);
+        if (r < 0 || !streq(cur, want))
+                return fail_step(c, r, "%s does not hold the expected content after the change", a->path);
+        return finish_step(c, a->path, want);
+}
+
+/* ---- quarantine ---- */
+
+typedef struct home_move {
+        int dirfd;              /* from dirfd/base */
+        int dstfd;              /* to dstfd/name, or when < 0 ... */
+        int homefd;             /* ... to homefd/qrel/name, made here */
+        const char *base, *qrel, *name, *md5;
+} home_move;
+
+static int home_move_fn(void *userdata)
+{
+        home_move *h = userdata;
+        _cleanup_close_ int q = h->dstfd >= 0 ? fcntl(h->dstfd, F_DUPFD_CLOEXEC, 3)
+                                              : fo_mkdir_beneath(h->homefd, h->qrel, 0700);
+
+        if (q < 0)
+                return q;
+        return fo_move(h->dirfd, h->base, q, h->name, h->md5);
+}
+
+static int quarantine_dir(step_ctx *c, char **ret_dir, char **ret_rel)
+{
+        if (c->a->in_home) {
+                *ret_rel = strdup_printf(".local/share/rdna1-doctor/quarantine/%s", journal_id(c->j));
+                *ret_dir = strdup_printf("%s/%s", c->user.home, *ret_rel ? *ret_rel : "");
+        } else {
+                *ret_rel = strdup_printf("var/lib/rdna1-doctor/quarantine/%s", journal_id(c->j));
+                *ret_dir = strdup_printf("/%s", *ret_rel ? *ret_rel : "");
+        }
+        return *ret_rel && *ret_dir ? 0 : -ENOMEM;
+}
+
+static int do_quarantine(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF, homefd = -EBADF, qfd = -EBADF;
+        _cleanup_free_ char *base = NULL, *qdir = NULL, *qrel = NULL, *name = NULL, *dest = NULL;
+        const journal_file *jf;
+        struct stat st;
+        char cur[33], there[33];
+        bool src_exists;
+        int r;
+
+        r = pkgfile_is_packaged(c->o->sr, a->path);
+        if (r != 0)
+                return fail_step(c, r < 0 ? r : 0, "%s is listed by a package: it is restored, never quarantined",
+                                 a->path);
+        r = open_parent(c, a->path, &dirfd, &base);
+        if (r < 0)
+                return fail_step(c, r, "cannot open the directory of %s", a->path);
+        r = quarantine_dir(c, &qdir, &qrel);
+        if (r < 0)
+                return r;
+        name = strdup_printf("%04zu-%s", c->idx + 1, base);
+        dest = strdup_printf("%s/%s", qdir, name ? name : "");
+        if (!name || !dest)
+                return -ENOMEM;
+        if (a->in_home) {
+                homefd = sysroot_openat(c->o->sr, c->user.home, O_RDONLY | O_DIRECTORY);
+                if (homefd < 0)
+                        return fail_step(c, homefd, "cannot open %s", c->user.home);
+        } else {
+                qfd = fo_mkdir_beneath(c->o->sr->dirfd, qrel, 0700);
+                if (qfd < 0)
+                        return fail_step(c, qfd, "cannot make the quarantine %s", qdir);
+        }
+
+        fd = fo_open_regular(dirfd, base, &st);
+        src_exists = fd >= 0;
+        if (fd < 0 && fd != -ENOENT)
+                return fail_step(c, fd, "cannot open %s", a->path);
+        jf = step_file(c->j, c->idx, a->path);
+        if (!src_exists) {
+                /* moved by an interrupted run? */
+                _cleanup_close_ int qd = -EBADF;
+                _cleanup_free_ char *qparent = NULL;
+
+                if (!jf || !jf->backup)
+                        return fail_step(c, 0, "%s is gone", a->path);
+                r = a->in_home ? fo_open_parent_in_home(c->o->sr, c->user.home, dest, &qd, &qparent)
+                               : fo_open_parent(c->o->sr, dest, &qd, &qparent);
+                if (r >= 0 && fo_hash_at(qd, qparent, there) >= 0 && streq(there, jf->md5))
+                        return finish_step(c, a->path, "");
+                return fail_step(c, 0, "%s is gone and not in the quarantine", a->path);
+        }
+        if (a->in_home && st.st_uid != c->user.uid)
+                return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: move it by hand", a->path,
+                                 c->user.name, (unsigned)st.st_uid, c->user.name);
+        r = fo_check_mutable(fd);
+        if (r < 0)
+                return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
+        r = fo_hash_fd(fd, cur, NULL);
+        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
+        if (!jf || !jf->backup) {
+                r = journal_backup_fd(c->j, c->idx, a->path, fd, &jf);
+                if (r < 0)
+                        return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
+        }
+        if (!streq(cur, jf->md5))
+                return fail_step(c, 0, "%s changed since this run backed it up; left as it is", a->path);
+        r = journal_record_moved(c->j, c->idx, a->path, dest);
+        if (r < 0)
+                return r;
+        if (a->in_home) {
+                home_move h = {.dirfd = dirfd, .dstfd = -1, .homefd = homefd, .base = base, .qrel = qrel, .name = name,
+                               .md5 = jf->md5};
+
+                r = run_as_user(&c->user, home_move_fn, &h, record_child, c);
+        } else {
+                /* a copy left by a crash between copy and unlink is verified again by fo_move */
+                r = fo_move(dirfd, base, qfd, name, jf->md5);
+                if (r == -EEXIST || r == -ENOTEMPTY)
+                        r = -EEXIST;
+        }
+        if (r < 0)
+                return fail_step(c, r, "could not move %s to %s", a->path, dest);
+        return finish_step(c, a->path, "");
+}
+
+/* ---- reinstall-package ---- */
+
+#define DPKG "/usr/bin/dpkg"
+#define DPKG_TIMEOUT_MS (30u * 60 * 1000)
+
+/* dpkg -i of the cached .deb, run as apt runs it (frontend lock ours), argv and output in the journal. */
+static int run_dpkg_install(step_ctx *c, int *ret_status)
+{
+        static const char *const env[] = {"DPKG_FRONTEND_LOCKED=1", "DEBIAN_FRONTEND=noninteractive", NULL};
+        const char *argv[] = {DPKG, "--force-confold", "-i", c->a->source_path, NULL};
+        preflight_result *pf = c->o->kernel->pf;
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int log = -EBADF;
+        spawn_options so = {.argv = argv, .extra_env = env, .timeout_ms = DPKG_TIMEOUT_MS,
+                            .on_start = record_child, .userdata = c};
+        spawn_result res;
+        int r, q;
+
+        r = journal_command_output(c->j, c->idx, &log, &name);
+        if (r < 0)
+                return r;
+        so.output_fd = log;
+        preflight_dpkg_lock_release(pf);
+        r = spawn_run(&so, &res);
+        q = preflight_dpkg_lock_retake(c->o->sr, pf);
+        (void)journal_set_child(c->j, c->idx, 0);
+        (void)fsync(log);
+        *ret_status = r < 0 ? r : spawn_result_wait_status(&res);
+        r = journal_record_command(c->j, c->idx, argv, *ret_status, name);
+        if (q < 0)
+                say(c->rep, "the dpkg lock could not be taken back after dpkg ran (%s)", strerror(-q));
+        return r < 0 ? r : (*ret_status == 0 ? 0 : -EIO);
+}
+
+/*
+ * The planner's deb_md5sums_differ, again just before dpkg runs (the .deb
+ * could have been swapped). Returns 0 when it is the installed build, 1
+ * when the step was refused (recorded), < 0 errno.
+ */
+static int check_same_build(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_free_ char *why = NULL;
+        pkgfile pf = {0};
+        int r;
+
+        if (a->n_touches == 0)
+                return 0;
+        r = pkgfile_lookup(c->o->sr, a->touches[0], &pf);
+        if (r > 0 && pf.md5sums_path)
+                r = deb_md5sums_differ(c->o->sr, a->source_path, pf.md5sums_path, &why);
+        pkgfile_clear(&pf);
+        if (r < 0)
+                r = fail_step(c, r, "cannot compare %s with the installed %s", a->source_path, a->package);
+        else if (r > 0 && why)
+                r = fail_step(c, 0, "%s: another build than the installed one; nothing was changed", why);
+        else
+                return 0;
+        return r < 0 ? r : 1;
+}
+
+/*
+ * The cached .deb of the installed version, reinstalled by dpkg: only on
+ * the running system after the gate (its dpkg lock is handed to dpkg), the
+ * .deb asked again, a copy of each changed regular file kept in the
+ * journal for the user. Irreversible: rollback leaves it (those copies
+ * are the broken files; putting them back would undo the repair).
+ */
+static int do_reinstall(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        int status = 0, r;
+
+        if (!c->o->kernel_allowed)
+                return fail_step(c, 0, "reinstalling %s runs its maintainer scripts: only on the running system "
+                                       "(--root /)", a->package);
+        if (!c->o->kernel || !c->o->kernel->pf)
+                return fail_step(c, 0, "reinstall-package runs only after the preflight gate; nothing was changed");
+        if (!a->source_path)
+                return fail_step(c, 0, "no cached .deb of %s was planned", a->package);
+        r = check_deb_again(c);
+        if (r < 0)
+                return fail_step(c, r == -EBADMSG ? 0 : r, "%s is not %s %s (%s) any more", a->source_path, a->package,
+                                 a->version ? a->version : "?", a->arch ? a->arch : "?");
+        r = check_same_build(c);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        for (size_t i = 0; i < a->n_touches; i++) {
+                _cleanup_close_ int fd = sysroot_open_regular(c->o->sr, a->touches[i]);
+
+                if (fd < 0)
+                        continue; /* a symlink or a missing file: nothing to keep */
+                r = journal_backup_fd(c->j, c->idx, a->touches[i], fd, NULL);
+                if (r < 0)
+                        return fail_step(c, r, "cannot keep a copy of %s", a->touches[i]);
+        }
+        tell(c->rep, "step %zu: dpkg -i %s: running (at most %u min)", c->idx + 1, a->source_path,
+             DPKG_TIMEOUT_MS / 60000u);
+        r = run_dpkg_install(c, &status);
+        if (r == -EIO)
+                return fail_step(c, 0, "dpkg -i %s failed (status %d; its output is in the journal)", a->source_path,
+                                 status);
+        if (r < 0)
+                return fail_step(c, r, "dpkg -i %s could not run", a->source_path);
+        r = journal_step_done(c->j, c->idx);
+        if (r < 0)
+                return r;
+        c->rep->done++;
+        say(c->rep, "step %zu %s %s %s: done", c->idx + 1, action_type_to_string(a->type), a->package,
+            a->version ? a->version : "");
+        return fault_point("step-done");
+}
+
+/* ---- kernel side (kernel_step.c, kernel_tx.c) ---- */
+
+static int do_kernel(step_ctx *c)
+{
+        _cleanup_free_ char *why = NULL, *note = NULL;
+        int r;
+
+        r = kernel_step_run(c->j, c->idx, c->o->sr, c->o->kernel, &why, &note);
+        if (r < 0)
+                return fail_step(c, r, "the kernel transaction for %s could not run", c->a->kernel);
+        if (why)
+                return fail_step(c, 0, "%s", why);
+        r = journal_step_done(c->j, c->idx);
+        if (r < 0)
+                return r;
+        c->rep->done++;
+        c->rep->kernel_changed = true;
+        say(c->rep, "step %zu %s %s: done%s%s%s", c->idx + 1, action_type_to_string(c->a->type), c->a->kernel,
+            note ? " (" : "", note ? note : "", note ? ")" : "");
+        return fault_point("step-done");
+}
+
+/* ---- the run ---- */
+
+static int run_step(journal *j, size_t idx, const exec_options *o, exec_report *rep)
+{
+        const plan_action *a = &journal_plan(j)->actions[idx];
+        journal_step *s = journal_get_step(j, idx);
+        step_ctx c = {.j = j, .idx = idx, .a = a, .o = o, .rep = rep};
+        int r;
+
+        if (s->state == STEP_DONE) {
+                rep->done++;
+                return 0;
+        }
+        if (s->state == STEP_ROLLED_BACK)
+                return 0;
+        if (s->state == STEP_APPLIED) {
+                r = journal_step_done(j, idx);
+                if (r >= 0)
+                        rep->done++;
+                return r;
+        }
+        r = journal_begin_step(j, idx);
+        if (r < 0)
+                return r;
+        r = fault_point("step-intent");
+        if (r < 0)
+                return r;
+        if (a->blocked)
+                r = fail_step(&c, 0, "%s", a->blocked_reason ? a->blocked_reason : "blocked when planned");
+        else if (a->kernel_side && !o->kernel_allowed)
+                r = fail_step(&c, 0, "kernel-side steps never run against --root DIR (they would use the host's "
+                                     "tools and kernel); run the recovery on that system itself");
+        else if (a->kernel_side && !o->kernel)
+                r = fail_step(&c, 0, "kernel-side steps run only after the preflight gate; "
+                                     "nothing was changed for %s", a->kernel ? a->kernel : "this kernel");
+        else if (a->kernel_side)
+                r = do_kernel(&c);
+        else if (a->type == ACTION_DISABLE_ENV_LINE || a->type == ACTION_RESTORE_FILE)
+                r = do_replace(&c);
+        else if (a->type == ACTION_QUARANTINE)
+                r = do_quarantine(&c);
+        else if (a->type == ACTION_REINSTALL_PACKAGE)
+                r = do_reinstall(&c);
+        else
+                r = fail_step(&c, 0, "%s is written by '--profile install', not by --recover",
+                              a->path ? a->path : "the profile");
+        if (c.have_user)
+                user_ids_clear(&c.user);
+        return r;
+}
+
+int executor_run(journal *j, const exec_options *o, exec_report *rep)
+{
+        size_t n = journal_n_steps(j);
+        int r;
+
+        r = journal_set_status(j, RUN_RUNNING);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = run_step(j, i, o, rep);
+                if (r < 0)
+                        return r; /* the journal could not be written: stop where it is */
+        }
+        return journal_set_status(j, rep->failed ? RUN_PARTIAL : RUN_DONE);
+}
+
+int executor_check_orphans(const journal *j, pid_t *ret_pid)
+{
+        pid_t pid = journal_pid(j);
+
+        if (pid > 0 && pid != getpid() && kill(pid, 0) == 0 && journal_status(j) == RUN_RUNNING) {
+                *ret_pid = pid;
+                return -EBUSY;
+        }
+        for (size_t i = 0; i < journal_n_steps(j); i++) {
+                pid_t child = journal_get_step(j, i)->child;
+
+                if (child > 0 && kill(child, 0) == 0) {
+                        *ret_pid = child;
+                        return -EBUSY;
+                }
+        }
+        return 0;
+}
+
+/* ---- rollback ---- */
+
+/*
+ * What a replace step writes, for a run that died between the rename and
+ * the after-hash record: recomputed from the backup (env lines) or the plan.
+ */
+static bool step_new_md5(step_ctx *c, const journal_file *f, char ret[33])
+{
+        _cleanup_free_ char *old = NULL, *new = NULL;
+        size_t old_len, new_len;
+
+        if (f->has_after) {
+                snprintf(ret, 33, "%s", f->md5_after);
+                return true;
+        }
+        if (c->a->type == ACTION_RESTORE_FILE && c->a->expected_md5) {
+                snprintf(ret, 33, "%s", c->a->expected_md5);
+                return true;
+        }
+        if (c->a->type != ACTION_DISABLE_ENV_LINE || !f->backup || read_backup(c->j, f, &old, &old_len) < 0 ||
+            env_line_content(c->a, old, old_len, &new, &new_len) < 0)
+                return false;
+        MD5Data((const uint8_t *)new, new_len, ret);
+        return true;
+}
+
+static int unlink_temp_fn(void *userdata)
+{
+        home_replace *h = userdata;
+
+        return fo_remove_temp(h->dirfd, h->base);
+}
+
+typedef struct backup_writer {
+        const journal *j;
+        const journal_file *f;
+} backup_writer;
+
+static int write_backup(int fd, void *userdata)
+{
+        const backup_writer *w = userdata;
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_backup(w->j, w->f, &buf, &len);
+        if (r < 0)
+                return r;
+        return fo_write_buffer(fd, &(fo_buffer){buf, len});
+}
+
+static int rollback_file(step_ctx *c, const journal_file *f)
+{
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *base = NULL, *buf = NULL;
+        fo_meta meta = {.mode = f->mode, .uid = f->uid, .gid = f->gid, .atime = f->atime, .mtime = f->mtime,
+                        .xattr_from_fd = -1};
+        struct stat st;
+        char cur[33], want[33];
+        size_t len = 0;
+        int r;
+
+        r = open_parent(c, f->path, &dirfd, &base);
+        if (r < 0) {
+                c->rep->skipped++;
+                say(c->rep, "rollback step %zu: cannot open the directory of %s (%s); skipped", c->idx + 1, f->path,
+                    strerror(-r));
+                return 0;
+        }
+        /* a temp file of a run that died before its rename */
+        if (c->a->in_home) {
+                home_replace h = {.dirfd = dirfd, .base = base};
+
+                r = run_as_user(&c->user, unlink_temp_fn, &h, record_child, c);
+        } else
+                r = fo_remove_temp(dirfd, base);
+        if (r < 0)
+                return r;
+        fd = fo_open_regular(dirfd, base, &st);
+        if (fd >= 0 && fo_hash_fd(fd, cur, NULL) < 0)
+                cur[0] = 0;
+        if (fd >= 0 && f->existed && streq(cur, f->md5))
+                return 0; /* already the old content */
+        if (f->moved_to) {
+                _cleanup_close_ int qd = -EBADF;
+                _cleanup_free_ char *qbase = NULL;
+                char there[33];
+
+                if (fd >= 0 || fd != -ENOENT) {
+                        c->rep->skipped++;
+                        say(c->rep, "rollback step %zu: %s exists again and differs from the quarantined file; "
+                                    "skipped (the quarantined copy stays in %s)", c->idx + 1, f->path, f->moved_to);
+                        return 0;
+                }
+                r = c->a->in_home ? fo_open_parent_in_home(c->o->sr, c->user.home, f->moved_to, &qd, &qbase)
+                                  : fo_open_parent(c->o->sr, f->moved_to, &qd, &qbase);
+                if (r >= 0 && fo_hash_at(qd, qbase, there) >= 0 && streq(there, f->md5)) {
+                        if (c->a->in_home) {
+                                home_move h = {.dirfd = qd, .dstfd = dirfd, .homefd = -1, .base = qbase, .name = base,
+                                               .md5 = f->md5};
+
+                                r = run_as_user(&c->user, home_move_fn, &h, record_child, c);
+                        } else
+                                r = fo_move(qd, qbase, dirfd, base, f->md5);
+                        if (r < 0)
+                                return r;
+                        return fault_point("rollback-restored");
+                }
+                /* the quarantined copy is gone: the journal's backup brings the file back */
+        } else if (!f->existed) {
+                if (fd >= 0 && f->has_after && streq(cur, f->md5_after)) {
+                        if (unlinkat(dirfd, base, 0) < 0)
+                                return -errno;
+                        return fsync_dirfd(dirfd);
+                }
+                if (fd >= 0) {
+                        c->rep->skipped++;
+                        say(c->rep, "rollback step %zu: %s changed since the recovery; skipped", c->idx + 1, f->path);
+                }
+                return 0;
+        } else if (fd < 0 || !step_new_md5(c, f, want) || !streq(cur, want)) {
+                c->rep->skipped++;
+                say(c->rep, "rollback step %zu: %s %s since the recovery; skipped (its backup stays in the journal)",
+                    c->idx + 1, f->path, fd < 0 ? "was removed" : "changed");
+                return 0;
+        } else
+                meta.xattr_from_fd = fd;
+
+        if (c->a->in_home) {
+                home_replace h = {.dirfd = dirfd, .base = base, .meta = &meta};
+
+                r = read_backup(c->j, f, &buf, &len);
+                if (r < 0)
+                        return r;
+                h.buf = (fo_buffer){buf, len};
+                r = run_as_user(&c->user, home_replace_fn, &h, record_child, c);
+        } else {
+                backup_writer w = {.j = c->j, .f = f};
+
+                r = fo_replace(dirfd, base, &meta, write_backup, &w);
+        }
+        if (r < 0)
+                return r;
+        return fault_point("rollback-restored");
+}
+
+static int rollback_step(journal *j, size_t idx, const exec_options *o, exec_report *rep)
+{
+        const plan_action *a = &journal_plan(j)->actions[idx];
+        journal_step *s = journal_get_step(j, idx);
+        step_ctx c = {.j = j, .idx = idx, .a = a, .o = o, .rep = rep};
+        size_t skipped = rep->skipped;
+        int r = 0;
+
+        if (s->state == STEP_PENDING || s->state == STEP_ROLLED_BACK)
+                return 0;
+        if (a->irreversible) {
+                if (s->state == STEP_FAILED && s->n_commands == 0)
+                        return journal_step_rolled_back(j, idx, "nothing had changed");
+                rep->skipped++;
+                say(rep, "rollback step %zu %s %s: irreversible (dpkg ran its maintainer scripts); the journal keeps "
+                         "the replaced files; skipped", idx + 1, action_type_to_string(a->type),
+                    a->package ? a->package : "");
+                return 0;
+        }
+        if (a->kernel_side) {
+                size_t n_skipped = 0;
+
+                if (s->state == STEP_FAILED && s->n_files == 0)
+                        return journal_step_rolled_back(j, idx, "nothing had changed");
+                r = o->kernel_allowed ? kernel_step_rollback(j, idx, o->sr, &rep->messages, &n_skipped) : -EPERM;
+                if (r < 0 || n_skipped) {
+                        rep->skipped += n_skipped ? n_skipped : 1;
+                        say(rep, "rollback step %zu %s %s: %s; skipped", idx + 1, action_type_to_string(a->type),
+                            a->kernel ? a->kernel : "",
+                            r == -EPERM ? "kernel-side steps are rolled back only on the running system"
+                            : r < 0 ? strerror(-r) : "some files were left as they are");
+                        return 0;
+                }
+                r = journal_step_rolled_back(j, idx, NULL);
+                if (r >= 0) {
+                        rep->done++;
+                        rep->kernel_changed = true;
+                        say(rep, "step %zu %s %s: rolled back", idx + 1, action_type_to_string(a->type), a->kernel);
+                }
+                return r;
+        }
+        if (a->in_home) {
+                r = user_ids_load(o->sr, a->owner_uid, &c.user);
+                if (r < 0) {
+                        rep->skipped++;
+                        say(rep, "rollback step %zu: no user %u in the root's /etc/passwd; skipped", idx + 1,
+                            (unsigned)a->owner_uid);
+                        return 0;
+                }
+                c.have_user = true;
+        }
+        for (size_t k = s->n_files; k > 0 && r >= 0; k--) {
+                r = rollback_file(&c, &s->files[k - 1]);
+                if (r < 0) {
+                        rep->skipped++;
+                        say(rep, "rollback step %zu: could not put %s back: %s", idx + 1, s->files[k - 1].path,
+                            strerror(-r));
+                        r = 0;
+                }
+        }
+        if (c.have_user)
+                user_ids_clear(&c.user);
+        if (rep->skipped != skipped)
+                return 0; /* stays as it was: a later --rollback can try again */
+        r = journal_step_rolled_back(j, idx, NULL);
+        if (r >= 0) {
+                rep->done++;
+                say(rep, "step %zu %s %s: rolled back", idx + 1, action_type_to_string(a->type),
+                    a->path ? a->path : "");
+        }
+        return r;
+}
+
+/* The run's system quarantine directory, once every file went back: empty, so removed. */
+static void remove_empty_quarantine(journal *j, const exec_options *o)
+{
+        _cleanup_close_ int dirfd = sysroot_openat(o->sr, "/var/lib/rdna1-doctor/quarantine", O_RDONLY | O_DIRECTORY);
+
+        if (dirfd >= 0)
+                (void)unlinkat(dirfd, journal_id(j), AT_REMOVEDIR); /* fails, harmlessly, unless empty */
+}
+
+int executor_rollback(journal *j, const exec_options *o, exec_report *rep)
+{
+        int r;
+
+        r = journal_set_status(j, RUN_ROLLING_BACK);
+        if (r < 0)
+                return r;
+        for (size_t i = journal_n_steps(j); i > 0; i--) {
+                r = rollback_step(j, i - 1, o, rep);
+                if (r < 0)
+                        return r;
+        }
+        remove_empty_quarantine(j, o);
+        return journal_set_status(j, rep->skipped ? RUN_PARTIAL : RUN_ROLLED_BACK);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The file primitives of the recovery: every change is made relative to a
+ * directory fd opened through the sysroot (or beneath a home without
+ * symlinks), to a temp file next to the original, with the original's
+ * owner, mode, xattrs (ACLs included) and timestamps, fsynced, renamed
+ * over it and the directory fsynced. Immutable and append-only files are
+ * refused, never forced. None of these follow a symlink in the last
+ * component.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "root/sysroot.h"
+
+/* Content writer for fo_replace: write to fd, return 0 or < 0 errno. */
+typedef int (*fo_writer)(int fd, void *userdata);
+
+/* The parent directory of path opened O_RDONLY|O_DIRECTORY through the root, and the last component. */
+int fo_open_parent(const sysroot *sr, const char *path, int *ret_dirfd, char **ret_base);
+
+/*
+ * Same beneath a home directory: path must start with home + "/"; every
+ * component is resolved with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS from the
+ * home's fd (itself opened through the root).
+ */
+int fo_open_parent_in_home(const sysroot *sr, const char *home, const char *path, int *ret_dirfd, char **ret_base);
+
+/* Open dirfd/base for reading: regular file, no symlink, no FIFO. */
+int fo_open_regular(int dirfd, const char *base, struct stat *ret_st);
+
+/* -EPERM when the file is immutable or append-only (FS_IOC_GETFLAGS); 0 otherwise. */
+int fo_check_mutable(int fd);
+
+/* MD5 (hex) and size of everything readable from fd at its current offset. */
+int fo_hash_fd(int fd, char ret_md5[33], uint64_t *ret_size);
+/* MD5 of dirfd/base (regular, no symlink); -ENOENT when absent. */
+int fo_hash_at(int dirfd, const char *base, char ret_md5[33]);
+
+/* Metadata to give the new file. */
+typedef struct fo_meta {
+        mode_t mode;
+        uid_t uid;
+        gid_t gid;
+        struct timespec atime, mtime;
+        int xattr_from_fd;      /* copy xattrs (ACLs too) from this fd; < 0: none */
+} fo_meta;
+
+/*
+ * Replace dirfd/base with what writer writes: temp ".BASE.rdna1-doctor-new",
+ * meta applied, fsync, renameat, fsync(dirfd). A stale temp from a crash is
+ * removed first. Fault points "temp-written" and "replaced".
+ */
+int fo_replace(int dirfd, const char *base, const fo_meta *meta, fo_writer writer, void *userdata);
+
+/*
+ * Move dirfd/base to dstdir/dstname: renameat, or on EXDEV copy (meta kept)
+ * + fsync + verify md5 + unlink. expect_md5 is the file's hash (from the
+ * journal's backup). Fault point "moved" after the move.
+ */
+int fo_move(int dirfd, const char *base, int dstdir, const char *dstname, const char *expect_md5);
+
+/* Remove the temp file fo_replace/fo_move leave when they die before the rename (0 when none). */
+int fo_remove_temp(int dirfd, const char *base);
+
+/* mkdir -p of rel beneath dirfd with no symlinks; returns an fd on the last directory. */
+int fo_mkdir_beneath(int dirfd, const char *rel, mode_t mode);
+
+/* A buffer writer for fo_replace. */
+typedef struct fo_buffer {
+        const char *data;
+        size_t len;
+} fo_buffer;
+int fo_write_buffer(int fd, void *userdata);
+
+/* Crash-safe file writes, shared by the journal, the executor and kernel_tx. */
+/* Write buf to dirfd/name by temp + fsync + renameat + fsync(dirfd). */
+int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+int fsync_dirfd(int dirfd);
