@@ -5,8 +5,10 @@
 Fails on a cite of the design brief or of ../shared (documents outside the
 repository), on "X.md §N" where X.md does not exist (resolved from the citing
 file's folder, then from the top of the tree) or has no heading "N. ...",
-and on a bare "§N" outside a Markdown file (it names no document). Inside a
-Markdown file a bare "§N" is a section of that file.
+on a bare "§N" outside a Markdown file (it names no document), and on
+"README.md, Heading" or "rdna1-doctor(8), SECTION" whose heading, section
+(or, for the man page, --option) is not there. Inside a Markdown file a
+bare "§N" is a section of that file.
 
   doc_refs.py SRCDIR              check the tree; exit 1 listing every problem
   doc_refs.py --self-test SRCDIR  first show that each kind of problem is caught
@@ -33,6 +35,12 @@ DOC_CITE = re.compile(r'([\w./-]*[\w-]\.md)\s*' + SECTION + r'((?:\s*(?:,|and|or
 MORE = re.compile(r'§\s*(\d+)')
 BARE = re.compile(r'§\s*(\d+)')
 HEADING = re.compile(r'^#+\s+(\d+)\.\s', re.M)
+NAMED = [  # (cite, document, what counts as a place in it)
+        (re.compile(r'\bREADME\.md, ([^):;,.*/]+)'), 'README.md', re.compile(r'^#+\s+(.+?)\s*$', re.M)),
+        (re.compile(r'\brdna1-doctor\(8\), ([^):;,.*/]+)'), 'man/rdna1-doctor.8',
+         re.compile(r'^\.S[HS]\s+"?(.+?)"?\s*$', re.M)),
+]
+MAN_OPTION = re.compile(r'--?[a-z][\w-]*')
 
 
 def scanned_files(srcdir):
@@ -70,6 +78,20 @@ class Docs:
             self.cache[rel] = None if text is None else {int(n) for n in HEADING.findall(text)}
         return self.cache[rel]
 
+    def places(self, rel, pattern):
+        """Headings of a document (and, for the man page, its options), or None if it is missing."""
+        key = (rel, pattern.pattern)
+        if key not in self.cache:
+            text = read_text(os.path.join(self.srcdir, rel))
+            if text is None:
+                self.cache[key] = None
+            else:
+                found = {h.strip() for h in pattern.findall(text)}
+                if rel.endswith('.8'):
+                    found |= set(MAN_OPTION.findall(text.replace('\\-', '-')))
+                self.cache[key] = found
+        return self.cache[key]
+
     def resolve(self, citing, doc):
         """The cited document as a path from the top, or None."""
         here = os.path.dirname(citing)
@@ -102,6 +124,14 @@ def check_line(docs, rel, lineno, line, problems):
         for n in numbers:
             if not have or n not in have:
                 problems.append(f'{where}: cites {doc} §{n}, but {target} has no section {n}')
+    for pattern, doc, heads in NAMED:
+        for m in pattern.finditer(line):
+            place = m.group(1).strip()
+            have = docs.places(doc, heads)
+            if have is None:
+                problems.append(f'{where}: cites {doc}, which is not in the repository')
+            elif place.split(' ', 1)[0] not in have and place not in have:
+                problems.append(f'{where}: cites "{place}" of {doc}, which has no such heading')
     for m in BARE.finditer(line):
         if outside or any(a <= m.start() < b for a, b in covered):
             continue  # part of a cite already judged
@@ -131,14 +161,20 @@ def self_test():
     brief = 'BR' + 'IEF'
     files = {
             'docs/DOMAIN.md': '# Facts\n\n## 1. One\n\nSee §1 and §3.\n\n## 2. Two\n',
-            'src/core/good.c': '/* docs/DOMAIN.md §1, §2; the man page, FILES */\n',
+            'README.md': '# Tool\n\n### Recovery\n',
+            'man/rdna1-doctor.8': '.SH "EXIT STATUS"\n.B \\-\\-selftest\n',
+            'src/core/good.c': ('/* docs/DOMAIN.md §1, §2; the man page, FILES */\n'
+                                '/* README.md, Recovery; rdna1-doctor(8), EXIT STATUS */\n'
+                                '/* rdna1-doctor(8), --selftest */\n'),
             'src/core/bad.c': (f'/* {brief} §4 */\n'
                                '/* ../' 'shared/DOMAIN.md */\n'
                                '/* docs/DOMAIN.md §9 */\n'
                                '/* docs/NOPE.md §1 */\n'
                                '/* DOMAIN.md §1 */\n'
                                '/* (§2) */\n'
-                               '/* docs/DOMAIN.md §1, §7 */\n'),
+                               '/* docs/DOMAIN.md §1, §7 */\n'
+                               '/* README.md, Layout */\n'
+                               '/* rdna1-doctor(8), FINDINGS */\n'),
             'profiles/x.ini': 'source = "docs/DOMAIN.md section 5"\n',
     }
     want = [
@@ -150,6 +186,8 @@ def self_test():
             'src/core/bad.c:5: cites DOMAIN.md §1, but there is no DOMAIN.md in the repository',
             'src/core/bad.c:6: §2 names no document (write docs/NAME.md §2)',
             'src/core/bad.c:7: cites docs/DOMAIN.md §7, but docs/DOMAIN.md has no section 7',
+            'src/core/bad.c:8: cites "Layout" of README.md, which has no such heading',
+            'src/core/bad.c:9: cites "FINDINGS" of man/rdna1-doctor.8, which has no such heading',
             'profiles/x.ini:1: cites docs/DOMAIN.md §5, but docs/DOMAIN.md has no section 5',
     ]
     with tempfile.TemporaryDirectory() as tmp:
