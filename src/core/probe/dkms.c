@@ -283,9 +283,9 @@ static int read_conf(probe_ctx *c, const char *path, dkms_conf_assign **ret, siz
 }
 
 /*
- * Does /etc/dkms/NAME belong to module? dkms itself sources only
- * /etc/dkms/<module>.conf, but a PATCH[] in any <module>*.conf is just as
- * suspicious (docs/DOMAIN.md §4), so all of them are read. When several probed modules
+ * Does /etc/dkms/NAME belong to module? dkms itself sources
+ * /etc/dkms/<module>[-<version>[-<kernel>[-<arch>]]].conf (docs/DOMAIN.md §4),
+ * and a PATCH[] in any <module>*.conf is just as suspicious, so all are read. When several probed modules
  * share a prefix (amdgpu, amdgpu-pro), the longest matching name owns the file.
  */
 static bool etc_conf_owned_by(const probe_ctx *c, const char *name, const char *module)
