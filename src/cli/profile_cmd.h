@@ -6,7 +6,7 @@
 /* Does this command line belong to the profile front end (--profile ..., exec ...)? */
 bool profile_cmd_wanted(int argc, char **argv);
 
-/* Run it; returns the exit code (BRIEF §3). */
+/* Run it; returns the exit code (rdna1-doctor(8), EXIT STATUS). */
 int profile_cmd_main(int argc, char **argv);
 
 struct exec_user;

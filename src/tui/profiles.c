@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Profiles through the command line's own contract (BRIEF §3): the list is
+ * Profiles through the command line's own contract (rdna1-doctor(8), PROFILES): the list is
  * `--profile list --json` (rdna1-doctor/profiles/1), a diff or an install
  * is `--profile diff|validate|install NAME`, each the doctor itself as a child on
  * the same root (child.c). A build whose command line has no --profile

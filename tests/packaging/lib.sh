@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared by the packaging tests (bash). Package tests never touch the host
-# (BRIEF §11): everything happens in a bookworm chroot made by mmdebstrap,
+# (README.md, Layout): everything happens in a bookworm chroot made by mmdebstrap,
 # extracted into a private temp dir and entered in a private mount
 # namespace (unshare -m). The mmdebstrap tarball is cached once per checkout
 # in tests/.cache/packaging/, keyed by the packages it includes.

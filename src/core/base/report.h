@@ -86,7 +86,7 @@ int report_add_note(report *r, const char *fmt, ...) __attribute__((format(print
 bool report_partial(const report *r);
 void report_count(const report *r, size_t counts[_SEVERITY_MAX]);
 
-/* Exit code of --check per BRIEF §3: 2 critical, 3 partial, 1 warning, 0. */
+/* Exit code of --check per rdna1-doctor(8), EXIT STATUS: 2 critical, 3 partial, 1 warning, 0. */
 int report_exit_code(const report *r);
 const char *report_verdict(const report *r);
 

@@ -67,7 +67,7 @@ size_t inspection_gfx_targets(const inspection *in, const char **targets, size_t
 
 /* Rules: facts -> findings (rules_kernel.c, rules_selftest.c). */
 int rules_kernel_apply(inspection *in);
-/* The userspace audit (BRIEF §4), one file each: packages, environment, Python. */
+/* The userspace audit (rdna1-doctor(8), FINDINGS), one file each: packages, environment, Python. */
 int rules_runtime_apply(inspection *in);
 int rules_env_apply(inspection *in);
 int rules_python_apply(inspection *in);

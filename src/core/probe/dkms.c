@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * DKMS tree probe. Layout (dkms 2.3 .. 3.4, DOMAIN.md §4):
+ * DKMS tree probe. Layout (dkms 2.3 .. 3.4, docs/DOMAIN.md §4):
  *   /var/lib/dkms/M/V/source -> /usr/src/M-V        (absolute link, resolved in the root)
  *   /var/lib/dkms/M/V/K/A/module/NAME.ko[.gz|.xz|.zst]
  *   /var/lib/dkms/M/V/K/A/log/make.log               (successful build)
@@ -283,9 +283,9 @@ static int read_conf(probe_ctx *c, const char *path, dkms_conf_assign **ret, siz
 }
 
 /*
- * Does /etc/dkms/NAME belong to module? dkms itself sources only
- * /etc/dkms/<module>.conf, but a PATCH[] in any <module>*.conf is just as
- * suspicious (BRIEF §4), so all of them are read. When several probed modules
+ * Does /etc/dkms/NAME belong to module? dkms itself sources
+ * /etc/dkms/<module>[-<version>[-<kernel>[-<arch>]]].conf (docs/DOMAIN.md §4),
+ * and a PATCH[] in any <module>*.conf is just as suspicious, so all are read. When several probed modules
  * share a prefix (amdgpu, amdgpu-pro), the longest matching name owns the file.
  */
 static bool etc_conf_owned_by(const probe_ctx *c, const char *name, const char *module)

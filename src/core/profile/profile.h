@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Environment profiles (BRIEF §7): profiles/NAME.ini, read with iniparser.
+ * Environment profiles (rdna1-doctor(8), PROFILES): profiles/NAME.ini, read with iniparser.
  *
  *   [profile]  name, description, gfx-targets, rocm-versions, device, isolate-device
  *   [env]      NAME = VALUE          the environment

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The undo journal of one recovery run (BRIEF §6). One directory per run:
+ * The undo journal of one recovery run (README.md, Recovery). One directory per run:
  *
  *   STATE/journal/<id>/
  *     run.json           status (running|partial|done|rolled-back|...), pid, root, times

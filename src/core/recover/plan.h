@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * A recovery plan (BRIEF §6): typed actions made from the inspection's
+ * A recovery plan (README.md, Recovery): typed actions made from the inspection's
  * findings, in the order they run (environment fixes first, then files,
  * then the kernel side per kernel). Each action says why it exists, what
  * it touches, and how it is undone. The planner (planner.c) builds it; the

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Safe access to files in users' homes (BRIEF §5). RESOLVE_IN_ROOT does not
+ * Safe access to files in users' homes (docs/ARCHITECTURE.md). RESOLVE_IN_ROOT does not
  * help when ~/.bashrc -> /etc/shadow resolves inside the root, so files in a
  * home are opened relative to the home directory with
  * openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) (an O_NOFOLLOW walk where
