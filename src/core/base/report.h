@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/util.h"
+
 typedef enum severity {
         SEVERITY_INFO,
         SEVERITY_WARNING,
@@ -54,6 +56,7 @@ typedef struct report {
 
 report *report_new(void);
 report *report_free(report *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(report *, report_free);
 
 /*
  * Add a finding; returns it (owned by the report) or NULL on ENOMEM.

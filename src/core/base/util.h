@@ -23,6 +23,22 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/*
+ * DEFINE_TRIVIAL_CLEANUP_FUNC(report *, report_free) defines
+ * report_freep(report **p), which calls report_free(*p) unless *p is NULL:
+ * the function _cleanup_() wants, so that
+ *         _cleanup_(report_freep) report *r = NULL;
+ * is freed on every path out of its scope (systemd's macro of that name).
+ * Every destructor of the core has one, declared next to it.
+ */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)         \
+        static inline void func##p(type *p)             \
+        {                                               \
+                if (*p)                                 \
+                        func(*p);                       \
+        }                                               \
+        struct __useless_struct_to_allow_trailing_semicolon__
+
 static inline void freep(void *p)
 {
         free(*(void **)p);

@@ -367,11 +367,6 @@ static bool is_amdgpu_entry(struct archive_entry *e)
         return startswith(base ? base + 1 : name, "amdgpu.ko") != NULL;
 }
 
-static void ko_scanner_freep(ko_scanner **s)
-{
-        ko_scanner_free(*s);
-}
-
 /* Stream the entry's data through a module scanner and hand the result over. */
 static int scan_entry(scan_ctx *ctx, const source *src, struct archive *a, const char *name)
 {

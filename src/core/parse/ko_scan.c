@@ -225,11 +225,6 @@ ko_scanner *ko_scanner_free(ko_scanner *s)
         return NULL;
 }
 
-static void ko_scanner_freep(ko_scanner **s)
-{
-        ko_scanner_free(*s);
-}
-
 int ko_scanner_set_chunk_size(ko_scanner *s, size_t chunk)
 {
         if (!s || chunk == 0 || chunk > SIZE_MAX / 2)

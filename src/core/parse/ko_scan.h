@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "base/util.h"
+
 #define KO_MAX_MARKERS 32
 #define KO_BUILD_ID_MAX 64
 
@@ -58,6 +60,7 @@ typedef struct ko_scanner ko_scanner;
 int ko_scanner_new(const char *const *markers, size_t n_markers, uint64_t max_decoded,
                    ko_scanner **ret);
 ko_scanner *ko_scanner_free(ko_scanner *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ko_scanner *, ko_scanner_free);
 /*
  * Tests only: decode and scan in windows of chunk decoded bytes (default
  * 128 KiB), so that patterns straddling window boundaries can be exercised

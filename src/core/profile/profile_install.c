@@ -14,19 +14,6 @@
 
 #define ENV_FILE_MAX (1024u * 1024)
 
-static void plan_freep(plan **p)
-{
-        plan_free(*p);
-}
-static void journal_freep(journal **j)
-{
-        journal_free(*j);
-}
-static void sysroot_freep(sysroot **s)
-{
-        sysroot_free(*s);
-}
-
 char *env_line_disabled_text(const char *text)
 {
         return strdup_printf("# disabled by rdna1-doctor --profile install: %s", text);
