@@ -12,10 +12,12 @@
 #include <sysexits.h>
 #include <sys/stat.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "check/gpu_targets.h"
 #include "check/rules_ini.h"
 #include "config.h"
+#include "datadir.h"
 #include "demo_root.h"
 #include "profile/exec_env.h"
 #include "profile/profile.h"
@@ -150,13 +152,6 @@ static int fail(int code, const char *fmt, ...)
         return code;
 }
 
-static const char *datadir(void)
-{
-        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
-
-        return d && *d ? d : PKGDATADIR;
-}
-
 static char *profiles_dir(void)
 {
         return strdup_printf("%s/profiles", datadir());
@@ -187,7 +182,7 @@ static int load_rules(rules_db **ret)
         if (k == -EBADMSG)
                 fprintf(stderr, "rdna1-doctor: %s:%u: the rules file is broken.\n", path, line);
         else if (k < 0)
-                fprintf(stderr, "rdna1-doctor: cannot load %s: %s.\n", path, strerror(-k));
+                log_error_errno(k, "cannot load %s", path);
         return k;
 }
 
