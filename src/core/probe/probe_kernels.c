@@ -378,11 +378,6 @@ static int scan_dkms_builds(scan_ctx *sc)
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int kernels_probe(const kernels_probe_input *in, kernel_scan *ret)
 {
         scan_ctx sc = {.in = in, .out = ret, .cache = in->cache,
@@ -402,7 +397,7 @@ int kernels_probe(const kernels_probe_input *in, kernel_scan *ret)
                 report_add_reason(in->report, "modules", "/lib/modules", "too many kernels, only the first were checked", true);
 
         if (names)
-                qsort(names, n, sizeof(char *), cmp_str);
+                qsort(names, n, sizeof(char *), strcmp_ptr);
         ret->kernels = calloc(n ? n : 1, sizeof(kernel_facts));
         if (!ret->kernels)
                 r = -ENOMEM;
