@@ -75,3 +75,16 @@ int ko_scanner_finish(ko_scanner *s, ko_info *ret);
 
 /* Convenience: scan a whole open file descriptor (read from its current offset). */
 int ko_scan_fd(int fd, const char *const *markers, size_t n_markers, ko_info *ret);
+
+/*
+ * The file name endings of a kernel module: plain and the three compressions
+ * kmod can load (".ko", ".ko.zst", ".ko.xz", ".ko.gz"), in the order a
+ * lookup tries them; NULL-terminated.
+ */
+extern const char *const ko_suffixes[];
+
+/* Does path (or its last component) end in one of ko_suffixes? */
+bool ko_name_is_module(const char *path);
+
+/* Is path's last component module + one of ko_suffixes ("amdgpu.ko.xz" for "amdgpu")? */
+bool ko_name_is_module_of(const char *path, const char *module);

@@ -573,7 +573,7 @@ static int collect_patched(tx *t)
                 _cleanup_close_ int fd = -EBADF;
                 ko_info info = {0};
 
-                if (!strstr(t->before.items[i], ".ko") || streq(t->before.items[i], t->initrd))
+                if (!ko_name_is_module(t->before.items[i]) || streq(t->before.items[i], t->initrd))
                         continue;
                 fd = sysroot_open_regular(o->sr, t->before.items[i]);
                 if (fd < 0 || ko_scan_fd(fd, o->markers, o->n_markers, &info) < 0)
@@ -597,16 +597,6 @@ static bool vermagic_is(const char *vermagic, const char *kernel)
         size_t l = strlen(kernel);
 
         return vermagic && strncmp(vermagic, kernel, l) == 0 && (vermagic[l] == ' ' || vermagic[l] == '\0');
-}
-
-/* A .ko name of module "name" ("amdgpu.ko", "amdgpu.ko.xz"). */
-static bool is_module_file(const char *path, const char *name)
-{
-        const char *base = strrchr(path, '/'), *rest;
-
-        base = base ? base + 1 : path;
-        rest = startswith(base, name);
-        return rest && startswith(rest, ".ko");
 }
 
 /*
@@ -673,12 +663,12 @@ static int verify_dir(tx *t, const char *dir, const char *what, char **ret_build
         for (size_t i = 0; i < files.n; i++) {
                 char *bid = NULL;
 
-                if (!strstr(files.items[i], ".ko"))
+                if (!ko_name_is_module(files.items[i]))
                         continue;
                 r = verify_ko(t, files.items[i], &bid);
                 if (r < 0)
                         return r;
-                if (is_module_file(files.items[i], t->o->module) && !found) {
+                if (ko_name_is_module_of(files.items[i], t->o->module) && !found) {
                         found = true;
                         main_id = bid;
                 } else
@@ -854,7 +844,7 @@ static int tx_in_tree(tx *t)
                 return r;
         r = list_files(t, t->updates_dir, &left);
         for (size_t i = 0; r >= 0 && i < left.n; i++)
-                if (is_module_file(left.items[i], o->module))
+                if (ko_name_is_module_of(left.items[i], o->module))
                         r = fail(t, "dkms remove left %s in place", left.items[i]);
         if (r >= 0)
                 r = depmod(t);
