@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "bundle/bundle.h"
 #include "bundle_cmd.h"
@@ -160,7 +161,7 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
 
         r = inspect_run(io, &in);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", io->root, strerror(-r));
+                log_error_errno(r, "cannot inspect '%s'", io->root);
                 return EXIT_UNKNOWN;
         }
         code = report_exit_code(in->report);
@@ -181,7 +182,7 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
         if (r >= 0)
                 r = bundle_collect(b, in, c->safe_mode, io->state_dir, fault);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: could not collect the bundle: %s.\n", strerror(-r));
+                log_error_errno(r, "could not collect the bundle");
                 goto out;
         }
         manifest = manifest_json(b, in, c, code);
@@ -194,7 +195,7 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
         }
         r = bundle_write_archive(b, BUNDLE_TOP, manifest, mfd);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: could not build the archive: %s.\n", strerror(-r));
+                log_error_errno(r, "could not build the archive");
                 goto out;
         }
         invoking_owner(&uid, &gid);
@@ -204,8 +205,7 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
                         fprintf(stderr, "rdna1-doctor: '%s' exists; choose a new file name (nothing is overwritten).\n",
                                 c->path);
                 else
-                        fprintf(stderr, "rdna1-doctor: cannot create '%s' as uid %u: %s.\n", c->path, (unsigned)uid,
-                                strerror(-r));
+                        log_error_errno(r, "cannot create '%s' as uid %u", c->path, (unsigned)uid);
                 ret = EX_CANTCREAT;
                 goto out;
         }

@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "bundle_cmd.h"
 #include "check/inspect.h"
 #include "config.h"
+#include "datadir.h"
 #include "demo_root.h"
 #include "output.h"
 #include "profile_cmd.h"
@@ -385,13 +387,6 @@ static int parse_args(int argc, char **argv, cli *c)
         return recover_check_args(c);
 }
 
-static const char *datadir(void)
-{
-        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
-
-        return d && *d ? d : PKGDATADIR;
-}
-
 /* The caches' directory: --state-dir, else ROOT/var/cache/rdna1-doctor (only if it can be made). */
 static char *cache_dir(const cli *c, const char *root)
 {
@@ -505,7 +500,7 @@ int main(int argc, char **argv)
                 return EXIT_UNKNOWN;
         }
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", c.root, strerror(-r));
+                log_error_errno(r, "cannot inspect '%s'", c.root);
                 return EXIT_UNKNOWN;
         }
 
@@ -521,7 +516,7 @@ int main(int argc, char **argv)
                         : output_text(stdout, in, code, &oo);
         inspection_free(in);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: could not write the report: %s.\n", strerror(-r));
+                log_error_errno(r, "could not write the report");
                 return EXIT_UNKNOWN;
         }
         return code;

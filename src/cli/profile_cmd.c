@@ -12,10 +12,12 @@
 #include <sysexits.h>
 #include <sys/stat.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "check/gpu_targets.h"
 #include "check/rules_ini.h"
 #include "config.h"
+#include "datadir.h"
 #include "demo_root.h"
 #include "profile/exec_env.h"
 #include "profile/profile.h"
@@ -49,23 +51,6 @@ static void json_putp(json_object **o)
                 json_object_put(*o);
 }
 #define _cleanup_json_ _cleanup_(json_putp)
-
-static void profile_cleanup(profile **p)
-{
-        profile_free(*p);
-}
-static void rules_cleanup(rules_db **db)
-{
-        rules_free(*db);
-}
-static void sysroot_cleanup(sysroot **s)
-{
-        sysroot_free(*s);
-}
-static void users_cleanup(root_users **u)
-{
-        root_users_free(*u);
-}
 
 /* ---- small output helpers ---- */
 
@@ -167,13 +152,6 @@ static int fail(int code, const char *fmt, ...)
         return code;
 }
 
-static const char *datadir(void)
-{
-        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
-
-        return d && *d ? d : PKGDATADIR;
-}
-
 static char *profiles_dir(void)
 {
         return strdup_printf("%s/profiles", datadir());
@@ -204,7 +182,7 @@ static int load_rules(rules_db **ret)
         if (k == -EBADMSG)
                 fprintf(stderr, "rdna1-doctor: %s:%u: the rules file is broken.\n", path, line);
         else if (k < 0)
-                fprintf(stderr, "rdna1-doctor: cannot load %s: %s.\n", path, strerror(-k));
+                log_error_errno(k, "cannot load %s", path);
         return k;
 }
 
@@ -266,7 +244,7 @@ static const char *verdict_of(int code)
  */
 static int targets_for(const pcli *c, const profile *p, gpu_targets *t, judge_set *js)
 {
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
         int k;
 
         k = sysroot_open(c->root, &sr);
@@ -339,7 +317,7 @@ static int cmd_list(const pcli *c)
                 return fail(EXIT_UNKNOWN, "cannot list %s: %s.", dir, strerror(-k));
         arr = json_object_new_array();
         for (size_t i = 0; i < names.n && arr; i++) {
-                _cleanup_(profile_cleanup) profile *p = NULL;
+                _cleanup_(profile_freep) profile *p = NULL;
                 _cleanup_free_ char *path = strdup_printf("%s/%s.ini", dir, names.items[i]);
                 problem_list pl = {0};
                 json_object *o;
@@ -432,7 +410,7 @@ static void resolved_clear(problem_list *pl, gpu_targets *t, judge_set *js, reso
 
 static int cmd_show(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
         _cleanup_json_ json_object *doc = NULL, *o = NULL;
         problem_list pl = {0};
         gpu_targets t = {0};
@@ -489,8 +467,8 @@ out:
 
 static int cmd_validate(const pcli *c)
 {
-        _cleanup_(rules_cleanup) rules_db *db = NULL;
-        _cleanup_(profile_cleanup) profile *p = NULL;
+        _cleanup_(rules_freep) rules_db *db = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
         _cleanup_json_ json_object *doc = NULL;
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -633,10 +611,10 @@ static bool shell_setting_conflicts(const shell_setting *s, const resolved_env *
 
 static int cmd_diff(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
-        _cleanup_(rules_cleanup) rules_db *db = NULL;
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
-        _cleanup_(users_cleanup) root_users *users = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
+        _cleanup_(rules_freep) rules_db *db = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
+        _cleanup_(root_users_freep) root_users *users = NULL;
         _cleanup_json_ json_object *doc = NULL, *vars = NULL;
         const root_user *u = NULL;
         problem_list pl = {0};
@@ -745,10 +723,10 @@ static void env_line_refs_free(env_line_ref *r, size_t n)
 
 static int cmd_install(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
-        _cleanup_(rules_cleanup) rules_db *db = NULL;
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
-        _cleanup_(users_cleanup) root_users *users = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
+        _cleanup_(rules_freep) rules_db *db = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
+        _cleanup_(root_users_freep) root_users *users = NULL;
         _cleanup_free_ char *content = NULL, *id = NULL, *err = NULL;
         const root_user *u = NULL;
         _cleanup_json_ json_object *kept = json_object_new_array(), *doc = NULL, *dis = NULL;
@@ -899,7 +877,7 @@ static int refuse_critical(const profile *p, const judge_set *js)
 int profile_cmd_environment(const char *name, const char *root, const char *device, const exec_user *u,
                             char ***ret_env)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
         const pcli c = {.arg = name, .root = root, .device = device};
         problem_list pl = {0};
         gpu_targets t = {0};
@@ -918,8 +896,8 @@ int profile_cmd_environment(const char *name, const char *root, const char *devi
 
 static int cmd_exec(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
         exec_user u = {0};
         problem_list pl = {0};
         gpu_targets t = {0};

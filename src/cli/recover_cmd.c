@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 
 #include "base/fault.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "check/inspect.h"
 #include "recover/executor.h"
@@ -177,7 +178,7 @@ static int take_lock(const recover_cli *c, const char *state, int *ret_fd)
                 fprintf(stderr, "rdna1-doctor: another recovery is running (%s/recover.lock is held); one at a time.\n",
                         dir);
         else if (r < 0)
-                fprintf(stderr, "rdna1-doctor: cannot take the lock in %s: %s.\n", dir, strerror(-r));
+                log_error_errno(r, "cannot take the lock in %s", dir);
         return r;
 }
 
@@ -324,7 +325,7 @@ static int cmd_history(const recover_cli *c, const char *state)
 
         r = journal_history(state, &h);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot list the journal: %s.\n", strerror(-r));
+                log_error_errno(r, "cannot list the journal");
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (c->json) {
@@ -418,7 +419,7 @@ static int cmd_resume(const recover_cli *c, const sysroot *sr, const char *state
         if (r >= 0)
                 r = journal_open(state, id, &j);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot read the journal in %s: %s.\n", state, strerror(-r));
+                log_error_errno(r, "cannot read the journal in %s", state);
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (!c->json && !c->quiet)
@@ -449,7 +450,7 @@ static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *stat
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot plan a recovery of '%s': %s.\n", c->root, strerror(-r));
+                log_error_errno(r, "cannot plan a recovery of '%s'", c->root);
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (c->json && c->dry_run) {
@@ -551,7 +552,7 @@ int recover_run_cli(const recover_cli *c)
                 return cmd_history(c, state);
         r = sysroot_open(c->root, &sr);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot open the root '%s': %s.\n", c->root, strerror(-r));
+                log_error_errno(r, "cannot open the root '%s'", c->root);
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (c->rollback_id)

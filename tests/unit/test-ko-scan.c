@@ -1461,9 +1461,43 @@ static void test_cache_save_errors(void **state)
         free(path);
 }
 
+/* The one test of "is this a module file" for the probes, the initramfs scan and the kernel transaction. */
+static void test_module_names(void **state)
+{
+        static const char *const yes[] = {"amdgpu.ko", "amdgpu.ko.zst", "amdgpu.ko.xz", "amdgpu.ko.gz",
+                                          "/lib/modules/6.1.0-18-amd64/updates/dkms/amdgpu.ko.xz",
+                                          "usr/lib/modules/6.1.0/kernel/amdttm.ko"};
+        static const char *const no[] = {"amdgpu.ko.orig", "amdgpu.ko.bak", "amdgpu.ko.bz2", "amdgpu.kox",
+                                         "amdgpu.o", "amdgpu", "", "/lib/modules/6.1.0-kobalt/modules.dep",
+                                         "amdgpu.ko/", "amdgpu.ko.zst.sig"};
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                assert_true(ko_name_is_module(yes[i]));
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                assert_false(ko_name_is_module(no[i]));
+
+        assert_true(ko_name_is_module_of("amdgpu.ko", "amdgpu"));
+        assert_true(ko_name_is_module_of("/lib/modules/6.1.0/updates/dkms/amdgpu.ko.zst", "amdgpu"));
+        assert_true(ko_name_is_module_of("main/usr/lib/modules/6.1.0/amdgpu.ko.gz", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdgpu.ko.orig", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdgpu.kox", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdttm.ko", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdgpu_dm.ko", "amdgpu"));
+        assert_false(ko_name_is_module_of("/x/amdgpu.ko/amdttm.ko", "amdgpu"));
+        assert_false(ko_name_is_module_of("/x/amdgpu/", "amdgpu"));
+
+        /* The lookup order: uncompressed first, then zstd, xz, gzip. */
+        assert_string_equal(ko_suffixes[0], ".ko");
+        assert_string_equal(ko_suffixes[1], ".ko.zst");
+        assert_string_equal(ko_suffixes[2], ".ko.xz");
+        assert_string_equal(ko_suffixes[3], ".ko.gz");
+        assert_null(ko_suffixes[4]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_module_names),
                 cmocka_unit_test(test_compression_names),
                 cmocka_unit_test(test_formats_and_feeds),
                 cmocka_unit_test(test_window_sweep),

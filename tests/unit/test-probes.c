@@ -17,11 +17,6 @@
 
 /* ---- fixture helpers ---- */
 
-static void report_freep_(report **r)
-{
-        report_free(*r);
-}
-
 static char *root;
 static char *host_dir;
 
@@ -166,7 +161,7 @@ static void put_gpu(unsigned id, const char *name, unsigned gfx, unsigned device
 
 static void test_kfd_probe_tree(void **state)
 {
-        _cleanup_(report_freep_) report *r = NULL;
+        _cleanup_(report_freep) report *r = NULL;
         sysroot *sr;
         kfd_facts *f = NULL;
         const kfd_node *n;
@@ -247,7 +242,7 @@ static void test_kfd_probe_tree(void **state)
 
 static void test_kfd_malformed(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         const reason *x;
         sysroot *sr;
         kfd_facts *f = NULL;
@@ -298,7 +293,7 @@ static void test_kfd_malformed(void **state)
 
 static void test_kfd_bounds(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         sysroot *sr;
         kfd_facts *f = NULL;
 
@@ -509,7 +504,7 @@ static void alarm_handler(int sig)
 
 static void run_modprobe_d(bool no_openat2)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         cmdline_facts *f = NULL;
         sysroot *sr = open_root();
         const reason *x;
@@ -587,7 +582,7 @@ static void test_modprobe_d_probe(void **state)
 
 static void test_cmdline_probe_edge(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         cmdline_facts *f = NULL;
         sysroot *sr = open_root();
         char *big;
@@ -803,7 +798,7 @@ static void write_note(const char *rel, const uint8_t *id, size_t len)
 static void test_module_probe(void **state)
 {
         static const char *const wanted[] = {"kfd_parse_subtype_mem", NULL};
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         static const uint8_t id[20] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
         module_facts *m = NULL;
         sysroot *sr = open_root();
@@ -898,7 +893,7 @@ static void test_module_probe(void **state)
 
 static void test_taint(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         taint_facts t = {.present = true, .value = 7};
         sysroot *sr = open_root();
         char *d;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/report.h"
+#include "base/util.h"
 #include "parse/ko_scan.h"
 #include "parse/signature.h"
 #include "probe/dkms.h"
@@ -61,6 +62,7 @@ typedef struct inspection {
  */
 int inspect_run(const inspect_options *opts, inspection **ret);
 inspection *inspection_free(inspection *in);
+DEFINE_TRIVIAL_CLEANUP_FUNC(inspection *, inspection_free);
 
 /* The distinct gfx targets of the root's AMD GPUs (at most max); returns how many. */
 size_t inspection_gfx_targets(const inspection *in, const char **targets, size_t max);

@@ -244,11 +244,6 @@ static int load_signature(const char *dir, const char *name, signature *s)
         return load_markers(d, s);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* Names of the *.ini files in dir, sorted so the db order is stable. */
 static int list_ini(const char *dir, strv *ret)
 {
@@ -275,7 +270,7 @@ static int list_ini(const char *dir, strv *ret)
                 return r;
         }
         if (names.n > 1)
-                qsort(names.items, names.n, sizeof(char *), cmp_str);
+                qsort(names.items, names.n, sizeof(char *), strcmp_ptr);
         *ret = names;
         return 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "base/util.h"
+#include "parse/ko_scan.h"
 
 #define DKMS_TREE "/var/lib/dkms"
 #define DKMS_ETC "/etc/dkms"
@@ -508,12 +509,6 @@ static int probe_source(probe_ctx *c, dkms_source *s, const etc_conf *etc, size_
 
 /* ---- builds ---- */
 
-static bool is_module_file(const char *name)
-{
-        return endswith(name, ".ko") || endswith(name, ".ko.gz") || endswith(name, ".ko.xz") ||
-               endswith(name, ".ko.zst");
-}
-
 static int list_module_files(probe_ctx *c, const char *base, char ***ret, size_t *ret_n)
 {
         _cleanup_free_ char *dir = strdup_printf("%s/module", base);
@@ -532,7 +527,7 @@ static int list_module_files(probe_ctx *c, const char *base, char ***ret, size_t
                 return -ENOMEM;
         }
         for (size_t i = 0; i < n; i++) {
-                if (!is_module_file(names[i]))
+                if (!ko_name_is_module(names[i]))
                         continue;
                 out[k] = strdup_printf("%s/%s", dir, names[i]);
                 if (!out[k]) {

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/util.h"
+
 #define PLAN_SCHEMA "rdna1-doctor/plan/1"
 #define PLAN_STATE_DIR "/var/lib/rdna1-doctor"
 #define PLAN_VERIFY_PENDING_FLAG "/var/lib/rdna1-doctor/verify-pending"
@@ -109,6 +111,7 @@ typedef struct plan {
 
 plan *plan_new(const char *root);
 plan *plan_free(plan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(plan *, plan_free);
 
 /* Append a zeroed action of type t; NULL on ENOMEM. Owned by the plan. */
 plan_action *plan_add(plan *p, action_type t, const char *finding_id);

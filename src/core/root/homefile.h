@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "base/report.h"
+#include "base/util.h"
 #include "root/sysroot.h"
 #include "root/users.h"
 
@@ -48,6 +49,7 @@ int home_open(const sysroot *sr, const root_user *user, home **ret);
 /* Same for any directory fd of the root (system trees); takes ownership of fd. */
 int home_open_fd(int fd, const char *path, uid_t uid, gid_t gid, home **ret);
 home *home_free(home *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(home *, home_free);
 
 /*
  * Open relpath beneath the home without following any symlink (a symlink
