@@ -76,7 +76,7 @@ static void print_mode_function(void)
                 printf(" %s", cli_mode_key(m));
         printf(",\n# or nothing yet.\n"
                "_rdna1_doctor_mode()\n{\n"
-               "        local i mode= resume=\n"
+               "        local i mode='' resume=''\n"
                "        if [[ ${COMP_WORDS[1]-} == exec ]]; then\n"
                "                echo %s\n"
                "                return\n"
@@ -115,7 +115,7 @@ static void print_profiles_function(void)
 {
         printf("# Profile names from the data directory (as rdna1-doctor finds them), or a path.\n"
                "_rdna1_doctor_profiles()\n{\n"
-               "        local cur=$1 f names=\n"
+               "        local cur=$1 f names=''\n"
                "        if [[ $cur == */* ]]; then\n"
                "                compopt -o filenames 2>/dev/null\n"
                "                COMPREPLY=($(compgen -f -- \"$cur\"))\n"
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
                "# which also makes the option parser and --help: change the table, not\n"
                "# this file. Plain bash (compgen), so it works with or without the\n"
                "# bash-completion package's helpers.\n"
-               "# shellcheck disable=SC2207 # COMPREPLY=($(compgen ...)) is the completion idiom\n\n");
+               "# shellcheck shell=bash disable=SC2207 # COMPREPLY=($(compgen ...)) is the completion idiom\n\n");
         print_mode_function();
         print_profiles_function();
         print_main_function();
