@@ -7,6 +7,7 @@
  */
 #include <pwd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -146,6 +147,31 @@ static void invoking_owner(uid_t *ret_uid, gid_t *ret_gid)
         }
 }
 
+/* --bundle FILE --dry-run: what the archive would hold; FILE is not created. */
+static int dry_run_report(const bundle_cli *c, const bundle *b, const inspection *in, int mfd)
+{
+        struct stat st;
+        off_t size = lseek(mfd, 0, SEEK_END);
+
+        if (lstat(c->path, &st) == 0) {
+                fprintf(stderr, "rdna1-doctor: '%s' exists; --bundle would refuse it (nothing is overwritten).\n",
+                        c->path);
+                return EX_CANTCREAT;
+        }
+        if (c->quiet)
+                return 0;
+        printf("would write %s (%zu files, %lld bytes compressed, verdict %s):\n", c->path,
+               b->n_members + 1, (long long)size, report_verdict(in->report));
+        printf("  " BUNDLE_TOP "/manifest.json\n");
+        for (size_t i = 0; i < b->n_members; i++) {
+                _cleanup_free_ char *name = escape_untrusted(b->members[i].name, strlen(b->members[i].name), 0);
+
+                printf("  " BUNDLE_TOP "/%s (%zu bytes)\n", name ? name : "?", b->members[i].len);
+        }
+        printf("Dry run: nothing was written.\n");
+        return 0;
+}
+
 int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
 {
         _cleanup_free_ char *manifest = NULL;
@@ -199,6 +225,10 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
                 goto out;
         }
         invoking_owner(&uid, &gid);
+        if (c->dry_run) {
+                ret = dry_run_report(c, b, in, mfd);
+                goto out;
+        }
         r = bundle_write_file(c->path, uid, gid, mfd);
         if (r < 0) {
                 if (r == -EEXIST)
