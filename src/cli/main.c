@@ -14,6 +14,7 @@
 #include "config.h"
 #include "demo_root.h"
 #include "output.h"
+#include "paths.h"
 #include "profile_cmd.h"
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
@@ -80,8 +81,10 @@ static const option_help recover_help[] = {
         {"--in-tree", "remove the DKMS amdgpu so the in-tree driver loads, instead of rebuilding it"},
         {"--remount-rw", "remount a read-only root read-write first (recovery mode)"},
         {"--force-kernel", "with --rollback --yes: also undo kernel-side steps without a terminal"},
+#if RDNA1_TEST_HOOKS
         {"--list-fault-points", "test only: list the fault points of RDNA1_DOCTOR_FAULT"},
         {"--plan-file FILE", "test only: apply this rdna1-doctor/plan/1 document instead of planning"},
+#endif
 };
 
 static const option_help selftest_help[] = {
@@ -216,8 +219,10 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"remount-rw", no_argument, NULL, OPT_REMOUNT_RW},
                 {"in-tree", no_argument, NULL, OPT_IN_TREE},
                 {"force-kernel", no_argument, NULL, OPT_FORCE_KERNEL},
+#if RDNA1_TEST_HOOKS /* not in the Debian package's build */
                 {"list-fault-points", no_argument, NULL, OPT_LIST_FAULT_POINTS},
                 {"plan-file", required_argument, NULL, OPT_PLAN_FILE},
+#endif
                 {"profile", required_argument, NULL, OPT_PROFILE},
                 {"selftest", no_argument, NULL, OPT_SELFTEST},
                 {"quick", no_argument, NULL, OPT_QUICK},
@@ -385,13 +390,6 @@ static int parse_args(int argc, char **argv, cli *c)
         return recover_check_args(c);
 }
 
-static const char *datadir(void)
-{
-        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
-
-        return d && *d ? d : PKGDATADIR;
-}
-
 /* The caches' directory: --state-dir, else ROOT/var/cache/rdna1-doctor (only if it can be made). */
 static char *cache_dir(const cli *c, const char *root)
 {
@@ -434,7 +432,7 @@ int main(int argc, char **argv)
         if (!c.root)
                 c.root = "/";
         if (c.demo) {
-                demo_root = strdup_printf("%s/demo", datadir());
+                demo_root = strdup_printf("%s/demo", doctor_datadir());
                 if (!demo_root)
                         return EXIT_UNKNOWN;
                 c.root = demo_root;
@@ -452,7 +450,7 @@ int main(int argc, char **argv)
                 }
                 c.rc.root = c.root;
                 c.rc.state_dir = c.state_dir;
-                c.rc.datadir = datadir();
+                c.rc.datadir = doctor_datadir();
                 c.rc.json = c.json;
                 c.rc.quiet = c.quiet;
                 c.rc.system_only = c.system_only;
@@ -461,7 +459,7 @@ int main(int argc, char **argv)
         if (c.selftest) {
                 c.st.root = c.root;
                 c.st.state_dir = c.state_dir;
-                c.st.datadir = datadir();
+                c.st.datadir = doctor_datadir();
                 c.st.json = c.json;
                 c.st.quiet = c.quiet;
                 if (!c.st.sweep)
@@ -487,7 +485,7 @@ int main(int argc, char **argv)
         cachedir = cache_dir(&c, c.root);
         if (cachedir)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
-        io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
+        io = (inspect_options){.root = c.root, .datadir = doctor_datadir(), .cache_path = cache, .state_dir = c.state_dir,
                               .cache_dir = cachedir, .system_only = c.system_only};
         if (c.bundle.path) {
                 c.bundle.quiet = c.quiet;
@@ -495,13 +493,13 @@ int main(int argc, char **argv)
         }
         /* No mode (or --demo) on a terminal: the interactive view. */
         if (!c.check && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
-                tui_options to = {.inspect = io, .datadir = datadir(), .state_dir = c.state_dir,
+                tui_options to = {.inspect = io, .datadir = doctor_datadir(), .state_dir = c.state_dir,
                                   .no_color = c.no_color, .demo = c.demo};
                 return tui_run(&to);
         }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
-                fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
+                fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", doctor_datadir());
                 return EXIT_UNKNOWN;
         }
         if (r < 0) {

@@ -17,6 +17,7 @@
 #include "check/rules_ini.h"
 #include "config.h"
 #include "demo_root.h"
+#include "paths.h"
 #include "profile/exec_env.h"
 #include "profile/profile.h"
 #include "profile/profile_check.h"
@@ -167,16 +168,9 @@ static int fail(int code, const char *fmt, ...)
         return code;
 }
 
-static const char *datadir(void)
-{
-        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
-
-        return d && *d ? d : PKGDATADIR;
-}
-
 static char *profiles_dir(void)
 {
-        return strdup_printf("%s/profiles", datadir());
+        return strdup_printf("%s/profiles", doctor_datadir());
 }
 
 /* NAME from the profiles directory, or a path (anything with a '/'). */
@@ -194,7 +188,7 @@ static int profile_path(const char *arg, char **ret)
 
 static int load_rules(rules_db **ret)
 {
-        _cleanup_free_ char *path = strdup_printf("%s/profiles/rules.ini", datadir());
+        _cleanup_free_ char *path = strdup_printf("%s/profiles/rules.ini", doctor_datadir());
         unsigned line = 0;
         int k;
 
@@ -1085,7 +1079,7 @@ static int parse(int argc, char **argv, pcli *c)
                         return usage("%s", "--demo and --root cannot be combined.");
                 if (c->exec_mode)
                         return usage("%s", "exec does not run on the demo root.");
-                c->demo_root = strdup_printf("%s/demo", datadir());
+                c->demo_root = strdup_printf("%s/demo", doctor_datadir());
                 if (!c->demo_root)
                         return EXIT_UNKNOWN;
                 c->root = c->demo_root;
