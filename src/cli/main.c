@@ -42,7 +42,7 @@ typedef struct option_help {
 static const option_help mode_help[] = {
         {"(no mode)", "on a terminal: the interactive view (TUI; ? there lists its keys); otherwise --check"},
         {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
-        {"--demo", "the default mode on the bundled demo root (the seeds' broken machine): the TUI on a terminal"},
+        {"--demo", "the default mode on the bundled demo root (an example machine with the common leftovers): the TUI on a terminal"},
         {"--recover", "plan and apply the repair, through an undo journal (exit 0 done, 10 done: reboot,\n"
                       "                         11 partial: --resume or --rollback ID, 12 refused, 3 nothing could be checked)"},
         {"--rollback ID", "undo recovery ID in reverse order; files changed since are skipped and reported"},
@@ -89,11 +89,11 @@ static const option_help recover_help[] = {
 
 static const option_help selftest_help[] = {
         {"--quick", "a few small cases (with --selftest)"},
-        {"--standard", "the full sweep across the seed's 42/44 boundary up to 224x224 (default)"},
+        {"--standard", "the full sweep across the 42/44 boundary of the ROCm 5.7 Conv2d hang, up to 224x224 (default)"},
         {"--stress SECONDS", "repeat the standard sweep for SECONDS"},
         {"--backend hip|cpu", "hip: the GPU through the HIP runtime (default); cpu: the same pipeline on the CPU"},
         {"--device PCI_SLOT", "the GPU to test when there are several"},
-        {"--framework PYTHON", "also run the seed's PyTorch Conv2d sweep in PYTHON (opt-in)"},
+        {"--framework PYTHON", "also run a PyTorch Conv2d sweep (the ROCm 5.7 hang at 44x44) in PYTHON (opt-in)"},
         {"--profile NAME", "run the workload with a clean environment plus profile NAME (as exec does)"},
         {"--as-root", "run the workload (or exec's command) as root instead of the invoking user"},
         {"--inject-errors", "test only: corrupt results (edge tiles too) so the run must fail"},
