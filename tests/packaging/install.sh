@@ -79,11 +79,13 @@ run hooks.log "mkdir -p /root/pkgtest/evil-data
         rdna1-doctor --selftest --backend cpu --quick --as-root; echo selftest-exit=\$?
         test -e /root/pkgtest/evil-helper-ran && echo EVIL-HELPER-RAN
         rdna1-doctor --list-fault-points; echo list-exit=\$?
-        rdna1-doctor --recover --dry-run --plan-file /root/pkgtest/plan.json; echo plan-exit=\$?"
+        rdna1-doctor --recover --dry-run --plan-file /root/pkgtest/plan.json; echo plan-exit=\$?
+        rdna1-doctor --help | grep -e --plan-file -e --list-fault-points -e RDNA1_ && echo HELP-LISTS-HOOKS"
 grep -qx 'demo-exit=2' "$work/hooks.log" || { fail "RDNA1_DOCTOR_DATADIR moved the installed binary's demo"; show hooks.log; }
 grep -qx 'selftest-exit=0' "$work/hooks.log" && ! grep -q EVIL-HELPER-RAN "$work/hooks.log" ||
         { fail "RDNA1_SELFTEST_HELPER replaced the installed binary's helper"; show hooks.log; }
-grep -qx 'list-exit=64' "$work/hooks.log" && grep -qx 'plan-exit=64' "$work/hooks.log" ||
+grep -qx 'list-exit=64' "$work/hooks.log" && grep -qx 'plan-exit=64' "$work/hooks.log" &&
+        ! grep -q HELP-LISTS-HOOKS "$work/hooks.log" ||
         { fail "the installed binary accepts --list-fault-points or --plan-file"; show hooks.log; }
 run man.log "test -s /usr/share/man/man8/rdna1-doctor.8.gz && test -s /usr/share/bash-completion/completions/rdna1-doctor" ||
         fail "man page or bash completion missing"
