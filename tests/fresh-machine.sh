@@ -4,8 +4,12 @@
 # Run ./test as on a fresh Debian 12 machine: a minimal bookworm root made
 # by mmdebstrap (through the host's apt sources), a clean clone of this
 # checkout inside it, /proc /sys /dev mounted in a private mount namespace,
-# then `CI=true ./test` in a chroot. Not part of ./test (it takes minutes and
-# the network); run it whenever the install steps change.
+# then `CI=true ./test` in a chroot, and the README's other first commands
+# from the same clean clone: `./run --host --check` (the doctor on that
+# machine from the build tree) and `packaging/build-deb.sh` then `apt install
+# ./build-deb/rdna1-doctor_*_amd64.deb` (the installed package's --check).
+# Not part of ./test (it takes minutes and the network); run it whenever the
+# install steps change.
 #
 #   tests/fresh-machine.sh [WORKDIR]      (as root; WORKDIR default /tmp/rdna1-fresh)
 set -eu
@@ -31,8 +35,13 @@ unshare -m sh -c '
         mount --rbind /dev "$1/dev"
         mount -t tmpfs tmpfs "$1/tmp"
         chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root CI=true \
-                sh -c "cd /src && ./test"
+                sh -c "cd /src && ./test" || exit $?
+        # the README'"'"'s other first commands; a check exits 0-3 (its verdict), never more
+        chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+                sh -c "cd /src && { ./run --host --check --no-color; rc=\$?; echo \"./run --host --check: exit \$rc\"; [ \$rc -le 3 ]; } &&
+                       packaging/build-deb.sh && DEBIAN_FRONTEND=noninteractive apt-get install -y ./build-deb/rdna1-doctor_*_amd64.deb &&
+                       { rdna1-doctor --check --no-color; rc=\$?; echo \"installed rdna1-doctor --check: exit \$rc\"; [ \$rc -le 3 ]; }"
 ' sh "$root" 2>&1 | tee "$work/test.log"
 rc=${PIPESTATUS[0]}
-echo "fresh-machine ./test: exit $rc, $(( $(date +%s) - t1 )) s (installs included)"
+echo "fresh-machine ./test, ./run --host, the package: exit $rc, $(( $(date +%s) - t1 )) s (installs included)"
 exit "$rc"

@@ -13,7 +13,7 @@
 #include "bundle_cmd.h"
 #include "check/inspect.h"
 #include "config.h"
-#include "datadir.h"
+#include "paths.h"
 #include "demo_root.h"
 #include "output.h"
 #include "profile_cmd.h"
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
         if (!c.root)
                 c.root = "/";
         if (c.demo) {
-                demo_root = strdup_printf("%s/demo", datadir());
+                demo_root = strdup_printf("%s/demo", doctor_datadir());
                 if (!demo_root)
                         return EXIT_UNKNOWN;
                 c.root = demo_root;
@@ -168,7 +168,7 @@ int main(int argc, char **argv)
                 }
                 c.rc.root = c.root;
                 c.rc.state_dir = c.state_dir;
-                c.rc.datadir = datadir();
+                c.rc.datadir = doctor_datadir();
                 c.rc.json = c.json;
                 c.rc.quiet = c.quiet;
                 c.rc.system_only = c.system_only;
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
         if (c.selftest) {
                 c.st.root = c.root;
                 c.st.state_dir = c.state_dir;
-                c.st.datadir = datadir();
+                c.st.datadir = doctor_datadir();
                 c.st.json = c.json;
                 c.st.quiet = c.quiet;
                 if (!c.st.sweep)
@@ -204,7 +204,7 @@ int main(int argc, char **argv)
         cachedir = c.bundle.dry_run ? NULL : cache_dir(&c, c.root);
         if (cachedir)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
-        io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
+        io = (inspect_options){.root = c.root, .datadir = doctor_datadir(), .cache_path = cache, .state_dir = c.state_dir,
                               .cache_dir = cachedir, .system_only = c.system_only};
         if (c.bundle.path) {
                 c.bundle.quiet = c.quiet;
@@ -212,13 +212,13 @@ int main(int argc, char **argv)
         }
         /* No mode (or --demo) on a terminal: the interactive view. */
         if (!c.check && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
-                tui_options to = {.inspect = io, .datadir = datadir(), .state_dir = c.state_dir,
+                tui_options to = {.inspect = io, .datadir = doctor_datadir(), .state_dir = c.state_dir,
                                   .no_color = c.no_color, .demo = c.demo};
                 return tui_run(&to);
         }
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
-                fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
+                fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", doctor_datadir());
                 return EXIT_UNKNOWN;
         }
         if (r < 0) {

@@ -16,7 +16,7 @@
 #include "check/gpu_targets.h"
 #include "check/rules_ini.h"
 #include "config.h"
-#include "datadir.h"
+#include "paths.h"
 #include "demo_root.h"
 #include "profile/exec_env.h"
 #include "profile/profile.h"
@@ -143,7 +143,7 @@ static int fail(int code, const char *fmt, ...)
 
 static char *profiles_dir(void)
 {
-        return strdup_printf("%s/profiles", datadir());
+        return strdup_printf("%s/profiles", doctor_datadir());
 }
 
 /* NAME from the profiles directory, or a path (anything with a '/'). */
@@ -161,7 +161,7 @@ static int profile_path(const char *arg, char **ret)
 
 static int load_rules(rules_db **ret)
 {
-        _cleanup_free_ char *path = strdup_printf("%s/profiles/rules.ini", datadir());
+        _cleanup_free_ char *path = strdup_printf("%s/profiles/rules.ini", doctor_datadir());
         unsigned line = 0;
         int k;
 
@@ -1027,7 +1027,7 @@ int profile_run_cli(const profile_cli *cli)
         pcli c = *cli;
 
         if (c.demo) {
-                demo = strdup_printf("%s/demo", datadir());
+                demo = strdup_printf("%s/demo", doctor_datadir());
                 if (!demo)
                         return EXIT_UNKNOWN;
                 c.root = demo;

@@ -17,6 +17,7 @@
 #include "recover/executor.h"
 #include "recover/journal.h"
 #include "recover/plan.h"
+#include "config.h"
 #include "recover_cmd.h"
 #include "recover_gate.h"
 #include "syslog_summary.h"
@@ -642,12 +643,14 @@ int recover_run_cli(const recover_cli *c)
         sysroot *sr = NULL;
         int r, code;
 
+#if RDNA1_TEST_HOOKS
         if (c->list_fault_points) {
                 printf("# test only: RDNA1_DOCTOR_FAULT=NAME[@N|:ENOSPC|:EIO] kills the recovery at NAME\n");
                 for (const char *const *n = fault_point_names; *n; n++)
                         printf("%s\n", *n);
                 return 0;
         }
+#endif
         r = journal_state_dir(c->root, c->state_dir, &state);
         if (r < 0)
                 return EXIT_RECOVER_UNKNOWN;

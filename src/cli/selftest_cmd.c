@@ -14,6 +14,7 @@
 #include "check/inspect.h"
 #include "config.h"
 #include "output.h"
+#include "paths.h"
 #include "profile/exec_env.h"
 #include "profile_cmd.h"
 #include "selftest_cmd.h"
@@ -218,7 +219,6 @@ static char *resolve_program(const char *name)
 static char **helper_argv(const selftest_cli *c)
 {
         strv v = {0};
-        const char *helper = getenv("RDNA1_SELFTEST_HELPER");
         char num[32];
 
         if (c->framework) {
@@ -227,7 +227,7 @@ static char **helper_argv(const selftest_cli *c)
                         goto fail;
                 return v.items;
         }
-        if (strv_push_dup(&v, helper && *helper ? helper : PKGLIBEXECDIR "/rdna1-selftest") < 0 ||
+        if (strv_push_dup(&v, selftest_helper_path()) < 0 ||
             strv_push_dup(&v, "--backend") < 0 || strv_push_dup(&v, c->backend) < 0)
                 goto fail;
         if (c->stress_seconds) {
@@ -338,6 +338,9 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 printf("Kernel log: unknown (not readable)\n");
         for (size_t i = 0; i < wr->n_kernel_lines; i++)
                 printf("Kernel log: %s\n", wr->kernel_lines[i]);
+        if (wr->exec_errno && !c->framework)
+                printf("The helper comes with the rdna1-doctor package (apt install --reinstall rdna1-doctor);\n"
+                       "in a source tree, `ninja -C BUILDDIR` builds it as BUILDDIR/src/selftest/rdna1-selftest.\n");
         if (wr->stderr_tail && *wr->stderr_tail && wr->outcome != SELFTEST_PASS)
                 printf("Helper said:\n%s\n", wr->stderr_tail);
         if (wr->outcome == SELFTEST_HANG || wr->outcome == SELFTEST_GPU_RESET)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "base/build_tree.h"
 #include "base/util.h"
 #include "config.h"
 #include "gemm_config.h"
@@ -387,13 +388,17 @@ static void hip_destroy(selftest_backend *base)
 
 static const char *default_code_object(const backend_options *o)
 {
+        static char *build_co;
         const char *env = getenv("RDNA1_SELFTEST_CODE_OBJECT");
 
         if (o->code_object && *o->code_object)
                 return o->code_object;
         if (env && *env)
                 return env;
-        return PKGLIBEXECDIR "/gemm_tiled.co";
+        /* a helper run from the build tree uses the build's code object (a path that lives until exit) */
+        if (!build_co && build_tree_path("src/selftest/rdna1-selftest", "src/selftest/gemm_tiled.co", &build_co) < 0)
+                return PKGLIBEXECDIR "/gemm_tiled.co";
+        return build_co;
 }
 
 int backend_hip_open(const backend_options *o, backend_error *ret_err, selftest_backend **ret)

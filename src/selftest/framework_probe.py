@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""rdna1-doctor --selftest --framework PYTHON: the seed's PyTorch Conv2d sweep.
+"""rdna1-doctor --selftest --framework PYTHON: a PyTorch Conv2d sweep.
 
 Runs in the user's own Python, as the invoking user, under the doctor's
 watchdog, and speaks the self-test protocol (PROTOCOL.md) on stdout: one
 case per feature-map size, each compared with the same convolution on the
-CPU. A hang (seed 003: sizes from 44x44 on ROCm 5.7 + PyTorch 2.2) is
+CPU. A hang (the ROCm 5.7 hang: sizes from 44x44 on ROCm 5.7 + PyTorch 2.2) is
 caught by the watchdog, which reports the largest size that passed.
 """
 import json

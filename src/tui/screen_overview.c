@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Overview: the verdict with its counts, then a card per GPU (name, PCI
- * slot, gfx target, bound driver and where the running amdgpu came from,
+ * Overview: the verdict with its counts; what is wrong, in plain words, one
+ * line per problem (critical and warning findings, most serious first) with
+ * the keys that act on them, or that nothing is; then a card per GPU (name,
+ * PCI slot, gfx target, bound driver and where the running amdgpu came from,
  * its DKMS state for the running kernel) with live temperature, busy and
  * VRAM from sysfs, refreshed every second.
  */
@@ -14,6 +16,147 @@
 #include "screen.h"
 
 #define MAX_CARDS 8
+#define MAX_PROBLEMS 64
+#define PROBLEMS_MIN_SHOWN 3 /* at 80x24 the three most serious always fit */
+
+/*
+ * Within one severity, what acts on the system now comes first: the running
+ * driver, then what the next boot loads, then what every process gets, then
+ * what only a rebuild would use (README "What it finds"). Others keep the
+ * report's order after these.
+ */
+static const char *const most_serious_first[] = {
+        "kernel.patched-loaded",    "kernel.patched-installed", "kernel.patched-initramfs",
+        "runtime.preload",          "env.override-gfx",         "runtime.modified",
+        "kernel.patched-build",     "kernel.patched-source",
+};
+
+typedef struct problem {
+        const finding *f; /* the first finding of its id */
+        size_t files;     /* distinct evidence paths over every finding of the id (shown but for kernel.*,
+                           * whose evidence is the module's places, not files a user keeps) */
+        int rank;
+} problem;
+
+static int rank_of(const finding *f)
+{
+        int base = (SEVERITY_CRITICAL - (int)f->severity) * 100;
+
+        for (size_t i = 0; i < ELEMENTSOF(most_serious_first); i++)
+                if (streq(f->id, most_serious_first[i]))
+                        return base + (int)i;
+        return base + (int)ELEMENTSOF(most_serious_first);
+}
+
+static bool path_seen(const finding *const *fs, size_t n_fs, size_t upto_f, size_t upto_e, const char *path)
+{
+        for (size_t i = 0; i <= upto_f && i < n_fs; i++)
+                for (size_t j = 0; j < fs[i]->n_evidence && (i < upto_f || j < upto_e); j++)
+                        if (streq_ptr(fs[i]->evidence[j].path, path))
+                                return true;
+        return false;
+}
+
+/* The critical and warning findings, one entry per id, most serious first; returns how many. */
+static size_t collect_problems(const report *rep, problem *ret, size_t max)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < rep->n_findings; i++) {
+                const finding *f = &rep->findings[i];
+                const finding *same[16];
+                size_t n_same = 0, k;
+
+                if (f->severity < SEVERITY_WARNING)
+                        continue;
+                for (k = 0; k < n && !streq(ret[k].f->id, f->id); k++)
+                        ;
+                if (k < n || n == max)
+                        continue; /* counted with the first finding of its id */
+                for (size_t j = i; j < rep->n_findings && n_same < ELEMENTSOF(same); j++)
+                        if (streq(rep->findings[j].id, f->id))
+                                same[n_same++] = &rep->findings[j];
+                ret[n] = (problem){.f = f, .rank = rank_of(f)};
+                for (size_t a = 0; a < n_same; a++)
+                        for (size_t e = 0; e < same[a]->n_evidence; e++)
+                                if (same[a]->evidence[e].path && !path_seen(same, n_same, a, e, same[a]->evidence[e].path))
+                                        ret[n].files++;
+                n++;
+        }
+        /* insertion sort: stable, and n is small */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && ret[j].rank < ret[j - 1].rank; j--) {
+                        problem t = ret[j];
+                        ret[j] = ret[j - 1];
+                        ret[j - 1] = t;
+                }
+        return n;
+}
+
+/* Lines of problems that fit above the GPU cards (never fewer than PROBLEMS_MIN_SHOWN). */
+static size_t problems_shown(const tui_app *a, rect body, size_t n)
+{
+        int room = body.h - SUMMARY_ROWS - (a->in->n_devices ? CARD_ROWS : 0) - 3; /* borders, keys */
+        size_t fit;
+
+        if ((int)n > room)
+                room--; /* the "more" line */
+        fit = room < PROBLEMS_MIN_SHOWN ? PROBLEMS_MIN_SHOWN : (size_t)room;
+        return n < fit ? n : fit;
+}
+
+/* Rows the problems box takes. */
+static int problems_rows(const tui_app *a, rect body, const problem *p, size_t n)
+{
+        size_t shown;
+
+        if (n == 0)
+                return 3 + (report_partial(a->in->report) ? 1 : 0);
+        shown = problems_shown(a, body, n);
+        return 2 + (int)shown + (shown < n) + 1;
+}
+
+static void draw_problems(tui_app *a, rect body, int y, const problem *p, size_t n)
+{
+        size_t shown, c[_SEVERITY_MAX] = {0};
+        bool fixable = false;
+        rect r = {y, body.x, problems_rows(a, body, p, n), body.w};
+        int w = r.w - 4, x;
+
+        draw_box(r, n ? "What is wrong" : "What is wrong: nothing", app_attr(a, C_TITLE));
+        y++;
+        if (n == 0) {
+                report_count(a->in->report, c);
+                x = r.x + 2;
+                x += draw_text(y, x, w, "No problems found: nothing needs repairing.", app_attr(a, C_OK) | A_BOLD);
+                if (c[SEVERITY_INFO])
+                        draw_fmt(y, x, r.x + 2 + w - x, app_attr(a, C_DIM), "   2: %zu note(s)", c[SEVERITY_INFO]);
+                if (report_partial(a->in->report))
+                        draw_text(y + 1, r.x + 2, w, "Some checks could not run: 2 lists what is missing.",
+                                  app_attr(a, C_WARNING));
+                return;
+        }
+        shown = problems_shown(a, body, n);
+        for (size_t i = 0; i < n; i++)
+                fixable |= p[i].f->fixable;
+        for (size_t i = 0; i < shown; i++) {
+                bool crit = p[i].f->severity == SEVERITY_CRITICAL;
+
+                x = r.x + 2;
+                x += draw_text(y, x, w, crit ? "critical " : "warning  ",
+                               app_attr(a, crit ? C_CRITICAL : C_WARNING) | A_BOLD);
+                x += draw_untrusted(y, x, r.x + 2 + w - x, p[i].f->title, A_NORMAL);
+                if (p[i].files > 1 && !startswith(p[i].f->id, "kernel."))
+                        draw_fmt(y, x, r.x + 2 + w - x, A_NORMAL, " (%zu files)", p[i].files);
+                y++;
+        }
+        if (shown < n)
+                draw_fmt(y++, r.x + 2, w, app_attr(a, C_DIM), "... and %zu more (2 lists them all)", n - shown);
+        draw_text(y, r.x + 2, w,
+                  fixable ? "3: plan the repair (asks before changing anything)   2: details and fixes"
+                          : "2: details and the manual fixes",
+                  app_attr(a, C_INFO));
+}
 
 static colour_kind verdict_colour(int code)
 {
@@ -160,12 +303,19 @@ static void draw_card(tui_app *a, rect r, size_t i)
 static void overview_draw(tui_app *a, rect body)
 {
         rect cards[MAX_CARDS];
-        size_t n, shown;
-        int y;
+        problem probs[MAX_PROBLEMS];
+        size_t n, shown, n_probs;
+        int y, rows;
 
         draw_summary(a, layout_summary(body));
         if (!a->in)
                 return;
+        n_probs = collect_problems(a->in->report, probs, ELEMENTSOF(probs));
+        rows = problems_rows(a, body, probs, n_probs);
+        draw_problems(a, body, body.y + SUMMARY_ROWS, probs, n_probs);
+        /* the cards go below the problems */
+        body.y += rows;
+        body.h -= rows;
         n = a->in->n_devices;
         shown = layout_cards(body, n, cards, MAX_CARDS);
         for (size_t i = 0; i < shown; i++)

@@ -47,6 +47,21 @@ assert d["targets"] == [{"gfx_target": "gfx1010", "pci_slot": None, "assumed": T
 # The same file with the native value is only a warning-free info list.
 sed 's/10\.3\.0/10.1.0/; /FIND_ENFORCE/d' "$seed" >"$tmp/fixed.sh"
 run 0 "$bin" --profile validate "$tmp/fixed.sh" --root "$root"
+# What a profile would refuse is a warning on its line in a shell file: a
+# line break in a quoted value, $(...), backticks (validate and install agree).
+printf '# refused in a profile\nexport MIOPEN_USER_DB_PATH="/tmp/a\nb"\nexport HIP_VISIBLE_DEVICES=$(echo 0)\nexport ROCR_VISIBLE_DEVICES=`echo 0`\n' >"$tmp/refused.sh"
+run 1 "$bin" --profile validate "$tmp/refused.sh" --root "$root"
+grep -q "refused.sh:2: warning: MIOPEN_USER_DB_PATH: the value contains a line break: a profile would refuse it" <<<"$out" ||
+        no "validate: the line break not warned on line 2: $out"
+grep -q "refused.sh:4: warning: HIP_VISIBLE_DEVICES: .*command substitution.*a profile would refuse it" <<<"$out" ||
+        no "validate: \$(...) not warned on line 4: $out"
+grep -q "refused.sh:5: warning: ROCR_VISIBLE_DEVICES: .*command substitution.*a profile would refuse it" <<<"$out" ||
+        no "validate: backticks not warned on line 5: $out"
+# and a profile with such a value is refused by validate
+printf '[profile]\nname = refused\ndescription = test\ngfx-targets = gfx1010\n\n[env]\nHIP_VISIBLE_DEVICES = $(echo 0)\n' >"$tmp/refused.ini"
+run 2 "$bin" --profile validate "$tmp/refused.ini" --root "$root"
+grep -q "refused.ini:7: critical: HIP_VISIBLE_DEVICES: the value contains \$( (command substitution)" <<<"$out" ||
+        no "validate: the profile's \$(...) is not what refuses it: $out"
 
 # --- the shipped profiles validate clean; list shows them
 for p in gfx1010-native miopen-rocm57-conservative diagnostic; do

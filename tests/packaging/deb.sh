@@ -5,7 +5,8 @@
 # (overrides are justified in packaging/debian/rdna1-doctor.lintian-overrides);
 # Depends is only what the binaries link; dkms, mokutil, ROCm SMI and HIP are
 # Recommends/Suggests; every integration file is shipped where the tool that
-# runs it looks, with the right mode; maintainer scripts parse under dash.
+# runs it looks, with the right mode; maintainer scripts parse under dash;
+# the shipped binaries carry no test hook.
 set -u
 deb=$(realpath "$1")
 . "$(dirname "$0")/lib.sh"
@@ -93,4 +94,13 @@ opt=$work/x/lib/recovery-mode/options/rdna1-doctor
 grep -Eq '^[[:space:]]*(\.|source)[[:space:]]' "$opt" && fail "the recovery option sources a file"
 grep -q 'exec "\$doctor" --recover' "$opt" && grep -q '^doctor=/usr/sbin/rdna1-doctor$' "$opt" ||
         fail "the recovery option does not exec /usr/sbin/rdna1-doctor --recover"
+# The shipped binaries have no test hooks (-Dtest_hooks=false): not even the
+# names of the test-only variables, nor the build directory's path (the
+# options are refused: install.sh).
+for b in usr/sbin/rdna1-doctor usr/libexec/rdna1-doctor/rdna1-selftest; do
+        for name in RDNA1_DOCTOR_DATADIR RDNA1_SELFTEST_HELPER RDNA1_DOCTOR_FAULT; do
+                grep -qaF -- "$name" "$work/x/$b" && fail "$b contains the test hook '$name'"
+        done
+        grep -qaF -- "$src" "$work/x/$b" && fail "$b contains the source tree's path $src"
+done
 finish deb

@@ -4,7 +4,8 @@
 # install.sh DEB — the package's life in a fresh bookworm chroot (mmdebstrap
 # --variant=apt, a private mount namespace; never the host):
 #   apt-get install ./rdna1-doctor_*.deb prints the post-install verdict;
-#   --version, --check, --demo and --summary run; a package shipping
+#   --version, --check, --demo and --summary run; the test-only variables
+#   and options are ignored or refused; a package shipping
 #   /usr/src/amdgpu-x/ fires the trigger (and the check), one shipping only
 #   /opt/other/ fires it too but the prefilter skips the check; the
 #   install (and a trigger) still succeed when the doctor binary aborts,
@@ -66,6 +67,26 @@ grep -q '^exit=[0-3]$' "$work/check.log" || { fail "--check exit code"; show che
 run demo.log "rdna1-doctor --demo; echo exit=\$?"
 grep -q 'kernel.patched-source' "$work/demo.log" && grep -q '^exit=2$' "$work/demo.log" ||
         { fail "--demo is not the seeds' broken machine (critical, kernel.patched-source)"; show demo.log; }
+# the installed (root) binary ignores the test-only variables and options
+# (-Dtest_hooks=false): a data directory with no demo, a "helper" that would
+# leave a mark, a fault point on every step
+run hooks.log "mkdir -p /root/pkgtest/evil-data
+        printf '#!/bin/sh\\ntouch /root/pkgtest/evil-helper-ran\\nexit 0\\n' >/root/pkgtest/evil-helper
+        chmod 755 /root/pkgtest/evil-helper
+        export RDNA1_DOCTOR_DATADIR=/root/pkgtest/evil-data RDNA1_SELFTEST_HELPER=/root/pkgtest/evil-helper
+        export RDNA1_DOCTOR_FAULT=step-intent
+        rdna1-doctor --demo --quiet; echo demo-exit=\$?
+        rdna1-doctor --selftest --backend cpu --quick --as-root; echo selftest-exit=\$?
+        test -e /root/pkgtest/evil-helper-ran && echo EVIL-HELPER-RAN
+        rdna1-doctor --list-fault-points; echo list-exit=\$?
+        rdna1-doctor --recover --dry-run --plan-file /root/pkgtest/plan.json; echo plan-exit=\$?
+        rdna1-doctor --help | grep -e --plan-file -e --list-fault-points -e RDNA1_ && echo HELP-LISTS-HOOKS"
+grep -qx 'demo-exit=2' "$work/hooks.log" || { fail "RDNA1_DOCTOR_DATADIR moved the installed binary's demo"; show hooks.log; }
+grep -qx 'selftest-exit=0' "$work/hooks.log" && ! grep -q EVIL-HELPER-RAN "$work/hooks.log" ||
+        { fail "RDNA1_SELFTEST_HELPER replaced the installed binary's helper"; show hooks.log; }
+grep -qx 'list-exit=64' "$work/hooks.log" && grep -qx 'plan-exit=64' "$work/hooks.log" &&
+        ! grep -q HELP-LISTS-HOOKS "$work/hooks.log" ||
+        { fail "the installed binary accepts --list-fault-points or --plan-file"; show hooks.log; }
 run man.log "test -s /usr/share/man/man8/rdna1-doctor.8.gz && test -s /usr/share/bash-completion/completions/rdna1-doctor" ||
         fail "man page or bash completion missing"
 run unit.log "test -L /etc/systemd/system/multi-user.target.wants/rdna1-doctor-verify.service" ||

@@ -694,6 +694,36 @@ def test_demo(a, tmp, roots):
         fail("demo: the installed demo was written to")
 
 
+def test_overview(a, tmp, roots):
+    """The first screen says what is wrong and which key acts, most serious first, at 80x24:
+    on the demo (critical and warnings), a clean root, a root with only warnings."""
+    if "RDNA1_DOCTOR_DATADIR" not in a.env:
+        fail("overview: RDNA1_DOCTOR_DATADIR is not set (the build's data dir holds the demo)")
+        return
+    # the demo from a data directory whose path has the same length in every build
+    data = os.path.join(tmp, "data")
+    shutil.copytree(a.env["RDNA1_DOCTOR_DATADIR"], data, symlinks=True)
+    demo = os.path.join(data, "demo")
+    cases = [("overview-demo-80x24", [a.binary, "--demo", "--state-dir", os.path.join(tmp, "ov-demo")], demo,
+              dict(a.env, RDNA1_DOCTOR_DATADIR=data))]
+    for sc in ("clean", "python-leftovers"):
+        root = os.path.join(tmp, "ov-" + sc)
+        gen_root(sc, root)
+        cases.append(("overview-%s-80x24" % sc, [a.binary, "--root", root, "--state-dir", root + ".state"], root, a.env))
+    for name, args, root, env in cases:
+        s = Session(args, tmp, name, root, env)
+        sc = s.t.wait(lambda x: settled(x) and "What is wrong" in x, name)
+        compare(name, normalize(sc, root))
+        s.t.keys("q")
+        s.file("rc")
+        s.t.kill()
+    demo_screen = open(os.path.join(GOLDEN, "overview-demo-80x24.txt")).read()
+    if demo_screen.find("The running amdgpu is a patched build") > demo_screen.find("HSA_OVERRIDE_GFX_VERSION"):
+        fail("overview: the running patched driver is not listed before the environment override")
+    if "3: plan the repair" not in demo_screen:
+        fail("overview: the demo's screen does not name the key that plans the repair")
+
+
 def test_profiles(a, tmp, roots):
     """Profiles through the command line's --profile: the same list, diff and validation as
     the CLI gives; a build without --profile says so."""
@@ -731,7 +761,7 @@ def test_profiles(a, tmp, roots):
 
 
 TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_framework, test_cancel, test_no_color, test_term_linux, test_term_dumb, test_signals,
-         test_suspend, test_hostile, test_recovery, test_demo, test_profiles]
+         test_suspend, test_hostile, test_recovery, test_demo, test_profiles, test_overview]
 
 
 def main():

@@ -142,7 +142,22 @@ static void test_crashes(void **state)
         expect("badutf8", SELFTEST_CRASH, 2000, 2000);
         expect("halfjson", SELFTEST_CRASH, 2000, 2000);
         expect("unknown", SELFTEST_CRASH, 2000, 2000);
-        expect("/nonexistent/rdna1-selftest", SELFTEST_CRASH, 2000, 2000);
+}
+
+/* A helper that never started is "not run" (exit 3) naming its path, never a crash. */
+static void test_not_started(void **state)
+{
+        watchdog_result r = run_fake("/nonexistent/rdna1-selftest", 2000, 2000);
+
+        assert_int_equal(r.outcome, SELFTEST_NOT_RUN);
+        assert_int_equal(r.exec_errno, ENOENT);
+        assert_non_null(r.reason);
+        assert_non_null(strstr(r.reason, "/nonexistent/rdna1-selftest"));
+        watchdog_result_clear(&r);
+        r = run_fake("/etc/passwd", 2000, 2000); /* not executable */
+        assert_int_equal(r.outcome, SELFTEST_NOT_RUN);
+        assert_true(r.exec_errno == EACCES || r.exec_errno == ENOEXEC);
+        watchdog_result_clear(&r);
 }
 
 static void test_hangs(void **state)
@@ -281,6 +296,7 @@ int main(void)
                 cmocka_unit_test(test_kernel_lines),
                 cmocka_unit_test(test_pass_and_wrong),
                 cmocka_unit_test(test_crashes),
+                cmocka_unit_test(test_not_started),
                 cmocka_unit_test(test_hangs),
                 cmocka_unit_test(test_cancel),
                 cmocka_unit_test(test_setsid_grandchild_killed),

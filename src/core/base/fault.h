@@ -7,7 +7,8 @@
  * SIGKILL the first time it reaches NAME, NAME@N the N-th time.
  * NAME:ENOSPC (or :EIO) makes the point fail with that error instead.
  * `rdna1-doctor --list-fault-points` prints the names. Unset in normal use;
- * then a fault point costs one getenv().
+ * then a fault point costs one getenv(). Builds with -Dtest_hooks=false (the
+ * Debian package) ignore the variable.
  */
 
 /* Returns 0, or the injected -errno. Does not return when told to die. */

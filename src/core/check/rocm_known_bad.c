@@ -17,7 +17,7 @@ static const rocm_known_bad table[] = {
                 .reason = "ROCm 5.3 and newer regressed on gfx1010: PyTorch built on them hangs the GPU in Conv2d "
                           "on feature maps of 44x44 and larger (42x42 and smaller pass), and no environment setting "
                           "fixes it",
-                .source = "ROCm/ROCm#2527, \"Regression in rocm 5.3 and newer for gfx1010\"; seed 003: ROCm 5.7 "
+                .source = "ROCm/ROCm#2527, \"Regression in rocm 5.3 and newer for gfx1010\"; a reported machine: ROCm 5.7 "
                           "+ PyTorch 2.2.2+rocm5.7",
         },
         {
@@ -29,7 +29,7 @@ static const rocm_known_bad table[] = {
                 .os_version = "24.04",
                 .reason = "ROCm 5.2 was not built for Ubuntu 24.04: its packages need libtinfo5, libncurses5 and "
                           "libstdc++-5-dev, which 24.04 does not ship, and its binaries predate glibc 2.39",
-                .source = "seed 003: ROCm 5.2 incompatible with Ubuntu 24.04",
+                .source = "a reported machine: ROCm 5.2 incompatible with Ubuntu 24.04",
         },
 };
 

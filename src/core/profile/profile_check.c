@@ -171,9 +171,14 @@ int envfile_validate(const char *path, const char *buf, size_t len, const rules_
         for (size_t i = 0; i < f->n_entries && k >= 0; i++) {
                 const env_entry *e = &f->entries[i];
 
-                if (strstr(e->value, "$(") || strchr(e->value, '`'))
+                /* what a profile refuses (env_value_problem) is a warning here, so validate and install agree */
+                if (strpbrk(e->value, "\n\r"))
                         k = problem_add(pl, path, e->line, SEVERITY_WARNING, e->name, NULL,
-                                        "the value runs a command (command substitution): not statically known");
+                                        "the value contains a line break: a profile would refuse it");
+                if (k >= 0 && (strstr(e->value, "$(") || strchr(e->value, '`')))
+                        k = problem_add(pl, path, e->line, SEVERITY_WARNING, e->name, NULL,
+                                        "the value runs a command (command substitution): not statically known; "
+                                        "a profile would refuse it");
                 if (k >= 0)
                         k = judge_setting(db, js, path, e->line, e->name, e->value, pl);
         }

@@ -102,6 +102,8 @@ static bool proc_ppid_start(pid_t pid, pid_t *ret_ppid, unsigned long long *ret_
         return true;
 }
 
+enum { EXEC_STAGE_SETUP = 1, EXEC_STAGE_DROP, EXEC_STAGE_EXEC };
+
 typedef struct line_buf {
         char *buf;
         size_t len;
@@ -117,7 +119,7 @@ typedef struct run {
         char errbuf[STDERR_KEEP];
         size_t errlen;
         bool errwrapped;
-        bool saw_end, end_wrong, saw_error, violation;
+        bool saw_line, saw_end, end_wrong, saw_error, violation;
         int case_open;          /* index of the case started and not finished, -1 none */
         uint64_t case_started_ms, last_line_ms, begin_ms;
         int kmsg_fd;
@@ -157,6 +159,7 @@ static int handle_line(run *w, char *line, size_t len)
         int r = 0;
 
         w->last_line_ms = now_ms();
+        w->saw_line = true;
         if (len > 0 && line[len - 1] == '\r')
                 line[--len] = '\0';
         if (len == 0)
@@ -313,7 +316,16 @@ static void read_kmsg(run *w)
         }
 }
 
-static _Noreturn void child_exec(const watchdog_options *o, int out_w, int err_w)
+/* The child could not become the helper: tell the parent why (exec_w is close-on-exec) and exit. */
+static _Noreturn void child_fail(int exec_w, int stage, int error, int status)
+{
+        int msg[2] = {stage, error};
+
+        (void)!write(exec_w, msg, sizeof(msg));
+        _exit(status);
+}
+
+static _Noreturn void child_exec(const watchdog_options *o, int out_w, int err_w, int exec_w)
 {
         int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -321,18 +333,71 @@ static _Noreturn void child_exec(const watchdog_options *o, int out_w, int err_w
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0 ||
             dup2(err_w, STDERR_FILENO) < 0)
-                _exit(127);
+                child_fail(exec_w, EXEC_STAGE_SETUP, errno, 127);
         if (o->drop_privileges) {
                 if (setgroups(o->n_groups, o->groups) < 0 || setresgid(o->gid, o->gid, o->gid) < 0 ||
                     setresuid(o->uid, o->uid, o->uid) < 0)
-                        _exit(126);
+                        child_fail(exec_w, EXEC_STAGE_DROP, errno, 126);
                 /* Make sure it stuck: no way back to root. */
                 if (o->uid != 0 && (setuid(0) == 0 || geteuid() != o->uid))
-                        _exit(126);
+                        child_fail(exec_w, EXEC_STAGE_DROP, EPERM, 126);
         }
         signal(SIGPIPE, SIG_DFL);
         execve(o->argv[0], o->argv, o->envp);
-        _exit(errno == ENOENT ? 127 : 126);
+        child_fail(exec_w, EXEC_STAGE_EXEC, errno, errno == ENOENT ? 127 : 126);
+}
+
+/* Wait for the child's exec: 0 when it became the helper, else fills the result as "not run". */
+static int wait_exec(run *w, int exec_r)
+{
+        int msg[2];
+        ssize_t n;
+
+        do
+                n = read(exec_r, msg, sizeof(msg));
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof(msg))
+                return 0; /* closed by the exec: the helper runs */
+        w->res->exec_errno = msg[1] > 0 ? msg[1] : EIO;
+        w->res->outcome = SELFTEST_NOT_RUN;
+        switch (msg[0]) {
+        case EXEC_STAGE_DROP:
+                set_reason(w, "cannot switch to uid %u for the helper: %s", (unsigned)w->o->uid,
+                           strerror(w->res->exec_errno));
+                break;
+        case EXEC_STAGE_EXEC:
+                set_reason(w, "cannot run the helper %s: %s", w->o->argv[0], strerror(w->res->exec_errno));
+                break;
+        default:
+                set_reason(w, "cannot set up the helper's process: %s", strerror(w->res->exec_errno));
+        }
+        return -1;
+}
+
+/* The helper's stderr for a person: every line escaped on its own, the newlines kept. */
+static char *escape_lines(const char *s, size_t len)
+{
+        char *out = malloc(len * 4 + 4), *o = out;
+
+        if (!out)
+                return NULL;
+        while (len > 0) {
+                const char *nl = memchr(s, '\n', len);
+                size_t n = nl ? (size_t)(nl - s) : len;
+                _cleanup_free_ char *e = escape_untrusted(s, n, 0);
+
+                if (!e) {
+                        free(out);
+                        return NULL;
+                }
+                o = stpcpy(o, e);
+                if (nl && n + 1 < len)
+                        *o++ = '\n';
+                s += n + !!nl;
+                len -= n + !!nl;
+        }
+        *o = '\0';
+        return out;
 }
 
 /* Kill the helper's process group and every descendant reparented to us after it started. */
@@ -424,7 +489,7 @@ static void terminate(run *w, const char *why, unsigned long long limit_ms)
 
 int watchdog_run(const watchdog_options *o, watchdog_result *ret)
 {
-        int out[2] = {-1, -1}, err[2] = {-1, -1};
+        int out[2] = {-1, -1}, err[2] = {-1, -1}, ex[2] = {-1, -1};
         watchdog_result res = {.exit_status = -1, .last_case_started = -1};
         run w = {.o = o, .res = &res, .case_open = -1, .kmsg_fd = -1};
         bool out_eof = false, err_eof = false, exited = false, gave_up = false;
@@ -432,7 +497,7 @@ int watchdog_run(const watchdog_options *o, watchdog_result *ret)
         int status = 0, r = 0;
 
         (void)prctl(PR_SET_CHILD_SUBREAPER, 1);
-        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
                 r = -errno;
                 goto close_pipes;
         }
@@ -450,8 +515,19 @@ int watchdog_run(const watchdog_options *o, watchdog_result *ret)
                 goto close_pipes;
         }
         if (w.pid == 0)
-                child_exec(o, out[1], err[1]);
+                child_exec(o, out[1], err[1], ex[1]);
         (void)setpgid(w.pid, w.pid); /* both sides, against the race */
+        close(ex[1]);
+        ex[1] = -1;
+        if (wait_exec(&w, ex[0]) < 0) {
+                /* Never became the helper: reap it, report "not run" with the path. */
+                while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                res.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+                *ret = res;
+                res = (watchdog_result){0};
+                goto close_pipes;
+        }
         (void)proc_ppid_start(w.pid, &ppid_unused, &w.start_time);
         close(out[1]);
         close(err[1]);
@@ -565,6 +641,10 @@ int watchdog_run(const watchdog_options *o, watchdog_result *ret)
         } else if (w.saw_error && res.exit_status == 3) {
                 res.outcome = SELFTEST_NOT_RUN;
                 set_reason(&w, "the helper could not run");
+        } else if (!w.saw_line && (res.exit_status == 126 || res.exit_status == 127)) {
+                /* the dynamic loader's or an interpreter's "cannot execute": it never started */
+                res.outcome = SELFTEST_NOT_RUN;
+                set_reason(&w, "the helper %s could not start (status %d)", o->argv[0], res.exit_status);
         } else if (!w.saw_end || (res.exit_status != 0 && res.exit_status != 20)) {
                 res.outcome = SELFTEST_CRASH;
                 set_reason(&w, w.saw_end ? "the helper exited with status %d" : "the helper exited (status %d) without finishing",
@@ -590,7 +670,7 @@ int watchdog_run(const watchdog_options *o, watchdog_result *ret)
                 }
                 memcpy(tail + n, w.errbuf, w.errlen);
                 n += w.errlen;
-                res.stderr_tail = escape_untrusted(tail, n, 0);
+                res.stderr_tail = escape_lines(tail, n);
         }
         *ret = res;
         res = (watchdog_result){0};
@@ -600,6 +680,8 @@ close_pipes:
                         close(out[i]);
                 if (err[i] >= 0)
                         close(err[i]);
+                if (ex[i] >= 0)
+                        close(ex[i]);
         }
         if (w.kmsg_fd >= 0)
                 close(w.kmsg_fd);

@@ -23,7 +23,7 @@ typedef enum selftest_outcome {
         SELFTEST_CRASH,         /* exit 21 */
         SELFTEST_HANG,          /* exit 22 */
         SELFTEST_GPU_RESET,     /* exit 23 */
-        SELFTEST_NOT_RUN,       /* exit 3: the helper could not run (it said why) */
+        SELFTEST_NOT_RUN,       /* exit 3: the helper could not run (it said why, or was never started) */
         _SELFTEST_OUTCOME_MAX,
         _SELFTEST_OUTCOME_INVALID = -22,
 } selftest_outcome;
@@ -64,7 +64,8 @@ typedef struct watchdog_result {
         char **kernel_lines;        /* matching new kernel-log lines, NULL-terminated (escaped) */
         size_t n_kernel_lines;
         char *reason;               /* one line: why this outcome ("case 7 exceeded 30 s", ...) */
-        char *stderr_tail;          /* last few KiB of the helper's stderr (escaped) */
+        char *stderr_tail;          /* last few KiB of the helper's stderr (each line escaped, newlines kept) */
+        int exec_errno;             /* > 0: the helper was never started (execve or the privilege drop failed) */
         unsigned cases_passed;
         unsigned cases_failed;
         int last_case_started;      /* -1 none */
