@@ -244,7 +244,49 @@ def case_grown_user_file(env):
         fail("grown user files: exit %d\n%s%s" % (code, out, err))
 
 
-CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_grown_user_file]
+# ------------------------------------------------------------------ 7
+
+def case_bundle_json_secrets(env):
+    """7: a journal's plan.json quotes a commented-out line holding a token in escaped quotes, and a private
+    key in a multi-line string: neither reaches the bundle."""
+    root, state = env.copy("bundle-secrets")
+    jdir = host(root, "/var/lib/rdna1-doctor/journal/20260101-000000")
+    os.makedirs(os.path.join(jdir, "steps"))
+    secrets = ("hf_QUOTEDsecretTOKEN", "MULTILINEkeyBODY", "plainPASSWORDvalue")
+    plan = {"schema": "rdna1-doctor/plan/1", "root": "/", "actions": [
+        {"action": "disable-env-line", "path": "/home/alice/.bashrc", "line": 3,
+         "line_text": 'export HF_TOKEN="hf_QUOTEDsecretTOKEN"', "why": "x", "undo": "y", "touches": []},
+        {"action": "disable-env-line", "path": "/etc/environment", "line": 1,
+         "line_text": "DB_PASSWORD=plainPASSWORDvalue", "why": "x", "undo": "y", "touches": []},
+        {"action": "quarantine", "path": "/opt/k", "why": "-----BEGIN OPENSSH PRIVATE KEY-----\nMULTILINEkeyBODY\n"
+         "-----END OPENSSH PRIVATE KEY-----", "undo": "y", "touches": []}], "notes": []}
+    with open(os.path.join(jdir, "plan.json"), "w") as f:
+        json.dump(plan, f)
+    with open(os.path.join(jdir, "run.json"), "w") as f:
+        json.dump({"status": "done"}, f)
+    out = os.path.join(os.path.dirname(root), "b.tar.xz")
+    code, so, err = env.run(root, host(root, "/var/lib/rdna1-doctor"), "--bundle", out)
+    if code != 0 or not os.path.exists(out):
+        fail("--bundle: exit %d %s" % (code, err))
+        return
+    x = os.path.join(os.path.dirname(root), "x")
+    os.makedirs(x)
+    subprocess.run(["tar", "-xJf", out, "-C", x], check=True)
+    found = False
+    for d, _, fs in os.walk(x):
+        for name in fs:
+            with open(os.path.join(d, name), "rb") as f:
+                data = f.read()
+            if name == "plan.json":
+                found = True
+            for sec in secrets:
+                if sec.encode() in data:
+                    fail("%s in the bundle holds %s" % (os.path.relpath(os.path.join(d, name), x), sec))
+    if not found:
+        fail("the bundle has no journal plan.json to check")
+
+
+CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_grown_user_file, case_bundle_json_secrets]
 
 
 def main():
