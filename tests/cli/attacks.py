@@ -244,6 +244,43 @@ def case_grown_user_file(env):
         fail("grown user files: exit %d\n%s%s" % (code, out, err))
 
 
+# ------------------------------------------------------------------ 6
+
+def case_helper_credentials(env):
+    """6: sudo for a uid the root's passwd does not know: the helper never keeps gid 0 nor root's groups or
+    environment; with SUDO_GID it runs with exactly that uid/gid (a real drop, checked by the helper's `id`)."""
+    helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fake-helpers", "creds")
+    root, state = env.copy("helper-creds")
+    # as a user's program would see it: a root-only variable in root's environment
+    base = {"RDNA1_SELFTEST_HELPER": helper, "RDNA1_ATTACK_ROOT_SECRET": "root-only"}
+    for k in ("SUDO_UID", "SUDO_GID", "PKEXEC_UID", "DOAS_USER"):
+        os.environ.pop(k, None)
+
+    def names(out):
+        try:
+            return [c.get("name") for c in json.loads(out).get("cases", [])]
+        except ValueError:
+            return None
+
+    code, out, err = env.run(root, state, "--selftest", "--backend", "cpu", "--quick", "--json",
+                             env=dict(base, SUDO_UID="4242"))
+    got = names(out)
+    if code != 3 or got or "SUDO_GID" not in out + err:
+        fail("SUDO_UID of an unknown account without SUDO_GID: the helper ran (exit %d): %s %s" % (code, got, err))
+    code, out, err = env.run(root, state, "--selftest", "--backend", "cpu", "--quick", "--json",
+                             env=dict(base, SUDO_UID="4242", SUDO_GID="4343"))
+    got = names(out)
+    if code != 0 or got != ["uid=4242/4242 gid=4343/4343 groups=4343 leaked=no"]:
+        fail("SUDO_UID=4242 SUDO_GID=4343: the helper ran with %s (exit %d)\n%s" % (got, code, err))
+    # a known user: her groups from the root's /etc/group, nothing of root's
+    code, out, err = env.run(root, state, "--selftest", "--backend", "cpu", "--quick", "--json",
+                             env=dict(base, SUDO_UID="1000", SUDO_GID="1000"))
+    got = names(out) or [""]
+    if code != 0 or not got[0].startswith("uid=1000/1000 gid=1000/1000 ") or "leaked=no" not in got[0] or \
+            ",0," in "," + got[0].split("groups=")[1].split()[0] + ",":
+        fail("SUDO_UID=1000: the helper ran with %s (exit %d)\n%s" % (got, code, err))
+
+
 # ------------------------------------------------------------------ 7
 
 def case_bundle_json_secrets(env):
@@ -286,7 +323,9 @@ def case_bundle_json_secrets(env):
         fail("the bundle has no journal plan.json to check")
 
 
-CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_grown_user_file, case_bundle_json_secrets]
+CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_grown_user_file,
+         case_helper_credentials,
+         case_bundle_json_secrets]
 
 
 def main():
