@@ -360,6 +360,7 @@ int selftest_run_cli(const selftest_cli *c)
         inspection *in = NULL;
         char **argv = NULL, **profile_env = NULL;
         exec_user u = {0};
+        bool as_user = false;
         int r, code = 3;
 
         r = inspect_run(&io, &in);
@@ -367,24 +368,46 @@ int selftest_run_cli(const selftest_cli *c)
                 complain(c, &s, "rdna1-doctor: cannot inspect '%s': %s.\n", c->root, strerror(-r));
                 goto out;
         }
-        if (c->profile) {
+        if (geteuid() == 0 && !c->as_root) {
+                /*
+                 * Root for someone (sudo, pkexec, doas): the helper runs as that user, with
+                 * the account's own uid, gid and groups (SUDO_GID where the root's passwd
+                 * does not know it), never with root's group by accident (docs/SECURITY.md).
+                 */
+                r = exec_user_from_env(in->sr, &u);
+                if (r == -ENOENT || r == -EINVAL)
+                        refused = strdup_printf("the invoking user (%s) is %s the root's /etc/passwd and no SUDO_GID "
+                                                "gives its group: the helper is not run with a guessed group; "
+                                                "run it as that user, or --as-root", u.via ? u.via : "SUDO_UID/PKEXEC_UID",
+                                                r == -EINVAL ? "malformed, or not in" : "not in");
+                else if (r < 0) {
+                        complain(c, &s, "rdna1-doctor: cannot look up the invoking user: %s.\n", strerror(-r));
+                        goto out;
+                }
+                as_user = r > 0;
+                r = 0;
+        }
+        if (!refused && c->profile) {
                 /* The workload gets a clean environment plus the profile, as with `exec`. */
-                bool as_user = geteuid() == 0 && !c->as_root && exec_user_from_env(in->sr, &u) > 0;
-
                 code = profile_cmd_environment(c->profile, c->root, c->device, as_user ? &u : NULL, &profile_env);
-                exec_user_clear(&u);
                 if (code != 0) {
                         r = 0;
                         goto out;
                 }
                 code = 3;
+        } else if (!refused && as_user) {
+                /* the cleaned environment of `exec`, not root's */
+                r = exec_env_build(NULL, &u, &profile_env);
+                if (r < 0)
+                        goto out;
         }
-        if (gpu)
+        if (gpu && !refused)
                 refused = refusal(c, in, profile_env ? profile_env : environ);
         if (refused) {
                 print_result(c, in, NULL, NULL, refused, 3);
                 s.done_sent = true;
                 exec_env_free(profile_env);
+                exec_user_clear(&u);
                 inspection_free(in);
                 return 3;
         }
@@ -421,11 +444,11 @@ int selftest_run_cli(const selftest_cli *c)
                 .argv = argv,
                 .envp = profile_env ? profile_env : environ,
                 /* The workload runs as the invoking user unless --as-root. */
-                .drop_privileges = !c->as_root && in->user.uid != geteuid(),
-                .uid = in->user.uid,
-                .gid = in->user.gid,
-                .groups = in->user.groups,
-                .n_groups = in->user.n_groups,
+                .drop_privileges = as_user || (!c->as_root && in->user.uid != geteuid()),
+                .uid = as_user ? u.uid : in->user.uid,
+                .gid = as_user ? u.gid : in->user.gid,
+                .groups = as_user ? u.groups : in->user.groups,
+                .n_groups = as_user ? u.n_groups : in->user.n_groups,
                 .case_deadline_ms = env_ms("RDNA1_SELFTEST_CASE_DEADLINE_MS", c->framework ? 60000 : 120000),
                 .no_progress_ms = env_ms("RDNA1_SELFTEST_NO_PROGRESS_MS", 30000),
                 .total_deadline_ms = c->stress_seconds ? (c->stress_seconds + 120) * 1000u : 0,
@@ -469,6 +492,7 @@ out:
         watchdog_result_clear(&wr);
         strv_free_array(argv);
         exec_env_free(profile_env);
+        exec_user_clear(&u);
         json_object_put(s.cases);
         json_object_put(s.start);
         inspection_free(in);

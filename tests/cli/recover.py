@@ -525,9 +525,13 @@ def case_crash_everywhere(env):
                 if h not in (old[p], new[p]):
                     fail("%s: %s is neither old nor new" % (label, p))
             check_backups(state, label)
+            # the same crash again on a fresh copy, for the rollback: a copy of the crashed tree would
+            # hold other directories than the journal recorded, and rollback refuses those
             crashed = os.path.join(os.path.dirname(root), "crashed")
-            subprocess.run(["cp", "-a", root, crashed], check=True)
-            subprocess.run(["cp", "-a", state, crashed + "-state"], check=True)
+            subprocess.run(["cp", "-a", BASE[0], crashed], check=True)
+            os.makedirs(crashed + "-state")
+            env.run(crashed, crashed + "-state", "--recover", "--yes", "--plan-file", plan,
+                    env={"RDNA1_DOCTOR_FAULT": "%s@%d" % (point, nth)})
             code, out, err = env.run(root, state, "--recover", "--resume")
             if code != 0:
                 fail("%s: --resume exit %d\n%s%s" % (label, code, out, err))

@@ -95,6 +95,39 @@ static void test_json(void **state)
         redactor_free(r);
 }
 
+/*
+ * A journal's plan.json quotes the lines it comments out: the secret sits in
+ * a JSON string with escaped quotes or newlines, which masking the text
+ * misses (docs/SECURITY.md, attack 7); value by value it is the line it is.
+ */
+static void test_json_text(void **state)
+{
+        static const char plan[] =
+                "{\"actions\":[{\"line_text\":\"export HF_TOKEN=\\\"hf_QUOTEDsecret123\\\"\"},"
+                "{\"why\":\"x\\n-----BEGIN OPENSSH PRIVATE KEY-----\\nMULTILINEsecret\\n"
+                "-----END OPENSSH PRIVATE KEY-----\\ny\"},"
+                "{\"line_text\":\"AWS_SECRET_ACCESS_KEY=plainSECRETvalue\"}]}";
+        redactor *r = redactor_new();
+        char *out = NULL;
+        size_t n = 0;
+
+        assert_int_equal(redact_json_text(r, plan, strlen(plan), &out, &n), 0);
+        assert_int_equal(n, strlen(out));
+        assert_null(strstr(out, "hf_QUOTEDsecret123"));
+        assert_null(strstr(out, "MULTILINEsecret"));
+        assert_null(strstr(out, "plainSECRETvalue"));
+        assert_non_null(strstr(out, "<redacted-private-key>"));
+        /* still one JSON document */
+        json_object *o = json_tokener_parse(out);
+        assert_non_null(o);
+        json_object_put(o);
+        free(out);
+        /* not JSON (or cut short): the caller masks it as text */
+        assert_int_equal(redact_json_text(r, plan, strlen(plan) - 3, &out, &n), -EBADMSG);
+        assert_int_equal(redact_json_text(r, "{} {}", 5, &out, &n), -EBADMSG);
+        redactor_free(r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -102,6 +135,7 @@ int main(void)
                 cmocka_unit_test(test_patterns),
                 cmocka_unit_test(test_secrets),
                 cmocka_unit_test(test_json),
+                cmocka_unit_test(test_json_text),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

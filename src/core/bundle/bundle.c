@@ -89,8 +89,15 @@ static int add_member(bundle *b, const char *name, const char *data, size_t len,
         if (premasked) {
                 masked = strndup(data, len);
                 mlen = len;
-        } else
-                masked = redact_text(b->red, data, len, &mlen);
+        } else {
+                /* JSON (the journal's plan and steps, self-test records) by structure, not as text */
+                int k = endswith(name, ".json") ? redact_json_text(b->red, data, len, &masked, &mlen) : -EBADMSG;
+
+                if (k == -ENOMEM)
+                        return k;
+                if (k < 0)
+                        masked = redact_text(b->red, data, len, &mlen);
+        }
         /* names can carry a user's name too ("journal/…/cmd/…" never does; a home path might) */
         mname = redact_text(b->red, name, strlen(name), &nlen);
         if (!masked || !mname)

@@ -441,3 +441,37 @@ int redact_json(redactor *r, json_object *o)
                 return 0;
         }
 }
+
+int redact_json_text(redactor *r, const char *data, size_t len, char **ret, size_t *ret_len)
+{
+        json_tokener *tok;
+        json_object *o;
+        const char *s;
+        char *out;
+        int k;
+
+        if (len > INT32_MAX)
+                return -EFBIG;
+        tok = json_tokener_new();
+        if (!tok)
+                return -ENOMEM;
+        o = json_tokener_parse_ex(tok, data, (int)len);
+        /* the whole text, one document: anything else is masked as text by the caller */
+        k = !o || json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) < len
+                    ? -EBADMSG : 0;
+        json_tokener_free(tok);
+        if (k >= 0)
+                k = redact_json(r, o);
+        if (k >= 0) {
+                s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+                out = s ? strdup(s) : NULL;
+                if (!out)
+                        k = -ENOMEM;
+                else {
+                        *ret_len = strlen(out);
+                        *ret = out;
+                }
+        }
+        json_object_put(o);
+        return k;
+}

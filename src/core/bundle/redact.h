@@ -51,5 +51,12 @@ char *redact_text(redactor *r, const char *text, size_t len, size_t *ret_len);
 /* Mask every string value of a json-c tree in place (keys are the program's, left alone). Returns 0 or -ENOMEM. */
 int redact_json(redactor *r, json_object *o);
 
+/*
+ * data (a whole JSON document) masked value by value as redact_json() does,
+ * printed again: a secret in an escaped or multi-line string is seen as the
+ * string it is. -EBADMSG when data is not one JSON document (mask it as
+ * text then), -ENOMEM.
+ */
+int redact_json_text(redactor *r, const char *data, size_t len, char **ret, size_t *ret_len);
 /* How many replacements of class c were made so far. */
 size_t redactor_count(const redactor *r, redact_class c);

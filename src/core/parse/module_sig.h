@@ -24,8 +24,12 @@ int x509_issuer_serial(const uint8_t *der, size_t len, const uint8_t **ret_issue
                        const uint8_t **ret_serial, size_t *ret_serial_len);
 
 /*
- * Check the module open at fd (uncompressed) against the certificate.
- * Returns 1 signed by it, 0 signed by another key, -ENODATA unsigned,
+ * Does the module open at fd (uncompressed) name the certificate as its
+ * signer: its appended PKCS#7 block holds the certificate's issuer and
+ * serial number. The signature itself is NOT verified (the kernel does
+ * that when it loads the module); this tells "built and signed with this
+ * key" from "another key" or "unsigned" for the plan, nothing more.
+ * Returns 1 names it, 0 names another key, -ENODATA unsigned,
  * -EMEDIUMTYPE compressed (not checked here), -EBADMSG malformed.
  */
 int module_signed_by(int fd, const uint8_t *cert, size_t cert_len);

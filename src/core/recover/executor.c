@@ -22,6 +22,12 @@
 #include "root/userdrop.h"
 
 #define CONTENT_READ_MAX (256u * 1024 * 1024)
+/*
+ * The most of a user's file root copies into the journal: start-up files and
+ * .pth files are a few KiB; a user can grow one (sparse, costing no quota)
+ * after planning to fill /var (docs/SECURITY.md).
+ */
+#define USER_FILE_MAX (16u * 1024 * 1024)
 
 void exec_report_clear(exec_report *rep)
 {
@@ -124,20 +130,54 @@ static int finish_step(step_ctx *c, const char *path, const char *md5_after)
         return fault_point("step-done");
 }
 
-/* Open the parent of a step's file: beneath the owner's home for home files. */
+/*
+ * Open the parent of a step's file: beneath the owner's home, or for a
+ * user's file elsewhere without following any symlink (the user's to
+ * point anywhere); a system file through the root. The directory must be
+ * the step owner's: a user's file is never written into a directory that
+ * user does not own, nor a root step into a user's directory (-EPERM).
+ */
 static int open_parent(step_ctx *c, const char *path, int *ret_dirfd, char **ret_base)
 {
+        _cleanup_close_ int dirfd = -EBADF;
+        _cleanup_free_ char *base = NULL;
+        uid_t want = geteuid(); /* root's, or ours when the demo runs on a user's copy */
+        struct stat st;
+        int r;
+
         if (c->a->in_home) {
                 if (!c->have_user) {
-                        int r = user_ids_load(c->o->sr, c->a->owner_uid, &c->user);
-
+                        r = user_ids_load(c->o->sr, c->a->owner_uid, &c->user);
                         if (r < 0)
                                 return r;
                         c->have_user = true;
                 }
-                return fo_open_parent_in_home(c->o->sr, c->user.home, path, ret_dirfd, ret_base);
-        }
-        return fo_open_parent(c->o->sr, path, ret_dirfd, ret_base);
+                want = c->user.uid;
+                r = fo_path_in_home(c->user.home, path)
+                            ? fo_open_parent_in_home(c->o->sr, c->user.home, path, &dirfd, &base)
+                            : fo_open_parent_nofollow(c->o->sr, path, &dirfd, &base);
+        } else
+                r = fo_open_parent(c->o->sr, path, &dirfd, &base);
+        if (r < 0)
+                return r;
+        if (fstat(dirfd, &st) < 0)
+                return -errno;
+        if (st.st_uid != want)
+                return -EPERM;
+        *ret_dirfd = TAKE_FD(dirfd);
+        *ret_base = TAKE_PTR(base);
+        return 0;
+}
+
+/* Why open_parent refused, for people. */
+static const char *open_parent_why(const step_ctx *c, int r)
+{
+        if (r == -EPERM)
+                return c->a->in_home ? "its directory is not owned by the file's owner: change it by hand"
+                                     : "its directory is owned by a user: plan again (the step is that user's)";
+        if (r == -ELOOP)
+                return "a symbolic link is in the way (it is not followed)";
+        return strerror(-r);
 }
 
 static journal_file *step_file(journal *j, size_t idx, const char *path)
@@ -325,22 +365,28 @@ static int do_replace(step_ctx *c)
 
         r = open_parent(c, a->path, &dirfd, &base);
         if (r < 0)
-                return fail_step(c, r, "cannot open the directory of %s", a->path);
+                return fail_step(c, 0, "cannot open the directory of %s: %s", a->path, open_parent_why(c, r));
+        jf = step_file(c->j, c->idx, a->path);
+        if (jf && fo_dir_id_check(dirfd, &jf->dir) < 0)
+                return fail_step(c, 0, "the directory of %s is not the one this run backed it up from", a->path);
         fd = fo_open_regular(dirfd, base, &st);
         if (fd < 0)
                 return fail_step(c, fd, "cannot open %s", a->path);
         if (a->in_home && st.st_uid != c->user.uid)
                 return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: change it by hand", a->path,
                                  c->user.name, (unsigned)st.st_uid, c->user.name);
+        if (a->in_home && (uint64_t)st.st_size > USER_FILE_MAX)
+                return fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into "
+                                 "the journal; change it by hand", a->path, (unsigned long long)st.st_size,
+                                 USER_FILE_MAX >> 20);
         r = fo_check_mutable(fd);
         if (r < 0)
                 return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
         r = fo_hash_fd(fd, cur, NULL);
         if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
                 return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
-        jf = step_file(c->j, c->idx, a->path);
         if (!jf || !jf->backup) {
-                r = journal_backup_fd(c->j, c->idx, a->path, fd, &jf);
+                r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, &jf);
                 if (r < 0)
                         return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
                 if (!streq(jf->md5, cur))
@@ -449,7 +495,10 @@ static int do_quarantine(step_ctx *c)
                                  a->path);
         r = open_parent(c, a->path, &dirfd, &base);
         if (r < 0)
-                return fail_step(c, r, "cannot open the directory of %s", a->path);
+                return fail_step(c, 0, "cannot open the directory of %s: %s", a->path, open_parent_why(c, r));
+        jf = step_file(c->j, c->idx, a->path);
+        if (jf && fo_dir_id_check(dirfd, &jf->dir) < 0)
+                return fail_step(c, 0, "the directory of %s is not the one this run backed it up from", a->path);
         r = quarantine_dir(c, &qdir, &qrel);
         if (r < 0)
                 return r;
@@ -471,7 +520,6 @@ static int do_quarantine(step_ctx *c)
         src_exists = fd >= 0;
         if (fd < 0 && fd != -ENOENT)
                 return fail_step(c, fd, "cannot open %s", a->path);
-        jf = step_file(c->j, c->idx, a->path);
         if (!src_exists) {
                 /* moved by an interrupted run? */
                 _cleanup_close_ int qd = -EBADF;
@@ -488,6 +536,10 @@ static int do_quarantine(step_ctx *c)
         if (a->in_home && st.st_uid != c->user.uid)
                 return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: move it by hand", a->path,
                                  c->user.name, (unsigned)st.st_uid, c->user.name);
+        if (a->in_home && (uint64_t)st.st_size > USER_FILE_MAX)
+                return fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into "
+                                 "the journal; move it by hand", a->path, (unsigned long long)st.st_size,
+                                 USER_FILE_MAX >> 20);
         r = fo_check_mutable(fd);
         if (r < 0)
                 return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
@@ -495,7 +547,7 @@ static int do_quarantine(step_ctx *c)
         if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
                 return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
         if (!jf || !jf->backup) {
-                r = journal_backup_fd(c->j, c->idx, a->path, fd, &jf);
+                r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, &jf);
                 if (r < 0)
                         return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
         }
@@ -804,10 +856,14 @@ static int rollback_file(step_ctx *c, const journal_file *f)
         int r;
 
         r = open_parent(c, f->path, &dirfd, &base);
+        if (r >= 0 && fo_dir_id_check(dirfd, &f->dir) < 0)
+                r = -ESTALE;
         if (r < 0) {
                 c->rep->skipped++;
-                say(c->rep, "rollback step %zu: cannot open the directory of %s (%s); skipped", c->idx + 1, f->path,
-                    strerror(-r));
+                say(c->rep, "rollback step %zu: cannot open the directory of %s (%s); skipped, its copy stays in %s",
+                    c->idx + 1, f->path,
+                    r == -ESTALE ? "it is not the directory the file was backed up from" : open_parent_why(c, r),
+                    f->moved_to ? f->moved_to : "the journal");
                 return 0;
         }
         /* a temp file of a run that died before its rename */

@@ -166,6 +166,11 @@ static json_object *file_to_json(const journal_file *f)
                 json_object_object_add(o, "moved_to", json_object_new_string(f->moved_to));
         if (f->link_target)
                 json_object_object_add(o, "link", json_object_new_string(f->link_target));
+        if (f->dir.known) {
+                json_object_object_add(o, "dir_dev", json_object_new_int64((int64_t)f->dir.dev));
+                json_object_object_add(o, "dir_ino", json_object_new_int64((int64_t)f->dir.ino));
+                json_object_object_add(o, "dir_uid", json_object_new_int64(f->dir.uid));
+        }
         return o;
 }
 
@@ -391,6 +396,10 @@ static int file_from_json(json_object *o, journal_file *f)
         GETI("atime_nsec", atime.tv_nsec, long);
         GETI("mtime_sec", mtime.tv_sec, time_t);
         GETI("mtime_nsec", mtime.tv_nsec, long);
+        f->dir.known = json_object_object_get_ex(o, "dir_ino", &v);
+        GETI("dir_dev", dir.dev, dev_t);
+        GETI("dir_ino", dir.ino, ino_t);
+        GETI("dir_uid", dir.uid, uid_t);
 #undef GETI
         if (json_object_object_get_ex(o, "md5_after", &v)) {
                 f->has_after = true;
@@ -625,6 +634,12 @@ static journal_file *step_add_file(journal_step *s, const char *path)
 
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret)
 {
+        return journal_backup_fd_at(j, step, path, -EBADF, fd, ret);
+}
+
+int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, const journal_file **ret)
+{
+        fo_dir_id dir = {0};
         journal_step *s;
         journal_file *f;
         _cleanup_free_ char *name = NULL;
@@ -648,6 +663,11 @@ int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const j
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;
+        if (dirfd >= 0) {
+                r = fo_dir_id_get(dirfd, &dir);
+                if (r < 0)
+                        return r;
+        }
         name = strdup_printf("%04zu-%zu", step + 1, s->n_files);
         if (!name)
                 return -ENOMEM;
@@ -682,6 +702,7 @@ int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const j
         f->gid = st.st_gid;
         f->atime = st.st_atim;
         f->mtime = st.st_mtim;
+        f->dir = dir;
         r = step_write(j, step);
         if (r < 0)
                 return r;

@@ -86,6 +86,7 @@ typedef struct journal_file {
         char md5_after[33];     /* after the action ("" when the file is gone: quarantine) */
         char *moved_to;         /* quarantine destination, else NULL */
         char *link_target;      /* a symlink's target (md5 is of this text); no backup */
+        fo_dir_id dir;          /* the directory it was backed up from (resume and rollback compare) */
 } journal_file;
 
 typedef struct journal_command {
@@ -141,6 +142,8 @@ int journal_begin_step(journal *j, size_t step);
  * the journal.
  */
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret);
+/* Same, recording dirfd's device, inode and owner as the file's directory (dirfd < 0: none). */
+int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, const journal_file **ret);
 /*
  * Record the symlink at path, whose target is target (the DKMS tree's
  * kernel-K-ARCH and source links): kept in the record itself, md5 of its

@@ -895,7 +895,8 @@ int kernel_tx_run(const kernel_tx_options *o, kernel_tx_result *ret)
         int r;
 
         if (!o || !o->sr || !o->j || !o->kernel || !o->module || !o->version || strchr(o->kernel, '/') ||
-            strchr(o->module, '/') || strchr(o->version, '/') || o->kernel[0] == '.' || o->version[0] == '.')
+            strchr(o->module, '/') || strchr(o->version, '/') || o->kernel[0] == '.' || o->version[0] == '.' ||
+            o->kernel[0] == '-' || o->module[0] == '-' || o->version[0] == '-')
                 return -EINVAL;
         if (!o->sr->is_host)
                 return -EPERM; /* kernel-side steps never run against another root from here */

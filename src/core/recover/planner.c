@@ -41,33 +41,91 @@ typedef struct planner {
 
 /* ---- whose file is it ---- */
 
-/* The user whose home holds path (not root: root's files need no drop). */
-static bool home_owner(planner *pl, const char *path, uid_t *ret_uid, gid_t *ret_gid)
+/*
+ * Who acts on path: whoever can rename entries on its way, i.e. the owner
+ * of the deepest directory of its chain that root does not own (the passwd
+ * home is not consulted: "/home/bob/", a symlinked /home or a home on
+ * another mount are all bob's). *ret_uid is 0 when every directory is
+ * root's (or ours). The file's own owner is returned too: a user's step refuses a
+ * file that is not the user's (executor.c).
+ */
+static int chain_owner(planner *pl, const char *path, uid_t *ret_uid, uid_t *ret_file_uid)
 {
-        FILE *f;
+        _cleanup_free_ char *dir = strdup(path);
+        struct stat st;
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        if (sysroot_lstat(pl->in->sr, path, &st) < 0)
+                return -ENOENT;
+        *ret_file_uid = st.st_uid;
+        *ret_uid = 0;
+        while ((slash = strrchr(dir, '/')) && slash != dir) {
+                *slash = 0;
+                /* ours (root, or whoever runs the demo on a copy of their own) needs no drop */
+                if (sysroot_lstat(pl->in->sr, dir, &st) >= 0 && S_ISDIR(st.st_mode) && st.st_uid != 0 &&
+                    st.st_uid != geteuid()) {
+                        *ret_uid = st.st_uid;
+                        break;
+                }
+        }
+        return 0;
+}
+
+/* The passwd entry of uid: its primary group. */
+static bool passwd_gid(planner *pl, uid_t uid, gid_t *ret_gid)
+{
         struct passwd *pw;
         bool found = false;
+        FILE *f;
 
         if (!pl->passwd)
                 return false;
         f = fmemopen(pl->passwd, pl->passwd_len, "r");
         if (!f)
                 return false;
-        while ((pw = fgetpwent(f))) {
-                const char *rest;
-
-                if (pw->pw_uid == 0 || !pw->pw_dir || pw->pw_dir[0] != '/' || streq(pw->pw_dir, "/"))
-                        continue;
-                rest = startswith(path, pw->pw_dir);
-                if (rest && *rest == '/') {
-                        *ret_uid = pw->pw_uid;
+        while ((pw = fgetpwent(f)))
+                if (pw->pw_uid == uid) {
                         *ret_gid = pw->pw_gid;
                         found = true;
                         break;
                 }
-        }
         fclose(f);
         return found;
+}
+
+static int block(plan_action *a, const char *fmt, const char *arg);
+
+/*
+ * Set a's owner from the file system. Returns 1 when the step is blocked
+ * (no such user, or the file is not the directory owner's), 0, < 0 errno.
+ */
+static int set_owner(planner *pl, plan_action *a, const char *path)
+{
+        _cleanup_free_ char *why = NULL;
+        uid_t uid, file_uid;
+        int r;
+
+        r = chain_owner(pl, path, &uid, &file_uid);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || uid == 0)
+                return 0; /* a system file (a missing one is reported by the step itself) */
+        a->in_home = true;
+        a->owner_uid = uid;
+        if (!passwd_gid(pl, uid, &a->owner_gid))
+                why = strdup_printf("%s is in a directory owned by uid %u, which the root's /etc/passwd does not "
+                                    "name: the doctor will not act for an unknown user; change it by hand",
+                                    path, (unsigned)uid);
+        else if (file_uid != uid)
+                why = strdup_printf("%s is owned by uid %u but its directory by uid %u: the file is not changed "
+                                    "by either; change it by hand", path, (unsigned)file_uid, (unsigned)uid);
+        else
+                return 0;
+        if (!why || block(a, "%s", why) < 0)
+                return -ENOMEM;
+        return 1;
 }
 
 static int set_str(char **field, const char *v)
@@ -91,6 +149,8 @@ static bool action_exists(const plan *p, action_type t, const char *path, unsign
 
 static int block(plan_action *a, const char *fmt, const char *arg)
 {
+        if (a->blocked)
+                return 0; /* the first reason stands */
         a->blocked = true;
         a->blocked_reason = strdup_printf(fmt, arg);
         return a->blocked_reason ? 0 : -ENOMEM;
@@ -134,7 +194,8 @@ static int read_no_symlink(planner *pl, const plan_action *a, const char *path, 
                 r = user_ids_load(pl->in->sr, a->owner_uid, &u);
                 if (r < 0)
                         return r;
-                r = fo_open_parent_in_home(pl->in->sr, u.home, path, &dirfd, &base);
+                r = fo_path_in_home(u.home, path) ? fo_open_parent_in_home(pl->in->sr, u.home, path, &dirfd, &base)
+                                                  : fo_open_parent_nofollow(pl->in->sr, path, &dirfd, &base);
                 user_ids_clear(&u);
         } else
                 r = fo_open_parent(pl->in->sr, path, &dirfd, &base);
@@ -160,8 +221,10 @@ static int plan_env_line(planner *pl, const finding *f, const evidence *e)
         if (!a || set_str(&a->path, e->path) < 0 || plan_action_add_touch(a, e->path) < 0)
                 return -ENOMEM;
         a->line = e->line;
-        a->in_home = home_owner(pl, e->path, &a->owner_uid, &a->owner_gid);
-        if (pl->o && pl->o->system_only && a->in_home)
+        r = set_owner(pl, a, e->path);
+        if (r < 0)
+                return r;
+        if (pl->o && pl->o->system_only && a->in_home && !a->blocked)
                 return block(a, "%s is in a user's home; --system-only leaves homes alone", e->path);
         /* ld.so reads every word of ld.so.preload as a library: a '#' line would be one too */
         a->why = strdup_printf("%s: %s line %u %s (%s)", f->id, e->path, e->line,
@@ -455,17 +518,20 @@ static int plan_quarantine(planner *pl, const finding *f, const char *path)
 static int plan_quarantine_file(planner *pl, const finding *f, const char *path)
 {
         plan_action *a;
+        int r;
 
         if (action_exists(pl->p, ACTION_QUARANTINE, path, 0, NULL))
                 return 0;
         a = plan_add(pl->p, ACTION_QUARANTINE, f->id);
         if (!a || set_str(&a->path, path) < 0 || plan_action_add_touch(a, path) < 0)
                 return -ENOMEM;
-        a->in_home = home_owner(pl, path, &a->owner_uid, &a->owner_gid);
         a->why = strdup_printf("%s: %s is not from any package", f->id, path);
         a->undo = strdup("rollback moves the file back from the quarantine (or the journal's backup)");
         if (!a->why || !a->undo)
                 return -ENOMEM;
+        r = set_owner(pl, a, path);
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (pl->o && pl->o->system_only && a->in_home)
                 return block(a, "%s is in a user's home; --system-only leaves homes alone", path);
         return 0;

@@ -74,7 +74,8 @@ static char *find_in_tree(const sysroot *sr, const char *kernel)
 
 static bool kernel_name_ok(const char *k)
 {
-        return *k && !strchr(k, '/') && !streq(k, ".") && !streq(k, "..") && strlen(k) < 200;
+        /* a leading '-' would read as an option to dkms, depmod, update-initramfs */
+        return *k && *k != '-' && !strchr(k, '/') && !streq(k, ".") && !streq(k, "..") && strlen(k) < 200;
 }
 
 int preflight_kernel_assess(const sysroot *sr, const char *kernel, bool in_tree,

@@ -49,6 +49,75 @@ static int openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
         return fd < 0 ? -errno : fd;
 }
 
+/* parent beneath home ("/home/bob/" written with a trailing slash too); *ret_rel points into parent. */
+static int path_in_home(const char *home, const char *parent, const char **ret_rel)
+{
+        size_t n = strlen(home);
+        const char *rel;
+
+        while (n > 1 && home[n - 1] == '/')
+                n--;
+        if (n <= 1 || strncmp(parent, home, n) != 0)
+                return -EXDEV;
+        rel = parent + n;
+        if (*rel && *rel != '/')
+                return -EXDEV;
+        *ret_rel = rel;
+        return 0;
+}
+
+bool fo_path_in_home(const char *home, const char *path)
+{
+        const char *rel;
+
+        return home && path && path_in_home(home, path, &rel) >= 0 && *rel == '/';
+}
+
+int fo_open_parent_nofollow(const sysroot *sr, const char *path, int *ret_dirfd, char **ret_base)
+{
+        _cleanup_free_ char *parent = NULL, *base = NULL;
+        struct open_how how = {
+                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd, r;
+
+        r = split_path(path, &parent, &base);
+        if (r < 0)
+                return r;
+        fd = openat2_retry(sr->dirfd, parent, &how);
+        if (fd < 0)
+                return fd; /* -ENOSYS too: no way to open it without following links, so not at all */
+        *ret_dirfd = fd;
+        *ret_base = TAKE_PTR(base);
+        return 0;
+}
+
+int fo_dir_id_get(int dirfd, fo_dir_id *ret)
+{
+        struct stat st;
+
+        if (fstat(dirfd, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        *ret = (fo_dir_id){.dev = st.st_dev, .ino = st.st_ino, .uid = st.st_uid, .known = true};
+        return 0;
+}
+
+int fo_dir_id_check(int dirfd, const fo_dir_id *want)
+{
+        fo_dir_id cur;
+        int r;
+
+        if (!want->known)
+                return 0;
+        r = fo_dir_id_get(dirfd, &cur);
+        if (r < 0)
+                return r;
+        return cur.dev == want->dev && cur.ino == want->ino && cur.uid == want->uid ? 0 : -ESTALE;
+}
+
 int fo_open_parent_in_home(const sysroot *sr, const char *home, const char *path, int *ret_dirfd, char **ret_base)
 {
         _cleanup_free_ char *parent = NULL, *base = NULL;
@@ -61,9 +130,9 @@ int fo_open_parent_in_home(const sysroot *sr, const char *home, const char *path
         r = path_split(path, &parent, &base);
         if (r < 0)
                 return r;
-        rel = startswith(parent, home);
-        if (!rel || (*rel && *rel != '/'))
-                return -EXDEV;
+        r = path_in_home(home, parent, &rel);
+        if (r < 0)
+                return r;
         while (*rel == '/')
                 rel++;
         hfd = sysroot_openat(sr, home, O_RDONLY | O_DIRECTORY);

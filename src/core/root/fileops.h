@@ -34,6 +34,31 @@ int fo_open_parent(const sysroot *sr, const char *path, int *ret_dirfd, char **r
  */
 int fo_open_parent_in_home(const sysroot *sr, const char *home, const char *path, int *ret_dirfd, char **ret_base);
 
+/* Is path beneath home (a trailing slash in the passwd entry does not count)? */
+bool fo_path_in_home(const char *home, const char *path);
+
+/*
+ * The parent of path opened through the root without following any symlink
+ * (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS): for a directory a user
+ * owns, where a link would be the user's to point anywhere. -ELOOP on a
+ * symlink, -ENOSYS without openat2 (refused rather than walked).
+ */
+int fo_open_parent_nofollow(const sysroot *sr, const char *path, int *ret_dirfd, char **ret_base);
+
+/*
+ * Which directory a step wrote into: recorded with the backup, compared
+ * before a resume or a rollback writes there again (docs/SECURITY.md).
+ */
+typedef struct fo_dir_id {
+        dev_t dev;
+        ino_t ino;
+        uid_t uid;
+        bool known;             /* false: an old journal without the record */
+} fo_dir_id;
+int fo_dir_id_get(int dirfd, fo_dir_id *ret);
+/* 0 when dirfd is that directory (or nothing was recorded), -ESTALE when not. */
+int fo_dir_id_check(int dirfd, const fo_dir_id *want);
+
 /* Open dirfd/base for reading: regular file, no symlink, no FIFO. */
 int fo_open_regular(int dirfd, const char *base, struct stat *ret_st);
 

@@ -316,6 +316,34 @@ static void read_kmsg(run *w)
         }
 }
 
+/* Real, effective and saved uid and gid, and the supplementary groups, exactly o's. */
+#define NGROUPS_MAX_CHECK 65536
+
+static bool ids_are(const watchdog_options *o)
+{
+        gid_t groups[NGROUPS_MAX_CHECK];
+        uid_t ru, eu, su;
+        gid_t rg, eg, sg;
+        int n;
+
+        if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+                return false;
+        if (ru != o->uid || eu != o->uid || su != o->uid || rg != o->gid || eg != o->gid || sg != o->gid)
+                return false;
+        n = getgroups(NGROUPS_MAX_CHECK, groups);
+        if (n < 0 || (size_t)n != o->n_groups)
+                return false;
+        for (int i = 0; i < n; i++) {
+                bool found = false;
+
+                for (size_t j = 0; j < o->n_groups && !found; j++)
+                        found = groups[i] == o->groups[j];
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
 /* The child could not become the helper: tell the parent why (exec_w is close-on-exec) and exit. */
 static _Noreturn void child_fail(int exec_w, int stage, int error, int status)
 {
@@ -338,8 +366,8 @@ static _Noreturn void child_exec(const watchdog_options *o, int out_w, int err_w
                 if (setgroups(o->n_groups, o->groups) < 0 || setresgid(o->gid, o->gid, o->gid) < 0 ||
                     setresuid(o->uid, o->uid, o->uid) < 0)
                         child_fail(exec_w, EXEC_STAGE_DROP, errno, 126);
-                /* Make sure it stuck: no way back to root. */
-                if (o->uid != 0 && (setuid(0) == 0 || geteuid() != o->uid))
+                /* Make sure it stuck: every id is the user's, no way back to root. */
+                if (!ids_are(o) || (o->uid != 0 && setuid(0) == 0))
                         child_fail(exec_w, EXEC_STAGE_DROP, EPERM, 126);
         }
         signal(SIGPIPE, SIG_DFL);
