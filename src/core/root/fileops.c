@@ -82,7 +82,7 @@ int fo_open_parent_nofollow(const sysroot *sr, const char *path, int *ret_dirfd,
         };
         int fd, r;
 
-        r = split_path(path, &parent, &base);
+        r = path_split(path, &parent, &base);
         if (r < 0)
                 return r;
         fd = openat2_retry(sr->dirfd, parent, &how);
