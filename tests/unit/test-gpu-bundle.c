@@ -25,6 +25,7 @@
 
 #include "base/util.h"
 #include "parse/gpu_bundle.h"
+#include "parse/torch_version.h"
 
 typedef struct blob {
         uint8_t *data;
@@ -461,12 +462,40 @@ static void test_code_set(void **state)
         assert_true(code.truncated);
 }
 
+static void test_torch_version(void **state)
+{
+        static const char rocm[] = "from typing import Optional\n__version__ = '2.2.2+rocm5.7'\ndebug = False\n"
+                                   "cuda: Optional[str] = None\nhip: Optional[str] = '5.7.31921-d1770ee1b'\n";
+        static const char cpu[] = "__version__ = \"2.4.1+cpu\"\nhip: Optional[str] = None\nhipster = '1'\n";
+        static const char odd[] = "__version__ == '1'\nhip = '\\x'\nhip = 'unterminated\n__version__='9'";
+        char *v = NULL, *h = NULL;
+
+        assert_int_equal(torch_version_parse(rocm, strlen(rocm), &v, &h), 0);
+        assert_string_equal(v, "2.2.2+rocm5.7");
+        assert_string_equal(h, "5.7.31921-d1770ee1b");
+        free(v);
+        free(h);
+        assert_int_equal(torch_version_parse(cpu, strlen(cpu), &v, &h), 0);
+        assert_string_equal(v, "2.4.1+cpu");
+        assert_null(h);
+        free(v);
+        assert_int_equal(torch_version_parse(odd, strlen(odd), &v, &h), 0);
+        assert_string_equal(v, "9");
+        assert_null(h);
+        free(v);
+        /* a buffer cut inside the version string: no half value */
+        assert_int_equal(torch_version_parse(rocm, 40, &v, &h), 0);
+        assert_null(v);
+        assert_null(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest pure[] = {
                 cmocka_unit_test(test_entry_ids),
                 cmocka_unit_test(test_file_targets),
                 cmocka_unit_test(test_code_set),
+                cmocka_unit_test(test_torch_version),
         };
         const struct CMUnitTest real[] = {
                 cmocka_unit_test(test_real_libraries),
