@@ -73,7 +73,7 @@ def findings(doc, fid):
 
 
 def paths(doc, fid):
-    return sorted(e["path"] for f in findings(doc, fid) for e in f["evidence"] if e.get("path"))
+    return sorted({e["path"] for f in findings(doc, fid) for e in f["evidence"] if e.get("path")})
 
 
 def make_root(tmp, name, base, libdir):

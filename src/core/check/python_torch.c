@@ -14,6 +14,7 @@
 
 #include "base/util.h"
 #include "check/python_audit.h"
+#include "check/rocm_known_bad.h"
 #include "parse/torch_version.h"
 #include "probe/gpu_coverage.h"
 
@@ -82,6 +83,36 @@ static int torch_hip_code(py_audit *a, const py_site *s, gpu_code *code)
         return 1;
 }
 
+static bool gpu_code_covers_any_rdna1(const py_audit *a, const gpu_code *code)
+{
+        for (size_t i = 0; i < a->n_targets; i++)
+                if (gpu_target_is_rdna1(a->targets[i]) && gpu_code_covers(code, a->targets[i]))
+                        return true;
+        return false;
+}
+
+/* Known-bad PyTorch builds (rocm_known_bad.c, by torch.version.hip), as evidence of this torch's finding. */
+static int known_bad(py_audit *a, const char *version, const char *hip, const char *lib)
+{
+        const rocm_setting setting = { .gfx = a->targets, .n_gfx = a->n_targets };
+        const rocm_known_bad *kb;
+        size_t iter = 0;
+
+        while ((kb = rocm_known_bad_next(hip, ROCM_STACK_TORCH, &setting, &iter))) {
+                _cleanup_free_ char *d = strdup_printf("known bad: torch %s (torch.version.hip %s): %s; known from %s",
+                                                       version ? version : "(version unknown)", hip, kb->reason,
+                                                       kb->source);
+                int k;
+
+                if (!d)
+                        return -ENOMEM;
+                k = py_finding_add(a, &a->no_native, lib, 0, d);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
 int py_torch_scan(py_audit *a, const py_site *s)
 {
         _cleanup_free_ char *text = NULL, *version = NULL, *hip = NULL, *lib = NULL, *list = NULL,
@@ -135,5 +166,6 @@ int py_torch_scan(py_audit *a, const py_site *s)
                 if (k < 0)
                         return k;
         }
-        return 0;
+        /* the known-bad reports are about torch running another target's code on the card */
+        return gpu_code_covers_any_rdna1(a, &code) ? 0 : known_bad(a, version, hip, lib);
 }
