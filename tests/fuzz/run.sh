@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/fuzz/run.sh TARGET... — build each libFuzzer target (profile,
-# envfile) with clang under ASan+UBSan, replay its regression inputs
+# envfile, gpubundle) with clang under ASan+UBSan, replay its regression inputs
 # (tests/fuzz/regressions/TARGET: crashes found earlier; each must pass),
 # then fuzz for RDNA1_FUZZ_SECONDS (default 60) from the seed corpus
 # (tests/fuzz/corpus/TARGET, copied: the checked-in corpus is not changed).
@@ -25,13 +25,14 @@ trap 'rm -rf "$work/corpus-"* "$work"/fuzz-* "$work"/*.o' EXIT
 core=src/core
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$core" -I/usr/include/iniparser)
-libs=(-liniparser -ljson-c)
+libs=(-liniparser -ljson-c -lzstd -lz)
 declare -A sources=(
         [profile]="base/util.c root/sysroot.c base/report.c parse/envfile.c profile/profile.c profile/profile_value.c profile/profile_render.c check/gpu_targets.c probe/probe_pci.c probe/probe_kfd.c probe/rdna1_table.c"
+        [gpubundle]="base/util.c parse/gpu_bundle.c"
         [envfile]="base/util.c root/sysroot.c base/report.c parse/envfile.c check/rules_ini.c profile/profile.c profile/profile_value.c profile/profile_check.c check/gpu_targets.c probe/probe_pci.c probe/probe_kfd.c probe/rdna1_table.c"
 )
 rc=0
-for t in "${@:-profile envfile}"; do
+for t in "${@:-profile envfile gpubundle}"; do
         for tt in $t; do
                 srcs=()
                 for s in ${sources[$tt]}; do srcs+=("$core/$s"); done

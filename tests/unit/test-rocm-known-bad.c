@@ -45,16 +45,20 @@ static void test_known_bad(void **state)
         const rocm_setting jammy_rdna1 = { rdna1, 1, "ubuntu", "22.04" };
         const rocm_setting unknown = { NULL, 0, NULL, NULL };
 
-        /* seed 003: ROCm 5.7 (under PyTorch 2.2.2+rocm5.7) on an RX 5600 XT */
-        assert_int_equal(matches("5.7.1", ROCM_STACK_OPT, &noble_rdna1, &id), 1);
-        assert_string_equal(id, "rocm-5.3-and-newer-on-gfx1010");
-        assert_int_equal(matches("6.2.4", ROCM_STACK_OPT, &jammy_rdna1, &id), 1);
-        /* the last release that runs on gfx1010, and the distribution's own build */
-        assert_int_equal(matches("5.2.3", ROCM_STACK_OPT, &jammy_rdna1, &id), 0);
+        /* seed 003: PyTorch 2.2.2+rocm5.7 (torch.version.hip 5.7) on an RX 5600 XT (ROCm/ROCm#2527) */
+        assert_int_equal(matches("5.7.31921-d1770ee1b", ROCM_STACK_TORCH, &noble_rdna1, &id), 1);
+        assert_string_equal(id, "torch-rocm-5.3-and-newer-on-gfx1010");
+        assert_int_equal(matches("6.2.41133", ROCM_STACK_TORCH, &jammy_rdna1, &id), 1);
+        /* PyTorch 2 compiled with ROCm 5.2 works, says the same report */
+        assert_int_equal(matches("5.2.21151", ROCM_STACK_TORCH, &jammy_rdna1, &id), 0);
+        /* a ROCm tree or the distribution's HIP that no torch loads is no claim of that report:
+         * a clean /opt/rocm-6.2.0 gets no warning */
+        assert_int_equal(matches("6.2.0", ROCM_STACK_OPT, &jammy_rdna1, &id), 0);
+        assert_int_equal(matches("5.7.1", ROCM_STACK_OPT, &noble_rdna1, &id), 0);
         assert_int_equal(matches("5.7.1", ROCM_STACK_DISTRIBUTION, &noble_rdna1, &id), 0);
-        /* the same stack is fine on another GPU, or where no GPU is known */
-        assert_int_equal(matches("5.7.1", ROCM_STACK_OPT, &noble_rdna2, &id), 0);
-        assert_int_equal(matches("5.7.1", ROCM_STACK_OPT, &unknown, &id), 0);
+        /* the same torch on another GPU, or where no GPU is known */
+        assert_int_equal(matches("5.7.1", ROCM_STACK_TORCH, &noble_rdna2, &id), 0);
+        assert_int_equal(matches("5.7.1", ROCM_STACK_TORCH, &unknown, &id), 0);
         /* ROCm 5.2 on Ubuntu 24.04 (seed 003, phase 2), whatever the GPU */
         assert_int_equal(matches("5.2.3", ROCM_STACK_OPT, &noble_rdna2, &id), 1);
         assert_string_equal(id, "rocm-5.2-on-ubuntu-24.04");
@@ -65,11 +69,36 @@ static void test_known_bad(void **state)
         (void)state;
 }
 
+static void test_sources(void **state)
+{
+        const char *all[] = {"gfx1010", "gfx1011", "gfx1012", "gfx1030"};
+        const rocm_setting any = { all, 4, "ubuntu", "24.04" };
+        const char *versions[] = {"5.2", "5.3", "5.7", "6.2", "7.0"};
+        size_t seen = 0;
+
+        for (int kind = 0; kind < _ROCM_STACK_KIND_MAX; kind++)
+                for (size_t v = 0; v < ELEMENTSOF(versions); v++) {
+                        const rocm_known_bad *kb;
+                        size_t iter = 0;
+
+                        while ((kb = rocm_known_bad_next(versions[v], kind, &any, &iter))) {
+                                assert_non_null(kb->source);
+                                assert_true(strlen(kb->source) > 10);
+                                assert_non_null(strstr(kb->source, "https://"));
+                                assert_non_null(kb->reason);
+                                seen++;
+                        }
+                }
+        assert_true(seen >= 2);
+        (void)state;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_release_cmp),
                 cmocka_unit_test(test_known_bad),
+                cmocka_unit_test(test_sources),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

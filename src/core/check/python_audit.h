@@ -42,6 +42,10 @@ typedef struct py_audit {
         py_finding hook;        /* python.startup-hook */
         py_finding wheel;       /* python.modified-wheel-lib */
         py_finding miopen;      /* leftover.miopen-cache */
+        py_finding no_native;   /* python.no-native-code */
+        py_finding native;      /* python.native-code */
+        const char *const *targets; /* the machine's gfx targets, each once */
+        size_t n_targets;
         struct { dev_t dev; ino_t ino; } *seen; /* site directories already scanned */
         size_t n_seen;
         py_stats stats;
@@ -70,6 +74,18 @@ int py_finding_add(py_audit *a, py_finding *pf, const char *path, unsigned line,
  * matter. Returns 0, or -ENOMEM.
  */
 int py_site_scan(py_audit *a, const py_site *s);
+
+/* A regular file rel of the site directory, opened without following symlinks out: an fd or -errno. */
+int py_site_open(const py_site *s, const sysroot *sr, const char *rel, struct stat *ret_st);
+int py_site_read(const py_site *s, const sysroot *sr, const char *rel, size_t max, char **ret, size_t *ret_len);
+
+/*
+ * A HIP build of torch in the site directory (torch/version.py says
+ * torch.version.hip): which gfx targets its torch/lib/libtorch_hip.so and
+ * bundled rocBLAS carry code for, judged against each RDNA1 GPU of the
+ * machine (python.no-native-code, python.native-code). Returns 0 or -ENOMEM.
+ */
+int py_torch_scan(py_audit *a, const py_site *s);
 
 /* A Python file (sitecustomize.py in /usr/lib/python3.X, ...) checked on its own. */
 int py_customize_scan(py_audit *a, const py_site *s, const char *name);

@@ -49,7 +49,7 @@ static void site_reason(py_audit *a, const py_site *s, const char *rel, int err)
 }
 
 /* A regular file in the site directory; *ret_st gets its stat. */
-static int site_open_regular(const py_site *s, const sysroot *sr, const char *rel, struct stat *ret_st)
+int py_site_open(const py_site *s, const sysroot *sr, const char *rel, struct stat *ret_st)
 {
         if (s->h) {
                 _cleanup_free_ char *full = strdup_printf("%s/%s", s->rel, rel);
@@ -72,9 +72,9 @@ static int site_open_regular(const py_site *s, const sysroot *sr, const char *re
         }
 }
 
-static int site_read(const py_site *s, const sysroot *sr, const char *rel, size_t max, char **ret, size_t *ret_len)
+int py_site_read(const py_site *s, const sysroot *sr, const char *rel, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = site_open_regular(s, sr, rel, NULL);
+        _cleanup_close_ int fd = py_site_open(s, sr, rel, NULL);
 
         if (fd < 0)
                 return fd;
@@ -96,7 +96,7 @@ static bool is_absent(int err)
 static int site_read_scan(py_audit *a, const py_site *s, const char *rel, size_t max, bool skip_dir,
                           char **ret, size_t *ret_len)
 {
-        int k = site_read(s, a->in->sr, rel, max, ret, ret_len);
+        int k = py_site_read(s, a->in->sr, rel, max, ret, ret_len);
 
         if (k == -ENOMEM)
                 return k;
@@ -183,7 +183,7 @@ static int scan_imported_module(py_audit *a, const py_site *s, const char *modul
 
                 if (!rel)
                         return -ENOMEM;
-                k = site_read(s, a->in->sr, rel, MODULE_READ_MAX, &buf, &len);
+                k = py_site_read(s, a->in->sr, rel, MODULE_READ_MAX, &buf, &len);
                 if (k == -ENOMEM)
                         return k;
                 if (is_absent(k))
@@ -341,7 +341,7 @@ static int check_wheel_lib(const record_ctx *c, const record_row *row)
                 detail = strdup_printf("a symbolic link where %s/RECORD lists a regular file", c->dist_info);
                 return detail ? py_finding_add(a, &a->wheel, path, 0, detail) : -ENOMEM;
         }
-        fd = site_open_regular(c->s, a->in->sr, row->path, &st);
+        fd = py_site_open(c->s, a->in->sr, row->path, &st);
         if (fd == -ENOMEM)
                 return fd;
         if (is_absent(fd))
@@ -479,6 +479,8 @@ int py_site_scan(py_audit *a, const py_site *s)
                         k = py_customize_scan(a, s, name);
                 else if (endswith(name, ".dist-info"))
                         k = scan_record(a, s, name);
+                else if (streq(name, "torch"))
+                        k = py_torch_scan(a, s);
         }
         strv_free_array(names);
         return k < 0 ? k : 0;

@@ -8,17 +8,23 @@
 
 #define KIND(k) (1u << (k))
 
+/*
+ * Each entry states one claim its source makes. A PyTorch wheel loads the ROCm
+ * libraries it bundles, so a claim about PyTorch builds is judged against
+ * torch.version.hip (ROCM_STACK_TORCH), never against an /opt/rocm tree that
+ * no torch uses.
+ */
 static const rocm_known_bad table[] = {
         {
-                .id = "rocm-5.3-and-newer-on-gfx1010",
+                .id = "torch-rocm-5.3-and-newer-on-gfx1010",
                 .min = "5.3",
-                .kinds = KIND(ROCM_STACK_OPT),
+                .kinds = KIND(ROCM_STACK_TORCH),
                 .gfx = "gfx1010",
-                .reason = "ROCm 5.3 and newer regressed on gfx1010: PyTorch built on them hangs the GPU in Conv2d "
-                          "on feature maps of 44x44 and larger (42x42 and smaller pass), and no environment setting "
-                          "fixes it",
-                .source = "ROCm/ROCm#2527, \"Regression in rocm 5.3 and newer for gfx1010\"; a reported machine: ROCm 5.7 "
-                          "+ PyTorch 2.2.2+rocm5.7",
+                .reason = "a user reports that PyTorch 2 built on ROCm 5.3 or newer does not run on an RX 5700 XT "
+                          "(gfx1010) with HSA_OVERRIDE_GFX_VERSION=10.3.0, where PyTorch 1.13.1 did, and that "
+                          "PyTorch 2 compiled with ROCm 5.2 works",
+                .source = "https://github.com/ROCm/ROCm/issues/2527 (\"Regression in rocm 5.3 and newer for "
+                          "gfx1010\", the opening report)",
         },
         {
                 .id = "rocm-5.2-on-ubuntu-24.04",
@@ -27,9 +33,11 @@ static const rocm_known_bad table[] = {
                 .kinds = KIND(ROCM_STACK_OPT),
                 .os_id = "ubuntu",
                 .os_version = "24.04",
-                .reason = "ROCm 5.2 was not built for Ubuntu 24.04: its packages need libtinfo5, libncurses5 and "
-                          "libstdc++-5-dev, which 24.04 does not ship, and its binaries predate glibc 2.39",
-                .source = "a reported machine: ROCm 5.2 incompatible with Ubuntu 24.04",
+                .reason = "ROCm 5.2's packages depend on packages newer Ubuntu releases do not ship (already on "
+                          "22.04: rocm-llvm5.2.0 needs libstdc++-5-dev or libstdc++-7-dev and rocm-gdb5.2.0 "
+                          "libpython3.8, \"not installable\"); AMD supports Ubuntu 24.04 from ROCm 6.2.0 on",
+                .source = "https://github.com/ROCm/ROCm/issues/1713 (unmet dependencies of rocm-dev5.2.0); "
+                          "https://github.com/ROCm/ROCm/issues/2993 (Ubuntu 24.04 support: listed from ROCm 6.2.0)",
         },
 };
 

@@ -15,6 +15,7 @@
 typedef enum rocm_stack_kind {
         ROCM_STACK_OPT,          /* an AMD release tree, /opt/rocm-X */
         ROCM_STACK_DISTRIBUTION, /* the distribution's HIP packages */
+        ROCM_STACK_TORCH,        /* a HIP build of torch, by its torch.version.hip */
         _ROCM_STACK_KIND_MAX,
 } rocm_stack_kind;
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Python installs (python.startup-hook, python.modified-wheel-lib) and the
- * MIOpen caches beside them (leftover.miopen-cache).
+ * Python installs (python.startup-hook, python.modified-wheel-lib), the
+ * GPU code of their torch (python.no-native-code, python.native-code) and
+ * the MIOpen caches beside them (leftover.miopen-cache).
  *
  * Where Python looks: the system's site/dist-packages under /usr/lib,
  * /usr/lib64 and /usr/local/lib; and, unless --system-only, for root and
@@ -35,6 +36,40 @@ static const char FIX_WHEEL[] =
 static const char FIX_MIOPEN[] =
         "MIOpen built these for another GPU target, usually while HSA_OVERRIDE_GFX_VERSION was set. Delete them "
         "(MIOpen rebuilds what it needs for this card) so they cannot come back into use with the override.";
+
+/*
+ * Sources (each claim below states what its source says):
+ *   PYTORCH_ROCM_ARCH "specify which AMD GPU targets to build for": PyTorch's setup.py,
+ *     https://github.com/pytorch/pytorch/blob/main/setup.py (added by pytorch/pytorch#61706)
+ *   TheRock declares gfx1010 ("AMD RX 5700"), gfx1011 and gfx1012 ("AMD RX 5500") in its
+ *     gfx101X-dgpu family: https://github.com/ROCm/TheRock/blob/main/cmake/therock_amdgpu_targets.cmake
+ *   HSA_OVERRIDE_GFX_VERSION makes the runtime report another gfx version for the agent, and so load
+ *     that target's code objects: ROCR-Runtime, https://github.com/ROCm/ROCR-Runtime (libhsakmt topology.c)
+ */
+static const char FIX_NO_NATIVE[] =
+        "This torch carries GPU code only for the targets listed, none of them this card's own, so it cannot "
+        "use the card as itself (kernels fail to launch). HSA_OVERRIDE_GFX_VERSION does not add code for the "
+        "card: it makes the ROCm runtime present the card as another target and run that target's code on it "
+        "(libhsakmt topology.c, https://github.com/ROCm/ROCR-Runtime). Ways to get code for the card's target: "
+        "build PyTorch with PYTORCH_ROCM_ARCH set to it, e.g. PYTORCH_ROCM_ARCH=gfx1010 (PyTorch's setup.py: "
+        "\"specify which AMD GPU targets to build for\", https://github.com/pytorch/pytorch/blob/main/setup.py); "
+        "or AMD's TheRock community builds, which declare a gfx101X-dgpu family of gfx1010, gfx1011 and gfx1012 "
+        "(https://github.com/ROCm/TheRock/blob/main/cmake/therock_amdgpu_targets.cmake). Then run it without "
+        "the override.";
+static const char FIX_NO_NATIVE_OVERRIDE[] =
+        "An HSA_OVERRIDE_GFX_VERSION setting was found on this machine (env.override-gfx): with it, this torch "
+        "runs another target's GPU code on this card; without it, it cannot use the card at all, because it "
+        "carries no code for the card's own target. The override does not add code for the card: it makes "
+        "the ROCm runtime present the card as another target (libhsakmt topology.c, "
+        "https://github.com/ROCm/ROCR-Runtime). Ways to get code for the card's target: build PyTorch with "
+        "PYTORCH_ROCM_ARCH set to it, e.g. PYTORCH_ROCM_ARCH=gfx1010 (PyTorch's setup.py: \"specify which AMD "
+        "GPU targets to build for\", https://github.com/pytorch/pytorch/blob/main/setup.py); or AMD's TheRock "
+        "community builds, which declare a gfx101X-dgpu family of gfx1010, gfx1011 and gfx1012 "
+        "(https://github.com/ROCm/TheRock/blob/main/cmake/therock_amdgpu_targets.cmake). Then remove the "
+        "override.";
+static const char FIX_NATIVE[] =
+        "Nothing to do: this torch carries GPU code for the card's own target and runs on it without "
+        "HSA_OVERRIDE_GFX_VERSION.";
 
 /* Dirs the environment walk does not enter: big, and never the home of a venv. */
 static const char *const walk_skip[] = {
@@ -368,10 +403,24 @@ int rules_python_apply(inspection *in)
                            .title = "ROCm libraries inside Python wheels differ from the wheel's RECORD" },
                 .miopen = { .id = "leftover.miopen-cache", .sev = SEVERITY_INFO, .fix = FIX_MIOPEN,
                             .title = "MIOpen caches built for another GPU target" },
+                .no_native = { .id = "python.no-native-code", .sev = SEVERITY_WARNING, .fix = FIX_NO_NATIVE,
+                               .title = "A Python environment's torch has no GPU code for this RDNA1 card" },
+                .native = { .id = "python.native-code", .sev = SEVERITY_INFO, .fix = FIX_NATIVE,
+                            .title = "A Python environment's torch has GPU code for this RDNA1 card" },
         };
         const char *targets[16];
         size_t n_targets = inspection_gfx_targets(in, targets, ELEMENTSOF(targets));
         int k;
+
+        a.targets = targets;
+        a.n_targets = n_targets;
+        /* rules_env ran before: an override it found reaches Python processes started from those files */
+        if (report_find(in->report, "env.override-gfx", NULL)) {
+                a.no_native.sev = SEVERITY_CRITICAL;
+                a.no_native.fix = FIX_NO_NATIVE_OVERRIDE;
+                a.no_native.title = "A Python environment's torch has no GPU code for this RDNA1 card, "
+                                    "and an override makes it run another target's code";
+        }
 
         k = scan_system(&a);
         if (k >= 0 && !(in->opts && in->opts->system_only))
@@ -379,6 +428,8 @@ int rules_python_apply(inspection *in)
         finish_finding(&a.hook);
         finish_finding(&a.wheel);
         finish_finding(&a.miopen);
+        finish_finding(&a.no_native);
+        finish_finding(&a.native);
         free(a.seen);
         return k < 0 ? k : 0;
 }

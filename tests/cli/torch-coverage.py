@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Does a Python environment's torch carry GPU code for the card? On the real binary.
+
+    torch-coverage.py BINARY LIBDIR
+
+LIBDIR holds the small HIP libraries Debian's hipcc built for the unit tests
+(libfixture-gfx1030.so, libfixture-gfx1010-gfx1030.so: real offload bundles).
+On generated roots (clean: RX 5600 XT, gfx1010; navi14: RX 5500 XT, gfx1012):
+- the system's dist-packages get torch 2.2.2+rocm5.7 whose libtorch_hip.so is
+  the gfx1030-only library; alice's venv gets a torch built for gfx1010+gfx1030;
+  another venv a CPU build (no hip line), which is not judged;
+- gfx1010: python.no-native-code (warning) names the system torch, python.native-code
+  (info) alice's; gfx1012: both lack code, no python.native-code;
+- with HSA_OVERRIDE_GFX_VERSION=10.3.0 in /etc/environment, no-native-code is critical;
+- a cut libtorch_hip.so is a reason, not a crash and not a finding.
+Exit 0 pass, 1 fail, 77 skip (no hipcc at build time and CI is not true).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import fail, skip, gen_root  # noqa: E402
+
+SYS_SITE = "usr/lib/python3/dist-packages"
+VENV = "home/alice/venvs/rocm61"
+VENV_SITE = VENV + "/lib/python3.11/site-packages"
+CPU_SITE = "home/alice/venvs/cpu/lib/python3.11/site-packages"
+
+VERSION_PY = """from typing import Optional
+
+__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip']
+__version__ = '%s'
+debug = False
+cuda: Optional[str] = None
+git_version = '0000000000000000000000000000000000000000'
+hip: Optional[str] = %s
+"""
+
+
+def run(cmd):
+    env = dict(os.environ, NO_COLOR="1")
+    env.pop("SUDO_UID", None)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=300)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def put_torch(root, site, version, hip, lib, owner):
+    d = os.path.join(root, site, "torch")
+    os.makedirs(os.path.join(d, "lib"), exist_ok=True)
+    with open(os.path.join(d, "version.py"), "w") as f:
+        f.write(VERSION_PY % (version, "'%s'" % hip if hip else "None"))
+    with open(os.path.join(d, "__init__.py"), "w") as f:
+        f.write("from torch._C import *\n")
+    if lib:
+        shutil.copyfile(lib, os.path.join(d, "lib", "libtorch_hip.so"))
+    if owner is not None:
+        top = os.path.join(root, site.split("/lib/")[0])
+        with open(os.path.join(top, "pyvenv.cfg"), "w") as f:
+            f.write("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n")
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, "home/alice/venvs")):
+            for n in dirnames + filenames:
+                os.lchown(os.path.join(dirpath, n), owner, owner)
+        os.lchown(os.path.join(root, "home/alice/venvs"), owner, owner)
+
+
+def findings(doc, fid):
+    return [f for f in doc["findings"] if f["id"] == fid]
+
+
+def paths(doc, fid):
+    return sorted({e["path"] for f in findings(doc, fid) for e in f["evidence"] if e.get("path")})
+
+
+def make_root(tmp, name, base, libdir):
+    root = os.path.join(tmp, name)
+    gen_root(base, root)
+    owner = os.stat(os.path.join(root, "home/alice")).st_uid
+    put_torch(root, SYS_SITE, "2.2.2+rocm5.7", "5.7.31921-d1770ee1b", os.path.join(libdir, "libfixture-gfx1030.so"),
+              None)
+    put_torch(root, VENV_SITE, "2.4.1", "6.1.40093-e774eb382", os.path.join(libdir, "libfixture-gfx1010-gfx1030.so"),
+              owner)
+    put_torch(root, CPU_SITE, "2.4.1+cpu", None, None, owner)
+    return root
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    libdir = sys.argv[2] if len(sys.argv) > 2 else ""
+    if not libdir or not os.path.exists(os.path.join(libdir, "libfixture-gfx1030.so")):
+        skip("no HIP fixture libraries (Debian's hipcc was not found at build time)")
+    tmp = tempfile.mkdtemp(prefix="rdna1-torch-")
+    problems = []
+    sys_lib = "/" + SYS_SITE + "/torch/lib/libtorch_hip.so"
+    venv_lib = "/" + VENV_SITE + "/torch/lib/libtorch_hip.so"
+    try:
+        os.chmod(tmp, 0o755)
+        # gfx1010
+        root = make_root(tmp, "gfx1010", "clean", libdir)
+        code, out, err = run([binary, "--root", root, "--json"])
+        doc = json.loads(out)
+        if paths(doc, "python.no-native-code") != [sys_lib]:
+            problems.append("gfx1010: no-native-code on %s, want only %s" % (paths(doc, "python.no-native-code"), sys_lib))
+        if paths(doc, "python.native-code") != [venv_lib]:
+            problems.append("gfx1010: native-code on %s, want only %s" % (paths(doc, "python.native-code"), venv_lib))
+        for f in findings(doc, "python.no-native-code"):
+            if f["severity"] != "warning":
+                problems.append("gfx1010 without an override: severity %s, want warning" % f["severity"])
+            detail = " ".join(e.get("detail", "") for e in f["evidence"])
+            for need in ("2.2.2+rocm5.7", "5.7.31921-d1770ee1b", "gfx1030", "gfx1010"):
+                if need not in detail:
+                    problems.append("gfx1010: evidence %r lacks %r" % (detail, need))
+            for need in ("PYTORCH_ROCM_ARCH", "TheRock", "HSA_OVERRIDE_GFX_VERSION"):
+                if need not in f["fix"]:
+                    problems.append("gfx1010: fix text lacks %r" % need)
+        for f in findings(doc, "python.native-code"):
+            if f["severity"] != "info":
+                problems.append("native-code severity %s, want info" % f["severity"])
+        if code != 1:
+            problems.append("gfx1010: exit %d, want 1 (warnings)\n%s" % (code, err[-2000:]))
+
+        # the same with the override reaching every login (/etc/environment)
+        with open(os.path.join(root, "etc/environment"), "a") as f:
+            f.write("HSA_OVERRIDE_GFX_VERSION=10.3.0\n")
+        code, out, err = run([binary, "--root", root, "--json"])
+        doc = json.loads(out)
+        sev = [f["severity"] for f in findings(doc, "python.no-native-code")]
+        if sev != ["critical"]:
+            problems.append("gfx1010 with the override: severities %s, want [critical]" % sev)
+        if not findings(doc, "env.override-gfx"):
+            problems.append("gfx1010 with the override: no env.override-gfx")
+        if code != 2:
+            problems.append("gfx1010 with the override: exit %d, want 2" % code)
+
+        # a cut libtorch_hip.so: a reason, no finding for it, no crash
+        with open(os.path.join(root, SYS_SITE, "torch/lib/libtorch_hip.so"), "r+b") as f:
+            f.truncate(4000)
+        code, out, err = run([binary, "--root", root, "--json"])
+        doc = json.loads(out)
+        if sys_lib in paths(doc, "python.no-native-code"):
+            problems.append("cut library: still judged")
+        if code not in (0, 1, 2, 3):
+            problems.append("cut library: exit %d" % code)
+        # a reason that does not make the result partial: shown with --verbose
+        code, text, err = run([binary, "--root", root, "--verbose"])
+        if sys_lib + ": device code not readable" not in text:
+            problems.append("cut library: no reason names it in --verbose:\n%s" % text[-3000:])
+
+        # gfx1012 (Navi 14): neither torch has code for it
+        root = make_root(tmp, "gfx1012", "navi14", libdir)
+        code, out, err = run([binary, "--root", root, "--json"])
+        doc = json.loads(out)
+        if paths(doc, "python.no-native-code") != sorted([sys_lib, venv_lib]):
+            problems.append("gfx1012: no-native-code on %s, want both" % paths(doc, "python.no-native-code"))
+        if findings(doc, "python.native-code"):
+            problems.append("gfx1012: python.native-code raised")
+        detail = " ".join(e.get("detail", "") for f in findings(doc, "python.no-native-code") for e in f["evidence"])
+        if "no code for gfx1012" not in detail:
+            problems.append("gfx1012: evidence does not name the card's own target: %r" % detail)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if problems:
+        fail("\n".join(problems))
+    print("ok: torch coverage on gfx1010 and gfx1012 roots")
+
+
+if __name__ == "__main__":
+    main()
