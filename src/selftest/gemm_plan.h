@@ -48,7 +48,7 @@ struct gemm_plan {
 
 /* The most K chunks a plan uses, and the fewest BK steps in a chunk gemm_plan_select() plans. */
 #define GEMM_PLAN_MAX_SPLITS 16
-#define GEMM_PLAN_MIN_CHUNK_STEPS 8
+#define GEMM_PLAN_MIN_CHUNK_STEPS 4
 
 /*
  * The plan for C[M][N] = A[M][K] * B[K][N] (batch of them) on a device of
