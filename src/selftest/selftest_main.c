@@ -20,6 +20,7 @@
 #include "base/util.h"
 #include "conv_cpu.h"
 #include "gemm_config.h"
+#include "gpu_peak.h"
 #include "protocol.h"
 #include "smi.h"
 #include "sweep.h"
@@ -45,6 +46,7 @@ typedef struct case_result {
         size_t bad, first_bad;
         int injected;           /* elements corrupted on purpose (--inject-errors) */
         char plan[32];          /* the GEMM's tile configuration and K chunks, "64x64/s4" */
+        int sclk_mhz;           /* the engine clock right after the case; < 0 unknown */
 } case_result;
 
 /* The buffers of one case; NULL-safe release. */
@@ -241,6 +243,9 @@ static json_object *device_json(const selftest_backend *be)
         return o;
 }
 
+/* The device's FP32 peak (KFD topology); peak_gflops 0 when unknown or on the CPU backend. */
+static struct gpu_peak device_peak;
+
 static void emit_start(const options *o, const selftest_backend *be, size_t n_cases)
 {
         json_object *ev = proto_event("start"), *tiles = json_object_new_array();
@@ -256,6 +261,10 @@ static void emit_start(const options *o, const selftest_backend *be, size_t n_ca
         for (int c = 0; c < _GEMM_CFG_MAX; c++)
                 json_object_array_add(tiles, json_object_new_string(gemm_configs[c].name));
         json_object_object_add(ev, "tile_configs", tiles);
+        json_object_object_add(ev, "fp32_peak_gflops",
+                               device_peak.peak_gflops > 0 ? json_object_new_double(device_peak.peak_gflops) : NULL);
+        json_object_object_add(ev, "max_sclk_mhz",
+                               device_peak.max_sclk_mhz > 0 ? json_object_new_int(device_peak.max_sclk_mhz) : NULL);
         json_object_object_add(ev, "inject_errors", json_object_new_boolean(o->inject_errors));
         (void)proto_emit(ev);
 }
@@ -270,6 +279,11 @@ static void emit_case(int index, const char *name, const case_result *cr)
         json_object_object_add(ev, "ms", json_object_new_double(cr->ms));
         json_object_object_add(ev, "gflops", json_object_new_double(cr->gflops));
         json_object_object_add(ev, "plan", json_object_new_string(cr->plan));
+        /* the whole case (transfers included) against the card's peak: low when throttled or slow */
+        json_object_object_add(ev, "peak_fraction", device_peak.peak_gflops > 0
+                                                            ? json_object_new_double(cr->gflops / device_peak.peak_gflops)
+                                                            : NULL);
+        json_object_object_add(ev, "sclk_mhz", cr->sclk_mhz > 0 ? json_object_new_int(cr->sclk_mhz) : NULL);
         json_object_object_add(ev, "max_abs_err", proto_new_double(cr->max_abs_err));
         json_object_object_add(ev, "worst_ratio", proto_new_double(cr->worst_ratio));
         json_object_object_add(ev, "bad_elements", json_object_new_int64((int64_t)cr->bad));
@@ -353,6 +367,7 @@ static int run_sweep(const options *o, selftest_backend *be)
                         fprintf(stderr, "rdna1-selftest: %s\n", msg);
                         return EXIT_CANNOT_RUN;
                 }
+                cr.sclk_mhz = be->has_device ? gpu_sclk_now("/", be->device.pci_slot) : -1;
                 if (cr.pass)
                         passed++;
                 else {
@@ -391,6 +406,9 @@ int main(int argc, char **argv)
         r = open_backend(&o, &be);
         if (r < 0)
                 return EXIT_CANNOT_RUN;
+        /* the peak is optional too: without KFD's topology the cases carry GFLOP/s only */
+        if (be->has_device && gpu_peak_read("/", be->device.pci_slot, &device_peak) < 0)
+                device_peak = (struct gpu_peak){0};
         /* readings are optional: without ROCm SMI the heartbeats carry progress only */
         if (be->has_device && smi_open(be->device.pci_slot, &sensors) < 0)
                 sensors = NULL;
