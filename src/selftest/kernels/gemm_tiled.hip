@@ -361,8 +361,18 @@ im2col_nchw_f32(const float *__restrict__ x, float *__restrict__ col,
 
         for (gemm_index idx = (gemm_index) blockIdx.x * blockDim.x + threadIdx.x; idx < total;
              idx += (gemm_index) gridDim.x * blockDim.x) {
-                const int p = (int) (idx % npix);
-                const int row = (int) (idx / npix);
+                int p, row;
+
+                /* 64-bit division is emulated and costs more than the copy: 32 bits whenever they suffice */
+                if (total <= 0x7fffffff) {
+                        const unsigned u = (unsigned) idx, n = (unsigned) npix;
+
+                        row = (int) (u / n);
+                        p = (int) (u - (unsigned) row * n);
+                } else {
+                        row = (int) (idx / npix);
+                        p = (int) (idx % npix);
+                }
                 const int c = row / (kh * kw);
                 const int r = row % (kh * kw);
                 const int ih = (p / wo) * stride - pad + r / kw;
