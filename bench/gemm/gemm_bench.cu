@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * CUDA build of the self-test's GEMM kernel (src/selftest/kernels/gemm_tiled.hip
+ * CUDA build of the self-test's GEMM kernels (src/selftest/kernels/gemm_tiled.hip
  * through src/selftest/hip_cuda_compat.h), checked against the CPU reference
  * of conv_cpu.c and timed against cuBLAS SGEMM with TF32 off.
  *
  *   gemm_bench [--quick] [--check-only | --bench-only] [--csv FILE] [--reps N]
+ *              [--matrix FILE]
  *
  * 1. correctness: odd GEMM shapes (NaN in padding, poisoned outputs, guard
- *    tails) and the quick + standard convolution sweeps (im2col + GEMM on
- *    the GPU) against the double-precision reference and its per-element
- *    bound; every case twice, compared bit for bit; injected errors (also in
- *    edge tiles) must be caught; a heavy-cancellation input must pass.
- * 2. throughput: 1024^3, 2048^3, 4096^3 and each sweep case's GEMM, median of
- *    --reps timed runs after warm-up (cudaEvent), as TFLOP/s and as a ratio
- *    to cublasSgemm / cublasSgemmStridedBatched (CUBLAS_DEFAULT_MATH: FP32).
+ *    tails) under every tile configuration with and without split-K, and the
+ *    quick (every configuration) + standard (the planned one) convolution
+ *    sweeps (im2col + GEMM on the GPU) against the double-precision
+ *    reference and its per-element bound; every case twice, compared bit for
+ *    bit; injected errors (also in edge tiles) must be caught; a
+ *    heavy-cancellation input must pass.
+ * 2. throughput: 1024^3, 2048^3, 4096^3 and each sweep case's GEMM with the
+ *    plan gemm_plan_select() makes for this GPU's SM count, median of --reps
+ *    timed runs after warm-up (cudaEvent), as TFLOP/s and as a ratio to
+ *    cublasSgemm / cublasSgemmStridedBatched (CUBLAS_DEFAULT_MATH: FP32).
  * --quick: the quick sweep and small GEMMs only (for compute-sanitizer runs).
  * --csv writes each sweep case's shape and times for torch_conv.py.
+ * --matrix times every configuration x split count on every sweep case and
+ *    square into FILE (CSV), the data the planner's cost model is fitted to.
  * Exit status: 0 all correct, 1 a correctness failure, 2 a CUDA/cuBLAS error.
  */
 #include <algorithm>
@@ -53,7 +59,14 @@
 
 static int failures;
 static int reps = 20;
+static int sm_count;
 static cublasHandle_t blas;
+
+typedef void (*gemm_kernel)(int, int, int, int, int, const float *, int, long long, const float *, int,
+                            long long, float *, int, long long);
+#define GEMM_KERNEL_PTR_(name, bm, bn, bk, tm, tn, wty, wtx) gemm_tiled_f32_##name,
+static const gemm_kernel gemm_kernels[_GEMM_CFG_MAX] = { GEMM_CONFIGS(GEMM_KERNEL_PTR_) };
+#undef GEMM_KERNEL_PTR_
 
 static void fail(const char *what)
 {
@@ -72,13 +85,61 @@ template <typename T> struct dbuf {
         dbuf &operator=(const dbuf &) = delete;
 };
 
+/* the split-K workspace, grown on demand (never while a launch may use it: callers synchronize) */
+static float *workspace;
+static size_t workspace_len;
+
+static float *workspace_for(size_t len)
+{
+        if (len > workspace_len) {
+                CK(cudaDeviceSynchronize());
+                CK(cudaFree(workspace));
+                CK(cudaMalloc(&workspace, len * sizeof(float)));
+                workspace_len = len;
+        }
+        return workspace;
+}
+
+/* C = A B as plan p says: the tile kernel, and for split-K the ordered reduction. */
+static void launch_plan(const gemm_plan &p, int M, int N, int K, const float *A, int lda, long long sA,
+                        const float *B, int ldb, long long sB, float *C, int ldc, long long sC, int batch)
+{
+        const gemm_config &c = gemm_configs[p.config];
+        dim3 grid((N + c.bn - 1) / c.bn, (M + c.bm - 1) / c.bm, batch * p.splits);
+
+        if (gemm_plan_check(&p, K) < 0) {
+                fprintf(stderr, "invalid plan for K=%d\n", K);
+                exit(2);
+        }
+        if (p.splits == 1) {
+                gemm_kernels[p.config]<<<grid, c.threads>>>(M, N, K, p.k_chunk, 1, A, lda, sA, B, ldb, sB,
+                                                            C, ldc, sC);
+                CKL();
+                return;
+        }
+        float *w = workspace_for(gemm_plan_workspace(&p, M, N, batch));
+        long long mn = (long long) M * N;
+        unsigned blocks = (unsigned) std::min<long long>((mn + 255) / 256, 65535);
+
+        gemm_kernels[p.config]<<<grid, c.threads>>>(M, N, K, p.k_chunk, p.splits, A, lda, sA, B, ldb, sB,
+                                                    w, N, mn);
+        CKL();
+        gemm_splitk_reduce_f32<<<dim3(blocks, batch), 256>>>(M, N, p.splits, w, C, ldc, sC);
+        CKL();
+}
+
+static gemm_plan plan_for(int M, int N, int K, int batch)
+{
+        gemm_plan p;
+
+        gemm_plan_select(M, N, K, batch, sm_count, &p);
+        return p;
+}
+
 static void launch_gemm(int M, int N, int K, const float *A, int lda, long long sA, const float *B,
                         int ldb, long long sB, float *C, int ldc, long long sC, int batch)
 {
-        dim3 grid((N + GEMM_BN - 1) / GEMM_BN, (M + GEMM_BM - 1) / GEMM_BM, batch);
-        hipLaunchKernelGGL(gemm_tiled_f32, grid, dim3(GEMM_THREADS), 0, 0, M, N, K, A, lda, sA, B,
-                           ldb, sB, C, ldc, sC);
-        CKL();
+        launch_plan(plan_for(M, N, K, batch), M, N, K, A, lda, sA, B, ldb, sB, C, ldc, sC, batch);
 }
 
 /* cuBLAS is column-major: row-major C = A B is column-major C^T = B^T A^T. */
@@ -138,8 +199,10 @@ template <typename F> static double time_ms(F f)
  * C), optional misaligned base pointers; checked per element against the
  * double reference, C's padding and tail must be untouched.
  */
-static void check_gemm(int M, int N, int K, int pad, int offset, int batch)
+static void check_gemm(const gemm_plan &p, int M, int N, int K, int pad, int offset, int batch)
 {
+        conv_sum sum = conv_sum_plan(&p, (size_t) K);
+        char plan_name[32];
         const float poison = 1234.5f;
         const size_t guard = 1024;
         int lda = K + pad, ldb = N + pad, ldc = N + pad;
@@ -160,7 +223,7 @@ static void check_gemm(int M, int N, int K, int pad, int offset, int batch)
         dB.up(B.data());
         std::fill(C.begin(), C.end(), poison);
         dC.up(C.data());
-        launch_gemm(M, N, K, dA.p + offset, lda, 0, dB.p + offset, ldb, (long long) K * ldb,
+        launch_plan(p, M, N, K, dA.p + offset, lda, 0, dB.p + offset, ldb, (long long) K * ldb,
                     dC.p + offset, ldc, (long long) M * ldc, batch);
         dC.down(C.data());
 
@@ -176,15 +239,16 @@ static void check_gemm(int M, int N, int K, int pad, int offset, int batch)
                                 else
                                         bad += c[(size_t) m * ldc + n] != poison;
                         }
-                bad += conv_check_bound(y.size(), K, y.data(), ref.data(), abs_sum.data(), NULL);
+                bad += conv_check_bound(y.size(), &sum, y.data(), ref.data(), abs_sum.data(), NULL);
         }
         for (size_t i = 0; i < (size_t) offset; i++)
                 bad += C[i] != poison;
         for (size_t i = offset + (size_t) batch * M * ldc; i < nc; i++)
                 bad += C[i] != poison;
 
-        snprintf(what, sizeof(what), "gemm M=%d N=%d K=%d pad=%d offset=%d batch=%d", M, N, K, pad,
-                 offset, batch);
+        gemm_plan_format(&p, plan_name, sizeof(plan_name));
+        snprintf(what, sizeof(what), "gemm %-12s M=%d N=%d K=%d pad=%d offset=%d batch=%d", plan_name, M, N, K,
+                 pad, offset, batch);
         if (bad)
                 fail(what);
         else
@@ -194,18 +258,23 @@ static void check_gemm(int M, int N, int K, int pad, int offset, int batch)
 struct conv_gpu {
         conv_shape s;
         conv_dims d;
+        gemm_plan plan;
         dbuf<float> x, w, col, y;
 
-        explicit conv_gpu(const conv_shape &shape, const conv_dims &dims)
-                : s(shape), d(dims), x(dims.x_len), w(dims.w_len), col(dims.col_len * shape.n),
+        explicit conv_gpu(const conv_shape &shape, const conv_dims &dims, const gemm_plan &p)
+                : s(shape), d(dims), plan(p), x(dims.x_len), w(dims.w_len), col(dims.col_len * shape.n),
                   y(dims.y_len)
         {
+        }
+        void gemm(const gemm_plan &p, float *out)
+        {
+                launch_plan(p, (int) d.m, (int) d.n, (int) d.k, w.p, (int) d.k, 0, col.p, (int) d.n,
+                            (long long) d.col_len, out, (int) d.n, (long long) (d.m * d.n), (int) s.n);
         }
         void run()
         {
                 launch_im2col(s, d, x.p, col.p);
-                launch_gemm((int) d.m, (int) d.n, (int) d.k, w.p, (int) d.k, 0, col.p, (int) d.n,
-                            (long long) d.col_len, y.p, (int) d.n, (long long) (d.m * d.n), (int) s.n);
+                gemm(plan, y.p);
         }
         /* poison the output first: an unwritten element reads as NaN */
         void run_poisoned(std::vector<float> &out)
@@ -219,17 +288,21 @@ struct conv_gpu {
 
 enum fill_kind { FILL_RANDOM, FILL_CANCEL };
 
-/* Returns: false on a correctness failure (already reported). */
-static bool check_conv(const conv_shape &s, uint64_t seed, fill_kind fk, bool inject)
+/* Returns: false on a correctness failure (already reported). plan NULL: the planned one. */
+static bool check_conv(const conv_shape &s, uint64_t seed, fill_kind fk, bool inject, const gemm_plan *plan)
 {
         conv_dims d;
-        char name[96], what[192];
+        gemm_plan p;
+        char name[96], what[256], plan_name[32];
 
         if (conv_shape_dims(&s, &d) < 0) {
                 fail("invalid sweep shape");
                 return false;
         }
         conv_shape_format(&s, name, sizeof(name));
+        p = plan ? *plan : plan_for((int) d.m, (int) d.n, (int) d.k, (int) s.n);
+        gemm_plan_format(&p, plan_name, sizeof(plan_name));
+        conv_sum sum = conv_sum_plan(&p, d.k);
 
         std::vector<float> x(d.x_len), w(d.w_len), y(d.y_len), y2(d.y_len);
         std::vector<double> ref(d.y_len), abs_sum(d.y_len);
@@ -241,7 +314,7 @@ static bool check_conv(const conv_shape &s, uint64_t seed, fill_kind fk, bool in
                 conv_fill_random(w.data(), d.w_len, seed + 1);
         }
 
-        conv_gpu g(s, d);
+        conv_gpu g(s, d, p);
         g.x.up(x.data());
         g.w.up(w.data());
         g.run_poisoned(y);
@@ -249,9 +322,9 @@ static bool check_conv(const conv_shape &s, uint64_t seed, fill_kind fk, bool in
         conv_reference(&s, x.data(), w.data(), ref.data(), abs_sum.data());
 
         conv_check c;
-        size_t bad = conv_check_bound(d.y_len, d.k, y.data(), ref.data(), abs_sum.data(), &c);
+        size_t bad = conv_check_bound(d.y_len, &sum, y.data(), ref.data(), abs_sum.data(), &c);
         bool same = conv_outputs_identical(y.data(), y2.data(), d.y_len);
-        snprintf(what, sizeof(what), "conv %-34s %s bad=%zu worst=%.3g bitwise-repeat=%s", name,
+        snprintf(what, sizeof(what), "conv %-34s %-12s %s bad=%zu worst=%.3g bitwise-repeat=%s", name, plan_name,
                  fk == FILL_CANCEL ? "cancel" : "random", bad, c.worst_ratio, same ? "yes" : "NO");
         if (bad || !same) {
                 fail(what);
@@ -262,7 +335,7 @@ static bool check_conv(const conv_shape &s, uint64_t seed, fill_kind fk, bool in
         if (inject) {
                 size_t pos[4];
                 int n = conv_inject_errors(&s, y.data(), CONV_INJECT_ALL, pos);
-                size_t caught = conv_check_bound(d.y_len, d.k, y.data(), ref.data(), abs_sum.data(), NULL);
+                size_t caught = conv_check_bound(d.y_len, &sum, y.data(), ref.data(), abs_sum.data(), NULL);
                 if (n <= 0 || caught != (size_t) n) {
                         snprintf(what, sizeof(what), "inject %s: %d injected, %zu caught", name, n, caught);
                         fail(what);
@@ -285,6 +358,9 @@ static void bench_square(int n)
         conv_fill_random(h.data(), len, 43);
         B.up(h.data());
 
+        gemm_plan p = plan_for(n, n, n, 1);
+        char plan_name[32];
+        gemm_plan_format(&p, plan_name, sizeof(plan_name));
         double ours = time_ms([&] { launch_gemm(n, n, n, A.p, n, 0, B.p, n, 0, C.p, n, 0, 1); });
         double ref = time_ms([&] { launch_cublas(n, n, n, A.p, n, 0, B.p, n, 0, C2.p, n, 0, 1); });
         double flop = 2.0 * n * n * (double) n;
@@ -298,27 +374,39 @@ static void bench_square(int n)
                 den += (double) c2[i] * c2[i];
         }
         double rel = std::sqrt(num / den);
-        printf("gemm %5d^3   ours %8.3f ms %6.2f TFLOP/s   cublas %8.3f ms %6.2f TFLOP/s   ratio %5.1f%%   |ours-cublas|/|cublas| %.1e\n",
-               n, ours, flop / ours / 1e9, ref, flop / ref / 1e9, 100.0 * ref / ours, rel);
+        printf("gemm %5d^3 %-12s ours %8.3f ms %6.2f TFLOP/s   cublas %8.3f ms %6.2f TFLOP/s   ratio %5.1f%%   |ours-cublas|/|cublas| %.1e\n",
+               n, plan_name, ours, flop / ours / 1e9, ref, flop / ref / 1e9, 100.0 * ref / ours, rel);
         if (!(rel < 1e-5))
                 fail("square gemm differs from cuBLAS");
 }
 
+static double median_of(std::vector<double> v)
+{
+        std::sort(v.begin(), v.end());
+        size_t n = v.size();
+        return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 static void bench_sweep(const conv_shape *cases, size_t n, FILE *csv)
 {
-        printf("\n%-36s %5s %6s %5s | %9s %9s %6s | %9s\n", "conv case (per-image GEMM M N K)", "M", "N",
-               "K", "ours ms", "cublas ms", "ratio", "im2col+gemm ms");
+        std::vector<double> ratios;
+
+        printf("\n%-36s %5s %6s %5s %-12s | %9s %9s %6s | %9s\n", "conv case (per-image GEMM M N K)", "M", "N",
+               "K", "plan", "ours ms", "cublas ms", "ratio", "im2col+gemm ms");
         if (csv)
-                fprintf(csv, "n,cin,h,w,cout,kh,kw,stride,pad,m,n_gemm,k,ours_gemm_ms,cublas_gemm_ms,ours_conv_ms\n");
+                fprintf(csv, "n,cin,h,w,cout,kh,kw,stride,pad,m,n_gemm,k,plan,ours_gemm_ms,cublas_gemm_ms,ours_conv_ms\n");
         for (size_t i = 0; i < n; i++) {
                 const conv_shape &s = cases[i];
                 conv_dims d;
-                char name[96];
+                char name[96], plan_name[32];
 
                 conv_shape_dims(&s, &d);
                 conv_shape_format(&s, name, sizeof(name));
+                int M = (int) d.m, N = (int) d.n, K = (int) d.k, b = (int) s.n;
+                gemm_plan p = plan_for(M, N, K, b);
+                gemm_plan_format(&p, plan_name, sizeof(plan_name));
                 std::vector<float> h(std::max(d.x_len, d.w_len));
-                conv_gpu g(s, d);
+                conv_gpu g(s, d, p);
                 dbuf<float> y2(d.y_len);
                 conv_fill_random(h.data(), d.x_len, 5);
                 g.x.up(h.data());
@@ -326,23 +414,89 @@ static void bench_sweep(const conv_shape *cases, size_t n, FILE *csv)
                 g.w.up(h.data());
                 g.run();
 
-                int M = (int) d.m, N = (int) d.n, K = (int) d.k, b = (int) s.n;
                 long long sB = (long long) d.col_len, sC = (long long) (d.m * d.n);
-                double ours = time_ms([&] { launch_gemm(M, N, K, g.w.p, K, 0, g.col.p, N, sB, g.y.p, N, sC, b); });
+                double ours = time_ms([&] { g.gemm(p, g.y.p); });
                 double ref = time_ms([&] { launch_cublas(M, N, K, g.w.p, K, 0, g.col.p, N, sB, y2.p, N, sC, b); });
                 double conv = time_ms([&] { g.run(); });
-                printf("%-36s %5d %6d %5d | %9.4f %9.4f %5.1f%% | %9.4f\n", name, M, N, K, ours, ref,
-                       100.0 * ref / ours, conv);
+                ratios.push_back(ref / ours);
+                printf("%-36s %5d %6d %5d %-12s | %9.4f %9.4f %5.1f%% | %9.4f\n", name, M, N, K, plan_name, ours,
+                       ref, 100.0 * ref / ours, conv);
                 if (csv)
-                        fprintf(csv, "%u,%u,%u,%u,%u,%u,%u,%u,%u,%d,%d,%d,%.5f,%.5f,%.5f\n", s.n, s.cin,
-                                s.h, s.w, s.cout, s.kh, s.kw, s.stride, s.pad, M, N, K, ours, ref, conv);
+                        fprintf(csv, "%u,%u,%u,%u,%u,%u,%u,%u,%u,%d,%d,%d,%s,%.5f,%.5f,%.5f\n", s.n, s.cin, s.h,
+                                s.w, s.cout, s.kh, s.kw, s.stride, s.pad, M, N, K, plan_name, ours, ref, conv);
         }
+        if (!ratios.empty())
+                printf("sweep GEMMs vs cuBLAS: median %.1f%%, min %.1f%% (%zu cases)\n", 100 * median_of(ratios),
+                       100 * *std::min_element(ratios.begin(), ratios.end()), ratios.size());
+}
+
+/* Every configuration x split count on one GEMM shape (B batched), as CSV rows. */
+static void matrix_shape(FILE *f, const char *name, int M, int N, int K, int batch, const float *A, long long sA,
+                         const float *B, long long sB, float *C, float *C2)
+{
+        long long sC = (long long) M * N;
+        double ref = time_ms([&] { launch_cublas(M, N, K, A, K, sA, B, N, sB, C2, N, sC, batch); });
+        gemm_plan chosen = plan_for(M, N, K, batch);
+
+        for (int id = 0; id < _GEMM_CFG_MAX; id++)
+                for (int want = 1; want <= GEMM_PLAN_MAX_SPLITS; want *= 2) {
+                        gemm_plan p;
+
+                        if (gemm_plan_make((gemm_config_id) id, want, K, &p) < 0 || p.splits != want)
+                                continue;
+                        double ms = time_ms([&] { launch_plan(p, M, N, K, A, K, sA, B, N, sB, C, N, sC, batch); });
+                        fprintf(f, "%s,%d,%d,%d,%d,%s,%d,%d,%.5f,%.5f,%d\n", name, M, N, K, batch,
+                                gemm_configs[id].name, p.splits, p.k_chunk, ms, ref,
+                                p.config == chosen.config && p.splits == chosen.splits);
+                }
+}
+
+static void bench_matrix(const conv_shape *cases, size_t n, const char *path)
+{
+        FILE *f = fopen(path, "w");
+
+        if (!f) {
+                perror(path);
+                exit(2);
+        }
+        fprintf(f, "case,m,n,k,batch,config,splits,k_chunk,ms,cublas_ms,chosen\n");
+        for (size_t i = 0; i < n; i++) {
+                conv_dims d;
+                char name[96];
+
+                conv_shape_dims(&cases[i], &d);
+                conv_shape_format(&cases[i], name, sizeof(name));
+                conv_gpu g(cases[i], d, plan_for((int) d.m, (int) d.n, (int) d.k, (int) cases[i].n));
+                dbuf<float> y2(d.y_len);
+                std::vector<float> h(std::max(d.x_len, d.w_len));
+                conv_fill_random(h.data(), d.x_len, 5);
+                g.x.up(h.data());
+                conv_fill_random(h.data(), d.w_len, 6);
+                g.w.up(h.data());
+                g.run();
+                matrix_shape(f, name, (int) d.m, (int) d.n, (int) d.k, (int) cases[i].n, g.w.p, 0, g.col.p,
+                             (long long) d.col_len, g.y.p, y2.p);
+        }
+        for (int sz : { 1024, 2048, 4096 }) {
+                size_t len = (size_t) sz * sz;
+                std::vector<float> h(len);
+                dbuf<float> A(len), B(len), C(len), C2(len);
+                char name[32];
+
+                conv_fill_random(h.data(), len, 42);
+                A.up(h.data());
+                B.up(h.data());
+                snprintf(name, sizeof(name), "square %d", sz);
+                matrix_shape(f, name, sz, sz, sz, 1, A.p, 0, B.p, 0, C.p, C2.p);
+        }
+        fclose(f);
+        printf("matrix of configurations x splits written to %s\n", path);
 }
 
 int main(int argc, char **argv)
 {
         bool quick = false, bench_only = false, check_only = false;
-        const char *csv_path = nullptr;
+        const char *csv_path = nullptr, *matrix_path = nullptr;
 
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--quick"))
@@ -353,10 +507,12 @@ int main(int argc, char **argv)
                         check_only = true;
                 else if (!strcmp(argv[i], "--csv") && i + 1 < argc)
                         csv_path = argv[++i];
+                else if (!strcmp(argv[i], "--matrix") && i + 1 < argc)
+                        matrix_path = argv[++i];
                 else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
                         reps = std::max(1, atoi(argv[++i]));
                 else {
-                        fprintf(stderr, "usage: %s [--quick] [--check-only | --bench-only] [--csv FILE] [--reps N]\n", argv[0]);
+                        fprintf(stderr, "usage: %s [--quick] [--check-only | --bench-only] [--csv FILE] [--reps N] [--matrix FILE]\n", argv[0]);
                         return 64;
                 }
         }
@@ -370,10 +526,15 @@ int main(int argc, char **argv)
         CKB(cublasGetVersion(blas, &blas_ver));
         /* FP32 throughout: no TF32 tensor-core path for cuBLAS either */
         CKB(cublasSetMathMode(blas, CUBLAS_DEFAULT_MATH));
+        sm_count = p.multiProcessorCount;
         printf("device: %s, sm_%d%d, %d SMs, L2 %d MB; driver API %d, runtime %d, cuBLAS %d\n", p.name,
                p.major, p.minor, p.multiProcessorCount, p.l2CacheSize >> 20, drv, rt, blas_ver);
-        printf("tile: BM=%d BN=%d BK=%d TM=%d TN=%d threads=%d LDS=%d bytes\n\n", GEMM_BM, GEMM_BN,
-               GEMM_BK, GEMM_TM, GEMM_TN, GEMM_THREADS, GEMM_LDS_BYTES);
+        for (int id = 0; id < _GEMM_CFG_MAX; id++) {
+                const gemm_config &c = gemm_configs[id];
+                printf("tile %-9s BM=%3d BN=%3d BK=%2d TM=%d TN=%d threads=%3d LDS=%5d bytes\n", c.name, c.bm, c.bn,
+                       c.bk, c.tm, c.tn, c.threads, c.lds_bytes);
+        }
+        printf("plans for %d SMs (gemm_plan_select)\n\n", sm_count);
 
         size_t nq, ns;
         const conv_shape *qc = sweep_cases(SWEEP_QUICK, &nq);
@@ -384,21 +545,48 @@ int main(int argc, char **argv)
                         /* M, N, K, pad, offset, batch */
                         { 1, 1, 1, 0, 0, 1 },     { 129, 131, 17, 3, 0, 1 }, { 129, 131, 17, 0, 0, 1 },
                         { 128, 128, 16, 0, 0, 2 }, { 130, 260, 9, 3, 1, 1 },  { 5, 7, 0, 1, 0, 1 },
-                        { 3, 250, 33, 3, 0, 1 },  { 257, 509, 100, 0, 0, 3 }, { 1000, 1003, 517, 1, 0, 1 },
-                        { 1024, 1024, 1024, 0, 0, 1 },
+                        { 3, 250, 33, 3, 0, 1 },  { 33, 70, 1000, 1, 0, 2 }, { 257, 509, 100, 0, 0, 3 },
+                        { 1000, 1003, 517, 1, 0, 1 }, { 1024, 1024, 1024, 0, 0, 1 },
                 };
-                for (auto &o : odd)
-                        if (!quick || (size_t) o[0] * o[1] * o[2] < 100000000)
-                                check_gemm(o[0], o[1], o[2], o[3], o[4], o[5]);
+                for (auto &o : odd) {
+                        bool small = (size_t) o[0] * o[1] * o[2] < 100000000;
+
+                        if (quick && !small)
+                                continue;
+                        /* the planned configuration, and on small shapes every one, one pass and split in 3 */
+                        check_gemm(plan_for(o[0], o[1], o[2], o[5]), o[0], o[1], o[2], o[3], o[4], o[5]);
+                        for (int id = 0; small && id < _GEMM_CFG_MAX; id++)
+                                for (int splits : { 1, 3 }) {
+                                        gemm_plan pl;
+                                        gemm_plan_make((gemm_config_id) id, splits, o[2], &pl);
+                                        check_gemm(pl, o[0], o[1], o[2], o[3], o[4], o[5]);
+                                }
+                }
 
                 int inject_ok = 0, inject_n = 0;
                 for (size_t i = 0; i < nq; i++, inject_n++)
-                        inject_ok += check_conv(qc[i], 100 + i, FILL_RANDOM, true);
+                        inject_ok += check_conv(qc[i], 100 + i, FILL_RANDOM, true, nullptr);
+                /* every configuration, one pass and split-K, on the quick sweep */
+                for (size_t i = 0; i < nq; i++)
+                        for (int id = 0; id < _GEMM_CFG_MAX; id++)
+                                for (int splits : { 1, 4 }) {
+                                        conv_dims d;
+                                        gemm_plan pl;
+                                        conv_shape_dims(&qc[i], &d);
+                                        gemm_plan_make((gemm_config_id) id, splits, (int) d.k, &pl);
+                                        inject_n++;
+                                        inject_ok += check_conv(qc[i], 300 + i, FILL_RANDOM, true, &pl);
+                                }
                 if (!quick)
                         for (size_t i = 0; i < ns; i++, inject_n++)
-                                inject_ok += check_conv(sc[i], 200 + i, FILL_RANDOM, true);
+                                inject_ok += check_conv(sc[i], 200 + i, FILL_RANDOM, true, nullptr);
                 const conv_shape cancel = { 1, 64, 44, 44, 3, 3, 3, 1, 1 };
-                check_conv(cancel, 7, FILL_CANCEL, false);
+                check_conv(cancel, 7, FILL_CANCEL, false, nullptr);
+                for (int id = 0; id < _GEMM_CFG_MAX; id++) {
+                        gemm_plan pl;
+                        gemm_plan_make((gemm_config_id) id, 4, 64 * 9, &pl);
+                        check_conv(cancel, 7, FILL_CANCEL, false, &pl);
+                }
                 printf("correctness: %d failure(s); injected errors caught in %d of %d cases\n\n",
                        failures, inject_ok, inject_n);
         }
@@ -419,8 +607,11 @@ int main(int argc, char **argv)
                 if (csv)
                         fclose(csv);
         }
+        if (matrix_path)
+                bench_matrix(sc, ns, matrix_path);
 
         cublasDestroy(blas);
+        cudaFree(workspace);
         printf("\n%s\n", failures ? "RESULT: FAILED" : "RESULT: all checks passed");
         return failures ? 1 : 0;
 }

@@ -9,6 +9,8 @@
 #
 # SANITIZE=1 also runs the quick checks under compute-sanitizer (memcheck,
 # racecheck, synccheck).
+# MATRIX=1 also times every tile configuration x split count on every sweep
+# case and square (OUT/matrix.csv), the data the planner's cost model is fitted to.
 # OUT=DIR keeps the logs, the CSV, ptxas' resource report and the SASS.
 # VARIANTS="bk16 lb1 fragdb+w8x4 ..." also times square GEMMs for experimental
 # edits (see variant() below and variants/*.patch); the shipped kernel is unchanged.
@@ -30,9 +32,13 @@ NVFLAGS=(-O3 -arch=sm_90 -std=c++17 -lineinfo)
 build() {       # build TREE BINARY: TREE holds src/selftest and bench/gemm
         gcc -O2 -std=gnu11 -c "$1/src/selftest/conv_cpu.c" -o "$2.conv_cpu.o" &&
         gcc -O2 -std=gnu11 -c "$1/src/selftest/sweep.c" -o "$2.sweep.o" &&
+        gcc -O2 -std=gnu11 -c "$1/src/selftest/gemm_plan.c" -o "$2.gemm_plan.o" &&
         "$nvcc" "${NVFLAGS[@]}" -Xptxas -v "$1/bench/gemm/gemm_bench.cu" "$2.conv_cpu.o" \
-                "$2.sweep.o" -lcublas -o "$2" 2>"$2.ptxas" &&
-        grep -A3 "gemm_tiled_f32'" "$2.ptxas" | grep -E "registers|spill" | sed 's/^ *//'
+                "$2.sweep.o" "$2.gemm_plan.o" -lcublas -o "$2" 2>"$2.ptxas" &&
+        # one line per kernel: name, registers, spills
+        awk "/entry function 'gemm/ { split(\$0, a, \"'\"); k = a[2] }
+             /spill stores/ && k { sp = \$5 \" B spill stores\" }
+             /Used [0-9]+ registers/ && k { print k \": \" \$5 \" registers, \" sp; k = \"\" }" "$2.ptxas"
 }
 
 variant() {     # apply experimental edit(s) $1 (joined by +) to the copy of the tree in $2
@@ -54,19 +60,19 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=cs
 "$nvcc" --version | tail -2
 echo
 
-echo "== build (gfx1010 tile configuration, -arch=sm_90)"
+echo "== build (the gfx1010 tile configurations, -arch=sm_90)"
 build "$top" "$tmp/gemm_bench" || { cat "$tmp/gemm_bench.ptxas"; exit 2; }
 cp "$tmp/gemm_bench.ptxas" "$out/ptxas.txt"
-[ -x "$cuobjdump" ] && "$cuobjdump" -sass -fun gemm_tiled_f32 "$tmp/gemm_bench" >"$out/sass.txt" 2>&1
+[ -x "$cuobjdump" ] && "$cuobjdump" -sass -fun gemm_tiled_f32_128x128 "$tmp/gemm_bench" >"$out/sass.txt" 2>&1
 echo
 
 echo "== gemm_bench"
-"$tmp/gemm_bench" "$@" --csv "$out/conv_times.csv" 2>&1 | tee "$out/bench.txt"
+"$tmp/gemm_bench" "$@" --csv "$out/conv_times.csv" ${MATRIX:+--matrix "$out/matrix.csv"} 2>&1 | tee "$out/bench.txt"
 rc=$?
 
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
         echo
-        echo "== PyTorch cuDNN convolution (FP32, TF32 off) beside im2col + gemm_tiled_f32"
+        echo "== PyTorch cuDNN convolution (FP32, TF32 off) beside im2col + gemm_tiled_f32_<plan>"
         PYTHONUNBUFFERED=1 python3 "$here/torch_conv.py" "$out/conv_times.csv" 2>&1 | tee "$out/torch.txt"
 else
         echo "== PyTorch with CUDA not available: cuDNN comparison skipped"

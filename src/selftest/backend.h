@@ -3,8 +3,9 @@
 
 /*
  * The self-test's compute backends behind one interface: each runs the
- * convolution forward (im2col + the tiled GEMM of gemm_config.h) on its
- * device; the caller checks the output on the CPU against the reference.
+ * convolution forward (im2col + the tiled GEMM of gemm_config.h, with the
+ * tile configuration and K chunks of a gemm_plan) on its device; the caller
+ * checks the output on the CPU against the reference.
  */
 
 #include <stdbool.h>
@@ -36,11 +37,13 @@ struct selftest_backend {
         bool has_device;
         selftest_device device;
         /*
-         * y = conv(x, w) on the backend's device.
-         * Returns: 0, -EINVAL for a bad shape, -ENOMEM, -EIO for a runtime
-         * error (its text goes to the backend's error buffer, see below).
+         * y = conv(x, w) on the backend's device, its GEMM run as plan says
+         * (backend_plan()).
+         * Returns: 0, -EINVAL for a bad shape or plan, -ENOMEM, -EIO for a
+         * runtime error (its text goes to the backend's error buffer, see below).
          */
-        int (*conv)(selftest_backend *b, const struct conv_shape *s, const float *x, const float *w, float *y);
+        int (*conv)(selftest_backend *b, const struct conv_shape *s, const struct gemm_plan *plan, const float *x,
+                    const float *w, float *y);
         void (*destroy)(selftest_backend *b);
         char last_error[512];           /* text of the last -EIO from conv */
 };
@@ -53,6 +56,13 @@ struct selftest_backend {
  */
 int backend_cpu_open(const backend_options *o, backend_error *ret_err, selftest_backend **ret);
 int backend_hip_open(const backend_options *o, backend_error *ret_err, selftest_backend **ret);
+
+/*
+ * The plan for shape s on b's device (its compute units; the CPU backend
+ * plans for GEMM_PLAN_CPU_COMPUTE_UNITS, an RDNA1 card's).
+ * Returns: 0, -EINVAL for a bad shape.
+ */
+int backend_plan(const selftest_backend *b, const struct conv_shape *s, struct gemm_plan *ret);
 
 /* NULL-safe; returns NULL. */
 selftest_backend *backend_free(selftest_backend *b);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The HIP backend: im2col_nchw_f32 + gemm_tiled_f32 from the bundled code
- * object (kernels/gemm_tiled.hip, built by hipcc --genco), loaded with
+ * The HIP backend: im2col_nchw_f32 + gemm_tiled_f32_<config> (and
+ * gemm_splitk_reduce_f32 for split-K plans) from the bundled code object
+ * (kernels/gemm_tiled.hip, built by hipcc --genco), loaded with
  * hipModuleLoad.
  *
  * No link-time dependency on HIP and no HIP headers: libamdhip64 is
@@ -26,6 +27,7 @@
 #include "base/util.h"
 #include "config.h"
 #include "gemm_config.h"
+#include "gemm_plan.h"
 
 typedef int hip_error;
 typedef void *hip_module;
@@ -54,7 +56,7 @@ typedef struct hip_backend {
         char lib_name[256];
         int device;
         hip_module module;
-        hip_function im2col, gemm;
+        hip_function im2col, reduce, gemm[_GEMM_CFG_MAX];
 
         hip_error (*init)(unsigned flags);
         hip_error (*get_device_count)(int *count);
@@ -298,9 +300,15 @@ static int hip_load_module(hip_backend *b, const char *path, backend_error *ret_
         }
         e = b->module_get_function(&b->im2col, b->module, "im2col_nchw_f32");
         if (e == HIP_SUCCESS)
-                e = b->module_get_function(&b->gemm, b->module, "gemm_tiled_f32");
+                e = b->module_get_function(&b->reduce, b->module, "gemm_splitk_reduce_f32");
+        for (int c = 0; c < _GEMM_CFG_MAX && e == HIP_SUCCESS; c++) {
+                char name[64];
+
+                snprintf(name, sizeof(name), "gemm_tiled_f32_%s", gemm_configs[c].name);
+                e = b->module_get_function(&b->gemm[c], b->module, name);
+        }
         if (e != HIP_SUCCESS) {
-                set_error(ret_err, "im2col_nchw_f32/gemm_tiled_f32 in the code object",
+                set_error(ret_err, "im2col_nchw_f32/gemm_tiled_f32_*/gemm_splitk_reduce_f32 in the code object",
                           "the code object %s lacks the self-test kernels: %s; use --backend cpu", path,
                           hip_strerror(b, e));
                 return -ENOENT;
@@ -319,11 +327,12 @@ static unsigned ceil_div(size_t a, size_t b)
         return (unsigned)((a + b - 1) / b);
 }
 
-static int hip_conv(selftest_backend *base, const struct conv_shape *s, const float *x, const float *w, float *y)
+static int hip_conv(selftest_backend *base, const struct conv_shape *s, const struct gemm_plan *plan, const float *x,
+                    const float *w, float *y)
 {
         hip_backend *b = (hip_backend *)base;
         struct conv_dims d;
-        void *dx = NULL, *dw = NULL, *dcol = NULL, *dy = NULL;
+        void *dx = NULL, *dw = NULL, *dcol = NULL, *dy = NULL, *dwork = NULL;
         const char *what = NULL;
         hip_error e;
         int r;
@@ -331,17 +340,29 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const fl
         r = conv_shape_dims(s, &d);
         if (r < 0)
                 return r;
+        if (gemm_plan_check(plan, (int)d.k) < 0)
+                return -EINVAL;
         {
+                const struct gemm_config *cfg = &gemm_configs[plan->config];
+                size_t work_len = gemm_plan_workspace(plan, (int)d.m, (int)d.n, (int)s->n);
+                int k_chunk = plan->k_chunk, splits = plan->splits;
                 int cin = (int)s->cin, h = (int)s->h, wd = (int)s->w, kh = (int)s->kh, kw = (int)s->kw;
                 int stride = (int)s->stride, pad = (int)s->pad, ho = (int)d.ho, wo = (int)d.wo;
                 int M = (int)d.m, N = (int)d.n, K = (int)d.k;
                 long long stride_a = 0, stride_b = (long long)d.col_len, stride_c = (long long)(d.m * d.n);
+                /* split-K: each chunk's partial goes to the workspace, M x N apart */
+                void **gemm_c = splits > 1 ? &dwork : &dy;
                 void *im2col_args[] = {&dx, &dcol, &cin, &h, &wd, &kh, &kw, &stride, &pad, &ho, &wo};
-                void *gemm_args[] = {&M, &N, &K, &dw, &K, &stride_a, &dcol, &N, &stride_b, &dy, &N, &stride_c};
+                void *gemm_args[] = {&M, &N, &K, &k_chunk, &splits, &dw, &K, &stride_a, &dcol, &N, &stride_b,
+                                     gemm_c, &N, &stride_c};
+                void *reduce_args[] = {&M, &N, &splits, &dwork, &dy, &N, &stride_c};
+                unsigned reduce_blocks = ceil_div(d.m * d.n, 256);
                 unsigned im2col_blocks = ceil_div(d.col_len, 256);
 
                 if (im2col_blocks > 65535)
                         im2col_blocks = 65535; /* the kernel loops over the rest */
+                if (reduce_blocks > 65535)
+                        reduce_blocks = 65535; /* likewise */
                 if ((e = b->malloc_(&dx, d.x_len * sizeof(float))) != HIP_SUCCESS)
                         what = "hipMalloc(x)";
                 else if ((e = b->malloc_(&dw, d.w_len * sizeof(float))) != HIP_SUCCESS)
@@ -350,6 +371,8 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const fl
                         what = "hipMalloc(col)";
                 else if ((e = b->malloc_(&dy, d.y_len * sizeof(float))) != HIP_SUCCESS)
                         what = "hipMalloc(y)";
+                else if (work_len && (e = b->malloc_(&dwork, work_len * sizeof(float))) != HIP_SUCCESS)
+                        what = "hipMalloc(split-K workspace)";
                 else if ((e = b->memcpy_(dx, x, d.x_len * sizeof(float), HIP_MEMCPY_HOST_TO_DEVICE)) != HIP_SUCCESS)
                         what = "hipMemcpy(x)";
                 else if ((e = b->memcpy_(dw, w, d.w_len * sizeof(float), HIP_MEMCPY_HOST_TO_DEVICE)) != HIP_SUCCESS)
@@ -357,9 +380,14 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const fl
                 else if ((e = b->module_launch_kernel(b->im2col, im2col_blocks, s->n, 1, 256, 1, 1, 0, NULL,
                                                       im2col_args, NULL)) != HIP_SUCCESS)
                         what = "launch im2col_nchw_f32";
-                else if ((e = b->module_launch_kernel(b->gemm, ceil_div(d.n, GEMM_BN), ceil_div(d.m, GEMM_BM), s->n,
-                                                      GEMM_THREADS, 1, 1, 0, NULL, gemm_args, NULL)) != HIP_SUCCESS)
+                else if ((e = b->module_launch_kernel(b->gemm[plan->config], ceil_div(d.n, (size_t)cfg->bn),
+                                                      ceil_div(d.m, (size_t)cfg->bm), s->n * (unsigned)splits,
+                                                      (unsigned)cfg->threads, 1, 1, 0, NULL, gemm_args, NULL)) !=
+                         HIP_SUCCESS)
                         what = "launch gemm_tiled_f32";
+                else if (splits > 1 && (e = b->module_launch_kernel(b->reduce, reduce_blocks, s->n, 1, 256, 1, 1, 0,
+                                                                    NULL, reduce_args, NULL)) != HIP_SUCCESS)
+                        what = "launch gemm_splitk_reduce_f32";
                 else if ((e = b->device_synchronize()) != HIP_SUCCESS)
                         what = "hipDeviceSynchronize";
                 else if ((e = b->memcpy_(y, dy, d.y_len * sizeof(float), HIP_MEMCPY_DEVICE_TO_HOST)) != HIP_SUCCESS)
@@ -370,6 +398,7 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const fl
         b->free_(dw);
         b->free_(dcol);
         b->free_(dy);
+        b->free_(dwork);
         return r;
 }
 

@@ -10,6 +10,7 @@
 #include "../core/base/util.h"
 #include "conv_cpu.h"
 #include "gemm_config.h"
+#include "gemm_plan.h"
 
 static bool mul_fits_int(size_t a, size_t b, size_t *ret)
 {
@@ -92,105 +93,206 @@ void conv_im2col(const struct conv_shape *s, const float *x_image, float *col)
                         }
 }
 
+/* The block's "LDS" stage and its threads' accumulators, sized for one configuration. */
+struct tile_scratch {
+        float *as;      /* [bk][bm], A transposed as the kernel stores it */
+        float *bs;      /* [bk][bn] */
+        float *acc;     /* [threads][tm * tn] */
+};
+
+static void tile_scratch_free(struct tile_scratch *t)
+{
+        free(t->as);
+        free(t->bs);
+        free(t->acc);
+}
+
+static int tile_scratch_alloc(const struct gemm_config *c, struct tile_scratch *ret)
+{
+        struct tile_scratch t = {
+                .as = malloc((size_t) c->bk * c->bm * sizeof(float)),
+                .bs = malloc((size_t) c->bk * c->bn * sizeof(float)),
+                .acc = malloc((size_t) c->threads * c->tm * c->tn * sizeof(float)),
+        };
+
+        if (!t.as || !t.bs || !t.acc) {
+                tile_scratch_free(&t);
+                return -ENOMEM;
+        }
+        *ret = t;
+        return 0;
+}
+
 /*
  * Copy the A and B tiles at (m0, k0) and (k0, n0) into the "LDS" buffers,
  * A transposed to as[k][m] as the kernel stores it, zeros outside the
  * matrices: the edge handling of the kernel's predicated loads.
  */
-static void gemm_load_tiles(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                            int m0, int n0, int k0, float as[GEMM_BK][GEMM_BM],
-                            float bs[GEMM_BK][GEMM_BN])
+static void gemm_load_tiles(const struct gemm_config *c, int M, int N, int K, const float *A, int lda,
+                            const float *B, int ldb, int m0, int n0, int k0, float *as, float *bs)
 {
-        for (int kk = 0; kk < GEMM_BK; kk++) {
+        for (int kk = 0; kk < c->bk; kk++) {
                 int k = k0 + kk;
 
-                for (int mm = 0; mm < GEMM_BM; mm++) {
+                for (int mm = 0; mm < c->bm; mm++) {
                         int m = m0 + mm;
-                        as[kk][mm] = (m < M && k < K) ? A[(size_t) m * lda + k] : 0.0f;
+                        as[kk * c->bm + mm] = (m < M && k < K) ? A[(size_t) m * lda + k] : 0.0f;
                 }
-                for (int nn = 0; nn < GEMM_BN; nn++) {
+                for (int nn = 0; nn < c->bn; nn++) {
                         int n = n0 + nn;
-                        bs[kk][nn] = (n < N && k < K) ? B[(size_t) k * ldb + n] : 0.0f;
+                        bs[kk * c->bn + nn] = (n < N && k < K) ? B[(size_t) k * ldb + n] : 0.0f;
                 }
         }
+}
+
+static int thread_row(const struct gemm_config *c, int tid, int i)
+{
+        return GEMM_ROW_OF(GEMM_ROW0_OF(tid, c->bn, c->tm, c->tn, c->wave_ty, c->wave_tx), i, c->wave_ty);
+}
+
+static int thread_col(const struct gemm_config *c, int tid, int j)
+{
+        return GEMM_COL_OF(GEMM_COL0_OF(tid, c->bn, c->tm, c->tn, c->wave_ty, c->wave_tx), j, c->wave_tx);
 }
 
 /*
  * One K step of one thread: the micro-tile rows/columns come from the same
- * GEMM_ROW/GEMM_COL mapping as the kernel, and each accumulator sees its
- * products in ascending k, as on the GPU.
+ * GEMM_ROW_OF/GEMM_COL_OF mapping as the kernel, and each accumulator sees
+ * its products in ascending k, as on the GPU.
  */
-static void gemm_thread_step(int tid, const float as[GEMM_BK][GEMM_BM],
-                             const float bs[GEMM_BK][GEMM_BN], float acc[GEMM_TM * GEMM_TN])
+static void gemm_thread_step(const struct gemm_config *c, int tid, const float *as, const float *bs,
+                             float *acc)
 {
-        int rows[GEMM_TM], cols[GEMM_TN];
+        int rows[8], cols[8];   /* tm, tn <= 8: gemm_config.h asserts it */
 
-        for (int i = 0; i < GEMM_TM; i++)
-                rows[i] = GEMM_ROW(tid, i);
-        for (int j = 0; j < GEMM_TN; j++)
-                cols[j] = GEMM_COL(tid, j);
+        for (int i = 0; i < c->tm; i++)
+                rows[i] = thread_row(c, tid, i);
+        for (int j = 0; j < c->tn; j++)
+                cols[j] = thread_col(c, tid, j);
 
-        for (int kk = 0; kk < GEMM_BK; kk++) {
-                float b[GEMM_TN];
+        for (int kk = 0; kk < c->bk; kk++) {
+                float b[8];
 
-                for (int j = 0; j < GEMM_TN; j++)
-                        b[j] = bs[kk][cols[j]];
-                for (int i = 0; i < GEMM_TM; i++) {
-                        float a = as[kk][rows[i]];
+                for (int j = 0; j < c->tn; j++)
+                        b[j] = bs[kk * c->bn + cols[j]];
+                for (int i = 0; i < c->tm; i++) {
+                        float a = as[kk * c->bm + rows[i]];
 
-                        for (int j = 0; j < GEMM_TN; j++)
-                                acc[i * GEMM_TN + j] += a * b[j];
+                        for (int j = 0; j < c->tn; j++)
+                                acc[i * c->tn + j] += a * b[j];
                 }
         }
 }
 
-static void gemm_store_tile(int M, int N, float *C, int ldc, int m0, int n0,
-                            float acc[GEMM_THREADS][GEMM_TM * GEMM_TN])
+static void gemm_store_tile(const struct gemm_config *c, int M, int N, float *C, int ldc, int m0, int n0,
+                            const float *acc)
 {
-        for (int tid = 0; tid < GEMM_THREADS; tid++)
-                for (int i = 0; i < GEMM_TM; i++) {
-                        int m = m0 + GEMM_ROW(tid, i);
+        for (int tid = 0; tid < c->threads; tid++)
+                for (int i = 0; i < c->tm; i++) {
+                        int m = m0 + thread_row(c, tid, i);
 
                         if (m >= M)
                                 continue;
-                        for (int j = 0; j < GEMM_TN; j++) {
-                                int n = n0 + GEMM_COL(tid, j);
+                        for (int j = 0; j < c->tn; j++) {
+                                int n = n0 + thread_col(c, tid, j);
 
                                 if (n < N)
-                                        C[(size_t) m * ldc + n] = acc[tid][i * GEMM_TN + j];
+                                        C[(size_t) m * ldc + n] = acc[((size_t) tid * c->tm + i) * c->tn + j];
                         }
                 }
 }
 
-void gemm_tiled_cpu(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                    float *C, int ldc)
+/* One K chunk (all of K without split-K): the kernel's block tiles, K steps and threads. */
+static void gemm_chunk_cpu(const struct gemm_config *c, const struct tile_scratch *t, int M, int N, int K,
+                           const float *A, int lda, const float *B, int ldb, float *C, int ldc)
 {
-        /* the block's LDS stage and its threads' registers */
-        float as[GEMM_BK][GEMM_BM], bs[GEMM_BK][GEMM_BN];
-        static _Thread_local float acc[GEMM_THREADS][GEMM_TM * GEMM_TN];
+        size_t per_thread = (size_t) c->tm * c->tn;
 
-        for (int m0 = 0; m0 < M; m0 += GEMM_BM)
-                for (int n0 = 0; n0 < N; n0 += GEMM_BN) {
-                        memset(acc, 0, sizeof(acc));
-                        for (int k0 = 0; k0 < K; k0 += GEMM_BK) {
-                                gemm_load_tiles(M, N, K, A, lda, B, ldb, m0, n0, k0, as, bs);
-                                for (int tid = 0; tid < GEMM_THREADS; tid++)
-                                        gemm_thread_step(tid, (const float (*)[GEMM_BM]) as,
-                                                         (const float (*)[GEMM_BN]) bs, acc[tid]);
+        for (int m0 = 0; m0 < M; m0 += c->bm)
+                for (int n0 = 0; n0 < N; n0 += c->bn) {
+                        memset(t->acc, 0, (size_t) c->threads * per_thread * sizeof(float));
+                        for (int k0 = 0; k0 < K; k0 += c->bk) {
+                                gemm_load_tiles(c, M, N, K, A, lda, B, ldb, m0, n0, k0, t->as, t->bs);
+                                for (int tid = 0; tid < c->threads; tid++)
+                                        gemm_thread_step(c, tid, t->as, t->bs, t->acc + tid * per_thread);
                         }
-                        gemm_store_tile(M, N, C, ldc, m0, n0, acc);
+                        gemm_store_tile(c, M, N, C, ldc, m0, n0, t->acc);
                 }
 }
 
-int conv_forward_cpu(const struct conv_shape *s, const float *x, const float *w, float *y)
+int gemm_tiled_cpu(const struct gemm_plan *p, int M, int N, int K, const float *A, int lda, const float *B,
+                   int ldb, float *C, int ldc)
 {
-        _cleanup_free_ float *col = NULL;
+        _cleanup_(tile_scratch_free) struct tile_scratch t = {};
+        _cleanup_free_ float *work = NULL;
+        const struct gemm_config *c;
+        size_t mn = (size_t) M * N;
+        int r;
+
+        if (M < 0 || N < 0 || gemm_plan_check(p, K) < 0)
+                return -EINVAL;
+        c = &gemm_configs[p->config];
+        r = tile_scratch_alloc(c, &t);
+        if (r < 0)
+                return r;
+        if (p->splits == 1) {
+                gemm_chunk_cpu(c, &t, M, N, K, A, lda, B, ldb, C, ldc);
+                return 0;
+        }
+
+        /* split-K: each chunk's partial into the workspace, as the kernel's blocks do */
+        work = malloc(gemm_plan_workspace(p, M, N, 1) * sizeof(float));
+        if (!work)
+                return -ENOMEM;
+        for (int s = 0; s < p->splits; s++) {
+                int k0 = s * p->k_chunk;
+                int len = K - k0 < p->k_chunk ? K - k0 : p->k_chunk;
+
+                gemm_chunk_cpu(c, &t, M, N, len > 0 ? len : 0, A + k0, lda, B + (size_t) k0 * ldb, ldb,
+                               work + s * mn, N);
+        }
+        /* gemm_splitk_reduce_f32: partials added in the order s = 0, 1, ... */
+        for (int m = 0; m < M; m++)
+                for (int n = 0; n < N; n++) {
+                        size_t i = (size_t) m * N + n;
+                        float sum = work[i];
+
+                        for (int s = 1; s < p->splits; s++)
+                                sum += work[s * mn + i];
+                        C[(size_t) m * ldc + n] = sum;
+                }
+        return 0;
+}
+
+int conv_plan(const struct conv_shape *s, int compute_units, struct gemm_plan *ret)
+{
         struct conv_dims d;
         int r;
 
         r = conv_shape_dims(s, &d);
         if (r < 0)
                 return r;
+        gemm_plan_select((int) d.m, (int) d.n, (int) d.k, (int) s->n, compute_units, ret);
+        return 0;
+}
+
+int conv_forward_cpu(const struct conv_shape *s, const struct gemm_plan *plan, const float *x, const float *w,
+                     float *y)
+{
+        _cleanup_free_ float *col = NULL;
+        struct gemm_plan p;
+        struct conv_dims d;
+        int r;
+
+        r = conv_shape_dims(s, &d);
+        if (r < 0)
+                return r;
+        if (plan)
+                p = *plan;
+        else
+                gemm_plan_select((int) d.m, (int) d.n, (int) d.k, (int) s->n, GEMM_PLAN_CPU_COMPUTE_UNITS, &p);
+        if (gemm_plan_check(&p, (int) d.k) < 0)
+                return -EINVAL;
 
         col = malloc(d.col_len * sizeof(float));
         if (!col)
@@ -198,8 +300,10 @@ int conv_forward_cpu(const struct conv_shape *s, const float *x, const float *w,
 
         for (size_t img = 0; img < s->n; img++) {
                 conv_im2col(s, x + img * (d.x_len / s->n), col);
-                gemm_tiled_cpu((int) d.m, (int) d.n, (int) d.k, w, (int) d.k, col, (int) d.n,
-                               y + img * d.m * d.n, (int) d.n);
+                r = gemm_tiled_cpu(&p, (int) d.m, (int) d.n, (int) d.k, w, (int) d.k, col, (int) d.n,
+                                   y + img * d.m * d.n, (int) d.n);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -297,22 +401,38 @@ double conv_gamma(size_t k)
         return ku / (1.0 - ku);
 }
 
-double conv_bound(size_t k, double abs)
+struct conv_sum conv_sum_plain(size_t k)
 {
-        const double ud = 0x1p-53;
-        double kud = (double) k * ud;
-
-        return conv_gamma(k) * abs + kud / (1.0 - kud) * abs + (double) k * FLT_MIN;
+        return (struct conv_sum){ .terms = k, .depth = k, .ops = k };
 }
 
-size_t conv_check_bound(size_t n, size_t k, const float *y, const double *y_ref,
+struct conv_sum conv_sum_plan(const struct gemm_plan *p, size_t k)
+{
+        size_t splits = p->splits > 1 ? (size_t) p->splits : 1;
+
+        return (struct conv_sum){
+                .terms = k,
+                .depth = gemm_plan_depth(p, (int) k),
+                .ops = k > 0 ? k + splits - 1 : 0,
+        };
+}
+
+double conv_bound(const struct conv_sum *sum, double abs)
+{
+        const double ud = 0x1p-53;
+        double kud = (double) sum->terms * ud;
+
+        return conv_gamma(sum->depth) * abs + kud / (1.0 - kud) * abs + (double) sum->ops * FLT_MIN;
+}
+
+size_t conv_check_bound(size_t n, const struct conv_sum *sum, const float *y, const double *y_ref,
                         const double *y_abs, struct conv_check *ret)
 {
         struct conv_check c = { .checked = n };
 
         for (size_t i = 0; i < n; i++) {
                 double err = fabs((double) y[i] - y_ref[i]);
-                double bound = conv_bound(k, y_abs[i]);
+                double bound = conv_bound(sum, y_abs[i]);
                 double ratio;
 
                 /* written so that NaN fails: NaN <= x is false */

@@ -5,10 +5,11 @@
  * Convolution forward (NCHW, FP32) as im2col + tiled GEMM on the CPU, the
  * double-precision reference it is checked against, and the check itself.
  *
- * The CPU GEMM walks the same block tiles, K steps and per-thread micro-tiles
- * as the HIP kernel (gemm_config.h), so the CPU backend runs the self-test's
- * whole pipeline without a GPU. The GPU backends reuse the reference, the
- * check, the input generators and the error injection from here.
+ * The CPU GEMM walks the same block tiles, K steps, K chunks and per-thread
+ * micro-tiles as the HIP kernel (gemm_config.h) under the same plan
+ * (gemm_plan.h), so the CPU backend runs the self-test's whole pipeline
+ * without a GPU. The GPU backends reuse the reference, the check, the input
+ * generators and the error injection from here.
  *
  * Layout: x is [n][cin][h][w], w is [cout][cin][kh][kw], y is
  * [n][cout][ho][wo]. Per image, y_n[cout][ho*wo] = w[cout][K] * col[K][ho*wo]
@@ -20,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "gemm_plan.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,18 +55,27 @@ void conv_shape_format(const struct conv_shape *s, char *buf, size_t len);
 void conv_im2col(const struct conv_shape *s, const float *x_image, float *col);
 
 /*
- * C[M][N] = A[M][K] * B[K][N], row-major with leading dimensions, using the
- * GEMM_* tiling of gemm_config.h. Any M, N, K >= 0 (K = 0 gives zeros).
- * Only the M x N region of C is written.
+ * C[M][N] = A[M][K] * B[K][N], row-major with leading dimensions, with plan
+ * p's tile configuration and K chunks, as the kernel computes it. Any
+ * M, N, K >= 0 (K = 0 gives zeros). Only the M x N region of C is written.
+ * Returns: 0, -EINVAL for a bad plan or size, -ENOMEM.
  */
-void gemm_tiled_cpu(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                    float *C, int ldc);
+int gemm_tiled_cpu(const struct gemm_plan *p, int M, int N, int K, const float *A, int lda, const float *B,
+                   int ldb, float *C, int ldc);
 
 /*
- * y = conv(x, w) via im2col + gemm_tiled_cpu.
- * Returns: 0, -EINVAL for a bad shape, -ENOMEM.
+ * The plan for the per-image GEMM of shape s on a device of compute_units
+ * CUs (gemm_plan_select()). Returns: 0, -EINVAL for a bad shape.
  */
-int conv_forward_cpu(const struct conv_shape *s, const float *x, const float *w, float *y);
+int conv_plan(const struct conv_shape *s, int compute_units, struct gemm_plan *ret);
+
+/*
+ * y = conv(x, w) via im2col + gemm_tiled_cpu with plan (NULL: the plan for
+ * GEMM_PLAN_CPU_COMPUTE_UNITS).
+ * Returns: 0, -EINVAL for a bad shape or plan, -ENOMEM.
+ */
+int conv_forward_cpu(const struct conv_shape *s, const struct gemm_plan *plan, const float *x, const float *w,
+                     float *y);
 
 /*
  * Direct convolution in double: y_ref[i] = sum a*b, y_abs[i] = sum |a*b|
@@ -80,12 +92,26 @@ void gemm_reference(int M, int N, int K, const float *A, int lda, const float *B
 /* gamma_K = K*u / (1 - K*u), u = 2^-24 (binary32 unit roundoff). */
 double conv_gamma(size_t k);
 
+/* How each output was summed, for its bound. */
+struct conv_sum {
+        size_t terms;   /* products a_i*b_i: K */
+        size_t depth;   /* the most float roundings one product goes through */
+        size_t ops;     /* float operations (fma and add) that produce the output */
+};
+
+/* One pass over k terms (no split-K): depth = ops = k. */
+struct conv_sum conv_sum_plain(size_t k);
+
+/* k terms under plan p: depth from gemm_plan_depth(), ops k + splits - 1. */
+struct conv_sum conv_sum_plan(const struct gemm_plan *p, size_t k);
+
 /*
- * Largest |y - y_ref| accepted for an element with sum |a*b| = abs over k
- * terms: gamma_k * abs, plus the reference's own double rounding and k
- * times FLT_MIN for GPUs that flush subnormal results to zero.
+ * Largest |y - y_ref| accepted for an element with sum |a*b| = abs:
+ * gamma_depth * abs, plus the reference's own double rounding over the
+ * terms and FLT_MIN per float operation for GPUs that flush subnormal
+ * results to zero.
  */
-double conv_bound(size_t k, double abs);
+double conv_bound(const struct conv_sum *sum, double abs);
 
 struct conv_check {
         size_t checked;
@@ -95,12 +121,12 @@ struct conv_check {
 };
 
 /*
- * Per-element check of n outputs, each a dot product of k terms:
- * |y - y_ref| <= conv_bound(k, y_abs). NaN and Inf never pass.
+ * Per-element check of n outputs, each summed as sum says:
+ * |y - y_ref| <= conv_bound(sum, y_abs). NaN and Inf never pass.
  * Returns: the number of elements outside the bound (0 means pass); the
  * details go to ret (may be NULL).
  */
-size_t conv_check_bound(size_t n, size_t k, const float *y, const double *y_ref,
+size_t conv_check_bound(size_t n, const struct conv_sum *sum, const float *y, const double *y_ref,
                         const double *y_abs, struct conv_check *ret);
 
 /* Bitwise run-to-run consistency: true if both outputs are identical bytes. */
@@ -130,8 +156,8 @@ enum {
 /*
  * Corrupt the selected outputs of y (shape s) by far more than any bound
  * (y + 2^20 * (1 + |y|)). The "last tile" elements lie in partial edge tiles
- * whenever cout % GEMM_BM or ho*wo % GEMM_BN is not 0 (true for every sweep
- * case in M). Distinct flat indices go to ret_pos (room for 4).
+ * whenever cout or ho*wo is not a multiple of the tile's BM or BN.
+ * Distinct flat indices go to ret_pos (room for 4).
  * Returns: the number of distinct elements corrupted, or -EINVAL.
  */
 int conv_inject_errors(const struct conv_shape *s, float *y, unsigned which, size_t ret_pos[4]);

@@ -2,73 +2,89 @@
 #pragma once
 
 /*
- * The one tile configuration of the self-test GEMM, shared by every backend:
- * the HIP kernel (gfx1010/1011/1012), its CUDA build for benchmarking and
- * the CPU twin in conv_cpu.c. It is chosen for gfx1010: wave32, 64 KiB of
- * LDS per workgroup, 36 CUs.
+ * The tile configurations of the self-test GEMM, shared by every backend:
+ * the HIP kernels (gfx1010/1011/1012: wave32, 64 KiB of LDS per workgroup),
+ * their CUDA build for benchmarking and the CPU twin in conv_cpu.c. Each
+ * configuration is one compile-time instance of the same kernel source
+ * (kernels/gemm_tiled.hip), named gemm_tiled_f32_<name>; gemm_plan.c picks
+ * one per GEMM shape.
  *
- * C[M][N] = A[M][K] * B[K][N], all row-major. A block of GEMM_THREADS threads
- * computes a GEMM_BM x GEMM_BN tile of C, stepping through K by GEMM_BK with
- * two LDS stages. Each thread owns a GEMM_TM x GEMM_TN micro-tile made of
- * 2 x 2 sub-tiles of 4 x 4 (float4 wide); the sub-tiles are GEMM_WARP_M / 2
- * rows and GEMM_WARP_N / 2 columns apart so that a warp (wave) reads
- * contiguous float4s from LDS without bank conflicts.
+ * C[M][N] = A[M][K] * B[K][N], all row-major. A block of THREADS threads
+ * computes a BM x BN tile of C, stepping through K by BK with two LDS
+ * stages. Each thread owns a TM x TN micro-tile made of (TM/4) x (TN/4)
+ * sub-tiles of 4 x 4 (float4 wide). A wave's lanes form WAVE_TY rows x
+ * WAVE_TX columns of threads; its sub-tiles are WAVE_TY*4 rows and
+ * WAVE_TX*4 columns apart, so that a wave reads contiguous float4s from LDS
+ * without bank conflicts.
  *
  * This header is plain C11 and C++: it is included by gcc, hipcc and nvcc.
  */
 
-#define GEMM_BM 128
-#define GEMM_BN 128
-#define GEMM_BK 8
-#define GEMM_TM 8
-#define GEMM_TN 8
-#define GEMM_THREADS 256
+/*
+ * X(name, BM, BN, BK, TM, TN, WAVE_TY, WAVE_TX) for every configuration, in
+ * the order of enum gemm_config_id. bench/RESULTS.md has what each one is
+ * for and how fast it ran.
+ */
+#define GEMM_CONFIGS(X)                                                         \
+        X(128x128, 128, 128, 8, 8, 8, 4, 8)                                    \
+        X(64x128, 64, 128, 8, 8, 8, 4, 8)                                      \
+        X(64x64, 64, 64, 8, 8, 8, 4, 8)                                        \
+        X(32x128, 32, 128, 8, 8, 8, 4, 8)                                      \
+        X(32x64, 32, 64, 8, 8, 8, 4, 8)                                        \
+        X(64x64t4, 64, 64, 16, 4, 4, 4, 8)                                     \
+        X(32x128t4, 32, 128, 16, 4, 4, 4, 8)                                   \
+        X(16x128t4, 16, 128, 16, 4, 4, 4, 8)
+
+#define GEMM_CONFIG_ENUM_(name, bm, bn, bk, tm, tn, wty, wtx) GEMM_CFG_##name,
+enum gemm_config_id {
+        GEMM_CONFIGS(GEMM_CONFIG_ENUM_)
+        _GEMM_CFG_MAX,
+};
+#undef GEMM_CONFIG_ENUM_
+
+/* the kernel of configuration `name` in the code object */
+#define GEMM_KERNEL_NAME(name) "gemm_tiled_f32_" #name
 
 /* wave32 on RDNA1; the same width as an NVIDIA warp */
 #define GEMM_WAVE 32
-
-/* threads of one wave laid out as GEMM_WAVE_TY rows x GEMM_WAVE_TX columns */
-#define GEMM_WAVE_TY 4
-#define GEMM_WAVE_TX 8
-#define GEMM_SUB 4                                      /* sub-tile edge: one float4 */
-#define GEMM_WARP_M (GEMM_WAVE_TY * GEMM_TM)             /* 32 rows per wave */
-#define GEMM_WARP_N (GEMM_WAVE_TX * GEMM_TN)             /* 64 columns per wave */
-#define GEMM_WARPS_M (GEMM_BM / GEMM_WARP_M)             /* 4 */
-#define GEMM_WARPS_N (GEMM_BN / GEMM_WARP_N)             /* 2 */
+#define GEMM_SUB 4      /* sub-tile edge: one float4 */
 
 /*
  * LDS rows are padded by one float4 so that the transposing store of A
- * (thread t writes As[k][t / 2]) hits 32 distinct banks, while every row
- * start stays 16-byte aligned for float4 reads.
+ * (thread t writes As[k][t / (BK/4)]) spreads over the banks, while every
+ * row start stays 16-byte aligned for float4 reads.
  */
 #define GEMM_LDS_PAD 4
 #define GEMM_LDS_STAGES 2
-#define GEMM_LDS_A_STRIDE (GEMM_BM + GEMM_LDS_PAD)
-#define GEMM_LDS_B_STRIDE (GEMM_BN + GEMM_LDS_PAD)
-#define GEMM_LDS_BYTES                                                          \
-        (GEMM_LDS_STAGES * GEMM_BK * (GEMM_LDS_A_STRIDE + GEMM_LDS_B_STRIDE) * 4)
 
-/* global -> LDS loads: float4 slots per thread per K step */
-#define GEMM_A_LOADS (GEMM_BM * GEMM_BK / 4 / GEMM_THREADS)
-#define GEMM_B_LOADS (GEMM_BK * GEMM_BN / 4 / GEMM_THREADS)
+#define GEMM_THREADS_OF(bm, bn, tm, tn) (((bm) / (tm)) * ((bn) / (tn)))
+#define GEMM_LDS_BYTES_OF(bm, bn, bk)                                           \
+        (GEMM_LDS_STAGES * (bk) * ((bm) + GEMM_LDS_PAD + (bn) + GEMM_LDS_PAD) * 4)
+/*
+ * global -> LDS loads per K step: float4 slots of the A and B tiles, and
+ * slots per thread (the last round of A slots may leave threads idle when
+ * the A tile is small: fewer slots than threads).
+ */
+#define GEMM_A_SLOTS_OF(bm, bk) ((bm) * (bk) / 4)
+#define GEMM_B_SLOTS_OF(bn, bk) ((bk) * (bn) / 4)
+#define GEMM_A_LOADS_OF(bm, bn, bk, tm, tn)                                     \
+        ((GEMM_A_SLOTS_OF(bm, bk) + GEMM_THREADS_OF(bm, bn, tm, tn) - 1) / GEMM_THREADS_OF(bm, bn, tm, tn))
+#define GEMM_B_LOADS_OF(bm, bn, bk, tm, tn) (GEMM_B_SLOTS_OF(bn, bk) / GEMM_THREADS_OF(bm, bn, tm, tn))
 
 /*
- * Row (within the block tile) of element i (0..GEMM_TM-1) of thread tid's
- * micro-tile, and column of element j (0..GEMM_TN-1). Shared by the kernel
- * and the CPU twin so both compute each output with the same thread.
+ * Row (within the block tile) of the first element of thread tid's
+ * micro-tile, and its column; then row i (0..TM-1) and column j (0..TN-1)
+ * from those. Shared by the kernel and the CPU twin so both compute each
+ * output with the same thread.
  */
-#define GEMM_WAVE_ID(tid) ((tid) / GEMM_WAVE)
-#define GEMM_LANE(tid) ((tid) % GEMM_WAVE)
-#define GEMM_ROW0(tid)                                                          \
-        ((GEMM_WAVE_ID(tid) / GEMM_WARPS_N) * GEMM_WARP_M +                     \
-         (GEMM_LANE(tid) / GEMM_WAVE_TX) * GEMM_SUB)
-#define GEMM_COL0(tid)                                                          \
-        ((GEMM_WAVE_ID(tid) % GEMM_WARPS_N) * GEMM_WARP_N +                     \
-         (GEMM_LANE(tid) % GEMM_WAVE_TX) * GEMM_SUB)
-#define GEMM_ROW(tid, i)                                                        \
-        (GEMM_ROW0(tid) + ((i) / GEMM_SUB) * (GEMM_WARP_M / 2) + (i) % GEMM_SUB)
-#define GEMM_COL(tid, j)                                                        \
-        (GEMM_COL0(tid) + ((j) / GEMM_SUB) * (GEMM_WARP_N / 2) + (j) % GEMM_SUB)
+#define GEMM_ROW0_OF(tid, bn, tm, tn, wty, wtx)                                 \
+        ((((tid) / GEMM_WAVE) / ((bn) / ((wtx) * (tn)))) * ((wty) * (tm)) +     \
+         (((tid) % GEMM_WAVE) / (wtx)) * GEMM_SUB)
+#define GEMM_COL0_OF(tid, bn, tm, tn, wty, wtx)                                 \
+        ((((tid) / GEMM_WAVE) % ((bn) / ((wtx) * (tn)))) * ((wtx) * (tn)) +     \
+         (((tid) % GEMM_WAVE) % (wtx)) * GEMM_SUB)
+#define GEMM_ROW_OF(row0, i, wty) ((row0) + ((i) / GEMM_SUB) * ((wty) * GEMM_SUB) + (i) % GEMM_SUB)
+#define GEMM_COL_OF(col0, j, wtx) ((col0) + ((j) / GEMM_SUB) * ((wtx) * GEMM_SUB) + (j) % GEMM_SUB)
 
 #ifdef __cplusplus
 #define GEMM_STATIC_ASSERT(c, m) static_assert(c, m)
@@ -76,18 +92,28 @@
 #define GEMM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-GEMM_STATIC_ASSERT(GEMM_LDS_BYTES <= 65536, "LDS per block must fit gfx1010's 64 KiB");
-GEMM_STATIC_ASSERT(GEMM_THREADS % GEMM_WAVE == 0, "block must be whole waves (wave32)");
-GEMM_STATIC_ASSERT(GEMM_THREADS <= 1024, "at most 1024 threads per block");
-GEMM_STATIC_ASSERT((GEMM_BM / GEMM_TM) * (GEMM_BN / GEMM_TN) == GEMM_THREADS,
-                   "micro-tiles must cover the block tile exactly");
-GEMM_STATIC_ASSERT(GEMM_TM == 2 * GEMM_SUB && GEMM_TN == 2 * GEMM_SUB,
-                   "micro-tile is 2 x 2 float4 sub-tiles");
-GEMM_STATIC_ASSERT(GEMM_WAVE_TY * GEMM_WAVE_TX == GEMM_WAVE, "wave layout");
-GEMM_STATIC_ASSERT(GEMM_WARPS_M * GEMM_WARPS_N * GEMM_WAVE == GEMM_THREADS, "wave grid");
-GEMM_STATIC_ASSERT(GEMM_BM % GEMM_WARP_M == 0 && GEMM_BN % GEMM_WARP_N == 0, "wave tiles");
-GEMM_STATIC_ASSERT(GEMM_BK % 4 == 0, "A tile is loaded as float4 along K");
-GEMM_STATIC_ASSERT(GEMM_A_LOADS >= 1 && GEMM_A_LOADS * 4 * GEMM_THREADS == GEMM_BM * GEMM_BK,
-                   "A tile loads divide evenly");
-GEMM_STATIC_ASSERT(GEMM_B_LOADS >= 1 && GEMM_B_LOADS * 4 * GEMM_THREADS == GEMM_BK * GEMM_BN,
-                   "B tile loads divide evenly");
+/* What every configuration must satisfy, checked at compile time. */
+#define GEMM_CONFIG_ASSERTS_(name, bm, bn, bk, tm, tn, wty, wtx)                                    \
+        GEMM_STATIC_ASSERT(GEMM_LDS_BYTES_OF(bm, bn, bk) <= 65536,                               \
+                           #name ": LDS per block must fit gfx1010's 64 KiB");                    \
+        GEMM_STATIC_ASSERT(GEMM_THREADS_OF(bm, bn, tm, tn) % GEMM_WAVE == 0,                     \
+                           #name ": block must be whole waves (wave32)");                         \
+        GEMM_STATIC_ASSERT(GEMM_THREADS_OF(bm, bn, tm, tn) <= 256,                               \
+                           #name ": at most 256 threads per block");                              \
+        GEMM_STATIC_ASSERT((tm) % GEMM_SUB == 0 && (tn) % GEMM_SUB == 0 && (tm) <= 8 && (tn) <= 8, \
+                           #name ": micro-tile is 1x1 .. 2x2 float4 sub-tiles");                  \
+        GEMM_STATIC_ASSERT((wty) * (wtx) == GEMM_WAVE, #name ": wave layout");                   \
+        GEMM_STATIC_ASSERT((bm) % ((wty) * (tm)) == 0 && (bn) % ((wtx) * (tn)) == 0,             \
+                           #name ": wave tiles cover the block tile");                            \
+        GEMM_STATIC_ASSERT((bk) % 4 == 0, #name ": the A tile is loaded as float4 along K");     \
+        GEMM_STATIC_ASSERT(GEMM_A_SLOTS_OF(bm, bk) % GEMM_THREADS_OF(bm, bn, tm, tn) == 0 ||      \
+                                   GEMM_A_SLOTS_OF(bm, bk) < GEMM_THREADS_OF(bm, bn, tm, tn),     \
+                           #name ": A tile loads divide evenly, or take one partial round");       \
+        GEMM_STATIC_ASSERT(GEMM_B_LOADS_OF(bm, bn, bk, tm, tn) >= 1 &&                           \
+                                   GEMM_B_LOADS_OF(bm, bn, bk, tm, tn) * 4 *                     \
+                                                   GEMM_THREADS_OF(bm, bn, tm, tn) ==             \
+                                           (bk) * (bn),                                           \
+                           #name ": B tile loads divide evenly");                                 \
+        GEMM_STATIC_ASSERT((bn) % 4 == 0, #name ": the B tile is loaded as float4 along N");
+
+GEMM_CONFIGS(GEMM_CONFIG_ASSERTS_)

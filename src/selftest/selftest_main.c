@@ -20,6 +20,7 @@
 #include "base/util.h"
 #include "conv_cpu.h"
 #include "gemm_config.h"
+#include "gpu_peak.h"
 #include "protocol.h"
 #include "smi.h"
 #include "sweep.h"
@@ -44,6 +45,8 @@ typedef struct case_result {
         double ms, gflops, max_abs_err, worst_ratio;
         size_t bad, first_bad;
         int injected;           /* elements corrupted on purpose (--inject-errors) */
+        char plan[32];          /* the GEMM's tile configuration and K chunks, "64x64/s4" */
+        int sclk_mhz;           /* the engine clock right after the case; < 0 unknown */
 } case_result;
 
 /* The buffers of one case; NULL-safe release. */
@@ -165,12 +168,20 @@ static int run_case(selftest_backend *be, const struct conv_shape *s, bool injec
         case_result cr = {0};
         struct conv_dims d;
         struct conv_check chk;
+        struct conv_sum sum;
+        struct gemm_plan plan;
         double t0;
         int r;
 
         r = conv_shape_dims(s, &d);
         if (r < 0)
                 return r;
+        r = backend_plan(be, s, &plan);
+        if (r < 0)
+                return r;
+        gemm_plan_format(&plan, cr.plan, sizeof(cr.plan));
+        /* split-K sums in another order than one pass over K: its own (never larger) bound */
+        sum = conv_sum_plan(&plan, d.k);
         b.x = malloc(d.x_len * sizeof(float));
         b.w = malloc(d.w_len * sizeof(float));
         b.y = malloc(d.y_len * sizeof(float));
@@ -183,12 +194,12 @@ static int run_case(selftest_backend *be, const struct conv_shape *s, bool injec
         conv_fill_random(b.w, d.w_len, seed ^ 0x9e3779b97f4a7c15ull);
 
         t0 = now_s();
-        r = be->conv(be, s, b.x, b.w, b.y);
+        r = be->conv(be, s, &plan, b.x, b.w, b.y);
         if (r < 0)
                 return r;
         cr.ms = (now_s() - t0) * 1000.0;
         proto_heartbeat_now(); /* between chunks: a long case shows progress without the timer too */
-        r = be->conv(be, s, b.x, b.w, b.y2);
+        r = be->conv(be, s, &plan, b.x, b.w, b.y2);
         if (r < 0)
                 return r;
         /* judged before any injection: the two runs themselves must agree bit for bit */
@@ -204,7 +215,7 @@ static int run_case(selftest_backend *be, const struct conv_shape *s, bool injec
         r = conv_reference(s, b.x, b.w, b.ref, b.abs);
         if (r < 0)
                 return r;
-        cr.bad = conv_check_bound(d.y_len, d.k, b.y, b.ref, b.abs, &chk);
+        cr.bad = conv_check_bound(d.y_len, &sum, b.y, b.ref, b.abs, &chk);
         cr.first_bad = chk.first_bad;
         cr.worst_ratio = chk.worst_ratio;
         cr.max_abs_err = max_abs_error(b.y, b.ref, d.y_len);
@@ -232,11 +243,14 @@ static json_object *device_json(const selftest_backend *be)
         return o;
 }
 
+/* The device's FP32 peak (KFD topology); peak_gflops 0 when unknown or on the CPU backend. */
+static struct gpu_peak device_peak;
+
 static void emit_start(const options *o, const selftest_backend *be, size_t n_cases)
 {
-        json_object *ev = proto_event("start"), *tile = json_object_new_object();
+        json_object *ev = proto_event("start"), *tiles = json_object_new_array();
 
-        if (!tile)
+        if (!tiles)
                 abort();
         json_object_object_add(ev, "backend", json_object_new_string(be->name));
         json_object_object_add(ev, "sweep", json_object_new_string(o->stress_seconds ? "stress"
@@ -244,10 +258,13 @@ static void emit_start(const options *o, const selftest_backend *be, size_t n_ca
         json_object_object_add(ev, "cases", json_object_new_int(o->stress_seconds ? 0 : (int)n_cases));
         json_object_object_add(ev, "device", device_json(be));
         json_object_object_add(ev, "runtime", be->runtime ? json_object_new_string(be->runtime) : NULL);
-        json_object_object_add(tile, "bm", json_object_new_int(GEMM_BM));
-        json_object_object_add(tile, "bn", json_object_new_int(GEMM_BN));
-        json_object_object_add(tile, "bk", json_object_new_int(GEMM_BK));
-        json_object_object_add(ev, "tile", tile);
+        for (int c = 0; c < _GEMM_CFG_MAX; c++)
+                json_object_array_add(tiles, json_object_new_string(gemm_configs[c].name));
+        json_object_object_add(ev, "tile_configs", tiles);
+        json_object_object_add(ev, "fp32_peak_gflops",
+                               device_peak.peak_gflops > 0 ? json_object_new_double(device_peak.peak_gflops) : NULL);
+        json_object_object_add(ev, "max_sclk_mhz",
+                               device_peak.max_sclk_mhz > 0 ? json_object_new_int(device_peak.max_sclk_mhz) : NULL);
         json_object_object_add(ev, "inject_errors", json_object_new_boolean(o->inject_errors));
         (void)proto_emit(ev);
 }
@@ -261,6 +278,12 @@ static void emit_case(int index, const char *name, const case_result *cr)
         json_object_object_add(ev, "result", json_object_new_string(cr->pass ? "pass" : "wrong-result"));
         json_object_object_add(ev, "ms", json_object_new_double(cr->ms));
         json_object_object_add(ev, "gflops", json_object_new_double(cr->gflops));
+        json_object_object_add(ev, "plan", json_object_new_string(cr->plan));
+        /* the whole case (transfers included) against the card's peak: low when throttled or slow */
+        json_object_object_add(ev, "peak_fraction", device_peak.peak_gflops > 0
+                                                            ? json_object_new_double(cr->gflops / device_peak.peak_gflops)
+                                                            : NULL);
+        json_object_object_add(ev, "sclk_mhz", cr->sclk_mhz > 0 ? json_object_new_int(cr->sclk_mhz) : NULL);
         json_object_object_add(ev, "max_abs_err", proto_new_double(cr->max_abs_err));
         json_object_object_add(ev, "worst_ratio", proto_new_double(cr->worst_ratio));
         json_object_object_add(ev, "bad_elements", json_object_new_int64((int64_t)cr->bad));
@@ -344,6 +367,7 @@ static int run_sweep(const options *o, selftest_backend *be)
                         fprintf(stderr, "rdna1-selftest: %s\n", msg);
                         return EXIT_CANNOT_RUN;
                 }
+                cr.sclk_mhz = be->has_device ? gpu_sclk_now("/", be->device.pci_slot) : -1;
                 if (cr.pass)
                         passed++;
                 else {
@@ -382,6 +406,9 @@ int main(int argc, char **argv)
         r = open_backend(&o, &be);
         if (r < 0)
                 return EXIT_CANNOT_RUN;
+        /* the peak is optional too: without KFD's topology the cases carry GFLOP/s only */
+        if (be->has_device && gpu_peak_read("/", be->device.pci_slot, &device_peak) < 0)
+                device_peak = (struct gpu_peak){0};
         /* readings are optional: without ROCm SMI the heartbeats carry progress only */
         if (be->has_device && smi_open(be->device.pci_slot, &sensors) < 0)
                 sensors = NULL;

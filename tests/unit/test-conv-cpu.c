@@ -12,7 +12,12 @@
 
 #include "../../src/selftest/conv_cpu.h"
 #include "../../src/selftest/gemm_config.h"
+#include "../../src/selftest/gemm_plan.h"
 #include "../../src/selftest/sweep.h"
+
+/* the largest tile configuration's block tile: the sweep has partial tiles even for it */
+#define BIG_BM ((size_t) gemm_configs[GEMM_CFG_128x128].bm)
+#define BIG_BN ((size_t) gemm_configs[GEMM_CFG_128x128].bn)
 
 /* One case's buffers: inputs, two runs of the CPU pipeline, the reference. */
 struct run {
@@ -49,14 +54,20 @@ static void run_forward(const struct conv_shape *s, struct run *r)
 {
         for (size_t i = 0; i < r->d.y_len; i++)
                 r->y2[i] = NAN;
-        assert_int_equal(conv_forward_cpu(s, r->x, r->w, r->y), 0);
-        assert_int_equal(conv_forward_cpu(s, r->x, r->w, r->y2), 0);
+        assert_int_equal(conv_forward_cpu(s, NULL, r->x, r->w, r->y), 0);
+        assert_int_equal(conv_forward_cpu(s, NULL, r->x, r->w, r->y2), 0);
         assert_int_equal(conv_reference(s, r->x, r->w, r->ref, r->abs_sum), 0);
 }
 
-static size_t run_check(const struct run *r, struct conv_check *c)
+/* The check under the plan the CPU backend runs s with (its own, split-K aware bound). */
+static size_t run_check(const struct conv_shape *s, const struct run *r, struct conv_check *c)
 {
-        return conv_check_bound(r->d.y_len, r->d.k, r->y, r->ref, r->abs_sum, c);
+        struct gemm_plan p;
+        struct conv_sum sum;
+
+        assert_int_equal(conv_plan(s, GEMM_PLAN_CPU_COMPUTE_UNITS, &p), 0);
+        sum = conv_sum_plan(&p, r->d.k);
+        return conv_check_bound(r->d.y_len, &sum, r->y, r->ref, r->abs_sum, c);
 }
 
 static void check_sweep(enum sweep_kind kind)
@@ -75,10 +86,13 @@ static void check_sweep(enum sweep_kind kind)
                 conv_fill_random(r.x, r.d.x_len, 2 * i + 1);
                 conv_fill_random(r.w, r.d.w_len, 2 * i + 2);
                 run_forward(&cases[i], &r);
-                assert_int_equal(run_check(&r, &c), 0);
+                assert_int_equal(run_check(&cases[i], &r, &c), 0);
                 assert_int_equal(c.checked, r.d.y_len);
                 assert_true(c.worst_ratio <= 1.0);
                 assert_true(conv_outputs_identical(r.y, r.y2, r.d.y_len));
+                /* and within the bound of one pass over K, whatever the plan */
+                struct conv_sum plain = conv_sum_plain(r.d.k);
+                assert_int_equal(conv_check_bound(r.d.y_len, &plain, r.y, r.ref, r.abs_sum, NULL), 0);
                 run_free(&r);
         }
 }
@@ -115,8 +129,8 @@ static void test_sweep_shapes(void **state)
                 crosses_42 |= s->h == 42;
                 crosses_44 |= s->h == 44;
                 reaches_224 |= s->h == 224;
-                edge_n |= d.n % GEMM_BN != 0;
-                big_m |= d.m > GEMM_BM;
+                edge_n |= d.n % BIG_BN != 0;
+                big_m |= d.m > BIG_BM;
                 k1 |= s->kh == 1;
                 k5 |= s->kh == 5;
                 s2 |= s->stride == 2;
@@ -133,8 +147,8 @@ static void test_sweep_shapes(void **state)
                 struct conv_dims d;
 
                 assert_int_equal(conv_shape_dims(&cases[i], &d), 0);
-                edge_n |= d.n % GEMM_BN != 0;
-                big_m |= d.m > GEMM_BM && d.m % GEMM_BM != 0;
+                edge_n |= d.n % BIG_BN != 0;
+                big_m |= d.m > BIG_BM && d.m % BIG_BM != 0;
         }
         assert_true(edge_n && big_m);
 
@@ -160,18 +174,18 @@ static void test_inject_errors_fail(void **state)
         size_t pos[4];
 
         run_alloc(&edge_shape, &r);
-        assert_int_not_equal(r.d.m % GEMM_BM, 0);
-        assert_int_not_equal(r.d.n % GEMM_BN, 0);
+        assert_int_not_equal(r.d.m % BIG_BM, 0);
+        assert_int_not_equal(r.d.n % BIG_BN, 0);
         conv_fill_random(r.x, r.d.x_len, 11);
         conv_fill_random(r.w, r.d.w_len, 12);
         run_forward(&edge_shape, &r);
-        assert_int_equal(run_check(&r, &c), 0);
+        assert_int_equal(run_check(&edge_shape, &r, &c), 0);
 
         /* every position alone, each in its own tile, must fail the check */
         for (size_t i = 0; i < 4; i++) {
                 memcpy(r.y, r.y2, r.d.y_len * sizeof(float));
                 assert_int_equal(conv_inject_errors(&edge_shape, r.y, single[i], pos), 1);
-                assert_int_equal(run_check(&r, &c), 1);
+                assert_int_equal(run_check(&edge_shape, &r, &c), 1);
                 assert_int_equal(c.first_bad, pos[0]);
                 assert_true(isinf(c.worst_ratio));
                 assert_false(conv_outputs_identical(r.y, r.y2, r.d.y_len));
@@ -182,12 +196,12 @@ static void test_inject_errors_fail(void **state)
         assert_int_equal(conv_inject_errors(&edge_shape, r.y, CONV_INJECT_EDGE_MN, pos), 1);
         size_t in_img = pos[0] % (r.d.m * r.d.n);
         assert_int_equal(pos[0] / (r.d.m * r.d.n), edge_shape.n - 1);
-        assert_true(in_img / r.d.n >= r.d.m / GEMM_BM * GEMM_BM);
-        assert_true(in_img % r.d.n >= r.d.n / GEMM_BN * GEMM_BN);
+        assert_true(in_img / r.d.n >= r.d.m / BIG_BM * BIG_BM);
+        assert_true(in_img % r.d.n >= r.d.n / BIG_BN * BIG_BN);
 
         memcpy(r.y, r.y2, r.d.y_len * sizeof(float));
         assert_int_equal(conv_inject_errors(&edge_shape, r.y, CONV_INJECT_ALL, pos), 4);
-        assert_int_equal(run_check(&r, &c), 4);
+        assert_int_equal(run_check(&edge_shape, &r, &c), 4);
         assert_int_equal(c.first_bad, 0);
 
         /* a 1x1 output makes every choice the same element: corrupted once */
@@ -219,7 +233,7 @@ static void test_cancellation_passes(void **state)
         for (size_t i = 0; i < r.d.w_len; i++)
                 r.w[i] = 1.0f;
         run_forward(&s, &r);
-        assert_int_equal(run_check(&r, &c), 0);
+        assert_int_equal(run_check(&s, &r, &c), 0);
         assert_true(conv_outputs_identical(r.y, r.y2, r.d.y_len));
 
         for (size_t i = 0; i < r.d.y_len; i++) {
@@ -234,8 +248,10 @@ static void test_cancellation_passes(void **state)
         run_free(&r);
 }
 
-static void check_gemm(int M, int N, int K, int pad)
+/* C = A B under plan p against the reference, with NaN padding and a guard after C. */
+static void check_gemm(const struct gemm_plan *p, int M, int N, int K, int pad)
 {
+        struct conv_sum sum = conv_sum_plan(p, (size_t) K);
         int lda = K + pad, ldb = N + pad, ldc = N + pad;
         size_t na = (size_t) M * lda + 1, nb = (size_t) K * ldb + 1, nc = (size_t) M * ldc + 1;
         float *A = malloc(na * sizeof(float)), *B = malloc(nb * sizeof(float));
@@ -257,7 +273,7 @@ static void check_gemm(int M, int N, int K, int pad)
         for (size_t i = 0; i < nc; i++)
                 C[i] = -7.0f;
 
-        gemm_tiled_cpu(M, N, K, A, lda, B, ldb, C, ldc);
+        assert_int_equal(gemm_tiled_cpu(p, M, N, K, A, lda, B, ldb, C, ldc), 0);
         gemm_reference(M, N, K, A, lda, B, ldb, ref, N, abs_sum);
         for (int m = 0; m < M; m++)
                 for (int n = 0; n < ldc; n++) {
@@ -269,7 +285,7 @@ static void check_gemm(int M, int N, int K, int pad)
                                 assert_true(v == -7.0f);        /* padding untouched */
                 }
         assert_true(C[nc - 1] == -7.0f);
-        assert_int_equal(conv_check_bound((size_t) M * N, K, y, ref, abs_sum, NULL), 0);
+        assert_int_equal(conv_check_bound((size_t) M * N, &sum, y, ref, abs_sum, NULL), 0);
         if (K == 0)
                 for (size_t i = 0; i < (size_t) M * N; i++)
                         assert_true(y[i] == 0.0f);
@@ -282,21 +298,99 @@ static void check_gemm(int M, int N, int K, int pad)
         free(y);
 }
 
+static void check_gemm_with(enum gemm_config_id id, int splits, int M, int N, int K, int pad)
+{
+        struct gemm_plan p;
+
+        assert_int_equal(gemm_plan_make(id, splits, K, &p), 0);
+        check_gemm(&p, M, N, K, pad);
+}
+
+/* Every tile configuration, with and without split-K, on edge-heavy sizes. */
 static void test_gemm_odd_sizes(void **state)
 {
-        const int sizes[] = { 1, 3, 127, 128, 129, 131 };
-        const int ks[] = { 0, 1, 5, GEMM_BK, GEMM_BK + 1, 37 };
+        const int sizes[] = { 1, 3, 17, 33, 127, 129 };
+        const int ks[] = { 0, 1, 5, 8, 17, 37 };
 
-        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-                for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
-                        for (size_t k = 0; k < sizeof(ks) / sizeof(ks[0]); k++)
-                                check_gemm(sizes[i], sizes[j], ks[k], (int) (i + j + k) % 3);
-        check_gemm(257, 300, 129, 4);
+        for (int id = 0; id < _GEMM_CFG_MAX; id++) {
+                for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+                        for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
+                                for (size_t k = 0; k < sizeof(ks) / sizeof(ks[0]); k++)
+                                        check_gemm_with(id, 1 + (int) (i + j + k) % 3, sizes[i], sizes[j], ks[k],
+                                                        (int) (i + j + k) % 3);
+                check_gemm_with(id, 1, 257, 300, 129, 4);
+                check_gemm_with(id, 5, 257, 300, 129, 4);       /* chunks of 32 (BK 8, 16), the last 1 */
+                check_gemm_with(id, GEMM_PLAN_MAX_SPLITS, 65, 70, 1000, 1);
+        }
+}
+
+/*
+ * Split-K changes the order of the sum, so its result differs from one pass
+ * over K in the last bits, but is the same on every run: partials in fixed
+ * chunks, added in chunk order.
+ */
+static void test_split_k_deterministic(void **state)
+{
+        const int M = 33, N = 47, K = 800;
+        float *A = malloc((size_t) M * K * sizeof(float)), *B = malloc((size_t) K * N * sizeof(float));
+        float *c1 = malloc((size_t) M * N * sizeof(float)), *c2 = malloc((size_t) M * N * sizeof(float));
+        float *c0 = malloc((size_t) M * N * sizeof(float));
+        struct gemm_plan one, split;
+
+        assert_true(A && B && c1 && c2 && c0);
+        conv_fill_random(A, (size_t) M * K, 3);
+        conv_fill_random(B, (size_t) K * N, 4);
+        assert_int_equal(gemm_plan_make(GEMM_CFG_32x64, 1, K, &one), 0);
+        assert_int_equal(gemm_plan_make(GEMM_CFG_32x64, 8, K, &split), 0);
+        assert_int_equal(split.splits, 8);
+        assert_int_equal(gemm_tiled_cpu(&one, M, N, K, A, K, B, N, c0, N), 0);
+        assert_int_equal(gemm_tiled_cpu(&split, M, N, K, A, K, B, N, c1, N), 0);
+        assert_int_equal(gemm_tiled_cpu(&split, M, N, K, A, K, B, N, c2, N), 0);
+        assert_true(conv_outputs_identical(c1, c2, (size_t) M * N));
+        /* a different order really is taken: some output differs from the one-pass sum */
+        assert_false(conv_outputs_identical(c0, c1, (size_t) M * N));
+
+        /* a bad plan is refused */
+        split.splits = 0;
+        assert_int_equal(gemm_tiled_cpu(&split, M, N, K, A, K, B, N, c1, N), -EINVAL);
+        assert_int_equal(gemm_tiled_cpu(NULL, M, N, K, A, K, B, N, c1, N), -EINVAL);
+        free(A);
+        free(B);
+        free(c0);
+        free(c1);
+        free(c2);
+}
+
+/* Every configuration's output is bitwise repeatable, and they all meet the bound, on a sweep case. */
+static void test_every_config_on_a_conv(void **state)
+{
+        const struct conv_shape s = { .n = 2, .cin = 16, .h = 21, .w = 19, .cout = 40, .kh = 3, .kw = 3,
+                                      .stride = 1, .pad = 1 };
+        struct run r;
+
+        run_alloc(&s, &r);
+        conv_fill_random(r.x, r.d.x_len, 31);
+        conv_fill_random(r.w, r.d.w_len, 32);
+        assert_int_equal(conv_reference(&s, r.x, r.w, r.ref, r.abs_sum), 0);
+        for (int id = 0; id < _GEMM_CFG_MAX; id++)
+                for (int splits = 1; splits <= 4; splits += 3) {
+                        struct gemm_plan p;
+                        struct conv_sum sum;
+
+                        assert_int_equal(gemm_plan_make(id, splits, (int) r.d.k, &p), 0);
+                        sum = conv_sum_plan(&p, r.d.k);
+                        assert_int_equal(conv_forward_cpu(&s, &p, r.x, r.w, r.y), 0);
+                        assert_int_equal(conv_forward_cpu(&s, &p, r.x, r.w, r.y2), 0);
+                        assert_true(conv_outputs_identical(r.y, r.y2, r.d.y_len));
+                        assert_int_equal(conv_check_bound(r.d.y_len, &sum, r.y, r.ref, r.abs_sum, NULL), 0);
+                }
+        run_free(&r);
 }
 
 static void test_bound(void **state)
 {
-        double ref = 1.0, abs_sum = 100.0, b = conv_bound(10, abs_sum);
+        struct conv_sum ten = conv_sum_plain(10);
+        double ref = 1.0, abs_sum = 100.0, b = conv_bound(&ten, abs_sum);
         struct conv_check c;
         float y;
 
@@ -307,26 +401,26 @@ static void test_bound(void **state)
 
         /* just inside passes, just outside fails */
         y = (float) (ref + 0.9 * b);
-        assert_int_equal(conv_check_bound(1, 10, &y, &ref, &abs_sum, &c), 0);
+        assert_int_equal(conv_check_bound(1, &ten, &y, &ref, &abs_sum, &c), 0);
         assert_true(c.worst_ratio > 0.5 && c.worst_ratio <= 1.0);
         y = (float) (ref + 1.1 * b);
-        assert_int_equal(conv_check_bound(1, 10, &y, &ref, &abs_sum, &c), 1);
+        assert_int_equal(conv_check_bound(1, &ten, &y, &ref, &abs_sum, &c), 1);
 
         /* NaN and Inf never pass, even against an infinite bound */
         y = NAN;
-        assert_int_equal(conv_check_bound(1, 10, &y, &ref, &abs_sum, &c), 1);
+        assert_int_equal(conv_check_bound(1, &ten, &y, &ref, &abs_sum, &c), 1);
         assert_int_equal(c.first_bad, 0);
         y = INFINITY;
         abs_sum = INFINITY;
-        assert_int_equal(conv_check_bound(1, 10, &y, &ref, &abs_sum, NULL), 1);
+        assert_int_equal(conv_check_bound(1, &ten, &y, &ref, &abs_sum, NULL), 1);
 
         /* all terms zero: only an exact zero passes */
         ref = 0.0;
         abs_sum = 0.0;
         y = 0.0f;
-        assert_int_equal(conv_check_bound(1, 10, &y, &ref, &abs_sum, NULL), 0);
+        assert_int_equal(conv_check_bound(1, &ten, &y, &ref, &abs_sum, NULL), 0);
         y = 1e-6f;
-        assert_int_equal(conv_check_bound(1, 10, &y, &ref, &abs_sum, NULL), 1);
+        assert_int_equal(conv_check_bound(1, &ten, &y, &ref, &abs_sum, NULL), 1);
 }
 
 static void test_shape_dims(void **state)
@@ -361,7 +455,7 @@ static void test_shape_dims(void **state)
         assert_int_equal(conv_shape_dims(&s, &d), -EINVAL);
         assert_memory_equal(&d, &untouched, sizeof(d));
         assert_int_equal(conv_shape_dims(NULL, &d), -EINVAL);
-        assert_int_equal(conv_forward_cpu(&s, NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(conv_forward_cpu(&s, NULL, NULL, NULL, NULL), -EINVAL);
         assert_int_equal(conv_reference(&s, NULL, NULL, NULL, NULL), -EINVAL);
 }
 
@@ -416,6 +510,8 @@ int main(void)
                 cmocka_unit_test(test_inject_errors_fail),
                 cmocka_unit_test(test_cancellation_passes),
                 cmocka_unit_test(test_gemm_odd_sizes),
+                cmocka_unit_test(test_split_k_deterministic),
+                cmocka_unit_test(test_every_config_on_a_conv),
                 cmocka_unit_test(test_bound),
                 cmocka_unit_test(test_shape_dims),
                 cmocka_unit_test(test_im2col),

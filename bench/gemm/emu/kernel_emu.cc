@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Runs gemm_tiled_f32 and im2col_nchw_f32 from the real kernel source on CPU
- * threads against conv_cpu.c's reference and bound: odd GEMM shapes
- * (edge tiles in M, N and K; aligned and unaligned leading dimensions, a
- * batch) and the quick sweep. Exit 0 when everything passes.
+ * Runs gemm_tiled_f32_<config>, gemm_splitk_reduce_f32 and im2col_nchw_f32
+ * from the real kernel source on CPU threads against conv_cpu.c's reference
+ * and bound: odd GEMM shapes (edge tiles in M, N and K; aligned and
+ * unaligned leading dimensions, a batch) under every tile configuration,
+ * one pass and split-K, and the quick sweep with the planned configuration.
+ * Exit 0 when everything passes.
  */
 #include <barrier>
 #include <cmath>
@@ -59,8 +61,35 @@ static void launch(emu_dim3 grid, emu_dim3 block, const std::function<void()> &b
 static const size_t guard = 4096;
 static const float poison = 1234.5f;
 
-static int check_gemm(int M, int N, int K, int lda, int ldb, int ldc, int batch, int offset)
+typedef void (*gemm_kernel)(int, int, int, int, int, const float *, int, long long, const float *, int,
+                            long long, float *, int, long long);
+#define GEMM_KERNEL_PTR_(name, bm, bn, bk, tm, tn, wty, wtx) gemm_tiled_f32_##name,
+static const gemm_kernel gemm_kernels[_GEMM_CFG_MAX] = { GEMM_CONFIGS(GEMM_KERNEL_PTR_) };
+#undef GEMM_KERNEL_PTR_
+
+/* C = A B under plan p, as the HIP backend launches it */
+static void launch_plan(const gemm_plan &p, int M, int N, int K, const float *A, int lda, long long sA,
+                        const float *B, int ldb, long long sB, float *C, int ldc, long long sC, unsigned batch)
 {
+        const gemm_config &c = gemm_configs[p.config];
+        std::vector<float> work(gemm_plan_workspace(&p, M, N, (int) batch));
+        bool split = p.splits > 1;
+        float *out = split ? work.data() : C;
+        int ldo = split ? N : ldc;
+        long long so = split ? (long long) M * N : sC;
+
+        launch({ (unsigned) (N + c.bn - 1) / c.bn, (unsigned) (M + c.bm - 1) / c.bm, batch * p.splits },
+               { (unsigned) c.threads, 1, 1 },
+               [&] { gemm_kernels[p.config](M, N, K, p.k_chunk, p.splits, A, lda, sA, B, ldb, sB, out, ldo, so); });
+        if (split)
+                launch({ 3, batch, 1 }, { 32, 1, 1 },
+                       [&] { gemm_splitk_reduce_f32(M, N, p.splits, work.data(), C, ldc, sC); });
+}
+
+static int check_gemm(const gemm_plan &p, int M, int N, int K, int lda, int ldb, int ldc, int batch, int offset)
+{
+        conv_sum sum = conv_sum_plan(&p, (size_t) K);
+        char plan_name[32];
         const float nan = NAN;
         /* offset (floats) misaligns the base pointers to force scalar paths */
         std::vector<float> A(offset + (size_t) M * lda + guard, nan),
@@ -74,12 +103,8 @@ static int check_gemm(int M, int N, int K, int lda, int ldb, int ldc, int batch,
                 conv_fill_random(a + (size_t) m * lda, K, 1 + m);
         for (int k = 0; k < batch * K; k++)
                 conv_fill_random(b + (size_t) k * ldb, N, 100000 + k);
-        launch({ (unsigned) (N + GEMM_BN - 1) / GEMM_BN, (unsigned) (M + GEMM_BM - 1) / GEMM_BM,
-                 (unsigned) batch },
-               { GEMM_THREADS, 1, 1 }, [&] {
-                       gemm_tiled_f32(M, N, K, a, lda, 0, b, ldb, (long long) K * ldb, c, ldc,
-                                      (long long) M * ldc);
-               });
+        launch_plan(p, M, N, K, a, lda, 0, b, ldb, (long long) K * ldb, c, ldc, (long long) M * ldc,
+                    (unsigned) batch);
         for (int z = 0; z < batch; z++) {
                 std::vector<float> y((size_t) M * N);
                 gemm_reference(M, N, K, a, lda, b + (size_t) z * K * ldb, ldb, ref.data(), N,
@@ -92,13 +117,14 @@ static int check_gemm(int M, int N, int K, int lda, int ldb, int ldc, int batch,
                                 else if (v != poison)
                                         bad++;  /* wrote outside M x N */
                         }
-                bad += (int) conv_check_bound(y.size(), K, y.data(), ref.data(), abs_sum.data(), NULL);
+                bad += (int) conv_check_bound(y.size(), &sum, y.data(), ref.data(), abs_sum.data(), NULL);
         }
         for (size_t i = 0; i < (size_t) offset; i++)
                 bad += C[i] != poison;
         for (size_t i = offset + (size_t) batch * M * ldc; i < C.size(); i++)
                 bad += C[i] != poison;
-        printf("gemm M%d N%d K%d lda%d ldb%d ldc%d batch%d off%d: %s\n", M, N, K, lda, ldb, ldc,
+        gemm_plan_format(&p, plan_name, sizeof(plan_name));
+        printf("gemm %-12s M%d N%d K%d lda%d ldb%d ldc%d batch%d off%d: %s\n", plan_name, M, N, K, lda, ldb, ldc,
                batch, offset, bad ? "FAIL" : "ok");
         return bad != 0;
 }
@@ -119,14 +145,13 @@ static int check_conv(const conv_shape *s)
                 im2col_nchw_f32(x.data(), col.data(), s->cin, s->h, s->w, s->kh, s->kw, s->stride,
                                 s->pad, (int) d.ho, (int) d.wo);
         });
-        launch({ (unsigned) (d.n + GEMM_BN - 1) / GEMM_BN, (unsigned) (d.m + GEMM_BM - 1) / GEMM_BM,
-                 s->n },
-               { GEMM_THREADS, 1, 1 }, [&] {
-                       gemm_tiled_f32(d.m, d.n, d.k, w.data(), d.k, 0, col.data(), d.n,
-                                      (long long) d.col_len, y.data(), d.n, (long long) (d.m * d.n));
-               });
+        gemm_plan p;
+        conv_plan(s, GEMM_PLAN_CPU_COMPUTE_UNITS, &p);
+        conv_sum sum = conv_sum_plan(&p, d.k);
+        launch_plan(p, (int) d.m, (int) d.n, (int) d.k, w.data(), (int) d.k, 0, col.data(), (int) d.n,
+                    (long long) d.col_len, y.data(), (int) d.n, (long long) (d.m * d.n), s->n);
         conv_reference(s, x.data(), w.data(), ref.data(), abs_sum.data());
-        size_t bad = conv_check_bound(d.y_len, d.k, y.data(), ref.data(), abs_sum.data(), NULL);
+        size_t bad = conv_check_bound(d.y_len, &sum, y.data(), ref.data(), abs_sum.data(), NULL);
         for (size_t i = d.y_len; i < y.size(); i++)
                 bad += y[i] != poison;
         for (size_t i = d.col_len * s->n; i < col.size(); i++)
@@ -140,13 +165,22 @@ int main()
         int fail = 0;
         size_t n;
 
-        fail += check_gemm(1, 1, 1, 1, 1, 1, 1, 0);
-        fail += check_gemm(129, 131, 17, 20, 132, 136, 1, 0);     /* aligned lds, edges */
-        fail += check_gemm(129, 131, 17, 17, 131, 131, 1, 0);     /* unaligned lds */
-        fail += check_gemm(128, 128, 16, 16, 128, 128, 2, 0);     /* exact tiles, batch */
-        fail += check_gemm(130, 260, 9, 12, 260, 260, 1, 1);      /* misaligned bases */
-        fail += check_gemm(5, 7, 0, 4, 8, 8, 1, 0);               /* K = 0 */
-        fail += check_gemm(3, 250, 33, 36, 252, 251, 1, 0);
+        for (int id = 0; id < _GEMM_CFG_MAX; id++)
+                for (int splits : { 1, 3 }) {
+                        auto plan = [&](int K) {
+                                gemm_plan p;
+                                gemm_plan_make((gemm_config_id) id, splits, K, &p);
+                                return p;
+                        };
+                        fail += check_gemm(plan(1), 1, 1, 1, 1, 1, 1, 1, 0);
+                        fail += check_gemm(plan(17), 129, 131, 17, 20, 132, 136, 1, 0); /* aligned lds, edges */
+                        fail += check_gemm(plan(17), 129, 131, 17, 17, 131, 131, 1, 0); /* unaligned lds */
+                        fail += check_gemm(plan(16), 128, 128, 16, 16, 128, 128, 2, 0); /* exact tiles, batch */
+                        fail += check_gemm(plan(9), 130, 260, 9, 12, 260, 260, 1, 1);   /* misaligned bases */
+                        fail += check_gemm(plan(0), 5, 7, 0, 4, 8, 8, 1, 0);            /* K = 0 */
+                        fail += check_gemm(plan(33), 3, 250, 33, 36, 252, 251, 1, 0);
+                        fail += check_gemm(plan(100), 33, 70, 100, 100, 72, 70, 2, 0);  /* K >> M, N */
+                }
         const conv_shape *cs = sweep_cases(SWEEP_QUICK, &n);
         for (size_t i = 0; i < n; i++)
                 fail += check_conv(&cs[i]);

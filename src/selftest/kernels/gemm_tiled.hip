@@ -1,29 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The self-test's convolution kernels: im2col and a tiled FP32 GEMM.
+ * The self-test's convolution kernels: im2col, a tiled FP32 GEMM in several
+ * tile configurations, and the ordered reduction of split-K partials.
  *
  * Built with `hipcc --genco --offload-arch=gfx1010,gfx1011,gfx1012
  * -mcode-object-version=4 -O3` (bench/RESULTS.md has the exact commands) and
  * loaded with hipModuleLoad (hence extern "C" names), and with nvcc through
  * ../hip_cuda_compat.h for the benchmark on NVIDIA hardware.
  *
- * gemm_tiled_f32: C[M][N] = A[M][K] * B[K][N], row-major, any sizes.
- *   grid  (ceil(N / GEMM_BN), ceil(M / GEMM_BM), batch), block (GEMM_THREADS)
- *   batch z uses A + z*strideA, B + z*strideB, C + z*strideC
- *   (the convolution: A = weights with strideA 0, B = im2col of image z,
- *   C = output image z).
+ * gemm_tiled_f32_<config>: one instance of gemm_tile<> per line of
+ *   gemm_config.h's GEMM_CONFIGS. C[M][N] = A[M][K] * B[K][N], row-major,
+ *   any sizes, K cut into `splits` chunks of k_chunk (a multiple of BK).
+ *   grid  (ceil(N / BN), ceil(M / BM), batch * splits), block (THREADS)
+ *   blockIdx.z = z * splits + s: image z, chunk s; A + z*strideA,
+ *   B + z*strideB, and the result of chunk s of image z goes to
+ *   C + blockIdx.z * strideC. With splits = 1 that is C of image z; with
+ *   more, C is the workspace of partials that gemm_splitk_reduce_f32 sums.
+ *   (The convolution: A = weights with strideA 0, B = im2col of image z,
+ *   C = output image z.)
+ * gemm_splitk_reduce_f32: C[z][m][n] = sum over s = 0, 1, ... of
+ *   W[z][s][m][n], added in that order (W dense: M x N per partial).
+ *   grid (any, batch), block (any): a grid-stride loop.
  * im2col_nchw_f32: col[z][cin*kh*kw][ho*wo] from x[z][cin][h][w]
  *   grid (any, batch), block (any): a grid-stride loop.
  *
- * The tile configuration is gemm_config.h's, shared with the CPU twin
+ * The tile configurations are gemm_config.h's, shared with the CPU twin
  * (conv_cpu.c). Pipeline per K step: the next step's global loads go to
  * registers (float4 where aligned and inside the matrices, predicated
  * elsewhere), this step's LDS stage feeds the FMAs through double-buffered
  * register fragments (float4 LDS reads, conflict-free), then the registers
  * go to the other LDS stage: two stages, one barrier per step.
  * No scratch: every register array is indexed by constants in fully
- * unrolled loops. Each output is one sequence of fmaf over ascending k, so
- * results are bitwise repeatable.
+ * unrolled loops. Each output of a chunk is one sequence of fmaf over
+ * ascending k, and the chunks are added in ascending order, so results are
+ * bitwise repeatable.
  */
 
 #if defined(__CUDACC__)
@@ -94,22 +104,37 @@ static __device__ __forceinline__ bool gemm_aligned16(const void *p)
         return (reinterpret_cast<unsigned long long>(p) & 15) == 0;
 }
 
-extern "C" __global__ GEMM_LAUNCH_BOUNDS(GEMM_THREADS) void
-gemm_tiled_f32(int M, int N, int K,
-               const float *__restrict__ A, int lda, long long strideA,
-               const float *__restrict__ B, int ldb, long long strideB,
-               float *__restrict__ C, int ldc, long long strideC)
+template <int BM, int BN, int BK, int TM, int TN, int WTY, int WTX>
+static __device__ __forceinline__ void
+gemm_tile(int M, int N, int K, int k_chunk, int splits,
+          const float *__restrict__ A, int lda, long long strideA,
+          const float *__restrict__ B, int ldb, long long strideB,
+          float *__restrict__ C, int ldc, long long strideC)
 {
+        constexpr int THREADS = GEMM_THREADS_OF(BM, BN, TM, TN);
+        constexpr int A_LOADS = GEMM_A_LOADS_OF(BM, BN, BK, TM, TN);
+        /* fewer A slots than threads: only the first A_SLOTS threads load A */
+        constexpr int A_SLOTS = GEMM_A_SLOTS_OF(BM, BK);
+        constexpr bool A_PARTIAL = A_SLOTS % THREADS != 0;
+        constexpr int B_LOADS = GEMM_B_LOADS_OF(BM, BN, BK, TM, TN);
+        constexpr int SUB_M = TM / GEMM_SUB, SUB_N = TN / GEMM_SUB;
+
         /* two stages: the next K step is stored while this one is read */
-        __shared__ __attribute__((aligned(16))) float As[GEMM_LDS_STAGES][GEMM_BK][GEMM_LDS_A_STRIDE];
-        __shared__ __attribute__((aligned(16))) float Bs[GEMM_LDS_STAGES][GEMM_BK][GEMM_LDS_B_STRIDE];
+        __shared__ __attribute__((aligned(16))) float As[GEMM_LDS_STAGES][BK][BM + GEMM_LDS_PAD];
+        __shared__ __attribute__((aligned(16))) float Bs[GEMM_LDS_STAGES][BK][BN + GEMM_LDS_PAD];
 
         const int tid = threadIdx.x;
-        const int m0 = blockIdx.y * GEMM_BM;
-        const int n0 = blockIdx.x * GEMM_BN;
+        const int m0 = blockIdx.y * BM;
+        const int n0 = blockIdx.x * BN;
+        const int z = blockIdx.z / splits;
+        const int k_begin = (blockIdx.z % splits) * k_chunk;
 
-        A += blockIdx.z * strideA;
-        B += blockIdx.z * strideB;
+        /* this block's chunk of K: columns k_begin.. of A, rows k_begin.. of B */
+        K = K - k_begin < k_chunk ? K - k_begin : k_chunk;
+        if (K < 0)
+                K = 0;
+        A += z * strideA + k_begin;
+        B += z * strideB + (gemm_index) k_begin * ldb;
         C += blockIdx.z * strideC;
 
         /* float4 global access only where every row start is 16-byte aligned */
@@ -122,38 +147,41 @@ gemm_tiled_f32(int M, int N, int K,
          * (float4 along N), with their global addresses, which advance by one
          * K step per fetch: no address arithmetic is redone in the loop.
          */
-        int a_m[GEMM_A_LOADS], a_k[GEMM_A_LOADS], b_k[GEMM_B_LOADS], b_n[GEMM_B_LOADS];
-        const float *a_src[GEMM_A_LOADS], *b_src[GEMM_B_LOADS];
-        bool a_in[GEMM_A_LOADS];
-        int b_cols[GEMM_B_LOADS];
-        const gemm_index b_step = (gemm_index) GEMM_BK * ldb;
+        int a_m[A_LOADS], a_k[A_LOADS], b_k[B_LOADS], b_n[B_LOADS];
+        const float *a_src[A_LOADS], *b_src[B_LOADS];
+        bool a_in[A_LOADS], a_own[A_LOADS];
+        int b_cols[B_LOADS];
+        const gemm_index b_step = (gemm_index) BK * ldb;
 #pragma unroll
-        for (int s = 0; s < GEMM_A_LOADS; s++) {
-                int l = s * GEMM_THREADS + tid;
-                a_m[s] = l / (GEMM_BK / 4);
-                a_k[s] = (l % (GEMM_BK / 4)) * 4;
-                a_in[s] = m0 + a_m[s] < M;
+        for (int s = 0; s < A_LOADS; s++) {
+                int l = s * THREADS + tid;
+                a_own[s] = !A_PARTIAL || l < A_SLOTS;
+                if (!a_own[s])
+                        l = 0;  /* an idle slot: loads nothing, stores nothing */
+                a_m[s] = l / (BK / 4);
+                a_k[s] = (l % (BK / 4)) * 4;
+                a_in[s] = a_own[s] && m0 + a_m[s] < M;
                 a_src[s] = A + (gemm_index) (m0 + a_m[s]) * lda + a_k[s];
         }
 #pragma unroll
-        for (int s = 0; s < GEMM_B_LOADS; s++) {
-                int l = s * GEMM_THREADS + tid;
-                b_k[s] = l / (GEMM_BN / 4);
-                b_n[s] = (l % (GEMM_BN / 4)) * 4;
+        for (int s = 0; s < B_LOADS; s++) {
+                int l = s * THREADS + tid;
+                b_k[s] = l / (BN / 4);
+                b_n[s] = (l % (BN / 4)) * 4;
                 b_cols[s] = N - (n0 + b_n[s]);
                 b_src[s] = B + (gemm_index) b_k[s] * ldb + n0 + b_n[s];
         }
 
-        float4 a_reg[GEMM_A_LOADS], b_reg[GEMM_B_LOADS];
+        float4 a_reg[A_LOADS], b_reg[B_LOADS];
 
         /* k0: the K offset of the step being fetched */
 #define GEMM_FETCH(k0)                                                                  \
         do {                                                                            \
-                _Pragma("unroll") for (int s = 0; s < GEMM_A_LOADS; s++) {              \
+                _Pragma("unroll") for (int s = 0; s < A_LOADS; s++) {                   \
                         a_reg[s] = gemm_load_a(a_src[s], a_in[s], a_vec, (k0) + a_k[s], K); \
-                        a_src[s] += GEMM_BK;                                            \
+                        a_src[s] += BK;                                                 \
                 }                                                                       \
-                _Pragma("unroll") for (int s = 0; s < GEMM_B_LOADS; s++) {              \
+                _Pragma("unroll") for (int s = 0; s < B_LOADS; s++) {                   \
                         b_reg[s] = gemm_load_b(b_src[s], b_vec, b_cols[s], (k0) + b_k[s], K); \
                         b_src[s] += b_step;                                             \
                 }                                                                       \
@@ -161,42 +189,47 @@ gemm_tiled_f32(int M, int N, int K,
 
 #define GEMM_STORE(stage)                                                               \
         do {                                                                            \
-                _Pragma("unroll") for (int s = 0; s < GEMM_A_LOADS; s++) {              \
+                _Pragma("unroll") for (int s = 0; s < A_LOADS; s++) {                   \
+                        if (!a_own[s])                                                  \
+                                continue;                                               \
                         As[stage][a_k[s] + 0][a_m[s]] = a_reg[s].x;                     \
                         As[stage][a_k[s] + 1][a_m[s]] = a_reg[s].y;                     \
                         As[stage][a_k[s] + 2][a_m[s]] = a_reg[s].z;                     \
                         As[stage][a_k[s] + 3][a_m[s]] = a_reg[s].w;                     \
                 }                                                                       \
-                _Pragma("unroll") for (int s = 0; s < GEMM_B_LOADS; s++)                \
+                _Pragma("unroll") for (int s = 0; s < B_LOADS; s++)                     \
                         *reinterpret_cast<float4 *>(&Bs[stage][b_k[s]][b_n[s]]) = b_reg[s]; \
         } while (0)
 
-        float acc[GEMM_TM][GEMM_TN];
+        float acc[TM][TN];
 #pragma unroll
-        for (int i = 0; i < GEMM_TM; i++)
+        for (int i = 0; i < TM; i++)
 #pragma unroll
-                for (int j = 0; j < GEMM_TN; j++)
+                for (int j = 0; j < TN; j++)
                         acc[i][j] = 0.0f;
 
-        const int row0 = GEMM_ROW0(tid);
-        const int col0 = GEMM_COL0(tid);
-        const int ktiles = (K + GEMM_BK - 1) / GEMM_BK;
+        const int row0 = GEMM_ROW0_OF(tid, BN, TM, TN, WTY, WTX);
+        const int col0 = GEMM_COL0_OF(tid, BN, TM, TN, WTY, WTX);
+        const int ktiles = (K + BK - 1) / BK;
         /* the whole block tile lies inside C and every load can be a float4 */
-        const bool interior = a_vec && b_vec && m0 + GEMM_BM <= M && n0 + GEMM_BN <= N;
+        const bool interior = a_vec && b_vec && m0 + BM <= M && n0 + BN <= N;
 
-        float fa[2][GEMM_TM], fb[2][GEMM_TN];
+        float fa[2][TM], fb[2][TN];
 
 #define GEMM_FRAG(buf, stage, k)                                                        \
         do {                                                                            \
-                float4 v_;                                                              \
-                v_ = *reinterpret_cast<const float4 *>(&As[stage][k][row0]);            \
-                fa[buf][0] = v_.x, fa[buf][1] = v_.y, fa[buf][2] = v_.z, fa[buf][3] = v_.w; \
-                v_ = *reinterpret_cast<const float4 *>(&As[stage][k][row0 + GEMM_WARP_M / 2]); \
-                fa[buf][4] = v_.x, fa[buf][5] = v_.y, fa[buf][6] = v_.z, fa[buf][7] = v_.w; \
-                v_ = *reinterpret_cast<const float4 *>(&Bs[stage][k][col0]);            \
-                fb[buf][0] = v_.x, fb[buf][1] = v_.y, fb[buf][2] = v_.z, fb[buf][3] = v_.w; \
-                v_ = *reinterpret_cast<const float4 *>(&Bs[stage][k][col0 + GEMM_WARP_N / 2]); \
-                fb[buf][4] = v_.x, fb[buf][5] = v_.y, fb[buf][6] = v_.z, fb[buf][7] = v_.w; \
+                _Pragma("unroll") for (int s = 0; s < SUB_M; s++) {                     \
+                        float4 v_ = *reinterpret_cast<const float4 *>(                  \
+                                &As[stage][k][row0 + s * WTY * GEMM_SUB]);              \
+                        fa[buf][4 * s + 0] = v_.x, fa[buf][4 * s + 1] = v_.y;           \
+                        fa[buf][4 * s + 2] = v_.z, fa[buf][4 * s + 3] = v_.w;           \
+                }                                                                       \
+                _Pragma("unroll") for (int s = 0; s < SUB_N; s++) {                     \
+                        float4 v_ = *reinterpret_cast<const float4 *>(                  \
+                                &Bs[stage][k][col0 + s * WTX * GEMM_SUB]);              \
+                        fb[buf][4 * s + 0] = v_.x, fb[buf][4 * s + 1] = v_.y;           \
+                        fb[buf][4 * s + 2] = v_.z, fb[buf][4 * s + 3] = v_.w;           \
+                }                                                                       \
         } while (0)
 
         GEMM_FETCH(0);
@@ -214,29 +247,30 @@ gemm_tiled_f32(int M, int N, int K,
                  * predicates; past the last step every predicated load is off
                  * (zeros), which is cheaper than a branch around the fetch.
                  */
-                if (interior && (t + 2) * GEMM_BK <= K) {
+                if (interior && (t + 2) * BK <= K) {
 #pragma unroll
-                        for (int s = 0; s < GEMM_A_LOADS; s++) {
-                                a_reg[s] = *reinterpret_cast<const float4 *>(a_src[s]);
-                                a_src[s] += GEMM_BK;
+                        for (int s = 0; s < A_LOADS; s++) {
+                                if (a_own[s])
+                                        a_reg[s] = *reinterpret_cast<const float4 *>(a_src[s]);
+                                a_src[s] += BK;
                         }
 #pragma unroll
-                        for (int s = 0; s < GEMM_B_LOADS; s++) {
+                        for (int s = 0; s < B_LOADS; s++) {
                                 b_reg[s] = *reinterpret_cast<const float4 *>(b_src[s]);
                                 b_src[s] += b_step;
                         }
                 } else {
-                        GEMM_FETCH((t + 1) * GEMM_BK);
+                        GEMM_FETCH((t + 1) * BK);
                 }
 
 #pragma unroll
-                for (int kk = 0; kk < GEMM_BK; kk++) {
+                for (int kk = 0; kk < BK; kk++) {
                         /*
                          * Fragments are double-buffered: those of the next k
                          * are read from LDS before this k's FMAs, across the
                          * step boundary too (after the barrier).
                          */
-                        if (kk == GEMM_BK - 1) {
+                        if (kk == BK - 1) {
                                 if (more)
                                         GEMM_STORE(cur ^ 1);
                                 /* one barrier per step: stage cur^1 is complete, stage cur is free */
@@ -246,9 +280,9 @@ gemm_tiled_f32(int M, int N, int K,
                                 GEMM_FRAG((kk + 1) & 1, cur, kk + 1);
                         }
 #pragma unroll
-                        for (int i = 0; i < GEMM_TM; i++)
+                        for (int i = 0; i < TM; i++)
 #pragma unroll
-                                for (int j = 0; j < GEMM_TN; j++)
+                                for (int j = 0; j < TN; j++)
                                         acc[i][j] = fmaf(fa[kk & 1][i], fb[kk & 1][j], acc[i][j]);
                 }
         }
@@ -257,15 +291,15 @@ gemm_tiled_f32(int M, int N, int K,
 #undef GEMM_FRAG
 
 #pragma unroll
-        for (int i = 0; i < GEMM_TM; i++) {
-                const int m = m0 + GEMM_ROW(tid, i);
+        for (int i = 0; i < TM; i++) {
+                const int m = m0 + GEMM_ROW_OF(row0, i, WTY);
 
                 if (m >= M)
                         continue;
                 float *crow = C + (gemm_index) m * ldc;
 #pragma unroll
-                for (int sj = 0; sj < GEMM_TN / GEMM_SUB; sj++) {
-                        const int n = n0 + GEMM_COL(tid, sj * GEMM_SUB);
+                for (int sj = 0; sj < SUB_N; sj++) {
+                        const int n = n0 + GEMM_COL_OF(col0, sj * GEMM_SUB, WTX);
 
                         if (c_vec && n + 3 < N) {
                                 *reinterpret_cast<float4 *>(crow + n) =
@@ -281,6 +315,40 @@ gemm_tiled_f32(int M, int N, int K,
         }
 }
 
+/* One extern "C" kernel per configuration, named as GEMM_KERNEL_NAME() says. */
+#define GEMM_KERNEL_(name, bm, bn, bk, tm, tn, wty, wtx)                                \
+        extern "C" __global__ GEMM_LAUNCH_BOUNDS(GEMM_THREADS_OF(bm, bn, tm, tn)) void  \
+        gemm_tiled_f32_##name(int M, int N, int K, int k_chunk, int splits,             \
+                              const float *__restrict__ A, int lda, long long strideA,  \
+                              const float *__restrict__ B, int ldb, long long strideB,  \
+                              float *__restrict__ C, int ldc, long long strideC)        \
+        {                                                                               \
+                gemm_tile<bm, bn, bk, tm, tn, wty, wtx>(M, N, K, k_chunk, splits, A, lda, \
+                                                        strideA, B, ldb, strideB, C, ldc, \
+                                                        strideC);                       \
+        }
+GEMM_CONFIGS(GEMM_KERNEL_)
+#undef GEMM_KERNEL_
+
+extern "C" __global__ void
+gemm_splitk_reduce_f32(int M, int N, int splits, const float *__restrict__ W,
+                       float *__restrict__ C, int ldc, long long strideC)
+{
+        const gemm_index mn = (gemm_index) M * N;
+
+        W += blockIdx.y * (splits * mn);
+        C += blockIdx.y * strideC;
+        for (gemm_index idx = (gemm_index) blockIdx.x * blockDim.x + threadIdx.x; idx < mn;
+             idx += (gemm_index) gridDim.x * blockDim.x) {
+                /* one fixed order, s = 0, 1, ...: the same sum on every run */
+                float sum = W[idx];
+
+                for (int s = 1; s < splits; s++)
+                        sum += W[s * mn + idx];
+                C[(idx / N) * ldc + idx % N] = sum;
+        }
+}
+
 extern "C" __global__ void
 im2col_nchw_f32(const float *__restrict__ x, float *__restrict__ col,
                 int cin, int h, int w, int kh, int kw, int stride, int pad, int ho, int wo)
@@ -293,8 +361,18 @@ im2col_nchw_f32(const float *__restrict__ x, float *__restrict__ col,
 
         for (gemm_index idx = (gemm_index) blockIdx.x * blockDim.x + threadIdx.x; idx < total;
              idx += (gemm_index) gridDim.x * blockDim.x) {
-                const int p = (int) (idx % npix);
-                const int row = (int) (idx / npix);
+                int p, row;
+
+                /* 64-bit division is emulated and costs more than the copy: 32 bits whenever they suffice */
+                if (total <= 0x7fffffff) {
+                        const unsigned u = (unsigned) idx, n = (unsigned) npix;
+
+                        row = (int) (u / n);
+                        p = (int) (u - (unsigned) row * n);
+                } else {
+                        row = (int) (idx / npix);
+                        p = (int) (idx % npix);
+                }
                 const int c = row / (kh * kw);
                 const int r = row % (kh * kw);
                 const int ih = (p / wo) * stride - pad + r / kw;
