@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "base/util.h"
 #include "bundle_cmd.h"
@@ -18,6 +19,7 @@
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
 #include "syslog_summary.h"
+#include "textfile.h"
 #include "tui.h"
 
 #define EXIT_UNKNOWN 3
@@ -25,6 +27,7 @@
 typedef struct cli {
         const char *root;
         const char *state_dir;
+        const char *textfile;
         bool check, json, quiet, verbose, no_color, system_only, demo, summary;
         unsigned time_limit;
         bool selftest;
@@ -71,6 +74,8 @@ static const option_help common_help[] = {
         {"--no-color", "no colour (also when NO_COLOR is set and not empty, or TERM=dumb)"},
         {"--system-only", "skip users' home directories (used by the package hooks)"},
         {"--time-limit SECONDS", "give up after SECONDS (exit 3, nothing half-printed)"},
+        {"--textfile DIR", "also write DIR/rdna1_doctor.prom for node_exporter's textfile collector\n"
+                           "                         (with --check, --selftest or --recover; see docs/fleet.md)"},
 };
 
 static const option_help recover_help[] = {
@@ -159,6 +164,7 @@ enum {
         OPT_SUMMARY,
         OPT_BUNDLE,
         OPT_SAFE_MODE,
+        OPT_TEXTFILE,
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -231,6 +237,7 @@ static int parse_args(int argc, char **argv, cli *c)
                 {"summary", no_argument, NULL, OPT_SUMMARY},
                 {"bundle", required_argument, NULL, OPT_BUNDLE},
                 {"safe-mode", no_argument, NULL, OPT_SAFE_MODE},
+                {"textfile", required_argument, NULL, OPT_TEXTFILE},
                 {},
         };
         int o, idx;
@@ -342,6 +349,9 @@ static int parse_args(int argc, char **argv, cli *c)
                                 return usage_error("%s", "--bundle needs a file name.");
                         c->bundle.path = optarg;
                         break;
+                case OPT_TEXTFILE:
+                        c->textfile = optarg;
+                        break;
                 case OPT_SAFE_MODE:
                         c->bundle.safe_mode = true;
                         break;
@@ -380,6 +390,8 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("%s", "--safe-mode goes with --bundle.");
         if (c->bundle.path && (c->selftest || c->json))
                 return usage_error("%s", "--bundle writes a file; it does not combine with --selftest or --json.");
+        if (c->textfile && (c->bundle.path || c->rc.rollback_id || c->rc.history || c->rc.list_fault_points))
+                return usage_error("%s", "--textfile goes with --check, --selftest or --recover.");
         if (c->st.stress_seconds && c->st.sweep)
                 return usage_error("%s", "--stress replaces --quick/--standard.");
         return recover_check_args(c);
@@ -409,6 +421,73 @@ static char *cache_dir(const cli *c, const char *root)
         return TAKE_PTR(dir);
 }
 
+/* The options of the check that --textfile runs after --selftest or --recover. */
+static inspect_options textfile_inspect_options(const cli *c)
+{
+        return (inspect_options){.root = c->root, .datadir = datadir(), .state_dir = c->state_dir,
+                                 .system_only = c->system_only};
+}
+
+/* Remember the recovery's exit code (not for a dry run) and write the textfile if asked. */
+static int after_recover(const cli *c, int code)
+{
+        inspect_options io = textfile_inspect_options(c);
+        int r;
+
+        if (!c->rc.recover)
+                return code;
+        if (!c->rc.dry_run) {
+                r = textfile_record_recovery(c->root, c->state_dir, code);
+                if (r < 0 && c->textfile)
+                        fprintf(stderr, "rdna1-doctor: cannot record the recovery's result: %s.\n", strerror(-r));
+        }
+        if (c->textfile && textfile_check_and_write(c->textfile, &io) < 0 && code == 0)
+                return EXIT_UNKNOWN;
+        return code;
+}
+
+/* Remember the self-test's result for this backend and write the textfile if asked. */
+static int after_selftest(const cli *c, int code, double gflops)
+{
+        inspect_options io = textfile_inspect_options(c);
+        selftest_result s = {.exit_code = code, .gflops = gflops, .time = (int64_t)time(NULL)};
+        const char *backend = c->st.framework ? "framework" : c->st.backend;
+        int r;
+
+        snprintf(s.backend, sizeof(s.backend), "%s", backend);
+        snprintf(s.outcome, sizeof(s.outcome), "%s",
+                 code == 0    ? "pass"
+                 : code == 20 ? "wrong-result"
+                 : code == 21 ? "crash"
+                 : code == 22 ? "hang"
+                 : code == 23 ? "gpu-reset"
+                              : "not-run");
+        r = textfile_record_selftest(c->root, c->state_dir, &s);
+        /* Without --textfile, a root we may not write (a user's CPU run) just keeps no record. */
+        if (r < 0 && c->textfile)
+                fprintf(stderr, "rdna1-doctor: cannot record the self-test's result: %s.\n", strerror(-r));
+        if (c->textfile && textfile_check_and_write(c->textfile, &io) < 0 && code == 0)
+                return EXIT_UNKNOWN;
+        return code;
+}
+
+/* --check --textfile: the check just made, with the recorded self-test and recovery results. */
+static int check_textfile(const cli *c, const inspection *in, int code, uint64_t start)
+{
+        run_results rr;
+        int r;
+
+        if (textfile_read_results(in, c->state_dir, &rr) < 0)
+                rr = (run_results){0};
+        r = textfile_write(c->textfile, &(textfile_input){.in = in, .exit_code = code,
+                                                          .duration_seconds = (double)(now_ms() - start) / 1000.0,
+                                                          .completion_time = (int64_t)time(NULL), .results = &rr});
+        if (r < 0)
+                fprintf(stderr, "rdna1-doctor: cannot write %s/%s: %s.\n", c->textfile, TEXTFILE_NAME,
+                        r == -EPERM ? "the directory belongs to another user" : strerror(-r));
+        return r;
+}
+
 static void on_alarm(int sig)
 {
         static const char msg[] = "rdna1-doctor: time limit reached, nothing was reported\n";
@@ -422,8 +501,10 @@ int main(int argc, char **argv)
         _cleanup_free_ char *demo_root = NULL, *demo_copy = NULL, *cache = NULL, *cachedir = NULL;
         cli c = {0};
         inspect_options io = {0};
+        double gflops = 0;
         inspection *in = NULL;
         output_options oo;
+        uint64_t start;
         int r, code;
 
         if (profile_cmd_wanted(argc, argv))
@@ -456,7 +537,8 @@ int main(int argc, char **argv)
                 c.rc.json = c.json;
                 c.rc.quiet = c.quiet;
                 c.rc.system_only = c.system_only;
-                return recover_run_cli(&c.rc);
+                code = recover_run_cli(&c.rc);
+                return after_recover(&c, code);
         }
         if (c.selftest) {
                 c.st.root = c.root;
@@ -472,7 +554,9 @@ int main(int argc, char **argv)
                         signal(SIGALRM, on_alarm);
                         alarm(c.time_limit);
                 }
+                c.st.ret_gflops = &gflops;
                 r = selftest_run_cli(&c.st);
+                r = after_selftest(&c, r, gflops);
                 syslog_summary(streq(c.root, "/"), "selftest", "backend %s, sweep %s: exit %d (%s)", c.st.backend,
                                c.st.stress_seconds ? "stress" : c.st.sweep, r,
                                r == 0 ? "pass" : r == 20 ? "wrong result" : r == 21 ? "crash" : r == 22 ? "hang" :
@@ -494,11 +578,12 @@ int main(int argc, char **argv)
                 return bundle_run_cli(&c.bundle, &io);
         }
         /* No mode (or --demo) on a terminal: the interactive view. */
-        if (!c.check && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
+        if (!c.check && !c.textfile && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
                 tui_options to = {.inspect = io, .datadir = datadir(), .state_dir = c.state_dir,
                                   .no_color = c.no_color, .demo = c.demo};
                 return tui_run(&to);
         }
+        start = now_ms();
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", datadir());
@@ -516,6 +601,9 @@ int main(int argc, char **argv)
                 .verbose = c.verbose,
         };
         alarm(0);
+        /* A lost textfile is "could not check something" (3), below only critical (2). */
+        if (c.textfile && check_textfile(&c, in, code, start) < 0 && code != 2)
+                code = EXIT_UNKNOWN;
         r = c.json      ? output_json(stdout, in, code)
             : c.summary ? output_summary(stdout, in, code)
                         : output_text(stdout, in, code, &oo);
