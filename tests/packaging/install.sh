@@ -70,6 +70,9 @@ run man.log "test -s /usr/share/man/man8/rdna1-doctor.8.gz && test -s /usr/share
         fail "man page or bash completion missing"
 run unit.log "test -L /etc/systemd/system/multi-user.target.wants/rdna1-doctor-verify.service" ||
         fail "rdna1-doctor-verify.service not enabled"
+# The metrics timer is shipped but not enabled (docs/fleet.md: the admin enables it).
+run metrics-unit.log "test -f /lib/systemd/system/rdna1-doctor-metrics.timer && ! test -e /etc/systemd/system/timers.target.wants/rdna1-doctor-metrics.timer" ||
+        fail "rdna1-doctor-metrics.timer missing or enabled by the package"
 
 # 3. recovery-mode option, through friendly-recovery's own protocol
 run option.log "dash /lib/recovery-mode/options/rdna1-doctor test"
