@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Print a snapshot of the host directories the tests must never change
-# (BRIEF §11): every entry's path, type, mode, owner, size and mtime, and the
+# (README.md, Layout): every entry's path, type, mode, owner, size and mtime, and the
 # sha256 of every regular file. Compare two snapshots with diff.
 set -u
 dirs=(/etc /usr/src /lib/modules /var/lib/dkms /boot)

@@ -7,11 +7,13 @@
  */
 #include <pwd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "bundle/bundle.h"
 #include "bundle_cmd.h"
@@ -145,6 +147,31 @@ static void invoking_owner(uid_t *ret_uid, gid_t *ret_gid)
         }
 }
 
+/* --bundle FILE --dry-run: what the archive would hold; FILE is not created. */
+static int dry_run_report(const bundle_cli *c, const bundle *b, const inspection *in, int mfd)
+{
+        struct stat st;
+        off_t size = lseek(mfd, 0, SEEK_END);
+
+        if (lstat(c->path, &st) == 0) {
+                fprintf(stderr, "rdna1-doctor: '%s' exists; --bundle would refuse it (nothing is overwritten).\n",
+                        c->path);
+                return EX_CANTCREAT;
+        }
+        if (c->quiet)
+                return 0;
+        printf("would write %s (%zu files, %lld bytes compressed, verdict %s):\n", c->path,
+               b->n_members + 1, (long long)size, report_verdict(in->report));
+        printf("  " BUNDLE_TOP "/manifest.json\n");
+        for (size_t i = 0; i < b->n_members; i++) {
+                _cleanup_free_ char *name = escape_untrusted(b->members[i].name, strlen(b->members[i].name), 0);
+
+                printf("  " BUNDLE_TOP "/%s (%zu bytes)\n", name ? name : "?", b->members[i].len);
+        }
+        printf("Dry run: nothing was written.\n");
+        return 0;
+}
+
 int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
 {
         _cleanup_free_ char *manifest = NULL;
@@ -160,7 +187,7 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
 
         r = inspect_run(io, &in);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", io->root, strerror(-r));
+                log_error_errno(r, "cannot inspect '%s'", io->root);
                 return EXIT_UNKNOWN;
         }
         code = report_exit_code(in->report);
@@ -181,7 +208,7 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
         if (r >= 0)
                 r = bundle_collect(b, in, c->safe_mode, io->state_dir, fault);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: could not collect the bundle: %s.\n", strerror(-r));
+                log_error_errno(r, "could not collect the bundle");
                 goto out;
         }
         manifest = manifest_json(b, in, c, code);
@@ -194,18 +221,21 @@ int bundle_run_cli(const bundle_cli *c, const inspect_options *io)
         }
         r = bundle_write_archive(b, BUNDLE_TOP, manifest, mfd);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: could not build the archive: %s.\n", strerror(-r));
+                log_error_errno(r, "could not build the archive");
                 goto out;
         }
         invoking_owner(&uid, &gid);
+        if (c->dry_run) {
+                ret = dry_run_report(c, b, in, mfd);
+                goto out;
+        }
         r = bundle_write_file(c->path, uid, gid, mfd);
         if (r < 0) {
                 if (r == -EEXIST)
                         fprintf(stderr, "rdna1-doctor: '%s' exists; choose a new file name (nothing is overwritten).\n",
                                 c->path);
                 else
-                        fprintf(stderr, "rdna1-doctor: cannot create '%s' as uid %u: %s.\n", c->path, (unsigned)uid,
-                                strerror(-r));
+                        log_error_errno(r, "cannot create '%s' as uid %u", c->path, (unsigned)uid);
                 ret = EX_CANTCREAT;
                 goto out;
         }

@@ -51,11 +51,9 @@ static int private_dir(const char *dir)
         struct stat st;
         int r;
 
-        r = mkdir_parents_mode(dir, 0700);
+        r = mkdir_p_mode(dir, 0700, 0700);
         if (r < 0)
                 return r;
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
         if (lstat(dir, &st) < 0)
                 return -errno;
         if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "demo_copy.h"
 #include "demo_root.h"
@@ -17,8 +18,7 @@ int demo_root_for(const char *demo_root, const char *state_dir, bool write, bool
         if (write) {
                 r = demo_copy_make(demo_root, state_dir, &copy);
                 if (r < 0) {
-                        fprintf(stderr, "rdna1-doctor: cannot make a private copy of the demo root: %s.\n",
-                                strerror(-r));
+                        log_error_errno(r, "cannot make a private copy of the demo root");
                         return EXIT_RECOVER_UNKNOWN;
                 }
                 esc = escape_untrusted(copy, strlen(copy), 0);

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rdna1-doctor: command-line front end. Parses options, runs the core's
- * inspection and renders it. Modes are a table; --help is generated from it.
+ * rdna1-doctor: command-line front end. The command table (options.h)
+ * parses the command line (args.h); this runs the command it names: the
+ * core's inspection rendered as a report, or one of the commands' front ends.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sysexits.h>
 #include <time.h>
 
+#include "args.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "bundle_cmd.h"
 #include "check/inspect.h"
 #include "config.h"
+#include "datadir.h"
 #include "demo_root.h"
 #include "output.h"
 #include "profile_cmd.h"
@@ -36,372 +38,68 @@ typedef struct cli {
         bundle_cli bundle;
 } cli;
 
-typedef struct option_help {
-        const char *flags;
-        const char *help;
-} option_help;
-
-static const option_help mode_help[] = {
-        {"(no mode)", "on a terminal: the interactive view (TUI; ? there lists its keys); otherwise --check"},
-        {"--check", "inspect the system and report findings (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
-        {"--demo", "the default mode on the bundled demo root (the seeds' broken machine): the TUI on a terminal"},
-        {"--recover", "plan and apply the repair, through an undo journal (exit 0 done, 10 done: reboot,\n"
-                      "                         11 partial: --resume or --rollback ID, 12 refused, 3 nothing could be checked)"},
-        {"--rollback ID", "undo recovery ID in reverse order; files changed since are skipped and reported"},
-        {"--history", "list the recoveries of this root (--json: rdna1-doctor/history/1)"},
-        {"--selftest", "convolution self-test under a watchdog (exit 0 pass, 20 wrong result, 21 crash, 22 hang,\n"
-                       "                         23 GPU reset, 3 could not run)"},
-        {"--profile list|show NAME|validate FILE|diff NAME|install NAME",
-         "\n                         environment profiles: list them, show one, validate a profile or a shell env file\n"
-         "                         (exit as --check), diff against the user's shells, install as\n"
-         "                         /etc/profile.d/rdna1-doctor.sh through the journal (--disable-conflicts)"},
-        {"exec --profile NAME -- CMD [ARGS...]",
-         "\n                         run CMD with a clean environment plus the profile, as the invoking user\n"
-         "                         (exit: CMD's status, 127 not found, 126 cannot run)"},
-        {"--bundle FILE", "write a redacted diagnostic bundle (.tar.xz, mode 0600, owned by the invoking user)\n"
-                          "                         for a bug report; --safe-mode skips probes that touch the GPU"},
-        {"--version", "print the version and exit"},
-        {"--help", "print this help and exit"},
-};
-
-static const option_help common_help[] = {
-        {"--root DIR", "inspect the system mounted at DIR instead of / (offline inspection)"},
-        {"--state-dir DIR", "keep the scan cache in DIR (default: ROOT/var/cache/rdna1-doctor)"},
-        {"--json", "print one rdna1-doctor/1 JSON document instead of text"},
-        {"--quiet", "print only the verdict line"},
-        {"--summary", "print the verdict, counts, finding IDs (with kernels) and the next step; no file contents"},
-        {"--verbose", "also list probes that failed without mattering"},
-        {"--no-color", "no colour (also when NO_COLOR is set and not empty, or TERM=dumb)"},
-        {"--system-only", "skip users' home directories (used by the package hooks)"},
-        {"--time-limit SECONDS", "give up after SECONDS (exit 3, nothing half-printed)"},
-        {"--textfile DIR", "also write DIR/rdna1_doctor.prom for node_exporter's textfile collector\n"
-                           "                         (with --check, --selftest or --recover; see docs/fleet.md)"},
-};
-
-static const option_help recover_help[] = {
-        {"--dry-run", "print the plan (--json: rdna1-doctor/plan/1) and change nothing"},
-        {"--yes", "apply without asking (needed when not on a terminal)"},
-        {"--resume", "finish the last interrupted recovery from its journal"},
-        {"--in-tree", "remove the DKMS amdgpu so the in-tree driver loads, instead of rebuilding it"},
-        {"--remount-rw", "remount a read-only root read-write first (recovery mode)"},
-        {"--force-kernel", "with --rollback --yes: also undo kernel-side steps without a terminal"},
-        {"--list-fault-points", "test only: list the fault points of RDNA1_DOCTOR_FAULT"},
-        {"--plan-file FILE", "test only: apply this rdna1-doctor/plan/1 document instead of planning"},
-};
-
-static const option_help selftest_help[] = {
-        {"--quick", "a few small cases (with --selftest)"},
-        {"--standard", "the full sweep across the seed's 42/44 boundary up to 224x224 (default)"},
-        {"--stress SECONDS", "repeat the standard sweep for SECONDS"},
-        {"--backend hip|cpu", "hip: the GPU through the HIP runtime (default); cpu: the same pipeline on the CPU"},
-        {"--device PCI_SLOT", "the GPU to test when there are several"},
-        {"--framework PYTHON", "also run the seed's PyTorch Conv2d sweep in PYTHON (opt-in)"},
-        {"--profile NAME", "run the workload with a clean environment plus profile NAME (as exec does)"},
-        {"--as-root", "run the workload (or exec's command) as root instead of the invoking user"},
-        {"--inject-errors", "test only: corrupt results (edge tiles too) so the run must fail"},
-};
-
-static void print_help(FILE *f)
+/* The parsed command line (args.h) in the front ends' own structures. */
+static void cli_from_args(const cli_args *a, cli *c)
 {
-        fprintf(f, "Usage: rdna1-doctor [--check] [OPTIONS]\n"
-                   "Find and explain the leftovers of unsafe ROCm/amdgpu fixes on machines with an AMD RDNA1 GPU\n"
-                   "(Radeon RX 5500/5600/5700, gfx1010/gfx1011/gfx1012).\n\nModes:\n");
-        for (size_t i = 0; i < ELEMENTSOF(mode_help); i++)
-                fprintf(f, "  %-22s %s\n", mode_help[i].flags, mode_help[i].help);
-        fprintf(f, "\nOptions:\n");
-        for (size_t i = 0; i < ELEMENTSOF(common_help); i++)
-                fprintf(f, "  %-22s %s\n", common_help[i].flags, common_help[i].help);
-        fprintf(f, "\nRecovery options:\n");
-        for (size_t i = 0; i < ELEMENTSOF(recover_help); i++)
-                fprintf(f, "  %-22s %s\n", recover_help[i].flags, recover_help[i].help);
-        fprintf(f, "\nSelf-test options:\n");
-        for (size_t i = 0; i < ELEMENTSOF(selftest_help); i++)
-                fprintf(f, "  %-22s %s\n", selftest_help[i].flags, selftest_help[i].help);
-        fprintf(f, "\nExit codes (--check):\n"
-                   "  0 OK   1 WARNING   2 CRITICAL   3 UNKNOWN (something that matters could not be checked;\n"
-                   "  JSON then has \"partial\": true and the reasons)   64 usage error\n"
-                   "Exit codes (--profile install): 0 installed, 11 partial (see the journal), 12 refused.\n"
-                   "Profile options: --device PCI_SLOT (which GPU to judge or isolate), --disable-conflicts.\n"
-                   "Exit codes (--recover): 0 done   10 done, reboot required   11 partial (journal ID printed;\n"
-                   "  --resume or --rollback ID)   12 refused (preflight, read-only root, not confirmed)   3 nothing could be checked\n"
-                   "\nSee rdna1-doctor(8).\n");
+        c->root = a->value[OPT_ROOT];
+        c->state_dir = a->value[OPT_STATE_DIR];
+        c->textfile = a->value[OPT_TEXTFILE];
+        c->check = a->set[OPT_CHECK];
+        c->json = a->set[OPT_JSON];
+        c->quiet = a->set[OPT_QUIET];
+        c->verbose = a->set[OPT_VERBOSE];
+        c->no_color = a->set[OPT_NO_COLOR];
+        c->system_only = a->set[OPT_SYSTEM_ONLY];
+        c->demo = a->set[OPT_DEMO];
+        c->summary = a->set[OPT_SUMMARY];
+        c->time_limit = a->seconds[OPT_TIME_LIMIT];
+
+        c->selftest = a->mode == CLI_SELFTEST;
+        c->st.sweep = a->set[OPT_QUICK] ? "quick" : a->set[OPT_STANDARD] ? "standard" : NULL;
+        c->st.stress_seconds = a->seconds[OPT_STRESS];
+        c->st.backend = a->value[OPT_BACKEND];
+        c->st.device = a->value[OPT_DEVICE];
+        c->st.framework = a->value[OPT_FRAMEWORK];
+        c->st.profile = a->value[OPT_PROFILE];
+        c->st.as_root = a->set[OPT_AS_ROOT];
+        c->st.inject_errors = a->set[OPT_INJECT_ERRORS];
+
+        c->rc.recover = a->mode == CLI_RECOVER || a->mode == CLI_RESUME;
+        c->rc.resume = a->mode == CLI_RESUME;
+        c->rc.rollback_id = a->value[OPT_ROLLBACK];
+        c->rc.history = a->mode == CLI_HISTORY;
+        c->rc.list_fault_points = a->mode == CLI_FAULTS;
+        c->rc.dry_run = a->set[OPT_DRY_RUN];
+        c->rc.yes = a->set[OPT_YES];
+        c->rc.remount_rw = a->set[OPT_REMOUNT_RW];
+        c->rc.in_tree = a->set[OPT_IN_TREE];
+        c->rc.force_kernel = a->set[OPT_FORCE_KERNEL];
+        c->rc.plan_file = a->value[OPT_PLAN_FILE];
+
+        c->bundle.path = a->value[OPT_BUNDLE];
+        c->bundle.safe_mode = a->set[OPT_SAFE_MODE];
+        c->bundle.dry_run = a->set[OPT_DRY_RUN];
 }
 
-enum {
-        OPT_CHECK = 0x100,
-        OPT_DEMO,
-        OPT_ROOT,
-        OPT_STATE_DIR,
-        OPT_JSON,
-        OPT_QUIET,
-        OPT_VERBOSE,
-        OPT_NO_COLOR,
-        OPT_SYSTEM_ONLY,
-        OPT_TIME_LIMIT,
-        OPT_VERSION,
-        OPT_HELP,
-        OPT_PROFILE,
-        OPT_SELFTEST,
-        OPT_QUICK,
-        OPT_STANDARD,
-        OPT_STRESS,
-        OPT_BACKEND,
-        OPT_DEVICE,
-        OPT_FRAMEWORK,
-        OPT_AS_ROOT,
-        OPT_INJECT_ERRORS,
-        OPT_RECOVER,
-        OPT_ROLLBACK,
-        OPT_HISTORY,
-        OPT_DRY_RUN,
-        OPT_YES,
-        OPT_RESUME,
-        OPT_REMOUNT_RW,
-        OPT_IN_TREE,
-        OPT_FORCE_KERNEL,
-        OPT_LIST_FAULT_POINTS,
-        OPT_PLAN_FILE,
-        OPT_SUMMARY,
-        OPT_BUNDLE,
-        OPT_SAFE_MODE,
-        OPT_TEXTFILE,
-};
-
-static int usage_error(const char *fmt, const char *arg)
+static int profile_from_args(const cli_args *a)
 {
-        fprintf(stderr, "rdna1-doctor: ");
-        fprintf(stderr, fmt, arg);
-        fprintf(stderr, "\nTry 'rdna1-doctor --help'.\n");
-        return EX_USAGE;
-}
-
-/* Which recovery mode, and options that only go with it. */
-static int recover_check_args(cli *c)
-{
-        recover_cli *r = &c->rc;
-        int modes = r->recover + !!r->rollback_id + r->history + r->list_fault_points;
-
-        if (modes > 1)
-                return usage_error("%s", "--recover, --rollback and --history are separate modes.");
-        if (modes && c->selftest)
-                return usage_error("%s", "--recover, --rollback and --history go without --selftest.");
-        if (c->demo && r->list_fault_points)
-                return usage_error("%s", "--list-fault-points does not run on the demo root.");
-        if (!r->recover && (r->dry_run || r->resume || r->remount_rw || r->in_tree || r->plan_file))
-                return usage_error("%s", "--dry-run, --resume, --remount-rw, --in-tree and --plan-file go with --recover.");
-        if (!r->recover && !r->rollback_id && r->yes)
-                return usage_error("%s", "--yes goes with --recover or --rollback.");
-        if (!r->rollback_id && r->force_kernel)
-                return usage_error("%s", "--force-kernel goes with --rollback.");
-        if (r->resume && (r->dry_run || r->plan_file || r->in_tree))
-                return usage_error("%s", "--resume continues the journal's own plan: no --dry-run, --in-tree or --plan-file.");
-        return -1; /* go on */
-}
-
-static int parse_args(int argc, char **argv, cli *c)
-{
-        static const struct option opts[] = {
-                {"check", no_argument, NULL, OPT_CHECK},
-                {"demo", no_argument, NULL, OPT_DEMO},
-                {"root", required_argument, NULL, OPT_ROOT},
-                {"state-dir", required_argument, NULL, OPT_STATE_DIR},
-                {"json", no_argument, NULL, OPT_JSON},
-                {"quiet", no_argument, NULL, OPT_QUIET},
-                {"verbose", no_argument, NULL, OPT_VERBOSE},
-                {"no-color", no_argument, NULL, OPT_NO_COLOR},
-                {"system-only", no_argument, NULL, OPT_SYSTEM_ONLY},
-                {"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
-                {"version", no_argument, NULL, OPT_VERSION},
-                {"help", no_argument, NULL, OPT_HELP},
-                {"recover", no_argument, NULL, OPT_RECOVER},
-                {"rollback", required_argument, NULL, OPT_ROLLBACK},
-                {"history", no_argument, NULL, OPT_HISTORY},
-                {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-                {"yes", no_argument, NULL, OPT_YES},
-                {"resume", no_argument, NULL, OPT_RESUME},
-                {"remount-rw", no_argument, NULL, OPT_REMOUNT_RW},
-                {"in-tree", no_argument, NULL, OPT_IN_TREE},
-                {"force-kernel", no_argument, NULL, OPT_FORCE_KERNEL},
-                {"list-fault-points", no_argument, NULL, OPT_LIST_FAULT_POINTS},
-                {"plan-file", required_argument, NULL, OPT_PLAN_FILE},
-                {"profile", required_argument, NULL, OPT_PROFILE},
-                {"selftest", no_argument, NULL, OPT_SELFTEST},
-                {"quick", no_argument, NULL, OPT_QUICK},
-                {"standard", no_argument, NULL, OPT_STANDARD},
-                {"stress", required_argument, NULL, OPT_STRESS},
-                {"backend", required_argument, NULL, OPT_BACKEND},
-                {"device", required_argument, NULL, OPT_DEVICE},
-                {"framework", required_argument, NULL, OPT_FRAMEWORK},
-                {"as-root", no_argument, NULL, OPT_AS_ROOT},
-                {"inject-errors", no_argument, NULL, OPT_INJECT_ERRORS},
-                {"summary", no_argument, NULL, OPT_SUMMARY},
-                {"bundle", required_argument, NULL, OPT_BUNDLE},
-                {"safe-mode", no_argument, NULL, OPT_SAFE_MODE},
-                {"textfile", required_argument, NULL, OPT_TEXTFILE},
-                {},
+        profile_cli p = {
+                .exec_mode = a->mode == CLI_EXEC,
+                .action = a->mode == CLI_EXEC ? a->value[OPT_PROFILE] : a->action,
+                .arg = a->mode == CLI_EXEC ? a->value[OPT_PROFILE] : a->action_arg,
+                .root = a->value[OPT_ROOT],
+                .state_dir = a->value[OPT_STATE_DIR],
+                .device = a->value[OPT_DEVICE],
+                .json = a->set[OPT_JSON],
+                .quiet = a->set[OPT_QUIET],
+                .as_root = a->set[OPT_AS_ROOT],
+                .disable_conflicts = a->set[OPT_DISABLE_CONFLICTS],
+                .demo = a->set[OPT_DEMO],
+                .dry_run = a->set[OPT_DRY_RUN],
+                .cmd = a->command,
         };
-        int o, idx;
 
-        opterr = 0;
-        while ((o = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
-                uint64_t v;
-
-                switch (o) {
-                case OPT_CHECK:
-                        c->check = true;
-                        break;
-                case OPT_DEMO:
-                        c->demo = true;
-                        break;
-                case OPT_ROOT:
-                        c->root = optarg;
-                        break;
-                case OPT_STATE_DIR:
-                        c->state_dir = optarg;
-                        break;
-                case OPT_JSON:
-                        c->json = true;
-                        break;
-                case OPT_QUIET:
-                        c->quiet = true;
-                        break;
-                case OPT_SUMMARY:
-                        c->summary = true;
-                        break;
-                case OPT_VERBOSE:
-                        c->verbose = true;
-                        break;
-                case OPT_NO_COLOR:
-                        c->no_color = true;
-                        break;
-                case OPT_SYSTEM_ONLY:
-                        c->system_only = true;
-                        break;
-                case OPT_TIME_LIMIT:
-                        if (safe_atou64(optarg, 10, &v) < 0 || v == 0 || v > 86400)
-                                return usage_error("--time-limit needs a number of seconds (1-86400), not '%s'.", optarg);
-                        c->time_limit = (unsigned)v;
-                        break;
-                case OPT_SELFTEST:
-                        c->selftest = true;
-                        break;
-                case OPT_QUICK:
-                case OPT_STANDARD:
-                        c->st.sweep = o == OPT_QUICK ? "quick" : "standard";
-                        break;
-                case OPT_STRESS:
-                        if (safe_atou64(optarg, 10, &v) < 0 || v == 0 || v > 86400)
-                                return usage_error("--stress needs a number of seconds (1-86400), not '%s'.", optarg);
-                        c->st.stress_seconds = (unsigned)v;
-                        break;
-                case OPT_BACKEND:
-                        if (!streq(optarg, "hip") && !streq(optarg, "cpu"))
-                                return usage_error("--backend is hip or cpu, not '%s'.", optarg);
-                        c->st.backend = optarg;
-                        break;
-                case OPT_DEVICE:
-                        c->st.device = optarg;
-                        break;
-                case OPT_FRAMEWORK:
-                        c->st.framework = optarg;
-                        break;
-                case OPT_AS_ROOT:
-                        c->st.as_root = true;
-                        break;
-                case OPT_INJECT_ERRORS:
-                        c->st.inject_errors = true;
-                        break;
-                case OPT_RECOVER:
-                        c->rc.recover = true;
-                        break;
-                case OPT_ROLLBACK:
-                        c->rc.rollback_id = optarg;
-                        break;
-                case OPT_HISTORY:
-                        c->rc.history = true;
-                        break;
-                case OPT_DRY_RUN:
-                        c->rc.dry_run = true;
-                        break;
-                case OPT_YES:
-                        c->rc.yes = true;
-                        break;
-                case OPT_RESUME:
-                        c->rc.resume = true;
-                        break;
-                case OPT_REMOUNT_RW:
-                        c->rc.remount_rw = true;
-                        break;
-                case OPT_IN_TREE:
-                        c->rc.in_tree = true;
-                        break;
-                case OPT_FORCE_KERNEL:
-                        c->rc.force_kernel = true;
-                        break;
-                case OPT_LIST_FAULT_POINTS:
-                        c->rc.list_fault_points = true;
-                        break;
-                case OPT_PLAN_FILE:
-                        c->rc.plan_file = optarg;
-                        break;
-                case OPT_BUNDLE:
-                        if (!optarg[0])
-                                return usage_error("%s", "--bundle needs a file name.");
-                        c->bundle.path = optarg;
-                        break;
-                case OPT_TEXTFILE:
-                        c->textfile = optarg;
-                        break;
-                case OPT_SAFE_MODE:
-                        c->bundle.safe_mode = true;
-                        break;
-                case 'V':
-                case OPT_VERSION:
-                        printf("rdna1-doctor %s\n", PACKAGE_VERSION);
-                        return EXIT_SUCCESS;
-                case 'h':
-                case OPT_HELP:
-                        print_help(stdout);
-                        return EXIT_SUCCESS;
-                case OPT_PROFILE:
-                        /* Only --selftest gets here: profile_cmd.c takes every other --profile. */
-                        c->st.profile = optarg;
-                        break;
-                case '?':
-                default:
-                        if (optopt && optopt < 0x100)
-                                return usage_error("unknown or incomplete option '-%c'.", (char[]){(char)optopt, 0});
-                        return usage_error("unknown option or missing argument: '%s'.", argv[optind - 1]);
-                }
-        }
-        if (optind < argc)
-                return usage_error("unexpected argument '%s'.", argv[optind]);
-        if (c->demo && c->root)
-                return usage_error("%s", "--demo and --root cannot be combined.");
-        if (!c->selftest && (c->st.sweep || c->st.stress_seconds || c->st.backend || c->st.device ||
-                             c->st.framework || c->st.inject_errors))
-                return usage_error("%s", "--quick, --standard, --stress, --backend, --device, --framework and "
-                                         "--inject-errors go with --selftest.");
-        if (c->summary && (c->json || c->quiet || c->selftest))
-                return usage_error("%s", "--summary goes with --check, not with --json, --quiet or --selftest.");
-        if (c->selftest && c->demo)
-                return usage_error("%s", "--selftest does not run on the demo root.");
-        if (c->bundle.safe_mode && !c->bundle.path)
-                return usage_error("%s", "--safe-mode goes with --bundle.");
-        if (c->bundle.path && (c->selftest || c->json))
-                return usage_error("%s", "--bundle writes a file; it does not combine with --selftest or --json.");
-        if (c->textfile && (c->bundle.path || c->rc.rollback_id || c->rc.history || c->rc.list_fault_points))
-                return usage_error("%s", "--textfile goes with --check, --selftest or --recover.");
-        if (c->st.stress_seconds && c->st.sweep)
-                return usage_error("%s", "--stress replaces --quick/--standard.");
-        return recover_check_args(c);
-}
-
-static const char *datadir(void)
-{
-        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
-
-        return d && *d ? d : PKGDATADIR;
+        return profile_run_cli(&p);
 }
 
 /* The caches' directory: --state-dir, else ROOT/var/cache/rdna1-doctor (only if it can be made). */
@@ -500,18 +198,28 @@ int main(int argc, char **argv)
 {
         _cleanup_free_ char *demo_root = NULL, *demo_copy = NULL, *cache = NULL, *cachedir = NULL;
         cli c = {0};
+        cli_args a;
         inspect_options io = {0};
-        double gflops = 0;
         inspection *in = NULL;
         output_options oo;
+        double gflops = 0;
         uint64_t start;
         int r, code;
 
-        if (profile_cmd_wanted(argc, argv))
-                return profile_cmd_main(argc, argv);
-        r = parse_args(argc, argv, &c);
-        if (r >= 0)
+        r = cli_args_parse(argc, argv, &a);
+        if (r != 0)
                 return r;
+        if (a.set[OPT_HELP]) {
+                cli_help_print(stdout);
+                return EXIT_SUCCESS;
+        }
+        if (a.set[OPT_VERSION]) {
+                printf("rdna1-doctor %s\n", PACKAGE_VERSION);
+                return EXIT_SUCCESS;
+        }
+        if (a.mode & (CLI_PROFILE | CLI_INSTALL | CLI_EXEC))
+                return profile_from_args(&a);
+        cli_from_args(&a, &c);
         if (!c.root)
                 c.root = "/";
         if (c.demo) {
@@ -568,7 +276,8 @@ int main(int argc, char **argv)
                 alarm(c.time_limit);
         }
 
-        cachedir = cache_dir(&c, c.root);
+        /* a dry run writes nothing, not even a cache */
+        cachedir = c.bundle.dry_run ? NULL : cache_dir(&c, c.root);
         if (cachedir)
                 cache = strdup_printf("%s/ko-scan.cache", cachedir);
         io = (inspect_options){.root = c.root, .datadir = datadir(), .cache_path = cache, .state_dir = c.state_dir,
@@ -590,7 +299,7 @@ int main(int argc, char **argv)
                 return EXIT_UNKNOWN;
         }
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", c.root, strerror(-r));
+                log_error_errno(r, "cannot inspect '%s'", c.root);
                 return EXIT_UNKNOWN;
         }
 
@@ -609,7 +318,7 @@ int main(int argc, char **argv)
                         : output_text(stdout, in, code, &oo);
         inspection_free(in);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: could not write the report: %s.\n", strerror(-r));
+                log_error_errno(r, "could not write the report");
                 return EXIT_UNKNOWN;
         }
         return code;

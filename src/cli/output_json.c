@@ -198,6 +198,14 @@ static json_object *build_document(const inspection *in, int exit_code)
                     jappend(reasons, TAKE_PTR(x)) < 0)
                         return NULL;
         }
+        if (r->lost) {
+                _cleanup_json_ json_object *x = json_object_new_object();
+
+                if (!x || jadd(x, "probe", json_object_new_string("report")) < 0 ||
+                    jadd(x, "path", NULL) < 0 || jadd(x, "error", json_object_new_string(REPORT_LOST_TEXT)) < 0 ||
+                    jappend(reasons, TAKE_PTR(x)) < 0)
+                        return NULL;
+        }
         for (size_t i = 0; i < in->n_devices; i++)
                 if (jappend(devices, device_json(&in->devices[i])) < 0)
                         return NULL;

@@ -104,6 +104,8 @@ int output_text(FILE *f, const inspection *in, int exit_code, const output_optio
                 fprintf(f, "  %s: %s%s%s%s\n", r->reasons[i].probe, r->reasons[i].path ? r->reasons[i].path : "",
                         r->reasons[i].path ? ": " : "", r->reasons[i].error, r->reasons[i].matters ? "" : " (ignored)");
         }
+        if (r->lost)
+                fprintf(f, "%s  report: %s\n", any_reason ? "" : "\nCould not check:\n", REPORT_LOST_TEXT);
         for (size_t i = 0; i < r->n_notes; i++) {
                 _cleanup_free_ char *n = escape_untrusted(r->notes[i], strlen(r->notes[i]), 0);
                 fprintf(f, "\nNote: %s\n", n ? n : "");

@@ -2,20 +2,21 @@
 /*
  * --profile list|show|validate|diff|install and `exec --profile NAME -- CMD`:
  * the front end of the profile core (profile.h, profile_check.h,
- * profile_install.h, exec_env.h). main.c hands the whole command line here
- * when it names --profile or starts with "exec".
+ * profile_install.h, exec_env.h). main.c parses the command line (args.h)
+ * and hands the profile commands here.
  */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <json-c/json.h>
 #include <sysexits.h>
 #include <sys/stat.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "check/gpu_targets.h"
 #include "check/rules_ini.h"
 #include "config.h"
+#include "datadir.h"
 #include "demo_root.h"
 #include "profile/exec_env.h"
 #include "profile/profile.h"
@@ -31,17 +32,7 @@
 #define EXIT_EXEC_CANNOT_RUN 126
 #define PROFILES_SCHEMA "rdna1-doctor/profiles/1"
 
-typedef struct pcli {
-        bool exec_mode;
-        const char *action;     /* list, show, validate, diff, install; for exec: the profile */
-        const char *arg;
-        const char *root;
-        const char *state_dir;
-        const char *device;
-        bool json, quiet, as_root, disable_conflicts, demo;
-        char *demo_root;
-        char **cmd;             /* exec: CMD ARGS... */
-} pcli;
+typedef profile_cli pcli;
 
 static void json_putp(json_object **o)
 {
@@ -49,23 +40,6 @@ static void json_putp(json_object **o)
                 json_object_put(*o);
 }
 #define _cleanup_json_ _cleanup_(json_putp)
-
-static void profile_cleanup(profile **p)
-{
-        profile_free(*p);
-}
-static void rules_cleanup(rules_db **db)
-{
-        rules_free(*db);
-}
-static void sysroot_cleanup(sysroot **s)
-{
-        sysroot_free(*s);
-}
-static void users_cleanup(root_users **u)
-{
-        root_users_free(*u);
-}
 
 /* ---- small output helpers ---- */
 
@@ -167,13 +141,6 @@ static int fail(int code, const char *fmt, ...)
         return code;
 }
 
-static const char *datadir(void)
-{
-        const char *d = getenv("RDNA1_DOCTOR_DATADIR");
-
-        return d && *d ? d : PKGDATADIR;
-}
-
 static char *profiles_dir(void)
 {
         return strdup_printf("%s/profiles", datadir());
@@ -204,7 +171,7 @@ static int load_rules(rules_db **ret)
         if (k == -EBADMSG)
                 fprintf(stderr, "rdna1-doctor: %s:%u: the rules file is broken.\n", path, line);
         else if (k < 0)
-                fprintf(stderr, "rdna1-doctor: cannot load %s: %s.\n", path, strerror(-k));
+                log_error_errno(k, "cannot load %s", path);
         return k;
 }
 
@@ -266,7 +233,7 @@ static const char *verdict_of(int code)
  */
 static int targets_for(const pcli *c, const profile *p, gpu_targets *t, judge_set *js)
 {
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
         int k;
 
         k = sysroot_open(c->root, &sr);
@@ -339,7 +306,7 @@ static int cmd_list(const pcli *c)
                 return fail(EXIT_UNKNOWN, "cannot list %s: %s.", dir, strerror(-k));
         arr = json_object_new_array();
         for (size_t i = 0; i < names.n && arr; i++) {
-                _cleanup_(profile_cleanup) profile *p = NULL;
+                _cleanup_(profile_freep) profile *p = NULL;
                 _cleanup_free_ char *path = strdup_printf("%s/%s.ini", dir, names.items[i]);
                 problem_list pl = {0};
                 json_object *o;
@@ -432,7 +399,7 @@ static void resolved_clear(problem_list *pl, gpu_targets *t, judge_set *js, reso
 
 static int cmd_show(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
         _cleanup_json_ json_object *doc = NULL, *o = NULL;
         problem_list pl = {0};
         gpu_targets t = {0};
@@ -489,8 +456,8 @@ out:
 
 static int cmd_validate(const pcli *c)
 {
-        _cleanup_(rules_cleanup) rules_db *db = NULL;
-        _cleanup_(profile_cleanup) profile *p = NULL;
+        _cleanup_(rules_freep) rules_db *db = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
         _cleanup_json_ json_object *doc = NULL;
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -633,10 +600,10 @@ static bool shell_setting_conflicts(const shell_setting *s, const resolved_env *
 
 static int cmd_diff(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
-        _cleanup_(rules_cleanup) rules_db *db = NULL;
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
-        _cleanup_(users_cleanup) root_users *users = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
+        _cleanup_(rules_freep) rules_db *db = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
+        _cleanup_(root_users_freep) root_users *users = NULL;
         _cleanup_json_ json_object *doc = NULL, *vars = NULL;
         const root_user *u = NULL;
         problem_list pl = {0};
@@ -743,12 +710,53 @@ static void env_line_refs_free(env_line_ref *r, size_t n)
         free(r);
 }
 
+/* --profile install --dry-run: what would be written and disabled; nothing is. Takes kept. */
+static int install_dry_run(const pcli *c, const profile *p, const char *content, const env_line_ref *refs,
+                           size_t n_refs, json_object *kept)
+{
+        _cleanup_json_ json_object *conflicts = kept, *doc = NULL, *dis = NULL;
+        const char *line = content;
+
+        if (c->json) {
+                doc = doc_new("install");
+                dis = json_object_new_array();
+                for (size_t i = 0; dis && i < n_refs; i++) {
+                        json_object *o = json_object_new_object();
+
+                        if (jappend(dis, o) < 0 || jadd(o, "path", jstr(refs[i].path)) < 0 ||
+                            jadd(o, "line", json_object_new_int((int)refs[i].line)) < 0 ||
+                            jadd(o, "name", jstr(refs[i].name)) < 0)
+                                return fail(EXIT_UNKNOWN, "out of memory.");
+                }
+                if (!doc || !dis || jadd(doc, "profile", jstr(p->name)) < 0 ||
+                    jadd(doc, "path", json_object_new_string(PROFILE_INSTALL_PATH)) < 0 ||
+                    jadd(doc, "dry_run", json_object_new_boolean(true)) < 0 || jadd(doc, "journal", NULL) < 0 ||
+                    jadd(doc, "content", json_object_new_string(content)) < 0 ||
+                    jadd(doc, "disabled", TAKE_PTR(dis)) < 0 || jadd(doc, "conflicts_kept", TAKE_PTR(conflicts)) < 0 ||
+                    doc_print(doc) < 0)
+                        return fail(EXIT_UNKNOWN, "cannot write the JSON document.");
+                return 0;
+        }
+        printf("would install the profile '%s' as %s, through the journal:\n", esc(p->name), PROFILE_INSTALL_PATH);
+        while (*line) {
+                size_t len = strcspn(line, "\n");
+                _cleanup_free_ char *l = strndup(line, len);
+
+                printf("  | %s\n", l ? esc(l) : "?");
+                line += len + (line[len] == '\n');
+        }
+        for (size_t i = 0; i < n_refs; i++)
+                printf("would disable %s:%u (%s)\n", esc(refs[i].path), refs[i].line, esc(refs[i].name));
+        printf("Dry run: nothing was changed.\n");
+        return 0;
+}
+
 static int cmd_install(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
-        _cleanup_(rules_cleanup) rules_db *db = NULL;
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
-        _cleanup_(users_cleanup) root_users *users = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
+        _cleanup_(rules_freep) rules_db *db = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
+        _cleanup_(root_users_freep) root_users *users = NULL;
         _cleanup_free_ char *content = NULL, *id = NULL, *err = NULL;
         const root_user *u = NULL;
         _cleanup_json_ json_object *kept = json_object_new_array(), *doc = NULL, *dis = NULL;
@@ -818,6 +826,10 @@ static int cmd_install(const pcli *c)
         content = profile_render_shell(p, &e, PACKAGE_VERSION);
         if (!content)
                 goto oom;
+        if (c->dry_run) {
+                k = install_dry_run(c, p, content, refs, n_refs, TAKE_PTR(kept));
+                goto out;
+        }
         req = (install_request){.root = c->root, .state_dir = c->state_dir, .profile_name = p->name,
                                 .content = content, .disable = refs, .n_disable = n_refs};
         k = profile_install(&req, &id, &err);
@@ -899,7 +911,7 @@ static int refuse_critical(const profile *p, const judge_set *js)
 int profile_cmd_environment(const char *name, const char *root, const char *device, const exec_user *u,
                             char ***ret_env)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
         const pcli c = {.arg = name, .root = root, .device = device};
         problem_list pl = {0};
         gpu_targets t = {0};
@@ -916,10 +928,34 @@ int profile_cmd_environment(const char *name, const char *root, const char *devi
         return k;
 }
 
+/* exec --dry-run: who would run what, with which environment; nothing runs. */
+static int exec_dry_run(const pcli *c, const exec_user *u, char **env)
+{
+        bool path = false;
+
+        for (char **e = env; e && *e; e++)
+                path |= !!startswith(*e, "PATH=");
+        if (u)
+                printf("would run as %s (uid %u, from %s), without a shell:\n", u->name ? esc(u->name) : "?",
+                       (unsigned)u->uid, u->via ? u->via : "?");
+        else
+                printf("would run as %s (uid %u), without a shell:\n", geteuid() == 0 ? "root" : "the caller",
+                       (unsigned)geteuid());
+        printf("  command:");
+        for (char **a = c->cmd; *a; a++)
+                printf(" %s", esc(*a));
+        printf("\n  looked up in %s\n  environment (nothing else is passed):\n",
+               path ? "its PATH" : "the PATH " EXEC_DEFAULT_PATH);
+        for (char **e = env; e && *e; e++)
+                printf("    %s\n", esc(*e));
+        printf("Dry run: nothing was run.\n");
+        return fflush(stdout) == 0 ? 0 : EXIT_EXEC_CANNOT_RUN;
+}
+
 static int cmd_exec(const pcli *c)
 {
-        _cleanup_(profile_cleanup) profile *p = NULL;
-        _cleanup_(sysroot_cleanup) sysroot *sr = NULL;
+        _cleanup_(profile_freep) profile *p = NULL;
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
         exec_user u = {0};
         problem_list pl = {0};
         gpu_targets t = {0};
@@ -964,6 +1000,10 @@ static int cmd_exec(const pcli *c)
                 k = fail(EXIT_EXEC_CANNOT_RUN, "out of memory.");
                 goto out;
         }
+        if (c->dry_run) {
+                k = exec_dry_run(c, drop ? &u : NULL, env);
+                goto out;
+        }
         if (drop && (k = exec_drop_privileges(&u)) < 0) {
                 k = fail(EXIT_EXEC_CANNOT_RUN, "cannot drop privileges to uid %u: %s.", (unsigned)u.uid, strerror(-k));
                 goto out;
@@ -979,185 +1019,38 @@ out:
         return k;
 }
 
-/* ---- arguments ---- */
+/* ---- the command ---- */
 
-bool profile_cmd_wanted(int argc, char **argv)
+int profile_run_cli(const profile_cli *cli)
 {
-        if (argc > 1 && streq(argv[1], "exec"))
-                return true;
-        /* --selftest --profile NAME: the self-test runs under the profile. */
-        for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
-                if (streq(argv[i], "--selftest"))
-                        return false;
-        for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
-                if (streq(argv[i], "--profile") || startswith(argv[i], "--profile="))
-                        return true;
-        return false;
-}
+        _cleanup_free_ char *demo = NULL, *copy = NULL;
+        pcli c = *cli;
 
-static int usage(const char *fmt, const char *arg)
-{
-        fprintf(stderr, "rdna1-doctor: ");
-        fprintf(stderr, fmt, arg);
-        fprintf(stderr, "\nTry 'rdna1-doctor --help'.\n");
-        return EX_USAGE;
-}
-
-enum {
-        P_PROFILE = 0x200,
-        P_ROOT,
-        P_STATE_DIR,
-        P_DEVICE,
-        P_JSON,
-        P_QUIET,
-        P_AS_ROOT,
-        P_DISABLE_CONFLICTS,
-        P_NO_COLOR,
-        P_VERBOSE,
-        P_DEMO,
-};
-
-static int parse(int argc, char **argv, pcli *c)
-{
-        static const struct option opts[] = {
-                {"profile", required_argument, NULL, P_PROFILE},
-                {"root", required_argument, NULL, P_ROOT},
-                {"state-dir", required_argument, NULL, P_STATE_DIR},
-                {"device", required_argument, NULL, P_DEVICE},
-                {"json", no_argument, NULL, P_JSON},
-                {"quiet", no_argument, NULL, P_QUIET},
-                {"verbose", no_argument, NULL, P_VERBOSE},
-                {"no-color", no_argument, NULL, P_NO_COLOR},
-                {"as-root", no_argument, NULL, P_AS_ROOT},
-                {"disable-conflicts", no_argument, NULL, P_DISABLE_CONFLICTS},
-                {"demo", no_argument, NULL, P_DEMO},
-                {},
-        };
-        static const char *const actions[] = {"list", "show", "validate", "diff", "install"};
-        int o, first = 1;
-
-        c->exec_mode = argc > 1 && streq(argv[1], "exec");
-        if (c->exec_mode)
-                first = 2;
-        optind = first;
-        opterr = 0;
-        /* exec: "+" stops at the first non-option, so CMD's own options are never ours. */
-        while ((o = getopt_long(argc, argv, c->exec_mode ? "+" : "", opts, NULL)) != -1) {
-                switch (o) {
-                case P_PROFILE:
-                        if (c->action)
-                                return usage("%s", "--profile given twice.");
-                        c->action = optarg;
-                        break;
-                case P_ROOT:
-                        c->root = optarg;
-                        break;
-                case P_STATE_DIR:
-                        c->state_dir = optarg;
-                        break;
-                case P_DEVICE:
-                        c->device = optarg;
-                        break;
-                case P_JSON:
-                        c->json = true;
-                        break;
-                case P_QUIET:
-                        c->quiet = true;
-                        break;
-                case P_VERBOSE:
-                case P_NO_COLOR:
-                        break; /* no colour is used here; accepted as everywhere */
-                case P_AS_ROOT:
-                        c->as_root = true;
-                        break;
-                case P_DISABLE_CONFLICTS:
-                        c->disable_conflicts = true;
-                        break;
-                case P_DEMO:
-                        c->demo = true;
-                        break;
-                default:
-                        return usage("unknown option or missing argument with --profile/exec: '%s'.", argv[optind - 1]);
-                }
-        }
-        if (c->demo) {
-                if (c->root)
-                        return usage("%s", "--demo and --root cannot be combined.");
-                if (c->exec_mode)
-                        return usage("%s", "exec does not run on the demo root.");
-                c->demo_root = strdup_printf("%s/demo", datadir());
-                if (!c->demo_root)
+        if (c.demo) {
+                demo = strdup_printf("%s/demo", datadir());
+                if (!demo)
                         return EXIT_UNKNOWN;
-                c->root = c->demo_root;
+                c.root = demo;
                 /* the installed demo is never written: install works on a fresh private copy */
-                if (c->action && streq(c->action, "install")) {
-                        char *copy = NULL;
-                        int r = demo_root_for(c->demo_root, c->state_dir, true, true, &copy);
+                if (!c.exec_mode && streq(c.action, "install") && !c.dry_run) {
+                        int r = demo_root_for(demo, c.state_dir, true, true, &copy);
 
                         if (r > 0)
                                 return r;
-                        free(c->demo_root);
-                        c->demo_root = copy;
-                        c->root = copy;
+                        c.root = copy;
                 }
         }
-        if (!c->root)
-                c->root = "/";
-        if (!c->action)
-                return usage("%s", "exec needs --profile NAME.");
-        if (c->exec_mode) {
-                if (optind < 2 || !streq(argv[optind - 1], "--"))
-                        return usage("%s", "exec needs '--' before the command: exec --profile NAME -- CMD [ARGS...].");
-                if (optind >= argc)
-                        return usage("%s", "exec needs a command after '--'.");
-                if (c->json || c->disable_conflicts)
-                        return usage("%s", "--json and --disable-conflicts do not go with exec.");
-                c->arg = c->action;
-                c->cmd = argv + optind;
-                return -1;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(actions); i++)
-                if (streq(c->action, actions[i]))
-                        goto known;
-        return usage("--profile takes list, show NAME, validate FILE, diff NAME or install NAME, not '%s'.", c->action);
-known:
-        if (streq(c->action, "list")) {
-                if (optind < argc)
-                        return usage("unexpected argument '%s'.", argv[optind]);
-                return -1;
-        }
-        if (optind >= argc)
-                return usage("--profile %s needs an argument.", c->action);
-        c->arg = argv[optind++];
-        if (optind < argc)
-                return usage("unexpected argument '%s'.", argv[optind]);
-        if (c->disable_conflicts && !streq(c->action, "install"))
-                return usage("%s", "--disable-conflicts goes with --profile install.");
-        if (c->as_root)
-                return usage("%s", "--as-root goes with exec (and --selftest).");
-        return -1;
-}
-
-int profile_cmd_main(int argc, char **argv)
-{
-        pcli c = {0};
-        int r;
-
-        r = parse(argc, argv, &c);
-        if (r < 0) {
-                if (c.exec_mode)
-                        r = cmd_exec(&c);
-                else if (streq(c.action, "list"))
-                        r = cmd_list(&c);
-                else if (streq(c.action, "show"))
-                        r = cmd_show(&c);
-                else if (streq(c.action, "validate"))
-                        r = cmd_validate(&c);
-                else if (streq(c.action, "diff"))
-                        r = cmd_diff(&c);
-                else
-                        r = cmd_install(&c);
-        }
-        free(c.demo_root);
-        return r;
+        if (!c.root)
+                c.root = "/";
+        if (c.exec_mode)
+                return cmd_exec(&c);
+        if (streq(c.action, "list"))
+                return cmd_list(&c);
+        if (streq(c.action, "show"))
+                return cmd_show(&c);
+        if (streq(c.action, "validate"))
+                return cmd_validate(&c);
+        if (streq(c.action, "diff"))
+                return cmd_diff(&c);
+        return cmd_install(&c);
 }

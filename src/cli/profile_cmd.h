@@ -3,11 +3,21 @@
 
 #include <stdbool.h>
 
-/* Does this command line belong to the profile front end (--profile ..., exec ...)? */
-bool profile_cmd_wanted(int argc, char **argv);
+/* --profile ACTION [ARG] and exec --profile NAME -- CMD, as main.c parsed them. */
+typedef struct profile_cli {
+        bool exec_mode;
+        const char *action;     /* list, show, validate, diff, install; for exec: the profile */
+        const char *arg;        /* the action's NAME or FILE; for exec: the profile */
+        const char *root;       /* NULL: / */
+        const char *state_dir;
+        const char *device;
+        bool json, quiet, as_root, disable_conflicts, demo;
+        bool dry_run;           /* install: print what would be written; exec: what would run */
+        char **cmd;             /* exec: CMD ARGS..., NULL-terminated */
+} profile_cli;
 
-/* Run it; returns the exit code (BRIEF §3). */
-int profile_cmd_main(int argc, char **argv);
+/* Run it; returns the exit code (rdna1-doctor(8), EXIT STATUS). */
+int profile_run_cli(const profile_cli *c);
 
 struct exec_user;
 

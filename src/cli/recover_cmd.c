@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 
 #include "base/fault.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "check/inspect.h"
 #include "recover/executor.h"
@@ -177,7 +178,7 @@ static int take_lock(const recover_cli *c, const char *state, int *ret_fd)
                 fprintf(stderr, "rdna1-doctor: another recovery is running (%s/recover.lock is held); one at a time.\n",
                         dir);
         else if (r < 0)
-                fprintf(stderr, "rdna1-doctor: cannot take the lock in %s: %s.\n", dir, strerror(-r));
+                log_error_errno(r, "cannot take the lock in %s", dir);
         return r;
 }
 
@@ -317,6 +318,99 @@ static int run_journal(const recover_cli *c, const sysroot *sr, journal *j, bool
         return code;
 }
 
+/* Does a --resume (or a --rollback) of this step have anything to do? */
+static bool step_left(const journal_step *s, bool rollback)
+{
+        if (rollback)
+                return s->state != STEP_PENDING && s->state != STEP_ROLLED_BACK;
+        return s->state != STEP_DONE && s->state != STEP_ROLLED_BACK;
+}
+
+static const char *step_preview(const plan_action *a, const journal_step *s, bool rollback)
+{
+        if (!rollback)
+                return s->state == STEP_APPLIED ? "changed already: recorded as done" : "would run";
+        if (a->irreversible)
+                return "irreversible: left as it is";
+        if (a->kernel_side)
+                return "kernel side: on the running system only, after a typed confirmation or --yes --force-kernel";
+        return "would be put back (a file changed since is skipped)";
+}
+
+/*
+ * --recover --resume --dry-run and --rollback ID --dry-run: the steps of
+ * run j that would be resumed, or undone newest first. Reads the journal
+ * only: no lock is taken, nothing is written.
+ */
+static int print_journal_preview(const recover_cli *c, const journal *j, bool rollback)
+{
+        size_t n = journal_n_steps(j), left = 0;
+
+        for (size_t i = 0; i < n; i++)
+                left += step_left(journal_get_step(j, i), rollback);
+        if (c->json) {
+                json_object *o = json_object_new_object(), *steps = json_object_new_array();
+                int r = 0;
+
+                if (!o || !steps) {
+                        json_object_put(o);
+                        json_object_put(steps);
+                        return EXIT_RECOVER_UNKNOWN;
+                }
+                json_object_object_add(o, "schema", json_object_new_string(RECOVER_SCHEMA));
+                json_object_object_add(o, "id", json_object_new_string(journal_id(j)));
+                json_object_object_add(o, "operation", json_object_new_string(rollback ? "rollback" : "resume"));
+                json_object_object_add(o, "dry_run", json_object_new_boolean(true));
+                json_object_object_add(o, "status", json_object_new_string(run_status_to_string(journal_status(j))));
+                for (size_t k = n; k > 0; k--) {
+                        size_t i = rollback ? k - 1 : n - k;
+                        const plan_action *a = &journal_plan(j)->actions[i];
+                        const journal_step *s = journal_get_step(j, i);
+                        _cleanup_free_ char *path = esc(a->path ? a->path : a->kernel ? a->kernel : a->package, 0);
+                        json_object *st = json_object_new_object();
+
+                        if (!step_left(s, rollback))
+                                continue;
+                        if (!st) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        json_object_object_add(st, "step", json_object_new_int64((int64_t)i + 1));
+                        json_object_object_add(st, "action", json_object_new_string(action_type_to_string(a->type)));
+                        json_object_object_add(st, "path", path ? json_object_new_string(path) : NULL);
+                        json_object_object_add(st, "state", json_object_new_string(step_state_to_string(s->state)));
+                        json_object_object_add(st, "kernel_side", json_object_new_boolean(a->kernel_side));
+                        json_object_object_add(st, "irreversible", json_object_new_boolean(a->irreversible));
+                        json_object_array_add(steps, st);
+                }
+                json_object_object_add(o, "steps", steps);
+                if (r >= 0)
+                        r = print_json(o);
+                json_object_put(o);
+                return r < 0 ? EXIT_RECOVER_UNKNOWN : EXIT_RECOVER_DONE;
+        }
+        if (c->quiet)
+                return EXIT_RECOVER_DONE;
+        printf("%s %s (%s): %zu step%s%s\n", rollback ? "Rolling back" : "Resuming", journal_id(j),
+               run_status_to_string(journal_status(j)), left, left == 1 ? "" : "s",
+               !left ? "" : rollback ? ", newest first:" : " left:");
+        for (size_t k = n; k > 0; k--) {
+                size_t i = rollback ? k - 1 : n - k;
+                const plan_action *a = &journal_plan(j)->actions[i];
+                const journal_step *s = journal_get_step(j, i);
+                _cleanup_free_ char *path = esc(a->path ? a->path : a->kernel ? a->kernel : a->package, 0);
+
+                if (!step_left(s, rollback))
+                        continue;
+                printf("  %zu. %-17s %s  [%s] %s\n", i + 1, action_type_to_string(a->type), path ? path : "?",
+                       step_state_to_string(s->state), step_preview(a, s, rollback));
+                for (size_t f = 0; rollback && f < s->n_files; f++)
+                        print_escaped(stdout, "     file: ", s->files[f].path);
+        }
+        printf("Dry run: nothing was changed.\n");
+        return EXIT_RECOVER_DONE;
+}
+
 static int cmd_history(const recover_cli *c, const char *state)
 {
         json_object *h = NULL, *runs;
@@ -324,7 +418,7 @@ static int cmd_history(const recover_cli *c, const char *state)
 
         r = journal_history(state, &h);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot list the journal: %s.\n", strerror(-r));
+                log_error_errno(r, "cannot list the journal");
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (c->json) {
@@ -361,7 +455,7 @@ static int cmd_rollback(const recover_cli *c, const sysroot *sr, const char *sta
         bool kernel = false;
         int r, code;
 
-        if (take_lock(c, state, &lock) < 0)
+        if (!c->dry_run && take_lock(c, state, &lock) < 0)
                 return EXIT_RECOVER_REFUSED;
         r = journal_open(state, c->rollback_id, &j);
         if (r < 0) {
@@ -370,6 +464,11 @@ static int cmd_rollback(const recover_cli *c, const sysroot *sr, const char *sta
                 fprintf(stderr, "rdna1-doctor: no readable recovery '%s' in %s/journal: %s ('--history' lists them).\n",
                         id ? id : "?", state, strerror(-r));
                 return EXIT_RECOVER_UNKNOWN;
+        }
+        if (c->dry_run) {
+                code = print_journal_preview(c, j, true);
+                journal_free(j);
+                return code;
         }
         for (size_t i = 0; i < journal_n_steps(j); i++) {
                 step_state st = journal_get_step(j, i)->state;
@@ -408,7 +507,7 @@ static int cmd_resume(const recover_cli *c, const sysroot *sr, const char *state
         journal *j = NULL;
         int r, code;
 
-        if (take_lock(c, state, &lock) < 0)
+        if (!c->dry_run && take_lock(c, state, &lock) < 0)
                 return EXIT_RECOVER_REFUSED;
         r = find_resumable(state, &id);
         if (r == -ENOENT) {
@@ -418,8 +517,13 @@ static int cmd_resume(const recover_cli *c, const sysroot *sr, const char *state
         if (r >= 0)
                 r = journal_open(state, id, &j);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot read the journal in %s: %s.\n", state, strerror(-r));
+                log_error_errno(r, "cannot read the journal in %s", state);
                 return EXIT_RECOVER_UNKNOWN;
+        }
+        if (c->dry_run) {
+                code = print_journal_preview(c, j, false);
+                journal_free(j);
+                return code;
         }
         if (!c->json && !c->quiet)
                 printf("Resuming %s.\n", journal_id(j));
@@ -449,7 +553,7 @@ static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *stat
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot plan a recovery of '%s': %s.\n", c->root, strerror(-r));
+                log_error_errno(r, "cannot plan a recovery of '%s'", c->root);
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (c->json && c->dry_run) {
@@ -551,7 +655,7 @@ int recover_run_cli(const recover_cli *c)
                 return cmd_history(c, state);
         r = sysroot_open(c->root, &sr);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot open the root '%s': %s.\n", c->root, strerror(-r));
+                log_error_errno(r, "cannot open the root '%s'", c->root);
                 return EXIT_RECOVER_UNKNOWN;
         }
         if (c->rollback_id)

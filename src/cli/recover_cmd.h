@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-/* Exit codes of --recover (BRIEF §3). */
+/* Exit codes of --recover (rdna1-doctor(8), EXIT STATUS). */
 #define EXIT_RECOVER_DONE 0
 #define EXIT_RECOVER_REBOOT 10
 #define EXIT_RECOVER_PARTIAL 11

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "base/log.h"
 #include "base/util.h"
 
 #define MAX_KERNELS 64
@@ -77,8 +78,7 @@ int recover_gate_run(const recover_cli *c, const sysroot *sr, const plan *p, con
 
                 r = dir ? signature_db_load(dir, &g->sigs) : -ENOMEM;
                 if (r < 0) {
-                        fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s: %s.\n",
-                                dir ? dir : "?", strerror(-r));
+                        log_error_errno(r, "cannot load the patch signatures from %s", dir ? dir : "?");
                         return EXIT_RECOVER_UNKNOWN;
                 }
         }

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The preflight gate between a plan and its journal (BRIEF §6): runs
+ * The preflight gate between a plan and its journal (README.md, Recovery): runs
  * preflight_run() for the plan, prints every refusal, and keeps what the
  * executor's kernel-side steps need (the per-kernel choice, Secure Boot,
  * the patch signatures) and the dpkg locks until cleared.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ROCm SMI through dlopen: the signatures are those of rocm_smi.h (ROCm
- * 5.0 to 5.7 and later, DOMAIN.md §7), declared here with plain C types so
+ * 5.0 to 5.7 and later, docs/DOMAIN.md §7), declared here with plain C types so
  * that no ROCm header or library is needed to build.
  */
 #include <dlfcn.h>

@@ -22,26 +22,13 @@
 
 #include "app.h"
 #include "base/util.h"
+#include "child_json.h"
 #include "recover/journal.h"
 
 extern char **environ;
 
 #define OUT_MAX (1u << 20)
 #define POLL_MS 200
-
-static void copy_escaped(char *dst, size_t size, const char *s)
-{
-        _cleanup_free_ char *e = escape_untrusted(s ? s : "", s ? strlen(s) : 0, size - 4);
-
-        snprintf(dst, size, "%s", e ? e : "?");
-}
-
-static const char *jstr(json_object *o, const char *key)
-{
-        json_object *v;
-
-        return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
 
 /* The newest journal run (the one the child started), into the view. */
 static void read_progress(tui_app *a, const char *known_before)

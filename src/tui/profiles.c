@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Profiles through the command line's own contract (BRIEF §3): the list is
+ * Profiles through the command line's own contract (rdna1-doctor(8), PROFILES): the list is
  * `--profile list --json` (rdna1-doctor/profiles/1), a diff or an install
  * is `--profile diff|validate|install NAME`, each the doctor itself as a child on
  * the same root (child.c). A build whose command line has no --profile
@@ -13,21 +13,7 @@
 
 #include "app.h"
 #include "base/util.h"
-
-static void copy_escaped(char *dst, size_t size, const char *s)
-{
-        _cleanup_free_ char *e = escape_untrusted(s ? s : "", s ? strlen(s) : 0, size - 4);
-
-        snprintf(dst, size, "%s", e ? e : "?");
-}
-
-static const char *jstr(json_object *o, const char *key)
-{
-        json_object *v;
-
-        return json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null)
-                       ? json_object_get_string(v) : NULL;
-}
+#include "child_json.h"
 
 static void first_line(const char *s, char *dst, size_t size)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Live GPU numbers from amdgpu's sysfs attributes in the inspected root
- * (BRIEF §5: sysfs/hwmon is the TUI's primary source; no ROCm library is
+ * (docs/ARCHITECTURE.md: sysfs/hwmon is the TUI's primary source; no ROCm library is
  * ever loaded here): the PCI device's gpu_busy_percent and
  * mem_info_vram_used/total, and hwmon/hwmonN/temp1_input below it. That device
  * directory is /sys/class/drm/cardN/device of the card.

@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "draw.h"
 #include "recover/journal.h"
@@ -276,7 +277,7 @@ int tui_run(const tui_options *o)
         pthread_mutex_init(&a.lock, NULL);
         r = sysroot_open(o->inspect.root, &a.sr);
         if (r < 0) {
-                fprintf(stderr, "rdna1-doctor: cannot inspect '%s': %s.\n", o->inspect.root, strerror(-r));
+                log_error_errno(r, "cannot inspect '%s'", o->inspect.root);
                 code = 3;
                 goto out_pipe;
         }

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The interactive view (BRIEF §9): `rdna1-doctor` on a terminal, and
+ * The interactive view (rdna1-doctor(8), INTERACTIVE VIEW): `rdna1-doctor` on a terminal, and
  * `--demo` on a terminal. main.c decides; everything else is here.
  */
 

@@ -2,7 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The recovery engine, end to end, with the real binary on fixture roots.
 
-    recover.py --binary B [--only NAME]
+    recover.py --list
+    recover.py --binary B [--case NAME]
+    recover.py --check-registered NAME...
+
+--list prints the case names, one a line; --case runs that one case (each
+is its own meson test, recover-NAME, written out in tests/meson.build);
+without --case every case runs. --check-registered (the lint suite) fails
+unless the names given are exactly the cases, in order.
 
 Each case works on a copy of a generated fixture root (tests/gen-root.py,
 tests/scenarios/recover.ini: the seed machine with amdgpu-dkms's .deb in
@@ -658,11 +665,41 @@ CASES = [case_dry_run, case_headless_needs_yes, case_recover_and_rollback, case_
          case_enospc_backup, case_cross_fs_quarantine, case_read_only_root, case_immutable_refused, case_crash_everywhere]
 
 
+def case_name(case):
+    return case.__name__[len("case_"):].replace("_", "-")
+
+
+def check_registered(names):
+    """The meson tests (tests/meson.build) are exactly the cases, in order."""
+    want = [case_name(c) for c in CASES]
+    if names == want:
+        print("ok %d cases registered" % len(want))
+        return
+    fail("tests/meson.build's recover_cases are not recover.py's CASES: missing %s, unknown %s%s"
+         % ([n for n in want if n not in names], [n for n in names if n not in want],
+            ", or another order" if sorted(names) == sorted(want) else ""))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--only")
+    ap.add_argument("--binary")
+    ap.add_argument("--case", help="run only this case (see --list)")
+    ap.add_argument("--list", action="store_true", help="print the case names and exit")
+    ap.add_argument("--check-registered", nargs="*", metavar="NAME")
     args = ap.parse_args()
+    by_name = {case_name(c): c for c in CASES}
+    if args.list:
+        print("\n".join(by_name))
+        return
+    if args.check_registered is not None:
+        check_registered(args.check_registered)
+        if failures:
+            sys.exit(1)
+        return
+    if not args.binary:
+        ap.error("--binary is required to run cases")
+    if args.case and args.case not in by_name:
+        ap.error("no case %r (--list names them)" % args.case)
     if os.geteuid() != 0:
         skip("needs root (fixture owners, a user drop, mount namespaces)")
     for tool in ("dpkg-deb", "unshare", "flock", "chattr", "mkfs.ext4"):
@@ -673,12 +710,12 @@ def main():
     try:
         env = Env(os.path.abspath(args.binary), tmp)
         env.generate()
-        for case in CASES:
-            if args.only and args.only not in case.__name__:
+        for name, case in by_name.items():
+            if args.case and name != args.case:
                 continue
             n = len(failures)
             case(env)
-            print("%s %s" % ("ok" if len(failures) == n else "FAILED", case.__name__[5:]), flush=True)
+            print("%s %s" % ("ok" if len(failures) == n else "FAILED", name), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:

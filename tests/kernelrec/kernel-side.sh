@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The kernel side of --recover with the real dkms, depmod and
-# update-initramfs, never touching the host (BRIEF §11):
+# update-initramfs, never touching the host (README.md, Layout):
 #
 #   kernel-side.sh MODE DRIVER DOCTOR   (RDNA1_DOCTOR_DATADIR: the build's data/)
 #     MODE   rebuild      a stand-in amdgpu-dkms (.deb made by dpkg-deb, kept in

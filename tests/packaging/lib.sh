@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared by the packaging tests (bash). Package tests never touch the host
-# (docs: tests/README.md): everything happens in a chroot of the host's own
+# (README.md, Layout): everything happens in a chroot of the host's own
 # release (Debian 12 bookworm or 13 trixie) made by mmdebstrap,
 # extracted into a private temp dir and entered in a private mount
 # namespace (unshare -m). The mmdebstrap tarball is cached once per checkout

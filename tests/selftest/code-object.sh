@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The self-test kernel's code object as hipcc built it (BRIEF §8): one
+# The self-test kernel's code object as hipcc built it (rdna1-doctor(8), --selftest): one
 # bundle entry per RDNA1 target, and for every kernel in it no private
 # (scratch) segment, LDS within 64 KiB, a VGPR count, wave32.
 #   code-object.sh PATH/gemm_tiled.co   (no argument: hipcc was not found)

@@ -17,6 +17,8 @@
 #include "probe/dkms.h"
 #include "root/sysroot.h"
 
+#include "fixture.h"
+
 /* ------------------------------------------------------------------ */
 /* dkms_conf_parse                                                      */
 /* ------------------------------------------------------------------ */
@@ -414,95 +416,32 @@ static void test_status_malformed(void **state)
 #define K2 "6.8.0-50-generic"
 #define K4 "6.8.0-51-generic"
 
-static char base[] = "/tmp/rdna1-dkms-XXXXXX";
-static char root[256];
+static char *base;
+static char *root;
 
 static void pathf(char *out, size_t sz, const char *rel)
 {
         snprintf(out, sz, "%s/%s", root, rel);
 }
 
-static void mkdir_p(const char *rel)
-{
-        char p[4096];
-
-        pathf(p, sizeof(p), rel);
-        for (char *s = p + strlen(root) + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        fail_msg("mkdir %s: %m", p);
-                *s = '/';
-        }
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                fail_msg("mkdir %s: %m", p);
-}
-
-static void put_n(const char *rel, const char *content, size_t len)
-{
-        char p[4096], d[4096], *slash;
-        FILE *f;
-
-        snprintf(d, sizeof(d), "%s", rel);
-        slash = strrchr(d, '/');
-        if (slash) {
-                *slash = '\0';
-                mkdir_p(d);
-        }
-        pathf(p, sizeof(p), rel);
-        f = fopen(p, "w");
-        assert_non_null(f);
-        assert_int_equal(fwrite(content, 1, len, f), len);
-        assert_int_equal(fclose(f), 0);
-}
-
-static void put(const char *rel, const char *content)
-{
-        put_n(rel, content, strlen(content));
-}
-
-static void ln(const char *target, const char *rel)
-{
-        char p[4096], d[4096], *slash;
-
-        snprintf(d, sizeof(d), "%s", rel);
-        slash = strrchr(d, '/');
-        if (slash) {
-                *slash = '\0';
-                mkdir_p(d);
-        }
-        pathf(p, sizeof(p), rel);
-        if (symlink(target, p) < 0)
-                fail_msg("symlink %s: %m", p);
-}
-
 static int fixture_setup(void **state)
 {
-        char p[1024];
-
-        assert_non_null(mkdtemp(base));
+        base = fixture_tmpdir("/tmp", "dkms");
         /* Traversable, so that the unprivileged child of the EACCES test gets in. */
         assert_int_equal(chmod(base, 0755), 0);
-        snprintf(root, sizeof(root), "%s/root", base);
-        assert_int_equal(mkdir(root, 0755), 0);
-        snprintf(p, sizeof(p), "%s/outside/usr/src/amdgpu-" VER "-out", base);
-        {
-                char cmd[8192];
-
-                snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && echo 'PATCH[0]=\"outside.patch\"' > '%s/dkms.conf'", p, p);
-                assert_int_equal(system(cmd), 0);
-        }
+        root = fixture_path(base, "root");
+        fixture_mkdirs(root, NULL);
+        fixture_put(base, "outside/usr/src/amdgpu-" VER "-out/dkms.conf", "PATCH[0]=\"outside.patch\"\n");
         *state = NULL;
         return 0;
 }
 
 static int fixture_teardown(void **state)
 {
-        char cmd[8192];
-
-        snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", base, base);
-        assert_int_equal(system(cmd), 0);
+        fixture_rmrf(base);
+        free(base);
+        free(root);
+        base = root = NULL;
         (void)state;
         return 0;
 }
@@ -510,10 +449,8 @@ static int fixture_teardown(void **state)
 /* Empty the root between scenarios. */
 static void root_reset(void)
 {
-        char cmd[8192];
-
-        snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s' && rm -rf '%s' && mkdir -m 0755 '%s'", root, root, root);
-        assert_int_equal(system(cmd), 0);
+        fixture_rmrf(root);
+        fixture_mkdirs(root, NULL);
 }
 
 static const dkms_source *find_source(const dkms_facts *f, const char *module, const char *version)
@@ -567,72 +504,72 @@ static void build_main_tree(void)
         char p[4096];
 
         /* An installed build, a built-only one, an add-only version. */
-        put("usr/src/amdgpu-" VER "/dkms.conf",
-            "PACKAGE_NAME=\"amdgpu\"\n"
-            "PACKAGE_VERSION=\"" VER "\"\n"
-            "BUILT_MODULE_NAME[1]=\"amdttm\"\n"
-            "BUILT_MODULE_NAME[0]=\"amdgpu\"\n"
-            "PATCH[0]=\"rdna1-memory-fix.patch\"\n");
-        put("usr/src/amdgpu-" VER "/patches/rdna1-memory-fix.patch", "--- a\n+++ b\n");
-        ln("/usr/src/amdgpu-" VER, "var/lib/dkms/amdgpu/" VER "/source");
-        put("var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/module/amdgpu.ko.zst", "zst");
-        put("var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/module/amdttm.ko.zst", "zst");
-        put("var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/module/README", "not a module");
-        put("var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/log/make.log", "error: old, but this build succeeded\n");
-        ln(VER "/" K1 "/x86_64", "var/lib/dkms/amdgpu/kernel-" K1 "-x86_64");
-        put("var/lib/dkms/amdgpu/" VER "/" K2 "/x86_64/module/amdgpu.ko", "ko");
+        fixture_put(root, "usr/src/amdgpu-" VER "/dkms.conf",
+                    "PACKAGE_NAME=\"amdgpu\"\n"
+                    "PACKAGE_VERSION=\"" VER "\"\n"
+                    "BUILT_MODULE_NAME[1]=\"amdttm\"\n"
+                    "BUILT_MODULE_NAME[0]=\"amdgpu\"\n"
+                    "PATCH[0]=\"rdna1-memory-fix.patch\"\n");
+        fixture_put(root, "usr/src/amdgpu-" VER "/patches/rdna1-memory-fix.patch", "--- a\n+++ b\n");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/" VER "/source", "/usr/src/amdgpu-" VER);
+        fixture_put(root, "var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/module/amdgpu.ko.zst", "zst");
+        fixture_put(root, "var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/module/amdttm.ko.zst", "zst");
+        fixture_put(root, "var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/module/README", "not a module");
+        fixture_put(root, "var/lib/dkms/amdgpu/" VER "/" K1 "/x86_64/log/make.log", "error: old, but this build succeeded\n");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/kernel-" K1 "-x86_64", VER "/" K1 "/x86_64");
+        fixture_put(root, "var/lib/dkms/amdgpu/" VER "/" K2 "/x86_64/module/amdgpu.ko", "ko");
         /* An absolute active link also counts. */
-        put("var/lib/dkms/amdgpu/" VER "/" K4 "/x86_64/module/amdgpu.ko.xz", "xz");
-        ln("/var/lib/dkms/amdgpu/" VER "/" K4 "/x86_64/", "var/lib/dkms/amdgpu/kernel-" K4 "-x86_64");
+        fixture_put(root, "var/lib/dkms/amdgpu/" VER "/" K4 "/x86_64/module/amdgpu.ko.xz", "xz");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/kernel-" K4 "-x86_64", "/var/lib/dkms/amdgpu/" VER "/" K4 "/x86_64/");
         /* A dangling active link for a kernel with no build. */
-        ln(VER "/6.0.0-1-generic/x86_64", "var/lib/dkms/amdgpu/kernel-6.0.0-1-generic-x86_64");
-        put("var/lib/dkms/amdgpu/original_module/" K1 "/x86_64/amdgpu.ko", "orig");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/kernel-6.0.0-1-generic-x86_64", VER "/6.0.0-1-generic/x86_64");
+        fixture_put(root, "var/lib/dkms/amdgpu/original_module/" K1 "/x86_64/amdgpu.ko", "orig");
 
-        put("usr/src/amdgpu-7.0-added/dkms.conf", "PACKAGE_NAME=amdgpu\n");
-        ln("/usr/src/amdgpu-7.0-added", "var/lib/dkms/amdgpu/7.0-added/source");
+        fixture_put(root, "usr/src/amdgpu-7.0-added/dkms.conf", "PACKAGE_NAME=amdgpu\n");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/7.0-added/source", "/usr/src/amdgpu-7.0-added");
 
         /* Broken: the source the link names is gone. */
-        ln("/usr/src/amdgpu-5.0-gone", "var/lib/dkms/amdgpu/5.0-gone/source");
-        put("var/lib/dkms/amdgpu/5.0-gone/" K1 "/x86_64/module/amdgpu.ko", "ko");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/5.0-gone/source", "/usr/src/amdgpu-5.0-gone");
+        fixture_put(root, "var/lib/dkms/amdgpu/5.0-gone/" K1 "/x86_64/module/amdgpu.ko", "ko");
         /* Broken: no link at all. */
-        mkdir_p("var/lib/dkms/amdgpu/4.0-nolink");
+        fixture_mkdirs(root, "var/lib/dkms/amdgpu/4.0-nolink");
 
         /* A failed build: make.log stays in build/, with an escape sequence in the error. */
-        put("usr/src/amdgpu-8.0-failed/dkms.conf", "PACKAGE_NAME=amdgpu\r\n");
-        ln("/usr/src/amdgpu-8.0-failed", "var/lib/dkms/amdgpu/8.0-failed/source");
-        put("var/lib/dkms/amdgpu/8.0-failed/build/make.log",
-            "DKMS make.log for amdgpu-8.0-failed for kernel " K1 " (x86_64)\n"
-            "make -C /lib/modules/" K1 "/build M=/var/lib/dkms/amdgpu/8.0-failed/build\n"
-            "amd/amdkfd/kfd_crat.c:1122:9: \x1b[01;31merror: \x1b[m'HSA_MEM_FLAGS_HOT_PLUGGABLE' undeclared\r\n"
-            "make[2]: *** [scripts/Makefile.build:243: amd/amdkfd/kfd_crat.o] Error 1\n");
+        fixture_put(root, "usr/src/amdgpu-8.0-failed/dkms.conf", "PACKAGE_NAME=amdgpu\r\n");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/8.0-failed/source", "/usr/src/amdgpu-8.0-failed");
+        fixture_put(root, "var/lib/dkms/amdgpu/8.0-failed/build/make.log",
+                    "DKMS make.log for amdgpu-8.0-failed for kernel " K1 " (x86_64)\n"
+                    "make -C /lib/modules/" K1 "/build M=/var/lib/dkms/amdgpu/8.0-failed/build\n"
+                    "amd/amdkfd/kfd_crat.c:1122:9: \x1b[01;31merror: \x1b[m'HSA_MEM_FLAGS_HOT_PLUGGABLE' undeclared\r\n"
+                    "make[2]: *** [scripts/Makefile.build:243: amd/amdkfd/kfd_crat.o] Error 1\n");
 
         /* The source link is relative and goes through a symlinked /usr/src entry. */
-        ln("/opt/amdgpu-9.0-rel", "usr/src/amdgpu-9.0-rel");
-        put("opt/amdgpu-9.0-rel/dkms.conf", "PATCH[0]=rel.patch\n");
-        ln("../../../../../usr/src/amdgpu-9.0-rel", "var/lib/dkms/amdgpu/9.0-rel/source");
+        fixture_symlink(root, "usr/src/amdgpu-9.0-rel", "/opt/amdgpu-9.0-rel");
+        fixture_put(root, "opt/amdgpu-9.0-rel/dkms.conf", "PATCH[0]=rel.patch\n");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/9.0-rel/source", "../../../../../usr/src/amdgpu-9.0-rel");
 
         /* An absolute link to a directory that exists on the host, outside the root only. */
         snprintf(p, sizeof(p), "%s/outside/usr/src/amdgpu-" VER "-out", base);
-        ln(p, "var/lib/dkms/amdgpu/1.0-abs-out/source");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/1.0-abs-out/source", p);
         /* A ../ chain that climbs out of the root on the host (there: the same directory). */
-        ln("../../../../../../outside/usr/src/amdgpu-" VER "-out", "var/lib/dkms/amdgpu/1.0-dotdot/source");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/1.0-dotdot/source", "../../../../../../outside/usr/src/amdgpu-" VER "-out");
         /* A symlink loop. */
-        ln("/usr/src/loop-b", "usr/src/loop-a");
-        ln("loop-a", "usr/src/loop-b");
-        ln("/usr/src/loop-a", "var/lib/dkms/amdgpu/1.0-loop/source");
+        fixture_symlink(root, "usr/src/loop-a", "/usr/src/loop-b");
+        fixture_symlink(root, "usr/src/loop-b", "loop-a");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/1.0-loop/source", "/usr/src/loop-a");
 
         /* /etc/dkms: amdgpu*.conf adds PATCH[]; framework.conf and another module's file do not. */
-        put("etc/dkms/amdgpu.conf", "# local patches\nPATCH[1]=\"extra.patch\"\n");
-        put("etc/dkms/framework.conf", "PATCH[0]=framework.patch\n");
-        put("etc/dkms/amdgpu-pro.conf", "PATCH[0]=pro.patch\n");
-        put("usr/src/amdgpu-pro-20.45/dkms.conf", "PACKAGE_NAME=amdgpu-pro\n");
-        ln("/usr/src/amdgpu-pro-20.45", "var/lib/dkms/amdgpu-pro/20.45/source");
+        fixture_put(root, "etc/dkms/amdgpu.conf", "# local patches\nPATCH[1]=\"extra.patch\"\n");
+        fixture_put(root, "etc/dkms/framework.conf", "PATCH[0]=framework.patch\n");
+        fixture_put(root, "etc/dkms/amdgpu-pro.conf", "PATCH[0]=pro.patch\n");
+        fixture_put(root, "usr/src/amdgpu-pro-20.45/dkms.conf", "PACKAGE_NAME=amdgpu-pro\n");
+        fixture_symlink(root, "var/lib/dkms/amdgpu-pro/20.45/source", "/usr/src/amdgpu-pro-20.45");
 
         /* Not ours. */
-        put("var/lib/dkms/mok.key", "key");
-        put("usr/src/nvidia-535/dkms.conf", "PATCH[0]=nv.patch\n");
-        ln("/usr/src/nvidia-535", "var/lib/dkms/nvidia/535/source");
-        put("var/lib/dkms/amdgpu-file", "a file named like a module");
+        fixture_put(root, "var/lib/dkms/mok.key", "key");
+        fixture_put(root, "usr/src/nvidia-535/dkms.conf", "PATCH[0]=nv.patch\n");
+        fixture_symlink(root, "var/lib/dkms/nvidia/535/source", "/usr/src/nvidia-535");
+        fixture_put(root, "var/lib/dkms/amdgpu-file", "a file named like a module");
 }
 
 static void check_main_tree(bool fallback)
@@ -789,7 +726,7 @@ static void test_probe_empty(void **state)
         report_free(r);
 
         /* A tree with no amdgpu, and /var/lib/dkms as a file. */
-        put("var/lib/dkms/nvidia/535/.keep", "");
+        fixture_put(root, "var/lib/dkms/nvidia/535/.keep", "");
         probe(false, &r, &f);
         assert_int_equal(f->n_sources, 0);
         assert_int_equal(r->n_reasons, 0);
@@ -797,7 +734,7 @@ static void test_probe_empty(void **state)
         report_free(r);
 
         root_reset();
-        put("var/lib/dkms", "not a directory");
+        fixture_put(root, "var/lib/dkms", "not a directory");
         probe(false, &r, &f);
         assert_int_equal(f->n_sources, 0);
         assert_non_null(find_reason(r, "/var/lib/dkms"));
@@ -827,29 +764,29 @@ static void test_probe_fifo_and_big_log(void **state)
 
         assert_non_null(buf);
         root_reset();
-        put("usr/src/amdgpu-1.0/dkms.conf", "PACKAGE_NAME=amdgpu\n");
-        ln("/usr/src/amdgpu-1.0", "var/lib/dkms/amdgpu/1.0/source");
-        mkdir_p("var/lib/dkms/amdgpu/1.0/build");
+        fixture_put(root, "usr/src/amdgpu-1.0/dkms.conf", "PACKAGE_NAME=amdgpu\n");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/1.0/source", "/usr/src/amdgpu-1.0");
+        fixture_mkdirs(root, "var/lib/dkms/amdgpu/1.0/build");
         pathf(p, sizeof(p), "var/lib/dkms/amdgpu/1.0/build/make.log");
         assert_int_equal(mkfifo(p, 0644), 0);
         /* dkms.conf a FIFO too. */
-        ln("/usr/src/amdgpu-2.0", "var/lib/dkms/amdgpu/2.0/source");
-        mkdir_p("usr/src/amdgpu-2.0");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/2.0/source", "/usr/src/amdgpu-2.0");
+        fixture_mkdirs(root, "usr/src/amdgpu-2.0");
         pathf(p, sizeof(p), "usr/src/amdgpu-2.0/dkms.conf");
         assert_int_equal(mkfifo(p, 0644), 0);
 
         /* 9 MiB log: an error in the first line is found, one after 8 MiB is not. */
-        put("usr/src/amdgpu-3.0/dkms.conf", "");
-        ln("/usr/src/amdgpu-3.0", "var/lib/dkms/amdgpu/3.0/source");
+        fixture_put(root, "usr/src/amdgpu-3.0/dkms.conf", "");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/3.0/source", "/usr/src/amdgpu-3.0");
         memset(buf, 'x', big);
         for (size_t i = 100; i < big; i += 100)
                 buf[i] = '\n';
         memcpy(buf + big - 50, "late error: too far\n", 20);
-        put_n("var/lib/dkms/amdgpu/3.0/build/make.log", buf, big);
-        put("usr/src/amdgpu-4.0/dkms.conf", "");
-        ln("/usr/src/amdgpu-4.0", "var/lib/dkms/amdgpu/4.0/source");
+        fixture_write(root, "var/lib/dkms/amdgpu/3.0/build/make.log", buf, big, 0644);
+        fixture_put(root, "usr/src/amdgpu-4.0/dkms.conf", "");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/4.0/source", "/usr/src/amdgpu-4.0");
         memcpy(buf + 101, "cc1: error: early\n", 18);
-        put_n("var/lib/dkms/amdgpu/4.0/build/make.log", buf, big);
+        fixture_write(root, "var/lib/dkms/amdgpu/4.0/build/make.log", buf, big, 0644);
 
         signal(SIGALRM, alarm_handler);
         alarm(30);
@@ -932,8 +869,8 @@ static void test_probe_unreadable(void **state)
         char p[4096];
 
         root_reset();
-        put("usr/src/amdgpu-1.0/dkms.conf", "");
-        ln("/usr/src/amdgpu-1.0", "var/lib/dkms/amdgpu/1.0/source");
+        fixture_put(root, "usr/src/amdgpu-1.0/dkms.conf", "");
+        fixture_symlink(root, "var/lib/dkms/amdgpu/1.0/source", "/usr/src/amdgpu-1.0");
         pathf(p, sizeof(p), "var/lib/dkms/amdgpu");
         assert_int_equal(chmod(p, 0), 0);
         assert_int_equal(probe_unprivileged("/var/lib/dkms/amdgpu"), 0);

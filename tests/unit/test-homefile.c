@@ -17,34 +17,34 @@
 #include "root/homefile.h"
 #include "root/users.h"
 
-static char tmpl[] = "/var/tmp/rdna1-homefile-XXXXXX";
+#include "fixture.h"
+
 static char *top;
+
+/* TOP/REL belongs to UID (when we may chown). */
+static void own(const char *rel, uid_t uid)
+{
+        _cleanup_free_ char *p = fixture_path(top, rel);
+
+        if (geteuid() == 0)
+                assert_int_equal(lchown(p, uid, uid), 0);
+}
 
 static void put(const char *rel, const char *text, uid_t uid)
 {
-        _cleanup_free_ char *p = strdup_printf("%s/%s", top, rel);
-        FILE *f = fopen(p, "w");
-
-        assert_non_null(f);
-        fputs(text, f);
-        fclose(f);
-        if (geteuid() == 0)
-                assert_int_equal(chown(p, uid, uid), 0);
+        fixture_put(top, rel, text);
+        own(rel, uid);
 }
 
 static void mkd(const char *rel, uid_t uid)
 {
-        _cleanup_free_ char *p = strdup_printf("%s/%s", top, rel);
-
-        assert_int_equal(mkdir(p, 0755), 0);
-        if (geteuid() == 0)
-                assert_int_equal(chown(p, uid, uid), 0);
+        fixture_mkdirs(top, rel);
+        own(rel, uid);
 }
 
 static int setup(void **state)
 {
-        top = mkdtemp(tmpl);
-        assert_non_null(top);
+        top = fixture_tmpdir("/var/tmp", "homefile");
         assert_int_equal(chmod(top, 0755), 0);
         mkd("etc", 0);
         mkd("home", 0);
@@ -62,14 +62,12 @@ static int setup(void **state)
         put("etc/group", "root:x:0:\nsudo:x:27:alice\nrender:x:992: bob , alice\n", 0);
         put("etc/shadow", "alice:SECRET\n", 0);
         put("home/alice/.bashrc", "export A=1\n", 1000);
+        fixture_symlink(top, "home/alice/.profile", "/etc/shadow");
         {
-                _cleanup_free_ char *l = strdup_printf("%s/home/alice/.profile", top);
-                _cleanup_free_ char *f = strdup_printf("%s/home/alice/.fifo", top);
-                _cleanup_free_ char *d = strdup_printf("%s/home/alice/dirlink", top);
-                assert_int_equal(symlink("/etc/shadow", l), 0);
+                _cleanup_free_ char *f = fixture_path(top, "home/alice/.fifo");
                 assert_int_equal(mkfifo(f, 0644), 0);
-                assert_int_equal(symlink("/etc", d), 0);
         }
+        fixture_symlink(top, "home/alice/dirlink", "/etc");
         put("home/alice/planted.sh", "export B=2\n", 4242);
         put("home/alice/rootowned.sh", "export C=3\n", 0);
         return 0;
@@ -77,10 +75,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        _cleanup_free_ char *cmd = strdup_printf("rm -rf -- '%s'", top);
-
-        /* test scratch only: a fixed mkdtemp path under /var/tmp */
-        assert_int_equal(system(cmd), 0);
+        fixture_rmrf(top);
+        free(top);
+        top = NULL;
         return 0;
 }
 

@@ -6,7 +6,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
@@ -16,10 +15,7 @@
 #include "recover/journal.h"
 #include "recover/plan.h"
 
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        return remove(path);
-}
+#include "fixture.h"
 
 static plan *sample_plan(void)
 {
@@ -92,7 +88,7 @@ static void test_plan_order_and_json(void **state)
 
 static void test_journal_records(void **state)
 {
-        char dir[] = "/tmp/rdna1-journal-XXXXXX";
+        _cleanup_free_ char *dir = fixture_tmpdir("/tmp", "journal");
         _cleanup_free_ char *src = NULL;
         plan *p = sample_plan();
         journal *j = NULL, *k = NULL;
@@ -102,7 +98,6 @@ static void test_journal_records(void **state)
         char *name = NULL;
         int fd, log;
 
-        assert_non_null(mkdtemp(dir));
         src = strdup_printf("%s/src", dir);
         fd = open(src, O_RDWR | O_CREAT | O_TRUNC, 0640);
         assert_true(fd >= 0);
@@ -180,20 +175,20 @@ static void test_journal_records(void **state)
         plan_free(p);
         free(name);
         close(fd);
-        assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+        fixture_rmrf(dir);
 }
 
 static void test_lock(void **state)
 {
-        char dir[] = "/tmp/rdna1-lock-XXXXXX";
+        _cleanup_free_ char *dir = fixture_tmpdir("/tmp", "lock");
         int a = -1, b = -1;
 
-        assert_non_null(mkdtemp(dir));
         assert_int_equal(journal_lock(dir, &a), 0);
         assert_int_equal(journal_lock(dir, &b), -EBUSY); /* another open file description */
         close(a);
         assert_int_equal(journal_lock(dir, &b), 0);
         close(b);
+        fixture_rmrf(dir);
 }
 
 static void test_fault_points(void **state)

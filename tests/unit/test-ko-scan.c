@@ -23,6 +23,8 @@
 #include "parse/ko_scan.h"
 #include "probe/ko_cache.h"
 
+#include "fixture.h"
+
 #define MARKER "KFD: Enabling fine-grained for RDNA1 0x%x\n"
 #define SRCVERSION "4F2B8C1D9E0A7B6C5D4E3F2"
 #define VERMAGIC "6.8.0-48-generic SMP preempt mod_unload modversions "
@@ -823,40 +825,6 @@ static void test_concatenated(void **state)
         buf_free(&m);
 }
 
-static char *make_tmpdir(void)
-{
-        const char *base = getenv("TMPDIR");
-        char *t = strdup_printf("%s/rdna1-ko-XXXXXX", base && *base ? base : "/tmp");
-
-        assert_non_null(t);
-        assert_non_null(mkdtemp(t));
-        return t;
-}
-
-static void rm_rf(const char *dir)
-{
-        DIR *d = opendir(dir);
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                char *p;
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                p = strdup_printf("%s/%s", dir, de->d_name);
-                assert_non_null(p);
-                if (de->d_type == DT_DIR)
-                        rm_rf(p);
-                else
-                        unlink(p);
-                free(p);
-        }
-        closedir(d);
-        rmdir(dir);
-}
-
 static size_t count_dir(const char *dir)
 {
         DIR *d = opendir(dir);
@@ -871,18 +839,9 @@ static size_t count_dir(const char *dir)
         return n;
 }
 
-static void write_file(const char *path, const void *p, size_t n)
-{
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, p, n), (ssize_t)n);
-        close(fd);
-}
-
 static void test_scan_fd(void **state)
 {
-        char *dir = make_tmpdir();
+        char *dir = fixture_tmpdir(NULL, "ko");
         char *path = strdup_printf("%s/amdgpu.ko.zst", dir);
         buf m = make_module(MIB, true);
         buf z = encode(FMT_ZSTD, m.p, m.len);
@@ -895,7 +854,7 @@ static void test_scan_fd(void **state)
         memset(junk, 'j', sizeof(junk));
         buf_put(&f, junk, sizeof(junk));
         buf_put(&f, z.p, z.len);
-        write_file(path, f.p, f.len);
+        fixture_write(path, NULL, f.p, f.len, 0644);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
         assert_int_equal(lseek(fd, 100, SEEK_SET), 100);
@@ -916,7 +875,7 @@ static void test_scan_fd(void **state)
         buf_free(&z);
         buf_free(&m);
         free(path);
-        rm_rf(dir);
+        fixture_rmrf(dir);
         free(dir);
 }
 
@@ -1011,7 +970,7 @@ static void test_real_object(void **state)
         char *const oc[] = {(char *)"objcopy", (char *)"-O", (char *)"binary",
                             (char *)"--only-section=.note.gnu.build-id", (char *)"tiny.ko",
                             (char *)"note.bin", NULL};
-        char *dir = make_tmpdir();
+        char *dir = fixture_tmpdir(NULL, "ko");
         char *p = strdup_printf("%s/tiny.c", dir);
         uint8_t note[256], ko[1 << 16];
         ko_info info = {0};
@@ -1019,7 +978,7 @@ static void test_real_object(void **state)
         uint32_t descsz;
         int fd;
 
-        write_file(p, src, strlen(src));
+        fixture_write(p, NULL, src, strlen(src), 0644);
         free(p);
         assert_int_equal(run_cmd(dir, cc), 0);
         assert_int_equal(run_cmd(dir, ld), 0);
@@ -1071,7 +1030,7 @@ static void test_real_object(void **state)
         assert_false(info.signature_appended);
         assert_int_equal(info.decoded_size, (uint64_t)kn);
         ko_info_clear(&info);
-        rm_rf(dir);
+        fixture_rmrf(dir);
         free(dir);
 }
 
@@ -1089,10 +1048,10 @@ static int cache_setup(void **state)
         cache_fixture *f = calloc(1, sizeof(*f));
 
         assert_non_null(f);
-        f->dir = make_tmpdir();
+        f->dir = fixture_tmpdir(NULL, "ko");
         f->cache = strdup_printf("%s/ko-cache.json", f->dir);
         f->module = strdup_printf("%s/amdgpu.ko", f->dir);
-        write_file(f->module, "\x7f" "ELF", 4);
+        fixture_write(f->module, NULL, "\x7f" "ELF", 4, 0644);
         assert_int_equal(stat(f->module, &f->st), 0);
         *state = f;
         return 0;
@@ -1102,7 +1061,7 @@ static int cache_teardown(void **state)
 {
         cache_fixture *f = *state;
 
-        rm_rf(f->dir);
+        fixture_rmrf(f->dir);
         free(f->dir);
         free(f->cache);
         free(f->module);
@@ -1337,7 +1296,7 @@ static void test_cache_rejects(void **state)
 
         for (size_t i = 0; i < ELEMENTSOF(edits); i++) {
                 bad = replace(good, edits[i].from, edits[i].to);
-                write_file(f->cache, bad, strlen(bad));
+                fixture_write(f->cache, NULL, bad, strlen(bad), 0644);
                 assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
                 free(bad);
         }
@@ -1345,13 +1304,13 @@ static void test_cache_rejects(void **state)
         /* a build-id of 65 bytes */
         memset(hex130, 'a', 130);
         bad = replace(good, "e36193239e5f64bfb0c062e377eb6bc73732366c", hex130);
-        write_file(f->cache, bad, strlen(bad));
+        fixture_write(f->cache, NULL, bad, strlen(bad), 0644);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
         free(bad);
         /* 64 bytes are fine */
         hex130[128] = '\0';
         bad = replace(good, "e36193239e5f64bfb0c062e377eb6bc73732366c", hex130);
-        write_file(f->cache, bad, strlen(bad));
+        fixture_write(f->cache, NULL, bad, strlen(bad), 0644);
         {
                 ko_cache *c = NULL;
                 ko_info info = {0};
@@ -1367,20 +1326,20 @@ static void test_cache_rejects(void **state)
 
         /* trailing garbage, truncation, not JSON, empty, a NUL inside */
         bad = strdup_printf("%s{}", good);
-        write_file(f->cache, bad, strlen(bad));
+        fixture_write(f->cache, NULL, bad, strlen(bad), 0644);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
         free(bad);
-        write_file(f->cache, good, strlen(good) - 1);
+        fixture_write(f->cache, NULL, good, strlen(good) - 1, 0644);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
-        write_file(f->cache, "not json at all", 15);
+        fixture_write(f->cache, NULL, "not json at all", 15, 0644);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
-        write_file(f->cache, "", 0);
+        fixture_write(f->cache, NULL, "", 0, 0644);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
-        write_file(f->cache, good, strlen(good) + 1);
+        fixture_write(f->cache, NULL, good, strlen(good) + 1, 0644);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
         /* whitespace after the document is fine */
         bad = strdup_printf("%s\n", good);
-        write_file(f->cache, bad, strlen(bad));
+        fixture_write(f->cache, NULL, bad, strlen(bad), 0644);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 1);
         free(bad);
 
@@ -1396,7 +1355,7 @@ static void test_cache_rejects(void **state)
         }
 
         /* a damaged file is rebuilt by the next save */
-        write_file(f->cache, "{\"schema\":", 10);
+        fixture_write(f->cache, NULL, "{\"schema\":", 10, 0644);
         store_sample(f->cache, "/m.ko", &f->st);
         assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 1);
 
@@ -1404,7 +1363,7 @@ static void test_cache_rejects(void **state)
         {
                 char *target = strdup_printf("%s/target.json", f->dir);
 
-                write_file(target, good, strlen(good));
+                fixture_write(target, NULL, good, strlen(good), 0644);
                 unlink(f->cache);
                 assert_int_equal(symlink(target, f->cache), 0);
                 assert_int_equal(cache_probe(f->cache, markers1, 1, "/m.ko", &f->st), 0);
@@ -1502,9 +1461,43 @@ static void test_cache_save_errors(void **state)
         free(path);
 }
 
+/* The one test of "is this a module file" for the probes, the initramfs scan and the kernel transaction. */
+static void test_module_names(void **state)
+{
+        static const char *const yes[] = {"amdgpu.ko", "amdgpu.ko.zst", "amdgpu.ko.xz", "amdgpu.ko.gz",
+                                          "/lib/modules/6.1.0-18-amd64/updates/dkms/amdgpu.ko.xz",
+                                          "usr/lib/modules/6.1.0/kernel/amdttm.ko"};
+        static const char *const no[] = {"amdgpu.ko.orig", "amdgpu.ko.bak", "amdgpu.ko.bz2", "amdgpu.kox",
+                                         "amdgpu.o", "amdgpu", "", "/lib/modules/6.1.0-kobalt/modules.dep",
+                                         "amdgpu.ko/", "amdgpu.ko.zst.sig"};
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                assert_true(ko_name_is_module(yes[i]));
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                assert_false(ko_name_is_module(no[i]));
+
+        assert_true(ko_name_is_module_of("amdgpu.ko", "amdgpu"));
+        assert_true(ko_name_is_module_of("/lib/modules/6.1.0/updates/dkms/amdgpu.ko.zst", "amdgpu"));
+        assert_true(ko_name_is_module_of("main/usr/lib/modules/6.1.0/amdgpu.ko.gz", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdgpu.ko.orig", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdgpu.kox", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdttm.ko", "amdgpu"));
+        assert_false(ko_name_is_module_of("amdgpu_dm.ko", "amdgpu"));
+        assert_false(ko_name_is_module_of("/x/amdgpu.ko/amdttm.ko", "amdgpu"));
+        assert_false(ko_name_is_module_of("/x/amdgpu/", "amdgpu"));
+
+        /* The lookup order: uncompressed first, then zstd, xz, gzip. */
+        assert_string_equal(ko_suffixes[0], ".ko");
+        assert_string_equal(ko_suffixes[1], ".ko.zst");
+        assert_string_equal(ko_suffixes[2], ".ko.xz");
+        assert_string_equal(ko_suffixes[3], ".ko.gz");
+        assert_null(ko_suffixes[4]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_module_names),
                 cmocka_unit_test(test_compression_names),
                 cmocka_unit_test(test_formats_and_feeds),
                 cmocka_unit_test(test_window_sweep),

@@ -17,7 +17,9 @@
 #include "base/util.h"
 #include "parse/module_sig.h"
 
-static char dir[] = "/tmp/rdna1-modsig-XXXXXX";
+#include "fixture.h"
+
+static char *dir;
 static char sign_file[4096];
 
 static void prereq_missing(const char *why)
@@ -74,8 +76,7 @@ static int setup(void **state)
 {
         glob_t g;
 
-        if (!mkdtemp(dir))
-                return -1;
+        dir = fixture_tmpdir("/tmp", "modsig");
         /* The kernel's own signing tool, from the installed headers (linux-kbuild). */
         if (glob("/usr/lib/linux-kbuild-*/scripts/sign-file", 0, NULL, &g) == 0 && g.gl_pathc > 0) {
                 snprintf(sign_file, sizeof(sign_file), "%s", g.gl_pathv[g.gl_pathc - 1]);
@@ -89,7 +90,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        sh("rm -rf '%s'", dir);
+        fixture_rmrf(dir);
+        free(dir);
+        dir = NULL;
         return 0;
 }
 

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,50 +21,17 @@
 #include "recover/preflight.h"
 #include "root/sysroot.h"
 
+#include "fixture.h"
+
 #define K "6.1.0-56-amd64"
 #define SB_VAR "sys/firmware/efi/efivars/SecureBoot-" EFI_GLOBAL_GUID
 #define MOK_VAR "sys/firmware/efi/efivars/MokListRT-" EFI_SHIM_LOCK_GUID
 
-static char root[256];
+static char *root;
 
 static void path_of(char *buf, size_t size, const char *rel)
 {
         snprintf(buf, size, "%s/%s", root, rel);
-}
-
-static void mkdir_p(const char *path)
-{
-        char p[4096];
-
-        snprintf(p, sizeof(p), "%s", path);
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = '\0';
-                        (void)mkdir(p, 0755);
-                        *s = '/';
-                }
-        (void)mkdir(p, 0755);
-}
-
-static void put_bin(const char *rel, const void *data, size_t len, mode_t mode)
-{
-        char p[4096], d[4096], *slash;
-        int fd;
-
-        path_of(p, sizeof(p), rel);
-        snprintf(d, sizeof(d), "%s", p);
-        slash = strrchr(d, '/');
-        *slash = '\0';
-        mkdir_p(d);
-        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        close(fd);
-}
-
-static void put(const char *rel, const char *content)
-{
-        put_bin(rel, content, strlen(content), 0644);
 }
 
 static void rm(const char *rel)
@@ -92,29 +58,24 @@ static void rmdir_at_root(const char *rel)
         assert_int_equal(rmdir(p), 0);
 }
 
-static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static const char MOUNTS_RW[] = "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n"
                                 "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n";
 
 /* A writable root with dpkg's directory, fstab without /boot, no kernels. */
 static int setup(void **state)
 {
-        snprintf(root, sizeof(root), "/tmp/rdna1-preflight-XXXXXX");
-        if (!mkdtemp(root))
-                return -1;
-        put("proc/mounts", MOUNTS_RW);
-        put("etc/fstab", "UUID=2f1e / ext4 errors=remount-ro 0 1\n");
-        put("var/lib/dpkg/status", "");
+        root = fixture_tmpdir("/tmp", "preflight");
+        fixture_put(root, "proc/mounts", MOUNTS_RW);
+        fixture_put(root, "etc/fstab", "UUID=2f1e / ext4 errors=remount-ro 0 1\n");
+        fixture_put(root, "var/lib/dpkg/status", "");
         return 0;
 }
 
 static int teardown(void **state)
 {
-        nftw(root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+        fixture_rmrf(root);
+        free(root);
+        root = NULL;
         return 0;
 }
 
@@ -160,7 +121,7 @@ static void test_root_read_only(void **state)
         const preflight_failure *f;
         preflight_result r;
 
-        put("proc/mounts", "/dev/nvme0n1p2 / ext4 ro,relatime,errors=remount-ro 0 0\n");
+        fixture_put(root, "proc/mounts", "/dev/nvme0n1p2 / ext4 ro,relatime,errors=remount-ro 0 0\n");
         run(&o, &r);
         f = find_failure(&r, PREFLIGHT_ROOT_WRITABLE);
         assert_non_null(f);
@@ -174,7 +135,7 @@ static void test_root_read_only(void **state)
         assert_non_null(f);
         assert_non_null(strstr(f->reason, "only with --root /"));
         preflight_result_clear(&r);
-        put("proc/mounts", MOUNTS_RW);
+        fixture_put(root, "proc/mounts", MOUNTS_RW);
 }
 
 static void test_proc_mounts_missing(void **state)
@@ -194,7 +155,7 @@ static void test_proc_mounts_missing(void **state)
         assert_non_null(find_failure(&r, PREFLIGHT_ROOT_WRITABLE));
         preflight_result_clear(&r);
         rmdir_at_root("proc/mounts");
-        put("proc/mounts", MOUNTS_RW);
+        fixture_put(root, "proc/mounts", MOUNTS_RW);
 }
 
 static void test_boot_efi_not_mounted(void **state)
@@ -203,8 +164,8 @@ static void test_boot_efi_not_mounted(void **state)
         const preflight_failure *f;
         preflight_result r;
 
-        put("etc/fstab", "UUID=2f1e / ext4 errors=remount-ro 0 1\n"
-                         "UUID=8C4E-1F2A /boot/efi/ vfat umask=0077 0 1\n");
+        fixture_put(root, "etc/fstab", "UUID=2f1e / ext4 errors=remount-ro 0 1\n"
+                                       "UUID=8C4E-1F2A /boot/efi/ vfat umask=0077 0 1\n");
         run(&o, &r);
         f = find_failure(&r, PREFLIGHT_BOOT_MOUNTED);
         assert_non_null(f);
@@ -213,20 +174,20 @@ static void test_boot_efi_not_mounted(void **state)
         preflight_result_clear(&r);
 
         /* Mounted read-only is not enough either. */
-        put("proc/mounts", "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n/dev/nvme0n1p1 /boot/efi vfat ro,relatime 0 0\n");
+        fixture_put(root, "proc/mounts", "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n/dev/nvme0n1p1 /boot/efi vfat ro,relatime 0 0\n");
         run(&o, &r);
         f = find_failure(&r, PREFLIGHT_BOOT_MOUNTED);
         assert_non_null(f);
         assert_non_null(strstr(f->reason, "read-only"));
         preflight_result_clear(&r);
 
-        put("proc/mounts", "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n/dev/nvme0n1p1 /boot/efi vfat rw,relatime 0 0\n");
+        fixture_put(root, "proc/mounts", "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n/dev/nvme0n1p1 /boot/efi vfat rw,relatime 0 0\n");
         run(&o, &r);
         assert_null(find_failure(&r, PREFLIGHT_BOOT_MOUNTED));
         preflight_result_clear(&r);
 
         /* Without kernel-side steps /boot does not matter. */
-        put("proc/mounts", MOUNTS_RW);
+        fixture_put(root, "proc/mounts", MOUNTS_RW);
         o.kernel_side = false;
         run(&o, &r);
         assert_int_equal(r.n_failures, 0);
@@ -236,7 +197,7 @@ static void test_boot_efi_not_mounted(void **state)
         run(&o, &r);
         assert_int_equal(r.n_failures, 0);
         preflight_result_clear(&r);
-        put("etc/fstab", "UUID=2f1e / ext4 errors=remount-ro 0 1\n");
+        fixture_put(root, "etc/fstab", "UUID=2f1e / ext4 errors=remount-ro 0 1\n");
 }
 
 static void test_free_space(void **state)
@@ -383,19 +344,19 @@ static void test_dkms_running(void **state)
         const preflight_failure *f;
         preflight_result r;
 
-        put("proc/4242/comm", "bash\n");
-        put_bin("proc/4242/cmdline", "/bin/bash\0/usr/sbin/dkms\0autoinstall\0", 37, 0444);
+        fixture_put(root, "proc/4242/comm", "bash\n");
+        fixture_write(root, "proc/4242/cmdline", "/bin/bash\0/usr/sbin/dkms\0autoinstall\0", 37, 0444);
         run(&o, &r);
         f = find_failure(&r, PREFLIGHT_DKMS_RUNNING);
         assert_non_null(f);
         assert_non_null(strstr(f->reason, "pid 4242"));
         preflight_result_clear(&r);
 
-        put_bin("proc/4242/cmdline", "/usr/bin/vim\0dkms.conf\0", 23, 0444);
+        fixture_write(root, "proc/4242/cmdline", "/usr/bin/vim\0dkms.conf\0", 23, 0444);
         run(&o, &r);
         assert_null(find_failure(&r, PREFLIGHT_DKMS_RUNNING));
         preflight_result_clear(&r);
-        put("proc/4242/comm", "dkms\n");
+        fixture_put(root, "proc/4242/comm", "dkms\n");
         run(&o, &r);
         assert_non_null(find_failure(&r, PREFLIGHT_DKMS_RUNNING));
         preflight_result_clear(&r);
@@ -405,13 +366,13 @@ static void test_dkms_running(void **state)
 
 static void put_exe(const char *rel)
 {
-        put_bin(rel, "#!/bin/sh\n", 10, 0755);
+        fixture_write(root, rel, "#!/bin/sh\n", 10, 0755);
 }
 
 static void put_toolchain(void)
 {
-        put("lib/modules/" K "/build/Makefile", "# kbuild\n");
-        put("lib/modules/" K "/build/.config", "#\nCONFIG_CC_VERSION_TEXT=\"gcc-12 (Debian 12.2.0-14) 12.2.0\"\n");
+        fixture_put(root, "lib/modules/" K "/build/Makefile", "# kbuild\n");
+        fixture_put(root, "lib/modules/" K "/build/.config", "#\nCONFIG_CC_VERSION_TEXT=\"gcc-12 (Debian 12.2.0-14) 12.2.0\"\n");
         put_exe("usr/bin/gcc-12");
         put_exe("usr/bin/make");
         put_exe("usr/sbin/dkms");
@@ -437,7 +398,7 @@ static void test_kernel_choice(void **state)
         preflight_kernel_clear(&k);
 
         /* The in-tree module: the default becomes in-tree. */
-        put("lib/modules/" K "/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz", "\xfd" "7zXZ");
+        fixture_put(root, "lib/modules/" K "/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz", "\xfd" "7zXZ");
         assess(false, NULL, &k);
         assert_int_equal(k.choice, KERNEL_CHOICE_IN_TREE);
         assert_string_equal(k.in_tree_ko, "/lib/modules/" K "/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko.xz");
@@ -518,7 +479,7 @@ static void put_sb(uint8_t value)
 {
         uint8_t v[5] = {6, 0, 0, 0, value};
 
-        put_bin(SB_VAR, v, sizeof(v), 0644);
+        fixture_write(root, SB_VAR, v, sizeof(v), 0644);
 }
 
 static void put_moklist_var(const uint8_t *cert, size_t len)
@@ -529,7 +490,7 @@ static void put_moklist_var(const uint8_t *cert, size_t len)
 
         memcpy(buf, &attrs, 4);
         n = 4 + esl(buf + 4, X509_GUID, cert, len);
-        put_bin(MOK_VAR, buf, n, 0644);
+        fixture_write(root, MOK_VAR, buf, n, 0644);
 }
 
 static void probe_sb(secure_boot_state *s)
@@ -566,7 +527,7 @@ static void test_secure_boot(void **state)
 
         /* On, dkms's key not enrolled, no in-tree module: refused. */
         put_sb(1);
-        put_bin("var/lib/dkms/mok.pub", CERT, sizeof(CERT), 0644);
+        fixture_write(root, "var/lib/dkms/mok.pub", CERT, sizeof(CERT), 0644);
         put_moklist_var(OTHER, sizeof(OTHER));
         probe_sb(&s);
         assert_int_equal(s.state, SECURE_BOOT_ON);
@@ -582,7 +543,7 @@ static void test_secure_boot(void **state)
         preflight_result_clear(&r);
 
         /* ... with the in-tree module: the default is in-tree, noted, not refused. */
-        put("lib/modules/" K "/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko", "\177ELF");
+        fixture_put(root, "lib/modules/" K "/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko", "\177ELF");
         run(&o, &r);
         assert_true(preflight_passed(&r));
         assert_int_equal(preflight_result_kernel(&r, K)->choice, KERNEL_CHOICE_IN_TREE);
@@ -593,7 +554,7 @@ static void test_secure_boot(void **state)
 
         /* Enrolled (as shim mirrors it in mok-variables, no attributes): rebuild. */
         n = esl(buf, X509_GUID, CERT, sizeof(CERT));
-        put_bin("sys/firmware/efi/mok-variables/MokListRT", buf, n, 0400);
+        fixture_write(root, "sys/firmware/efi/mok-variables/MokListRT", buf, n, 0400);
         run(&o, &r);
         assert_true(preflight_passed(&r));
         assert_int_equal(preflight_result_kernel(&r, K)->choice, KERNEL_CHOICE_REBUILD);
@@ -601,7 +562,7 @@ static void test_secure_boot(void **state)
         preflight_result_clear(&r);
 
         /* A key dkms is told to use elsewhere (framework.conf mok_certificate=). */
-        put("etc/dkms/framework.conf", "# local\nmok_signing_key=/root/k.key\nmok_certificate=\"/root/k.der\"\n");
+        fixture_put(root, "etc/dkms/framework.conf", "# local\nmok_signing_key=/root/k.key\nmok_certificate=\"/root/k.der\"\n");
         probe_sb(&s);
         assert_string_equal(s.cert_path, "/root/k.der");
         assert_int_equal(s.enrolled, 0); /* no such file: nothing to be enrolled */
@@ -609,7 +570,7 @@ static void test_secure_boot(void **state)
         rm("etc/dkms/framework.conf");
 
         /* An unreadable state is not "off". */
-        put_bin(SB_VAR, "\x06\x00", 2, 0644);
+        fixture_write(root, SB_VAR, "\x06\x00", 2, 0644);
         probe_sb(&s);
         assert_int_equal(s.state, SECURE_BOOT_UNKNOWN);
         secure_boot_state_clear(&s);

@@ -6,7 +6,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <sys/acl.h>
 #include <sys/stat.h>
@@ -14,84 +13,17 @@
 #include "base/util.h"
 #include "probe/facts.h"
 
+#include "fixture.h"
+
 /* ---- fixture helpers ---- */
 
-static void report_freep_(report **r)
-{
-        report_free(*r);
-}
-
-static char root[64];
-static char host_dir[64];
-
-static void path_of(char *buf, size_t size, const char *rel)
-{
-        snprintf(buf, size, "%s/%s", root, rel);
-}
-
-static void mkdirs(const char *rel)
-{
-        char p[4096];
-
-        path_of(p, sizeof(p), rel);
-        for (char *s = p + strlen(root) + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
-                *s = '/';
-        }
-        assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
-}
-
-static void put_bin(const char *rel, const void *data, size_t len)
-{
-        char p[4096], dir[4096], *slash;
-        int fd;
-
-        snprintf(dir, sizeof(dir), "%s", rel);
-        slash = strrchr(dir, '/');
-        if (slash) {
-                *slash = '\0';
-                mkdirs(dir);
-        }
-        path_of(p, sizeof(p), rel);
-        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        close(fd);
-}
-
-static void put(const char *rel, const char *content)
-{
-        put_bin(rel, content, strlen(content));
-}
-
-static void ln(const char *target, const char *rel)
-{
-        char p[4096];
-
-        path_of(p, sizeof(p), rel);
-        assert_int_equal(symlink(target, p), 0);
-}
-
-static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
-static void rmrf(const char *dir)
-{
-        if (dir[0])
-                nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
+static char *root;
+static char *host_dir;
 
 static int setup(void **state)
 {
-        snprintf(root, sizeof(root), "/tmp/rdna1-probes-XXXXXX");
-        snprintf(host_dir, sizeof(host_dir), "/tmp/rdna1-probes-host-XXXXXX");
-        if (!mkdtemp(root) || !mkdtemp(host_dir))
-                return -1;
+        root = fixture_tmpdir("/tmp", "probes");
+        host_dir = fixture_tmpdir("/tmp", "probes-host");
         unsetenv("SUDO_UID");
         unsetenv("PKEXEC_UID");
         return 0;
@@ -99,8 +31,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        rmrf(root);
-        rmrf(host_dir);
+        fixture_rmrf(root);
+        fixture_rmrf(host_dir);
+        free(root);
+        free(host_dir);
+        root = host_dir = NULL;
         unsetenv("SUDO_UID");
         unsetenv("PKEXEC_UID");
         return 0;
@@ -206,9 +141,9 @@ static void put_node(unsigned id, const char *name, const char *props)
         char rel[256];
 
         snprintf(rel, sizeof(rel), "sys/class/kfd/kfd/topology/nodes/%u/properties", id);
-        put(rel, props);
+        fixture_put(root, rel, props);
         snprintf(rel, sizeof(rel), "sys/class/kfd/kfd/topology/nodes/%u/name", id);
-        put(rel, name);
+        fixture_put(root, rel, name);
 }
 
 static const char gpu_props_fmt[] = "cpu_cores_count 0\nsimd_count %u\nmem_banks_count 1\n"
@@ -226,7 +161,7 @@ static void put_gpu(unsigned id, const char *name, unsigned gfx, unsigned device
 
 static void test_kfd_probe_tree(void **state)
 {
-        _cleanup_(report_freep_) report *r = NULL;
+        _cleanup_(report_freep) report *r = NULL;
         sysroot *sr;
         kfd_facts *f = NULL;
         const kfd_node *n;
@@ -237,13 +172,13 @@ static void test_kfd_probe_tree(void **state)
         put_gpu(1, "gfx1010\n", 100100, 29471, 3 << 8, 0, 128);
         put_gpu(2, "gfx1036\n", 100306, 5710, 12 << 8, 0, 129);
         put_gpu(10, "gfx1030\n", 100300, 29631, 3 << 8, 1, 130);
-        put("sys/class/kfd/kfd/topology/nodes/1/mem_banks/0/properties",
-            "heap_type 2\nsize_in_bytes 6425673728\nflags 1\nwidth 192\nmem_clk_max 1750\n");
-        put("sys/class/kfd/kfd/topology/nodes/1/mem_banks/1/properties",
-            "heap_type 1\nsize_in_bytes 268435456\nflags 0\n");
-        mkdirs("sys/class/kfd/kfd/topology/nodes/not-a-node");
-        put("sys/class/kfd/kfd/topology/nodes/README", "ignored\n");
-        put("dev/kfd", "");
+        fixture_put(root, "sys/class/kfd/kfd/topology/nodes/1/mem_banks/0/properties",
+                    "heap_type 2\nsize_in_bytes 6425673728\nflags 1\nwidth 192\nmem_clk_max 1750\n");
+        fixture_put(root, "sys/class/kfd/kfd/topology/nodes/1/mem_banks/1/properties",
+                    "heap_type 1\nsize_in_bytes 268435456\nflags 0\n");
+        fixture_mkdirs(root, "sys/class/kfd/kfd/topology/nodes/not-a-node");
+        fixture_put(root, "sys/class/kfd/kfd/topology/nodes/README", "ignored\n");
+        fixture_put(root, "dev/kfd", "");
 
         r = report_new();
         sr = open_root();
@@ -292,13 +227,13 @@ static void test_kfd_probe_tree(void **state)
         {
                 char p[4096];
 
-                path_of(p, sizeof(p), "dev/kfd");
+                snprintf(p, sizeof(p), "%s/dev/kfd", root);
                 assert_int_equal(unlink(p), 0);
         }
         assert_int_equal(kfd_probe(sr, r, &f), 0);
         assert_false(f->dev_kfd_present);
         f = kfd_facts_free(f);
-        ln("/nowhere", "dev/kfd");
+        fixture_symlink(root, "dev/kfd", "/nowhere");
         assert_int_equal(kfd_probe(sr, r, &f), 0);
         assert_true(f->dev_kfd_present);
         f = kfd_facts_free(f);
@@ -307,7 +242,7 @@ static void test_kfd_probe_tree(void **state)
 
 static void test_kfd_malformed(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         const reason *x;
         sysroot *sr;
         kfd_facts *f = NULL;
@@ -324,9 +259,9 @@ static void test_kfd_malformed(void **state)
         put_node(1, "gfx1010\n", "cpu_cores_count 0\nsimd_count 144\ngfx_target_version gfx1010\n"
                                  "vendor_id 4098\nlocation_id 768\ndomain 0\nvendor_id 1\n");
         put_node(2, "junk\n", "gfx_target_version 0x186a4\ncpu_cores_count -1\nhello world\n");
-        put("sys/class/kfd/kfd/topology/nodes/3/name", "no properties\n");
-        put("sys/class/kfd/kfd/topology/nodes/1/mem_banks/0/properties", "flags 1\n"); /* no heap_type */
-        put("sys/class/kfd/kfd/topology/nodes/1/mem_banks/x/properties", "heap_type 2\n");
+        fixture_put(root, "sys/class/kfd/kfd/topology/nodes/3/name", "no properties\n");
+        fixture_put(root, "sys/class/kfd/kfd/topology/nodes/1/mem_banks/0/properties", "flags 1\n"); /* no heap_type */
+        fixture_put(root, "sys/class/kfd/kfd/topology/nodes/1/mem_banks/x/properties", "heap_type 2\n");
 
         assert_int_equal(kfd_probe(sr, r, &f), 0);
         assert_true(f->topology_present);
@@ -358,7 +293,7 @@ static void test_kfd_malformed(void **state)
 
 static void test_kfd_bounds(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         sysroot *sr;
         kfd_facts *f = NULL;
 
@@ -368,7 +303,7 @@ static void test_kfd_bounds(void **state)
                 char rel[256];
 
                 snprintf(rel, sizeof(rel), "sys/class/kfd/kfd/topology/nodes/0/mem_banks/%u/properties", b);
-                put(rel, "heap_type 2\nflags 0\n");
+                fixture_put(root, rel, "heap_type 2\nflags 0\n");
         }
         sr = open_root();
         assert_int_equal(kfd_probe(sr, r, &f), 0);
@@ -569,7 +504,7 @@ static void alarm_handler(int sig)
 
 static void run_modprobe_d(bool no_openat2)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         cmdline_facts *f = NULL;
         sysroot *sr = open_root();
         const reason *x;
@@ -619,27 +554,27 @@ static void test_modprobe_d_probe(void **state)
         FILE *h;
 
         signal(SIGALRM, alarm_handler);
-        put("proc/cmdline", "BOOT_IMAGE=/vmlinuz ro recovery nomodeset\n");
-        put("etc/modprobe.d/blacklist-amdgpu.conf", "# keep amdgpu off\nblacklist amdgpu\n");
-        put("etc/modprobe.d/notes.txt", "install amdgpu /bin/false\n");
-        put("etc/modprobe.d/.hidden.conf", "install amdgpu /bin/false\n");
-        mkdirs("etc/modprobe.d/dir.conf");
-        path_of(p, sizeof(p), "etc/modprobe.d/fifo.conf");
+        fixture_put(root, "proc/cmdline", "BOOT_IMAGE=/vmlinuz ro recovery nomodeset\n");
+        fixture_put(root, "etc/modprobe.d/blacklist-amdgpu.conf", "# keep amdgpu off\nblacklist amdgpu\n");
+        fixture_put(root, "etc/modprobe.d/notes.txt", "install amdgpu /bin/false\n");
+        fixture_put(root, "etc/modprobe.d/.hidden.conf", "install amdgpu /bin/false\n");
+        fixture_mkdirs(root, "etc/modprobe.d/dir.conf");
+        snprintf(p, sizeof(p), "%s/etc/modprobe.d/fifo.conf", root);
         assert_int_equal(mkfifo(p, 0644), 0);
-        ln("/etc/shadow", "etc/modprobe.d/shadow.conf");
-        ln("loop-b.conf", "etc/modprobe.d/loop-a.conf");
-        ln("loop-a.conf", "etc/modprobe.d/loop-b.conf");
-        ln("/dev/null", "etc/modprobe.d/masked.conf");
+        fixture_symlink(root, "etc/modprobe.d/shadow.conf", "/etc/shadow");
+        fixture_symlink(root, "etc/modprobe.d/loop-a.conf", "loop-b.conf");
+        fixture_symlink(root, "etc/modprobe.d/loop-b.conf", "loop-a.conf");
+        fixture_symlink(root, "etc/modprobe.d/masked.conf", "/dev/null");
         /* A file on the host, outside the root, that must never be read. */
         snprintf(p, sizeof(p), "%s/evil.conf", host_dir);
         h = fopen(p, "w");
         assert_non_null(h);
         fputs("install amdgpu /bin/false\n", h);
         fclose(h);
-        ln(p, "etc/modprobe.d/escape.conf");
-        put("lib/modprobe.d/blacklist-amdgpu.conf", "install amdgpu /bin/false\n");
-        put("lib/modprobe.d/masked.conf", "install amdgpu /bin/false\n");
-        put("lib/modprobe.d/other.conf", "options amdgpu modeset=0\n");
+        fixture_symlink(root, "etc/modprobe.d/escape.conf", p);
+        fixture_put(root, "lib/modprobe.d/blacklist-amdgpu.conf", "install amdgpu /bin/false\n");
+        fixture_put(root, "lib/modprobe.d/masked.conf", "install amdgpu /bin/false\n");
+        fixture_put(root, "lib/modprobe.d/other.conf", "options amdgpu modeset=0\n");
 
         run_modprobe_d(false);
         run_modprobe_d(true);
@@ -647,7 +582,7 @@ static void test_modprobe_d_probe(void **state)
 
 static void test_cmdline_probe_edge(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         cmdline_facts *f = NULL;
         sysroot *sr = open_root();
         char *big;
@@ -664,7 +599,7 @@ static void test_cmdline_probe_edge(void **state)
         assert_non_null(big);
         memset(big, 'x', 200 * 1024);
         big[200 * 1024] = '\0';
-        put("proc/cmdline", big);
+        fixture_put(root, "proc/cmdline", big);
         free(big);
         assert_int_equal(cmdline_probe(sr, r, &f), 0);
         assert_false(f->cmdline_present);
@@ -673,8 +608,8 @@ static void test_cmdline_probe_edge(void **state)
         f = cmdline_facts_free(f);
 
         /* modprobe.d as a symlink loop is a reason too. */
-        mkdirs("etc");
-        ln("modprobe.d", "etc/modprobe.d");
+        fixture_mkdirs(root, "etc");
+        fixture_symlink(root, "etc/modprobe.d", "modprobe.d");
         assert_int_equal(cmdline_probe(sr, r, &f), 0);
         assert_non_null(find_reason(r, "modprobe.d", "/etc/modprobe.d"));
         f = cmdline_facts_free(f);
@@ -857,13 +792,13 @@ static void write_note(const char *rel, const uint8_t *id, size_t len)
         memcpy(buf + 12, "GNU", 4);
         n = 16;
         memcpy(buf + n, id, len);
-        put_bin(rel, buf, n + len);
+        fixture_write(root, rel, buf, n + len, 0644);
 }
 
 static void test_module_probe(void **state)
 {
         static const char *const wanted[] = {"kfd_parse_subtype_mem", NULL};
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         static const uint8_t id[20] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
         module_facts *m = NULL;
         sysroot *sr = open_root();
@@ -877,15 +812,15 @@ static void test_module_probe(void **state)
         assert_int_equal(r->n_reasons, 0);
         m = module_facts_free(m);
 
-        put("proc/modules", "drm 700416 20 amdgpu, Live 0x0000000000000000\n"
-                            "amdgpu 14356480 12 - Live 0x0000000000000000 (OE)\n");
-        put("sys/module/amdgpu/initstate", "live\n");
-        put("sys/module/amdgpu/srcversion", "D3580B8CE287C145D0DC895\n");
-        put("sys/module/amdgpu/version", "6.16.6\n");
-        put("sys/module/amdgpu/taint", "OE\n");
+        fixture_put(root, "proc/modules", "drm 700416 20 amdgpu, Live 0x0000000000000000\n"
+                                          "amdgpu 14356480 12 - Live 0x0000000000000000 (OE)\n");
+        fixture_put(root, "sys/module/amdgpu/initstate", "live\n");
+        fixture_put(root, "sys/module/amdgpu/srcversion", "D3580B8CE287C145D0DC895\n");
+        fixture_put(root, "sys/module/amdgpu/version", "6.16.6\n");
+        fixture_put(root, "sys/module/amdgpu/taint", "OE\n");
         write_note("sys/module/amdgpu/notes/.note.gnu.build-id", id, sizeof(id));
-        mkdirs("proc/dynamic_debug");
-        path_of(p, sizeof(p), "proc/dynamic_debug/control");
+        fixture_mkdirs(root, "proc/dynamic_debug");
+        snprintf(p, sizeof(p), "%s/proc/dynamic_debug/control", root);
         ctl = fopen(p, "w");
         assert_non_null(ctl);
         fputs("# filename:lineno [module]function flags format\n", ctl);
@@ -924,7 +859,7 @@ static void test_module_probe(void **state)
         m = module_facts_free(m);
 
         /* Malformed note and a FIFO as the control file: reasons, no hang. */
-        put_bin("sys/module/amdgpu/notes/.note.gnu.build-id", "\x04\0\0\0\xff\0\0\0\x03\0\0\0GNU\0", 16);
+        fixture_write(root, "sys/module/amdgpu/notes/.note.gnu.build-id", "\x04\0\0\0\xff\0\0\0\x03\0\0\0GNU\0", 16, 0644);
         assert_int_equal(unlink(p), 0);
         assert_int_equal(mkfifo(p, 0644), 0);
         signal(SIGALRM, alarm_handler);
@@ -938,14 +873,14 @@ static void test_module_probe(void **state)
         m = module_facts_free(m);
 
         /* Not loaded: no build-id or dyndbg reads; an empty sysfs taint overrides. */
-        put("proc/modules", "drm 700416 20 - Live 0x0\n");
+        fixture_put(root, "proc/modules", "drm 700416 20 - Live 0x0\n");
         {
                 char s[4096];
 
-                path_of(s, sizeof(s), "sys/module/amdgpu/initstate");
+                snprintf(s, sizeof(s), "%s/sys/module/amdgpu/initstate", root);
                 assert_int_equal(unlink(s), 0);
         }
-        put("sys/module/amdgpu/taint", "\n");
+        fixture_put(root, "sys/module/amdgpu/taint", "\n");
         assert_int_equal(module_probe(sr, r, wanted, &m), 0);
         assert_true(m->proc_modules_present);
         assert_false(m->loaded);
@@ -958,7 +893,7 @@ static void test_module_probe(void **state)
 
 static void test_taint(void **state)
 {
-        _cleanup_(report_freep_) report *r = report_new();
+        _cleanup_(report_freep) report *r = report_new();
         taint_facts t = {.present = true, .value = 7};
         sysroot *sr = open_root();
         char *d;
@@ -983,16 +918,16 @@ static void test_taint(void **state)
         assert_false(t.present);
         assert_int_equal(r->n_reasons, 0);
 
-        put("proc/sys/kernel/tainted", "12288\n");
+        fixture_put(root, "proc/sys/kernel/tainted", "12288\n");
         assert_int_equal(taint_probe(sr, r, &t), 0);
         assert_true(t.present);
         assert_int_equal(t.value, 12288);
 
-        put("proc/sys/kernel/tainted", "0x3000\n");
+        fixture_put(root, "proc/sys/kernel/tainted", "0x3000\n");
         assert_int_equal(taint_probe(sr, r, &t), 0);
         assert_false(t.present);
         assert_string_equal(find_reason(r, "taint", "tainted")->error, "malformed content");
-        put("proc/sys/kernel/tainted", "-1\n");
+        fixture_put(root, "proc/sys/kernel/tainted", "-1\n");
         assert_int_equal(taint_probe(sr, r, &t), 0);
         assert_false(t.present);
         sysroot_free(sr);
@@ -1002,27 +937,27 @@ static void test_taint(void **state)
 
 static void access_fixture(void)
 {
-        put("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"
-                          "+nis\n"
-                          "broken line\n"
-                          "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n"
-                          "bob:x:1001:1001::/home/bob:/bin/sh\n"
-                          "carol:x:1002:109::/home/carol:/bin/sh\n");
-        put("etc/group", "root:x:0:\n"
-                         "video:x:44:alice\n"
-                         "render:x:109:bob\n"
-                         "alice:x:1000:\n"
-                         "bob:x:1001:\n"
-                         "kvm:x:104:bob, alice\n"
-                         "notalice:x:200:alicex,xalice\n");
-        put("dev/kfd", "");
+        fixture_put(root, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"
+                                        "+nis\n"
+                                        "broken line\n"
+                                        "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n"
+                                        "bob:x:1001:1001::/home/bob:/bin/sh\n"
+                                        "carol:x:1002:109::/home/carol:/bin/sh\n");
+        fixture_put(root, "etc/group", "root:x:0:\n"
+                                       "video:x:44:alice\n"
+                                       "render:x:109:bob\n"
+                                       "alice:x:1000:\n"
+                                       "bob:x:1001:\n"
+                                       "kvm:x:104:bob, alice\n"
+                                       "notalice:x:200:alicex,xalice\n");
+        fixture_put(root, "dev/kfd", "");
 }
 
 static void set_node(const char *rel, mode_t mode, uid_t uid, gid_t gid)
 {
         char p[4096];
 
-        path_of(p, sizeof(p), rel);
+        snprintf(p, sizeof(p), "%s/%s", root, rel);
         assert_int_equal(chown(p, uid, gid), 0);
         assert_int_equal(chmod(p, mode), 0);
 }
@@ -1149,8 +1084,8 @@ static void test_access_mode(void **state)
 
         /* A symlinked node is judged by its target; a missing one is not present. */
         set_node("dev/kfd", 0660, 0, 109);
-        mkdirs("dev/dri");
-        ln("../kfd", "dev/dri/renderD128");
+        fixture_mkdirs(root, "dev/dri");
+        fixture_symlink(root, "dev/dri/renderD128", "../kfd");
         assert_true(check_rw(sr, &bob, "/dev/dri/renderD128", NULL));
         assert_int_equal(node_access_check(sr, &alice, "/dev/dri/renderD129", &a), 0);
         assert_false(a.present);
@@ -1170,7 +1105,7 @@ static bool set_acl(const char *rel, const char *text)
         acl_t acl;
         int r;
 
-        path_of(p, sizeof(p), rel);
+        snprintf(p, sizeof(p), "%s/%s", root, rel);
         acl = acl_from_text(text);
         assert_non_null(acl);
         r = acl_set_file(p, ACL_TYPE_ACCESS, acl);
@@ -1251,7 +1186,7 @@ static void test_access_no_passwd(void **state)
 
         if (geteuid() != 0)
                 prereq_missing("changing a fixture node's owner needs root");
-        put("dev/kfd", "");
+        fixture_put(root, "dev/kfd", "");
         set_node("dev/kfd", 0660, 0, 109);
         sr = open_root();
         setenv("SUDO_UID", "1000", 1);

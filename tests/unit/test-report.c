@@ -8,6 +8,36 @@
 #include "base/report.h"
 #include "base/util.h"
 
+/*
+ * Allocation failures on demand: this test is linked with
+ * -Wl,--wrap=realloc,--wrap=strdup (tests/unit/meson.build), so the
+ * report's calls come here; fail_* makes the next call fail.
+ */
+static bool fail_realloc, fail_strdup;
+
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+void *__wrap_realloc(void *p, size_t n)
+{
+        if (fail_realloc) {
+                fail_realloc = false;
+                return NULL;
+        }
+        return __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+        if (fail_strdup) {
+                fail_strdup = false;
+                return NULL;
+        }
+        return __real_strdup(s);
+}
+
 static void test_exit_codes(void **state)
 {
         report *r = report_new();
@@ -52,10 +82,66 @@ static void test_evidence_escaped(void **state)
         report_free(r);
 }
 
+/* A report that could not record something is partial: its verdict is never "ok". */
+static void test_lost_never_ok(void **state)
+{
+        _cleanup_(report_freep) report *fnd = report_new(), *rsn = report_new(), *note = report_new(),
+                                       *dup = report_new(), *crit = report_new();
+
+        assert_non_null(fnd);
+        assert_non_null(rsn);
+        assert_non_null(note);
+        assert_non_null(dup);
+        assert_non_null(crit);
+
+        /* The finding's array cannot grow. */
+        fail_realloc = true;
+        assert_null(report_add_finding(fnd, "kernel.patched-source", SEVERITY_CRITICAL, NULL, "t", "f", true));
+        assert_false(fail_realloc); /* the failure was met, not skipped */
+        assert_int_equal(fnd->n_findings, 0);
+        assert_true(fnd->lost);
+        assert_true(report_partial(fnd));
+        assert_int_equal(report_exit_code(fnd), 3);
+        assert_string_equal(report_verdict(fnd), "unknown");
+
+        /* A copy inside the finding fails (the array has room: no realloc). */
+        assert_non_null(report_add_finding(dup, "device.rdna1", SEVERITY_INFO, NULL, "t", "", false));
+        assert_false(dup->lost);
+        assert_string_equal(report_verdict(dup), "ok");
+        fail_strdup = true;
+        assert_null(report_add_finding(dup, "kernel.reboot-pending", SEVERITY_WARNING, NULL, "t", "f", false));
+        assert_false(fail_strdup);
+        assert_int_equal(dup->n_findings, 1);
+        assert_true(dup->lost);
+        assert_string_equal(report_verdict(dup), "unknown");
+
+        /* A reason that would not have mattered is lost: still not "ok", nothing says what it was. */
+        fail_realloc = true;
+        assert_int_equal(report_add_reason(rsn, "dkms", "/var/lib/dkms", "Permission denied", false), -ENOMEM);
+        assert_false(fail_realloc);
+        assert_int_equal(rsn->n_reasons, 0);
+        assert_true(rsn->lost);
+        assert_int_equal(report_exit_code(rsn), 3);
+
+        fail_realloc = true;
+        assert_int_equal(report_add_note(note, "no running system: %s", "/"), -ENOMEM);
+        assert_false(fail_realloc);
+        assert_true(note->lost);
+        assert_string_equal(report_verdict(note), "unknown");
+
+        /* A critical finding that was recorded still says critical. */
+        assert_non_null(report_add_finding(crit, "kernel.patched-source", SEVERITY_CRITICAL, NULL, "t", "f", true));
+        fail_strdup = true;
+        assert_null(report_add_finding(crit, "kernel.reboot-pending", SEVERITY_WARNING, NULL, "t", "f", false));
+        assert_true(crit->lost);
+        assert_int_equal(report_exit_code(crit), 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exit_codes),
+                cmocka_unit_test(test_lost_never_ok),
                 cmocka_unit_test(test_evidence_escaped),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

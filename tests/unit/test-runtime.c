@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "base/util.h"
 #include "check/rocmstack.h"
@@ -19,44 +18,10 @@
 #include "probe/rocmtree.h"
 #include "root/sysroot.h"
 
+#include "fixture.h"
+
 static const uint8_t md5_abc[16] = {0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
                                     0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72};
-
-static char *mkdtemp_dup(void)
-{
-        char tmpl[] = "/tmp/rdna1-unit-runtime-XXXXXX";
-
-        assert_non_null(mkdtemp(tmpl));
-        return strdup(tmpl);
-}
-
-static void write_file(const char *dir, const char *rel, const char *content)
-{
-        char *p = strdup_printf("%s/%s", dir, rel);
-        FILE *f = fopen(p, "w");
-
-        assert_non_null(f);
-        fputs(content, f);
-        fclose(f);
-        free(p);
-}
-
-static void rm_rf(const char *dir)
-{
-        pid_t pid = fork();
-
-        if (pid == 0) {
-                execlp("rm", "rm", "-rf", "--one-file-system", dir, (char *)NULL);
-                _exit(127);
-        }
-        assert_true(pid > 0);
-        {
-                int st;
-
-                while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                        ;
-        }
-}
 
 static hash_key key(uint64_t ino)
 {
@@ -65,7 +30,7 @@ static hash_key key(uint64_t ino)
 
 static void test_cache_roundtrip_and_rejects(void **state)
 {
-        char *dir = mkdtemp_dup(), *file = strdup_printf("%s/%s", dir, HASH_CACHE_FILE);
+        char *dir = fixture_tmpdir("/tmp", "unit-runtime"), *file = strdup_printf("%s/%s", dir, HASH_CACHE_FILE);
         hash_cache *c = NULL;
         hash_key k1 = key(10), k2 = key(11);
         uint8_t got[16];
@@ -159,7 +124,7 @@ static void test_cache_roundtrip_and_rejects(void **state)
         assert_int_equal(access(file, F_OK), -1);
         assert_int_equal(chmod(dir, 0700), 0);
 
-        rm_rf(dir);
+        fixture_rmrf(dir);
         free(file);
         free(dir);
 }
@@ -178,7 +143,7 @@ static void test_cache_parse_garbage(void **state)
 
 static void test_pool(void **state)
 {
-        char *dir = mkdtemp_dup(), *sub = strdup_printf("%s/opt", dir), *cdir = strdup_printf("%s/cache", dir);
+        char *dir = fixture_tmpdir("/tmp", "unit-runtime"), *sub = strdup_printf("%s/opt", dir), *cdir = strdup_printf("%s/cache", dir);
         hash_job jobs[6] = {
                 {.path = "/opt/a"}, {.path = "/opt/b"}, {.path = "/opt/missing"},
                 {.path = "/opt/fifo"}, {.path = "/opt/link"}, {.path = "/opt/escape"},
@@ -190,8 +155,8 @@ static void test_pool(void **state)
 
         assert_int_equal(mkdir(sub, 0755), 0);
         assert_int_equal(mkdir(cdir, 0700), 0);
-        write_file(dir, "opt/a", "abc");
-        write_file(dir, "opt/b", "abc");
+        fixture_put(dir, "opt/a", "abc");
+        fixture_put(dir, "opt/b", "abc");
         assert_int_equal(mkfifo(fifo, 0644), 0);
         assert_int_equal(symlink("/opt/a", link), 0);     /* inside the root: followed there */
         assert_int_equal(symlink("/etc/hostname", esc), 0); /* the root has none: not the host's */
@@ -214,7 +179,7 @@ static void test_pool(void **state)
         c = hash_cache_free(c);
 
         /* warm: answered by the cache; a rewritten file is read again */
-        write_file(dir, "opt/b", "abcd");
+        fixture_put(dir, "opt/b", "abcd");
         assert_int_equal(hash_cache_load(cdir, sr->path, &c), 0);
         assert_int_equal(hash_jobs_run(sr, jobs, 2, c, 0), 0);
         assert_true(jobs[0].cached);
@@ -223,7 +188,7 @@ static void test_pool(void **state)
         c = hash_cache_free(c);
 
         sysroot_free(sr);
-        rm_rf(dir);
+        fixture_rmrf(dir);
         free(dir), free(sub), free(cdir), free(fifo), free(link), free(esc);
 }
 

@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,8 @@
 #include "base/util.h"
 #include "parse/ctokens.h"
 #include "parse/signature.h"
+
+#include "fixture.h"
 
 #define UPSTREAM_TARBALL "/usr/src/linux-source-6.1.tar.xz"
 
@@ -133,35 +134,6 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         return 0;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-        FILE *f = fopen(path, "we");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, len, f), len);
-        assert_int_equal(fclose(f), 0);
-}
-
-static int rm_cb(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-        return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-        if (dir)
-                nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *make_tmpdir(void)
-{
-        const char *t = getenv("TMPDIR");
-        char *d = strdup_printf("%s/test-signature-XXXXXX", t && *t ? t : "/tmp");
-
-        assert_non_null(d);
-        assert_non_null(mkdtemp(d));
-        return d;
 }
 
 /* Copy of s with every `from` replaced by `to`. */
@@ -394,7 +366,7 @@ static void test_db_shipped(void **state)
 static int load_mutated_ini(const char *from, const char *to, bool with_diff)
 {
         _cleanup_free_ char *ini_path = strdup_printf("%s/recovery/signatures/seed004-kfd-crat.ini", srcdir);
-        _cleanup_free_ char *ini = NULL, *mut = NULL, *dir = make_tmpdir(), *p = NULL, *d = NULL;
+        _cleanup_free_ char *ini = NULL, *mut = NULL, *dir = fixture_tmpdir(NULL, "signature"), *p = NULL, *d = NULL;
         signature_db *x = NULL;
         size_t len, dlen;
         int r;
@@ -405,11 +377,11 @@ static int load_mutated_ini(const char *from, const char *to, bool with_diff)
         mut = from ? replace_all(ini, from, to) : xstrdup(ini);
         p = strdup_printf("%s/seed004-kfd-crat.ini", dir);
         assert_non_null(p);
-        write_file(p, mut, strlen(mut));
+        fixture_write(p, NULL, mut, strlen(mut), 0644);
         if (with_diff) {
                 _cleanup_free_ char *dp = strdup_printf("%s/seed004-kfd-crat.diff", dir);
                 d = shipped_diff(&dlen);
-                write_file(dp, d, dlen);
+                fixture_write(dp, NULL, d, dlen, 0644);
         }
 
         r = signature_db_load(dir, &x);
@@ -417,7 +389,7 @@ static int load_mutated_ini(const char *from, const char *to, bool with_diff)
                 assert_int_equal(x->n, 1);
                 signature_db_free(x);
         }
-        rm_rf(dir);
+        fixture_rmrf(dir);
         return r;
 }
 
@@ -427,7 +399,7 @@ static void test_db_broken(void **state)
                 "id = ", "title = ", "file = ", "module = ", "ko_marker = ", "dyndbg_function = ",
                 "source = ", "diff = ",
         };
-        _cleanup_free_ char *dir = make_tmpdir();
+        _cleanup_free_ char *dir = fixture_tmpdir(NULL, "signature");
         signature_db *x = NULL;
 
         /* The unmodified copy loads: the failures below are the mutations' doing. */
@@ -454,7 +426,7 @@ static void test_db_broken(void **state)
         assert_int_equal(signature_db_load(dir, &x), 0);
         assert_int_equal(x->n, 0);
         x = signature_db_free(x);
-        rm_rf(dir);
+        fixture_rmrf(dir);
         assert_int_equal(signature_db_load(dir, &x), -ENOENT);
         assert_null(x);
         assert_null(signature_db_free(NULL));
@@ -848,7 +820,7 @@ static void test_upstream_real_patch(void **state)
                 skip();
         }
 
-        dir = make_tmpdir();
+        dir = fixture_tmpdir(NULL, "signature");
         sub = strdup_printf("%s/amd/amdkfd", dir);
         file = strdup_printf("%s/kfd_crat.c", sub);
         diff_path = strdup_printf("%s/recovery/signatures/seed004-kfd-crat.diff", srcdir);
@@ -859,7 +831,7 @@ static void test_upstream_real_patch(void **state)
                 assert_int_equal(mkdir(amd, 0700), 0);
                 assert_int_equal(mkdir(sub, 0700), 0);
         }
-        write_file(file, upstream, upstream_len);
+        fixture_write(file, NULL, upstream, upstream_len, 0644);
 
         {
                 char *argv[] = { (char *) "patch", (char *) "-p1", (char *) "-s", (char *) "-F0",
@@ -883,7 +855,7 @@ static void test_upstream_real_patch(void **state)
         assert_int_equal(len, upstream_len);
         assert_memory_equal(back, upstream, len);
 
-        rm_rf(dir);
+        fixture_rmrf(dir);
 }
 
 /* ---------------------------------------------------------------------- */

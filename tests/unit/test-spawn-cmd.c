@@ -21,6 +21,8 @@
 #include "base/spawn_cmd.h"
 #include "base/util.h"
 
+#include "fixture.h"
+
 static int run_capture(const char *const *argv, unsigned timeout_ms, spawn_result *res, char **out)
 {
         spawn_options o = {.argv = argv, .timeout_ms = timeout_ms, .term_grace_ms = 300};
@@ -234,7 +236,7 @@ static void test_leftovers_killed(void **state)
 
 static void test_logged(void **state)
 {
-        char dir[] = "/tmp/rdna1-spawn-XXXXXX";
+        _cleanup_free_ char *dir = fixture_tmpdir("/tmp", "spawn");
         const char *argv[] = {"/bin/sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 4", NULL};
         spawn_options o = {.argv = argv};
         char buf[512];
@@ -242,7 +244,6 @@ static void test_logged(void **state)
         ssize_t n;
         int dfd, fd;
 
-        assert_non_null(mkdtemp(dir));
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         assert_true(dfd >= 0);
         assert_int_equal(spawn_run_logged(&o, dfd, "001-test", &res), 0);
@@ -270,10 +271,8 @@ static void test_logged(void **state)
         assert_int_equal(spawn_run_logged(&o, dfd, "001-test", &res), -EEXIST);
         assert_int_equal(spawn_run_logged(&o, dfd, "../escape", &res), -EINVAL);
 
-        unlinkat(dfd, "001-test.log", 0);
-        unlinkat(dfd, "001-test.json", 0);
         close(dfd);
-        rmdir(dir);
+        fixture_rmrf(dir);
 }
 
 static void copy_file(const char *from, const char *to, mode_t mode)
@@ -294,7 +293,8 @@ static void copy_file(const char *from, const char *to, mode_t mode)
 /* A root holding only /bin/cat and the libraries it needs, and a marker file. */
 static void test_chroot(void **state)
 {
-        char root[] = "/tmp/rdna1-spawn-root-XXXXXX", path[4200];
+        _cleanup_free_ char *root = NULL;
+        char path[4200];
         const char *argv[] = {"/bin/cat", "/marker", NULL};
         static const char *const libs[] = {
                 "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2",
@@ -302,28 +302,21 @@ static void test_chroot(void **state)
         _cleanup_free_ char *out = NULL;
         spawn_options o = {.argv = argv};
         spawn_result res;
-        int fd;
 
         for (size_t i = 0; i < ELEMENTSOF(libs); i++)
                 assert_int_equal(access(libs[i], R_OK), 0); /* Debian 12 x86-64 */
-        assert_non_null(mkdtemp(root));
+        root = fixture_tmpdir("/tmp", "spawn-root");
         o.root = root;
-        const char *dirs[] = {"bin", "lib", "lib/x86_64-linux-gnu", "lib64"};
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                snprintf(path, sizeof(path), "%s/%s", root, dirs[i]);
-                assert_int_equal(mkdir(path, 0755), 0);
-        }
+        fixture_mkdirs(root, "bin");
+        fixture_mkdirs(root, "lib/x86_64-linux-gnu");
+        fixture_mkdirs(root, "lib64");
         snprintf(path, sizeof(path), "%s/bin/cat", root);
         copy_file("/bin/cat", path, 0755);
         for (size_t i = 0; i < ELEMENTSOF(libs); i++) {
                 snprintf(path, sizeof(path), "%s%s", root, libs[i]);
                 copy_file(libs[i], path, 0755);
         }
-        snprintf(path, sizeof(path), "%s/marker", root);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, "inside the root\n", 16), 16);
-        close(fd);
+        fixture_put(root, "marker", "inside the root\n");
 
         assert_int_equal(spawn_capture(&o, 0, &res, &out), 0);
         assert_true(spawn_result_ok(&res));
@@ -336,9 +329,7 @@ static void test_chroot(void **state)
         assert_int_equal(spawn_capture(&o, 0, &res, &out), 0);
         assert_int_equal(res.exit_status, 1);
 
-        const char *rm[] = {"/bin/rm", "-rf", root, NULL};
-        spawn_options clean = {.argv = rm};
-        assert_int_equal(spawn_run(&clean, &res), 0);
+        fixture_rmrf(root);
 }
 
 int main(void)

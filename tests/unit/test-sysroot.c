@@ -13,64 +13,34 @@
 #include "base/util.h"
 #include "root/sysroot.h"
 
-static char tmpl[] = "/tmp/rdna1-sysroot-XXXXXX";
-static char outside[] = "/tmp/rdna1-outside-XXXXXX";
+#include "fixture.h"
 
-static void put(const char *rel, const char *content)
-{
-        char p[4096];
-        FILE *f;
-
-        snprintf(p, sizeof(p), "%s/%s", tmpl, rel);
-        f = fopen(p, "w");
-        assert_non_null(f);
-        fputs(content, f);
-        fclose(f);
-}
-
-static void mk(const char *rel)
-{
-        char p[4096];
-
-        snprintf(p, sizeof(p), "%s/%s", tmpl, rel);
-        assert_int_equal(mkdir(p, 0755), 0);
-}
-
-static void ln(const char *target, const char *rel)
-{
-        char p[4096];
-
-        snprintf(p, sizeof(p), "%s/%s", tmpl, rel);
-        assert_int_equal(symlink(target, p), 0);
-}
+static char *root;
+static char *outside;
 
 static int setup(void **state)
 {
         char p[4096];
-        FILE *f;
 
-        assert_non_null(mkdtemp(tmpl));
-        assert_non_null(mkdtemp(outside));
-        snprintf(p, sizeof(p), "%s/secret", outside);
-        f = fopen(p, "w");
-        fputs("OUTSIDE-SECRET\n", f);
-        fclose(f);
+        root = fixture_tmpdir("/tmp", "sysroot");
+        outside = fixture_tmpdir("/tmp", "outside");
+        fixture_put(outside, "secret", "OUTSIDE-SECRET\n");
 
-        mk("etc");
-        mk("sub");
-        mk("sub/deeper");
-        put("etc/secret", "inside\n");
-        put("etc/hello", "hello world\n");
-        put("sub/deeper/file", "deep\n");
+        fixture_mkdirs(root, "etc");
+        fixture_mkdirs(root, "sub");
+        fixture_mkdirs(root, "sub/deeper");
+        fixture_put(root, "etc/secret", "inside\n");
+        fixture_put(root, "etc/hello", "hello world\n");
+        fixture_put(root, "sub/deeper/file", "deep\n");
         /* absolute symlink pointing "out": must resolve inside the root */
         snprintf(p, sizeof(p), "%s/secret", outside);
-        ln(p, "abs-out");
-        ln("/etc/secret", "abs-in");
-        ln("../../../../../../../../etc/secret", "sub/dotdot");
-        ln("loop-b", "loop-a");
-        ln("loop-a", "loop-b");
-        ln("/proc/self/root/etc/passwd", "magic");
-        snprintf(p, sizeof(p), "%s/fifo", tmpl);
+        fixture_symlink(root, "abs-out", p);
+        fixture_symlink(root, "abs-in", "/etc/secret");
+        fixture_symlink(root, "sub/dotdot", "../../../../../../../../etc/secret");
+        fixture_symlink(root, "loop-a", "loop-b");
+        fixture_symlink(root, "loop-b", "loop-a");
+        fixture_symlink(root, "magic", "/proc/self/root/etc/passwd");
+        snprintf(p, sizeof(p), "%s/fifo", root);
         assert_int_equal(mkfifo(p, 0644), 0);
         *state = NULL;
         return 0;
@@ -78,10 +48,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        char cmd[8192];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", tmpl, outside);
-        assert_int_equal(system(cmd), 0);
+        fixture_rmrf(root);
+        fixture_rmrf(outside);
+        free(root);
+        free(outside);
+        root = outside = NULL;
         return 0;
 }
 
@@ -91,7 +62,7 @@ static void check_reads(bool fallback)
         char *buf = NULL;
         size_t len;
 
-        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        assert_int_equal(sysroot_open(root, &sr), 0);
         assert_false(sr->is_host);
         sysroot_set_no_openat2(sr, fallback);
 
@@ -151,7 +122,7 @@ static void test_list_dir(void **state)
         size_t n;
         bool trunc;
 
-        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        assert_int_equal(sysroot_open(root, &sr), 0);
         assert_int_equal(sysroot_list_dir(sr, "/etc", 0, &names, &n, &trunc), 0);
         assert_int_equal(n, 2);
         assert_false(trunc);
@@ -171,7 +142,7 @@ static void test_readlink_and_containment(void **state)
         sysroot *sr = NULL;
         char *t = NULL;
 
-        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        assert_int_equal(sysroot_open(root, &sr), 0);
         assert_int_equal(sysroot_readlink(sr, "/abs-in", &t), 0);
         assert_string_equal(t, "/etc/secret");
         free(t);
@@ -210,7 +181,7 @@ static void test_dotdot_under_concurrent_renames(void **state)
         pthread_t t;
         int failures = 0;
 
-        assert_int_equal(sysroot_open(tmpl, &sr), 0);
+        assert_int_equal(sysroot_open(root, &sr), 0);
         renaming = true;
         assert_int_equal(pthread_create(&t, NULL, renamer, NULL), 0);
         for (int i = 0; i < 20000; i++) {

@@ -4,7 +4,9 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 
+#include "base/path.h"
 #include "base/util.h"
 
 static void check_escape(const char *in, size_t len, size_t max, const char *want)
@@ -74,6 +76,87 @@ static void test_misc(void **state)
         assert_string_equal(startswith("amdgpu.ko", "amdgpu"), ".ko");
 }
 
+static void test_strcmp_ptr(void **state)
+{
+        const char *v[] = {"rocm-6.0", "amdgpu", "rocm-5.7", "Z"}, *key = "rocm-5.7";
+
+        qsort(v, ELEMENTSOF(v), sizeof(char *), strcmp_ptr);
+        assert_string_equal(v[0], "Z");
+        assert_string_equal(v[1], "amdgpu");
+        assert_string_equal(v[2], "rocm-5.7");
+        assert_string_equal(v[3], "rocm-6.0");
+        assert_ptr_equal(bsearch(&key, v, ELEMENTSOF(v), sizeof(char *), strcmp_ptr), &v[2]);
+}
+
+/* mkdir -p: the parents get one mode, the directory another; what exists stays as it is. */
+static void test_mkdir_p(void **state)
+{
+        char top[] = "/tmp/test-util-XXXXXX";
+        _cleanup_free_ char *leaf = NULL, *mid = NULL, *file = NULL;
+        mode_t old = umask(0);
+        struct stat st;
+
+        assert_non_null(mkdtemp(top));
+        assert_int_equal(chmod(top, 0711), 0);
+        leaf = strdup_printf("%s/a/b/c", top);
+        mid = strdup_printf("%s/a/b", top);
+        file = strdup_printf("%s/f", top);
+
+        assert_int_equal(mkdir_p_mode(leaf, 0755, 0700), 0);
+        assert_int_equal(stat(mid, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0755);
+        assert_int_equal(stat(leaf, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0700);
+        assert_int_equal(stat(top, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0711); /* existing: untouched */
+        assert_int_equal(mkdir_p_mode(leaf, 0700, 0755), 0); /* again: nothing changes */
+        assert_int_equal(stat(leaf, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0700);
+
+        /* A file in the way is an error, not a directory. */
+        assert_int_equal(mknod(file, S_IFREG | 0600, 0), 0);
+        free(leaf);
+        leaf = strdup_printf("%s/f/x", top);
+        assert_int_equal(mkdir_p_mode(leaf, 0755, 0700), -ENOTDIR);
+
+        umask(old);
+        assert_int_equal(unlink(file), 0);
+        free(leaf);
+        leaf = strdup_printf("%s/a/b/c", top);
+        assert_int_equal(rmdir(leaf), 0);
+        assert_int_equal(rmdir(mid), 0);
+        free(mid);
+        mid = strdup_printf("%s/a", top);
+        assert_int_equal(rmdir(mid), 0);
+        assert_int_equal(rmdir(top), 0);
+}
+
+static void check_split(const char *path, const char *dir, const char *base)
+{
+        char *d = NULL, *b = NULL;
+
+        assert_int_equal(path_split(path, &d, &b), 0);
+        assert_string_equal(d, dir);
+        assert_string_equal(b, base);
+        free(d);
+        free(b);
+}
+
+static void test_path_split(void **state)
+{
+        char *d = NULL, *b = NULL;
+
+        check_split("/etc/profile.d/x.sh", "/etc/profile.d", "x.sh");
+        check_split("/x", "/", "x");
+        check_split("lib/modules/amdgpu.ko", "lib/modules", "amdgpu.ko");
+        check_split("/a//b", "/a/", "b");
+        for (const char *const *p = (const char *const[]){"x", "", "/", "/etc/", "/etc/.", "/etc/..", "a/..", NULL}; *p; p++)
+                assert_int_equal(path_split(*p, &d, &b), -EINVAL);
+        assert_int_equal(path_split(NULL, &d, &b), -EINVAL);
+        assert_null(d); /* untouched on failure */
+        assert_null(b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -81,6 +164,9 @@ int main(void)
                 cmocka_unit_test(test_atou),
                 cmocka_unit_test(test_strv),
                 cmocka_unit_test(test_misc),
+                cmocka_unit_test(test_strcmp_ptr),
+                cmocka_unit_test(test_mkdir_p),
+                cmocka_unit_test(test_path_split),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,8 +78,10 @@ finding *report_add_finding(report *r, const char *id, severity sev, const char 
 {
         finding *f;
 
-        if (grow((void **)&r->findings, r->n_findings, sizeof(finding)) < 0)
+        if (grow((void **)&r->findings, r->n_findings, sizeof(finding)) < 0) {
+                r->lost = true;
                 return NULL;
+        }
         f = &r->findings[r->n_findings];
         *f = (finding){
                 .id = strdup(id),
@@ -91,6 +93,7 @@ finding *report_add_finding(report *r, const char *id, severity sev, const char 
         };
         if (!f->id || !f->title || !f->fix || (pci_slot && !f->pci_slot)) {
                 finding_clear(f);
+                r->lost = true;
                 return NULL;
         }
         r->n_findings++;
@@ -148,8 +151,10 @@ int report_add_reason(report *r, const char *probe, const char *path, const char
                         return 0;
                 }
         }
-        if (grow((void **)&r->reasons, r->n_reasons, sizeof(reason)) < 0)
+        if (grow((void **)&r->reasons, r->n_reasons, sizeof(reason)) < 0) {
+                r->lost = true;
                 return -ENOMEM;
+        }
         x = &r->reasons[r->n_reasons];
         *x = (reason){
                 .probe = strdup(probe),
@@ -161,6 +166,7 @@ int report_add_reason(report *r, const char *probe, const char *path, const char
                 free(x->probe);
                 free(x->path);
                 free(x->error);
+                r->lost = true;
                 return -ENOMEM;
         }
         r->n_reasons++;
@@ -203,10 +209,13 @@ int report_add_note(report *r, const char *fmt, ...)
         va_start(ap, fmt);
         k = vasprintf(&s, fmt, ap);
         va_end(ap);
-        if (k < 0)
+        if (k < 0) {
+                r->lost = true;
                 return -ENOMEM;
+        }
         if (grow((void **)&r->notes, r->n_notes, sizeof(char *)) < 0) {
                 free(s);
+                r->lost = true;
                 return -ENOMEM;
         }
         r->notes[r->n_notes++] = s;
@@ -215,6 +224,8 @@ int report_add_note(report *r, const char *fmt, ...)
 
 bool report_partial(const report *r)
 {
+        if (r->lost)
+                return true;
         for (size_t i = 0; i < r->n_reasons; i++)
                 if (r->reasons[i].matters)
                         return true;

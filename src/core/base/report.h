@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/util.h"
+
 typedef enum severity {
         SEVERITY_INFO,
         SEVERITY_WARNING,
@@ -50,14 +52,22 @@ typedef struct report {
         size_t n_reasons;
         char **notes; /* informational lines ("no running system: ...") */
         size_t n_notes;
+        /*
+         * A finding, reason or note could not be recorded (out of memory):
+         * the report is incomplete in a way no reason says, so it is
+         * partial, and its verdict is never "ok".
+         */
+        bool lost;
 } report;
 
 report *report_new(void);
 report *report_free(report *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(report *, report_free);
 
 /*
  * Add a finding; returns it (owned by the report) or NULL on ENOMEM.
- * title and fix are copied. pci_slot may be NULL.
+ * title and fix are copied. pci_slot may be NULL. Every report_add_*
+ * that fails sets r->lost.
  */
 finding *report_add_finding(report *r, const char *id, severity sev, const char *pci_slot,
                             const char *title, const char *fix, bool fixable);
@@ -83,10 +93,14 @@ int report_add_reason_errno(report *r, const char *probe, const char *path, int 
 
 int report_add_note(report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What the front ends say, as a reason, for a report that lost something. */
+#define REPORT_LOST_TEXT "out of memory: a finding or reason was lost"
+
+/* A reason that matters was recorded, or something was lost. */
 bool report_partial(const report *r);
 void report_count(const report *r, size_t counts[_SEVERITY_MAX]);
 
-/* Exit code of --check per BRIEF §3: 2 critical, 3 partial, 1 warning, 0. */
+/* Exit code of --check per rdna1-doctor(8), EXIT STATUS: 2 critical, 3 partial, 1 warning, 0. */
 int report_exit_code(const report *r);
 const char *report_verdict(const report *r);
 

@@ -63,7 +63,7 @@ ssize_t loop_read(int fd, void *buf, size_t len)
         return (ssize_t)got;
 }
 
-int mkdir_parents_mode(const char *path, mode_t mode)
+static int mkdir_parents_mode(const char *path, mode_t mode)
 {
         _cleanup_free_ char *p = strdup(path);
 
@@ -77,6 +77,17 @@ int mkdir_parents_mode(const char *path, mode_t mode)
                         return -errno;
                 *s = '/';
         }
+        return 0;
+}
+
+int mkdir_p_mode(const char *path, mode_t parent_mode, mode_t mode)
+{
+        int r = mkdir_parents_mode(path, parent_mode);
+
+        if (r < 0)
+                return r;
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return -errno;
         return 0;
 }
 
@@ -233,7 +244,7 @@ bool strv_contains(const strv *v, const char *s)
         return false;
 }
 
-static int cmp_strings(const void *a, const void *b)
+int strcmp_ptr(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -241,7 +252,7 @@ static int cmp_strings(const void *a, const void *b)
 void strv_sort(strv *v)
 {
         if (v->n > 1)
-                qsort(v->items, v->n, sizeof(char *), cmp_strings);
+                qsort(v->items, v->n, sizeof(char *), strcmp_ptr);
 }
 
 void strv_clear(strv *v)

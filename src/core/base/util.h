@@ -23,6 +23,22 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/*
+ * DEFINE_TRIVIAL_CLEANUP_FUNC(report *, report_free) defines
+ * report_freep(report **p), which calls report_free(*p) unless *p is NULL:
+ * the function _cleanup_() wants, so that
+ *         _cleanup_(report_freep) report *r = NULL;
+ * is freed on every path out of its scope (systemd's macro of that name).
+ * Every destructor of the core has one, declared next to it.
+ */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)         \
+        static inline void func##p(type *p)             \
+        {                                               \
+                if (*p)                                 \
+                        func(*p);                       \
+        }                                               \
+        struct __useless_struct_to_allow_trailing_semicolon__
+
 static inline void freep(void *p)
 {
         free(*(void **)p);
@@ -81,6 +97,9 @@ static inline const char *startswith(const char *s, const char *prefix)
 
 bool endswith(const char *s, const char *suffix);
 
+/* qsort()/bsearch() comparator for arrays of char *: strcmp order. */
+int strcmp_ptr(const void *a, const void *b);
+
 /* Like strdup()/asprintf() but NULL on failure, never abort. */
 char *strdup_printf(const char *fmt, ...) _printf_(1, 2);
 
@@ -110,11 +129,11 @@ int loop_write(int fd, const void *buf, size_t len);
 ssize_t loop_read(int fd, void *buf, size_t len);
 
 /*
- * mkdir -p of the directories above path (path itself is not made): each
- * missing one is made with mode, existing ones are left as they are.
+ * mkdir -p path (a host path): each missing directory above it is made with
+ * parent_mode, path itself with mode; existing ones are left as they are.
  * Returns: < 0 (-errno of the failing mkdir) on error, else 0.
  */
-int mkdir_parents_mode(const char *path, mode_t mode);
+int mkdir_p_mode(const char *path, mode_t parent_mode, mode_t mode);
 
 /*
  * The next line of buf[0..len) from *pos: *ret_line points at it and

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/util.h"
 #include "bundle/redact.h"
 #include "check/inspect.h"
 
@@ -65,6 +66,7 @@ int bundle_out_addf(bundle_out *out, const char *name, const char *fmt, ...) __a
 
 int bundle_new(bundle **ret);
 bundle *bundle_free(bundle *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(bundle *, bundle_free);
 
 /* Add a member produced by the parent (masked here). */
 int bundle_add(bundle *b, const char *name, const char *data, size_t len);

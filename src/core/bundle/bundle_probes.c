@@ -25,11 +25,6 @@
 
 /* ---- helpers (child side) ---- */
 
-static inline void sysroot_freep(sysroot **p)
-{
-        sysroot_free(*p);
-}
-
 static int add_file(const inspection *in, bundle_out *out, const char *member, const char *path, size_t max)
 {
         _cleanup_free_ char *buf = NULL;

@@ -16,6 +16,8 @@
 
 #include <json-c/json.h>
 
+#include "base/util.h"
+
 typedef enum redact_class {
         REDACT_USER,
         REDACT_HOST,
@@ -33,6 +35,7 @@ typedef struct redactor redactor;
 
 redactor *redactor_new(void);
 redactor *redactor_free(redactor *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(redactor *, redactor_free);
 
 /*
  * Learn a value to mask. Values shorter than 3 bytes are ignored (they

@@ -16,11 +16,6 @@ void gpu_targets_clear(gpu_targets *t)
         *t = (gpu_targets){0};
 }
 
-static void report_freep_local(report **r)
-{
-        report_free(*r);
-}
-
 /* ROCr numbers GPU agents in KFD node order, CPU-only nodes skipped. */
 static int kfd_gpu_rank(const kfd_facts *kfd, const kfd_node *node)
 {
@@ -37,7 +32,7 @@ static int kfd_gpu_rank(const kfd_facts *kfd, const kfd_node *node)
 
 int gpu_targets_detect(const sysroot *sr, report *r, gpu_targets *ret)
 {
-        _cleanup_(report_freep_local) report *own = NULL;
+        _cleanup_(report_freep) report *own = NULL;
         gpu_device *devs = NULL;
         kfd_facts *kfd = NULL;
         gpu_targets t = {0};

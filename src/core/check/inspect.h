@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/report.h"
+#include "base/util.h"
 #include "parse/ko_scan.h"
 #include "parse/signature.h"
 #include "probe/dkms.h"
@@ -61,13 +62,14 @@ typedef struct inspection {
  */
 int inspect_run(const inspect_options *opts, inspection **ret);
 inspection *inspection_free(inspection *in);
+DEFINE_TRIVIAL_CLEANUP_FUNC(inspection *, inspection_free);
 
 /* The distinct gfx targets of the root's AMD GPUs (at most max); returns how many. */
 size_t inspection_gfx_targets(const inspection *in, const char **targets, size_t max);
 
 /* Rules: facts -> findings (rules_kernel.c, rules_selftest.c). */
 int rules_kernel_apply(inspection *in);
-/* The userspace audit (BRIEF §4), one file each: packages, environment, Python. */
+/* The userspace audit (rdna1-doctor(8), FINDINGS), one file each: packages, environment, Python. */
 int rules_runtime_apply(inspection *in);
 int rules_env_apply(inspection *in);
 int rules_python_apply(inspection *in);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The environment audit (BRIEF §4): every place an environment variable or
+ * The environment audit (rdna1-doctor(8), FINDINGS): every place an environment variable or
  * a preloaded library can come from, parsed statically (envfile.c), judged
  * with profiles/rules.ini (rules_ini.c). Shell `source` chains and systemd
  * EnvironmentFile= are followed to a bounded depth and shown in the

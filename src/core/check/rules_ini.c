@@ -48,7 +48,7 @@ static severity severity_from_string(const char *s)
         return _SEVERITY_INVALID;
 }
 
-/* The findings an environment rule may raise (BRIEF §4). */
+/* The findings an environment rule may raise (rdna1-doctor(8), FINDINGS). */
 static bool finding_known(const char *id)
 {
         static const char *const ids[] = {"env.override-gfx", "env.hang-risk", "env.build-only",

@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "base/report.h"
+#include "base/util.h"
 
 typedef enum rule_match {
         RULE_MATCH_ANY,         /* any value is a finding (LD_PRELOAD, PYTORCH_ROCM_ARCH) */
@@ -83,6 +84,7 @@ int rules_load(const char *path, rules_db **ret, unsigned *ret_line);
 /* Same from a buffer (tests, `--profile validate`); path only names it. */
 int rules_load_buffer(const char *path, const char *buf, size_t len, rules_db **ret, unsigned *ret_line);
 rules_db *rules_free(rules_db *db);
+DEFINE_TRIVIAL_CLEANUP_FUNC(rules_db *, rules_free);
 
 /* Tests: load as where /proc is missing (iniparser reads the file itself, checked against the scan). */
 void rules_set_no_memfd(bool v);

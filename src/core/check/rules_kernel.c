@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Kernel-side rules: turn the probes' facts into the device.* and kernel.*
- * findings of the catalog (BRIEF §4). Nothing here reads the root except
+ * findings of the catalog (rdna1-doctor(8), FINDINGS). Nothing here reads the root except
  * the DKMS source files that are matched against the signatures.
  */
 #include <fcntl.h>

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/util.h"
+
 /* Inputs beyond these are refused (-EFBIG) to keep memory bounded (~100 MB at worst). */
 #define CTOKENS_MAX_INPUT (16u * 1024u * 1024u)
 #define CTOKENS_MAX_TOKENS (4u * 1024u * 1024u)
@@ -59,6 +61,7 @@ typedef struct ctokens {
  */
 int ctokens_parse(const char *buf, size_t len, ctokens **ret);
 ctokens *ctokens_free(ctokens *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ctokens *, ctokens_free);
 
 /* Text of token i (NUL-terminated, normalised). */
 const char *ctokens_text(const ctokens *t, size_t i);

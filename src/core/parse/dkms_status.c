@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Parser for one line of `dkms status` output. The formats (DOMAIN.md §4):
+ * Parser for one line of `dkms status` output. The formats (docs/DOMAIN.md §4):
  *   <= 2.8.5:      "M, V, K, A: STATE[ (EXTRA)]"     and "M, V: added" (2.3)
  *   2.8.6 .. 3.x:  "M/V, K, A: STATE[ (EXTRA)]"      and "M/V: added|broken"
  *   weak installs: "M, V, K, A: installed-weak from KERNEL"

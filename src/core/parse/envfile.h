@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/util.h"
+
 typedef enum env_format {
         ENV_FORMAT_SHELL,       /* sh/bash/zsh startup files, profile.d scripts */
         ENV_FORMAT_KEYVALUE,    /* /etc/environment, environment.d *.conf: KEY=VALUE */
@@ -77,6 +79,7 @@ typedef struct env_file {
  */
 int env_file_parse(env_format fmt, const char *buf, size_t len, env_file **ret);
 env_file *env_file_free(env_file *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(env_file *, env_file_free);
 
 /* The last entry named name, or NULL. */
 const env_entry *env_file_get(const env_file *f, const char *name);

@@ -359,17 +359,8 @@ static int archive_failure(const source *src, struct archive *a)
 static bool is_amdgpu_entry(struct archive_entry *e)
 {
         const char *name = archive_entry_pathname(e);
-        const char *base;
 
-        if (!name || archive_entry_filetype(e) != AE_IFREG)
-                return false;
-        base = strrchr(name, '/');
-        return startswith(base ? base + 1 : name, "amdgpu.ko") != NULL;
-}
-
-static void ko_scanner_freep(ko_scanner **s)
-{
-        ko_scanner_free(*s);
+        return name && archive_entry_filetype(e) == AE_IFREG && ko_name_is_module_of(name, "amdgpu");
 }
 
 /* Stream the entry's data through a module scanner and hand the result over. */

@@ -210,6 +210,29 @@ int ko_scanner_new(const char *const *markers, size_t n_markers, uint64_t max_de
         return 0;
 }
 
+const char *const ko_suffixes[] = {".ko", ".ko.zst", ".ko.xz", ".ko.gz", NULL};
+
+bool ko_name_is_module(const char *path)
+{
+        for (const char *const *s = ko_suffixes; *s; s++)
+                if (endswith(path, *s))
+                        return true;
+        return false;
+}
+
+bool ko_name_is_module_of(const char *path, const char *module)
+{
+        const char *base = strrchr(path, '/'), *rest;
+
+        rest = startswith(base ? base + 1 : path, module);
+        if (!rest)
+                return false;
+        for (const char *const *s = ko_suffixes; *s; s++)
+                if (streq(rest, *s))
+                        return true;
+        return false;
+}
+
 ko_scanner *ko_scanner_free(ko_scanner *s)
 {
         if (!s)
@@ -223,11 +246,6 @@ ko_scanner *ko_scanner_free(ko_scanner *s)
         ko_info_clear(&s->info);
         free(s);
         return NULL;
-}
-
-static void ko_scanner_freep(ko_scanner **s)
-{
-        ko_scanner_free(*s);
 }
 
 int ko_scanner_set_chunk_size(ko_scanner *s, size_t chunk)

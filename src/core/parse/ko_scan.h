@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "base/util.h"
+
 #define KO_MAX_MARKERS 32
 #define KO_BUILD_ID_MAX 64
 
@@ -58,6 +60,7 @@ typedef struct ko_scanner ko_scanner;
 int ko_scanner_new(const char *const *markers, size_t n_markers, uint64_t max_decoded,
                    ko_scanner **ret);
 ko_scanner *ko_scanner_free(ko_scanner *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ko_scanner *, ko_scanner_free);
 /*
  * Tests only: decode and scan in windows of chunk decoded bytes (default
  * 128 KiB), so that patterns straddling window boundaries can be exercised
@@ -72,3 +75,16 @@ int ko_scanner_finish(ko_scanner *s, ko_info *ret);
 
 /* Convenience: scan a whole open file descriptor (read from its current offset). */
 int ko_scan_fd(int fd, const char *const *markers, size_t n_markers, ko_info *ret);
+
+/*
+ * The file name endings of a kernel module: plain and the three compressions
+ * kmod can load (".ko", ".ko.zst", ".ko.xz", ".ko.gz"), in the order a
+ * lookup tries them; NULL-terminated.
+ */
+extern const char *const ko_suffixes[];
+
+/* Does path (or its last component) end in one of ko_suffixes? */
+bool ko_name_is_module(const char *path);
+
+/* Is path's last component module + one of ko_suffixes ("amdgpu.ko.xz" for "amdgpu")? */
+bool ko_name_is_module_of(const char *path, const char *module);

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/util.h"
+
 struct ctokens;
 
 typedef struct sig_marker {
@@ -51,6 +53,7 @@ typedef struct signature_db {
  */
 int signature_db_load(const char *dir, signature_db **ret);
 signature_db *signature_db_free(signature_db *db);
+DEFINE_TRIVIAL_CLEANUP_FUNC(signature_db *, signature_db_free);
 
 typedef struct sig_match {
         const signature *sig;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * DKMS tree probe. Layout (dkms 2.3 .. 3.4, DOMAIN.md §4):
+ * DKMS tree probe. Layout (dkms 2.3 .. 3.4, docs/DOMAIN.md §4):
  *   /var/lib/dkms/M/V/source -> /usr/src/M-V        (absolute link, resolved in the root)
  *   /var/lib/dkms/M/V/K/A/module/NAME.ko[.gz|.xz|.zst]
  *   /var/lib/dkms/M/V/K/A/log/make.log               (successful build)
@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "base/util.h"
+#include "parse/ko_scan.h"
 
 #define DKMS_TREE "/var/lib/dkms"
 #define DKMS_ETC "/etc/dkms"
@@ -283,9 +284,9 @@ static int read_conf(probe_ctx *c, const char *path, dkms_conf_assign **ret, siz
 }
 
 /*
- * Does /etc/dkms/NAME belong to module? dkms itself sources only
- * /etc/dkms/<module>.conf, but a PATCH[] in any <module>*.conf is just as
- * suspicious (BRIEF §4), so all of them are read. When several probed modules
+ * Does /etc/dkms/NAME belong to module? dkms itself sources
+ * /etc/dkms/<module>[-<version>[-<kernel>[-<arch>]]].conf (docs/DOMAIN.md §4),
+ * and a PATCH[] in any <module>*.conf is just as suspicious, so all are read. When several probed modules
  * share a prefix (amdgpu, amdgpu-pro), the longest matching name owns the file.
  */
 static bool etc_conf_owned_by(const probe_ctx *c, const char *name, const char *module)
@@ -508,12 +509,6 @@ static int probe_source(probe_ctx *c, dkms_source *s, const etc_conf *etc, size_
 
 /* ---- builds ---- */
 
-static bool is_module_file(const char *name)
-{
-        return endswith(name, ".ko") || endswith(name, ".ko.gz") || endswith(name, ".ko.xz") ||
-               endswith(name, ".ko.zst");
-}
-
 static int list_module_files(probe_ctx *c, const char *base, char ***ret, size_t *ret_n)
 {
         _cleanup_free_ char *dir = strdup_printf("%s/module", base);
@@ -532,7 +527,7 @@ static int list_module_files(probe_ctx *c, const char *base, char ***ret, size_t
                 return -ENOMEM;
         }
         for (size_t i = 0; i < n; i++) {
-                if (!is_module_file(names[i]))
+                if (!ko_name_is_module(names[i]))
                         continue;
                 out[k] = strdup_printf("%s/%s", dir, names[i]);
                 if (!out[k]) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "base/report.h"
+#include "base/util.h"
 #include "parse/dkms_parse.h"
 #include "root/sysroot.h"
 
@@ -73,3 +74,4 @@ typedef struct dkms_facts {
  */
 int dkms_probe(const sysroot *sr, report *r, dkms_facts **ret);
 dkms_facts *dkms_facts_free(dkms_facts *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(dkms_facts *, dkms_facts_free);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "base/report.h"
+#include "base/util.h"
 #include "parse/ko_scan.h"
 #include "probe/dkms.h"
 #include "probe/ko_cache.h"
@@ -63,6 +64,7 @@ typedef struct kfd_facts {
  */
 int kfd_probe(const sysroot *sr, report *r, kfd_facts **ret);
 kfd_facts *kfd_facts_free(kfd_facts *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(kfd_facts *, kfd_facts_free);
 
 /* Parse one "key value\n" properties file; calls cb per well-formed line. */
 typedef int (*kfd_prop_cb)(const char *key, uint64_t value, void *userdata);
@@ -105,6 +107,7 @@ typedef struct cmdline_facts {
 /* Reads /proc/cmdline, /etc/modprobe.d/<*>.conf, /run/modprobe.d, /usr/lib/modprobe.d, /lib/modprobe.d. */
 int cmdline_probe(const sysroot *sr, report *r, cmdline_facts **ret);
 cmdline_facts *cmdline_facts_free(cmdline_facts *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(cmdline_facts *, cmdline_facts_free);
 
 /* Parsers, exposed for unit tests. They append to f. */
 int cmdline_parse(cmdline_facts *f, const char *buf, size_t len);
@@ -142,6 +145,7 @@ typedef struct module_facts {
 int module_probe(const sysroot *sr, report *r, const char *const *dyndbg_functions,
                  module_facts **ret);
 module_facts *module_facts_free(module_facts *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(module_facts *, module_facts_free);
 
 /* Parsers, exposed for unit tests. */
 /* Parse a GNU build-id note file (/sys/module/X/notes/.note.gnu.build-id). */

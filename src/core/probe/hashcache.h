@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "base/util.h"
+
 #define HASH_CACHE_SCHEMA 1u
 #define HASH_CACHE_FILE "pkg-hash.cache"
 
@@ -47,6 +49,7 @@ typedef struct hash_cache hash_cache;
  */
 int hash_cache_load(const char *dir, const char *root, hash_cache **ret);
 hash_cache *hash_cache_free(hash_cache *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(hash_cache *, hash_cache_free);
 hash_cache_state hash_cache_get_state(const hash_cache *c);
 size_t hash_cache_size(const hash_cache *c);
 

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include "base/util.h"
 #include "parse/ko_scan.h"
 
 /*
@@ -17,6 +18,7 @@ typedef struct ko_cache ko_cache;
 int ko_cache_open(const char *cache_path, const char *const *markers, size_t n_markers,
                   ko_cache **ret);
 ko_cache *ko_cache_free(ko_cache *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ko_cache *, ko_cache_free);
 /* Returns 1 and fills *ret on a hit, 0 on a miss. */
 int ko_cache_lookup(ko_cache *c, const char *path, const struct stat *st, ko_info *ret);
 int ko_cache_store(ko_cache *c, const char *path, const struct stat *st, const ko_info *info);

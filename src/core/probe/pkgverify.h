@@ -71,6 +71,7 @@ typedef struct pkgverify {
  */
 int pkgverify_run(const sysroot *sr, const char *cache_dir, unsigned nthreads, report *r, pkgverify **ret);
 pkgverify *pkgverify_free(pkgverify *pv);
+DEFINE_TRIVIAL_CLEANUP_FUNC(pkgverify *, pkgverify_free);
 
 /* Is a package, by name, one of the ROCm/amdgpu family? */
 bool pkg_name_is_rocm(const char *name);

@@ -471,11 +471,6 @@ static int read_modprobe_d(const sysroot *sr, report *r, cmdline_facts *f)
         return k < 0 ? k : 0;
 }
 
-static void cmdline_facts_freep(cmdline_facts **f)
-{
-        cmdline_facts_free(*f);
-}
-
 int cmdline_probe(const sysroot *sr, report *r, cmdline_facts **ret)
 {
         _cleanup_(cmdline_facts_freep) cmdline_facts *f = NULL;

@@ -63,14 +63,6 @@ static scanned_module *add_scanned(kernel_scan *in, const char *path, const char
         return m;
 }
 
-static bool is_module_name(const char *name, const char *base)
-{
-        const char *rest = startswith(name, base);
-
-        return rest && (streq(rest, ".ko") || streq(rest, ".ko.zst") || streq(rest, ".ko.xz") ||
-                        streq(rest, ".ko.gz"));
-}
-
 /* Scan one module file through the cache; failures become reasons. */
 static int scan_module_file(scan_ctx *sc, const char *path, const char *kernel, module_place place,
                             bool in_tree)
@@ -162,11 +154,10 @@ static char *kmod_resolve(const sysroot *sr, const char *kernel, report *r)
 static char *fallback_resolve(const sysroot *sr, const char *kernel)
 {
         static const char *const dirs[] = {"updates/dkms", "updates", "kernel/drivers/gpu/drm/amd/amdgpu"};
-        static const char *const suffixes[] = {".ko", ".ko.zst", ".ko.xz", ".ko.gz"};
 
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
-                for (size_t j = 0; j < ELEMENTSOF(suffixes); j++) {
-                        char *p = strdup_printf("/lib/modules/%s/%s/amdgpu%s", kernel, dirs[i], suffixes[j]);
+                for (const char *const *s = ko_suffixes; *s; s++) {
+                        char *p = strdup_printf("/lib/modules/%s/%s/amdgpu%s", kernel, dirs[i], *s);
 
                         if (!p)
                                 return NULL;
@@ -195,7 +186,7 @@ static int scan_other_modules(scan_ctx *sc, const char *kernel)
                 for (size_t j = 0; j < n; j++) {
                         _cleanup_free_ char *p = NULL;
 
-                        if (!is_module_name(names[j], "amdgpu"))
+                        if (!ko_name_is_module_of(names[j], "amdgpu"))
                                 continue;
                         p = strdup_printf("%s/%s", dir, names[j]);
                         r = p ? scan_module_file(sc, p, kernel, PLACE_OTHER, startswith(dirs[i], "kernel/") != NULL)
@@ -365,22 +356,16 @@ static int scan_dkms_builds(scan_ctx *sc)
         for (size_t i = 0; f && i < f->n_builds; i++)
                 for (size_t j = 0; j < f->builds[i].n_module_files; j++) {
                         const char *p = f->builds[i].module_files[j];
-                        const char *base = strrchr(p, '/');
                         int r;
 
                         /* Only amdgpu carries KFD; its siblings (amdttm, ...) do not. */
-                        if (!is_module_name(base ? base + 1 : p, "amdgpu"))
+                        if (!ko_name_is_module_of(p, "amdgpu"))
                                 continue;
                         r = scan_module_file(sc, p, f->builds[i].kernel, PLACE_DKMS_BUILD, false);
                         if (r < 0)
                                 return r;
                 }
         return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int kernels_probe(const kernels_probe_input *in, kernel_scan *ret)
@@ -402,7 +387,7 @@ int kernels_probe(const kernels_probe_input *in, kernel_scan *ret)
                 report_add_reason(in->report, "modules", "/lib/modules", "too many kernels, only the first were checked", true);
 
         if (names)
-                qsort(names, n, sizeof(char *), cmp_str);
+                qsort(names, n, sizeof(char *), strcmp_ptr);
         ret->kernels = calloc(n ? n : 1, sizeof(kernel_facts));
         if (!ret->kernels)
                 r = -ENOMEM;

@@ -375,11 +375,6 @@ static int read_node(const sysroot *sr, report *r, kfd_facts *f, unsigned id, kf
         return 1;
 }
 
-static void kfd_facts_freep(kfd_facts **f)
-{
-        kfd_facts_free(*f);
-}
-
 static int read_nodes(const sysroot *sr, report *r, kfd_facts *f)
 {
         unsigned ids[KFD_MAX_NODES];

@@ -298,11 +298,6 @@ module_facts *module_facts_free(module_facts *f)
         return NULL;
 }
 
-static void module_facts_freep(module_facts **f)
-{
-        module_facts_free(*f);
-}
-
 /* A sysfs attribute; ENOENT leaves *ret NULL ("unknown"). */
 static int read_attr(const sysroot *sr, report *r, const char *path, char **ret)
 {

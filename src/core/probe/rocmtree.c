@@ -47,11 +47,6 @@ rocm_tree_facts *rocm_tree_facts_free(rocm_tree_facts *f)
         return NULL;
 }
 
-static void strv_free_array_p(char ***a)
-{
-        strv_free_array(*a);
-}
-
 static int push(char ***a, size_t *n, const char *s)
 {
         char **b = realloc(*a, (*n + 1) * sizeof(char *));
@@ -153,7 +148,7 @@ static int walk_root(walk_ctx *w, const sysroot *sr, const char *path, bool unow
 /* Names in a directory that start with prefix and are real directories (not symlinks). */
 static int dirs_with_prefix(const sysroot *sr, const char *dir, const char *prefix, char ***ret, size_t *ret_n)
 {
-        _cleanup_(strv_free_array_p) char **names = NULL;
+        _cleanup_(strv_free_arrayp) char **names = NULL;
         char **out = NULL;
         size_t n = 0, n_out = 0;
         int r;
@@ -200,11 +195,6 @@ static bool is_rocm_dir_name(const char *path)
         return false;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int rocm_tree_walk(const sysroot *sr, const pkgverify *pv, report *r, rocm_tree_facts **ret)
 {
         rocm_tree_facts *f = calloc(1, sizeof(*f));
@@ -235,7 +225,7 @@ int rocm_tree_walk(const sysroot *sr, const pkgverify *pv, report *r, rocm_tree_
                 }
         }
         if (n_roots)
-                qsort(roots, n_roots, sizeof(char *), cmp_str);
+                qsort(roots, n_roots, sizeof(char *), strcmp_ptr);
         for (size_t i = 0; i < n_roots; i++) {
                 const char *rest;
 
@@ -266,9 +256,9 @@ out:
                 return k;
         }
         if (f->n_unowned)
-                qsort(f->unowned, f->n_unowned, sizeof(char *), cmp_str);
+                qsort(f->unowned, f->n_unowned, sizeof(char *), strcmp_ptr);
         if (f->n_artifacts)
-                qsort(f->artifacts, f->n_artifacts, sizeof(char *), cmp_str);
+                qsort(f->artifacts, f->n_artifacts, sizeof(char *), strcmp_ptr);
         *ret = f;
         return 0;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "base/report.h"
+#include "base/util.h"
 #include "probe/pkgverify.h"
 #include "root/sysroot.h"
 
@@ -28,6 +29,7 @@ typedef struct rocm_tree_facts {
 
 int rocm_tree_walk(const sysroot *sr, const pkgverify *pv, report *r, rocm_tree_facts **ret);
 rocm_tree_facts *rocm_tree_facts_free(rocm_tree_facts *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(rocm_tree_facts *, rocm_tree_facts_free);
 
 /* "x.orig", "x.rej", "x.bak", "x.patch" */
 bool is_patch_artifact(const char *name);

@@ -7,11 +7,6 @@
 #include "base/util.h"
 #include "root/users.h"
 
-static void root_usersp(root_users **u)
-{
-        root_users_free(*u);
-}
-
 void exec_user_clear(exec_user *u)
 {
         free(u->groups);
@@ -32,7 +27,7 @@ static int parse_id(const char *s, unsigned *ret)
 
 int exec_user_from_env(const sysroot *sr, exec_user *ret)
 {
-        _cleanup_(root_usersp) root_users *users = NULL;
+        _cleanup_(root_users_freep) root_users *users = NULL;
         const char *sudo_uid = getenv("SUDO_UID"), *sudo_gid = getenv("SUDO_GID");
         const char *pkexec_uid = getenv("PKEXEC_UID"), *doas_user = getenv("DOAS_USER");
         const root_user *ru = NULL;

@@ -45,6 +45,7 @@ void exec_user_clear(exec_user *u);
  */
 int exec_env_build(const resolved_env *e, const exec_user *u, char ***ret);
 void exec_env_free(char **env);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, exec_env_free);
 
 /* setgroups, setresgid, setresuid to u, and check that root cannot come back. */
 int exec_drop_privileges(const exec_user *u);

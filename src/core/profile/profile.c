@@ -579,11 +579,6 @@ bool profile_name_valid(const char *name)
         return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789.-") == n;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int profile_dir_list(const char *dir, strv *ret)
 {
         DIR *dp = opendir(dir);
@@ -608,7 +603,7 @@ int profile_dir_list(const char *dir, strv *ret)
                 return k;
         }
         if (names.n > 1)
-                qsort(names.items, names.n, sizeof(char *), cmp_str);
+                qsort(names.items, names.n, sizeof(char *), strcmp_ptr);
         *ret = names;
         return 0;
 }

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Environment profiles (BRIEF §7): profiles/NAME.ini, read with iniparser.
+ * Environment profiles (rdna1-doctor(8), PROFILES): profiles/NAME.ini, read with iniparser.
  *
  *   [profile]  name, description, gfx-targets, rocm-versions, device, isolate-device
  *   [env]      NAME = VALUE          the environment
@@ -84,10 +84,7 @@ int profile_parse(const char *path, const char *buf, size_t len, problem_list *p
 /* Read a file (host path, regular file, at most PROFILE_READ_MAX) and parse it. */
 int profile_load(const char *path, problem_list *problems, profile **ret);
 profile *profile_free(profile *p);
-static inline void profile_freep(profile **p)
-{
-        profile_free(*p);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(profile *, profile_free);
 
 /* A profile name: [a-z0-9][a-z0-9.-]*, at most 64 bytes (it becomes a file name). */
 bool profile_name_valid(const char *name);

@@ -9,23 +9,11 @@
 #include "profile/profile.h"
 #include "recover/journal.h"
 #include "recover/plan.h"
+#include "root/fileops.h"
 #include "root/sysroot.h"
 
 
 #define ENV_FILE_MAX (1024u * 1024)
-
-static void plan_freep(plan **p)
-{
-        plan_free(*p);
-}
-static void journal_freep(journal **j)
-{
-        journal_free(*j);
-}
-static void sysroot_freep(sysroot **s)
-{
-        sysroot_free(*s);
-}
 
 char *env_line_disabled_text(const char *text)
 {
@@ -35,26 +23,6 @@ char *env_line_disabled_text(const char *text)
 static void md5_hex(const void *buf, size_t len, char out[33])
 {
         MD5Data(buf, len, out);
-}
-
-/* Split "/etc/profile.d/x.sh" into a directory fd inside the root and the name. */
-static int open_parent(const sysroot *sr, const char *path, const char **ret_name)
-{
-        _cleanup_free_ char *dir = strdup(path);
-        char *slash = dir ? strrchr(dir, '/') : NULL;
-        int fd;
-
-        if (!dir)
-                return -ENOMEM;
-        if (!slash || !slash[1])
-                return -EINVAL;
-        *ret_name = path + (slash - dir) + 1;
-        if (slash == dir)
-                slash[1] = '\0';
-        else
-                *slash = '\0';
-        fd = sysroot_openat(sr, dir, O_RDONLY | O_DIRECTORY);
-        return fd;
 }
 
 static int step_install_script(journal *j, size_t step, int dfd, const char *name, const char *path,
@@ -98,8 +66,8 @@ static int step_install_script(journal *j, size_t step, int dfd, const char *nam
 static int step_disable_line(journal *j, size_t step, const sysroot *sr, const env_line_ref *ref, char **ret_error)
 {
         _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *buf = NULL, *out = NULL, *repl = NULL;
-        const char *name, *b, *e;
+        _cleanup_free_ char *buf = NULL, *out = NULL, *repl = NULL, *name = NULL;
+        const char *b, *e;
         struct stat st;
         size_t len, n;
         unsigned lineno = 1;
@@ -109,9 +77,9 @@ static int step_disable_line(journal *j, size_t step, const sysroot *sr, const e
         k = journal_begin_step(j, step);
         if (k < 0)
                 return k;
-        dfd = open_parent(sr, ref->path, &name);
-        if (dfd < 0)
-                return journal_step_failed(j, step, strerror(-dfd)), dfd;
+        k = fo_open_parent(sr, ref->path, &dfd, &name);
+        if (k < 0)
+                return journal_step_failed(j, step, strerror(-k)), k;
         fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 k = -errno;
@@ -198,9 +166,8 @@ int profile_install(const install_request *req, char **ret_journal_id, char **re
         _cleanup_(sysroot_freep) sysroot *sr = NULL;
         _cleanup_(plan_freep) plan *p = NULL;
         _cleanup_(journal_freep) journal *j = NULL;
-        _cleanup_free_ char *state = NULL, *lockdir = NULL;
+        _cleanup_free_ char *state = NULL, *lockdir = NULL, *name = NULL;
         _cleanup_close_ int lock = -EBADF, dfd = -EBADF;
-        const char *name;
         int k;
 
         k = sysroot_open(req->root, &sr);
@@ -218,11 +185,11 @@ int profile_install(const install_request *req, char **ret_journal_id, char **re
                 return -ENOMEM;
         if (mkdir(lockdir, 0700) < 0 && errno != EEXIST && errno != ENOENT)
                 return -errno;
-        dfd = open_parent(sr, PROFILE_INSTALL_PATH, &name);
-        if (dfd < 0) {
+        k = fo_open_parent(sr, PROFILE_INSTALL_PATH, &dfd, &name);
+        if (k < 0) {
                 *ret_error = strdup_printf("cannot open the directory of %s: %s", PROFILE_INSTALL_PATH,
-                                           strerror(-dfd));
-                return dfd;
+                                           strerror(-k));
+                return k;
         }
         k = journal_lock(lockdir, &lock);
         if (k < 0)

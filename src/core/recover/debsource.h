@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Clean content from a cached .deb (BRIEF §6): the archive is trusted only
+ * Clean content from a cached .deb (README.md, Recovery): the archive is trusted only
  * when `dpkg-deb -f` says its Package/Version/Architecture equal the
  * installed package's, and a member is read with libarchive straight from
  * the open .deb (never extracted to a shared place), hashed from the same

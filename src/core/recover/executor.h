@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The executor: runs a journaled plan step by step (BRIEF §6), resumes an
+ * The executor: runs a journaled plan step by step (README.md, Recovery), resumes an
  * interrupted run from its journal, and rolls a run back in reverse.
  * File steps run here; kernel-side steps belong to the per-kernel
  * transaction (kernel_tx) and are refused with a reason when it cannot run

@@ -127,18 +127,6 @@ int journal_state_dir(const char *root, const char *state_dir, char **ret)
         return 0;
 }
 
-/* mkdir -p of a host path: the parents 0755, the directory itself 0700, when made here. */
-static int mkdir_parents(const char *path)
-{
-        int r = mkdir_parents_mode(path, 0755);
-
-        if (r < 0)
-                return r;
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 static bool id_valid(const char *id)
 {
         if (!id || !*id || strlen(id) > 64)
@@ -302,7 +290,7 @@ int journal_create(const char *state_dir, const plan *p, journal **ret)
 
         if (!j)
                 return -ENOMEM;
-        r = mkdir_parents(state_dir);
+        r = mkdir_p_mode(state_dir, 0755, 0700);
         if (r < 0)
                 goto fail;
         j->state_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -880,7 +868,7 @@ int journal_write_verify_flag(const char *root, const char *id)
         r = journal_state_dir(root, NULL, &dir);
         if (r < 0)
                 return r;
-        r = mkdir_parents(dir);
+        r = mkdir_p_mode(dir, 0755, 0700);
         if (r < 0)
                 return r;
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -970,7 +958,7 @@ int journal_lock(const char *lockdir, int *ret_fd)
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        r = mkdir_parents(lockdir);
+        r = mkdir_p_mode(lockdir, 0755, 0700);
         if (r < 0)
                 return r;
         {

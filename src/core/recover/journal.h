@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The undo journal of one recovery run (BRIEF §6). One directory per run:
+ * The undo journal of one recovery run (README.md, Recovery). One directory per run:
  *
  *   STATE/journal/<id>/
  *     run.json           status (running|partial|done|rolled-back|...), pid, root, times
@@ -37,6 +37,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "base/util.h"
 #include "recover/plan.h"
 #include "root/fileops.h"
 
@@ -116,6 +117,7 @@ int journal_create(const char *state_dir, const plan *p, journal **ret);
 /* Open an existing run (-ENOENT when no such id; ids are [0-9A-Za-z-] only). */
 int journal_open(const char *state_dir, const char *id, journal **ret);
 journal *journal_free(journal *j);
+DEFINE_TRIVIAL_CLEANUP_FUNC(journal *, journal_free);
 
 const char *journal_id(const journal *j);
 int journal_dirfd(const journal *j);          /* the run's directory */

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "base/md5io.h"
+#include "base/path.h"
 #include "base/spawn_cmd.h"
 #include "base/util.h"
 #include "parse/initramfs.h"
@@ -362,46 +363,24 @@ static int open_dir_p(const sysroot *sr, const char *path)
         return TAKE_FD(fd);
 }
 
-/* path's directory (owned: "/" for a top-level name) and its last component (inside *ret_dir's buffer). */
-static int split_parent(const char *path, char **ret_dir, const char **ret_base)
-{
-        char *dir = strdup(path), *slash;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (!slash || !slash[1]) {
-                free(dir);
-                return -EINVAL;
-        }
-        *slash = '\0';
-        *ret_base = slash + 1;
-        *ret_dir = dir;
-        return 0;
-}
-
 /* The writable directory that will hold path (made as needed, 0755) and path's last component. */
 static int open_parent_dir(tx *t, const char *path, int *ret_dirfd, char **ret_base)
 {
-        _cleanup_free_ char *dir = NULL, *copy = NULL;
+        _cleanup_free_ char *dir = NULL, *base = NULL;
         _cleanup_close_ int dfd = -EBADF;
-        const char *base;
         int r;
 
-        r = split_parent(path, &dir, &base);
+        r = path_split(path, &dir, &base);
         if (r < 0)
                 return r;
-        copy = strdup(base);
-        if (!copy)
-                return -ENOMEM;
-        dfd = open_dir_p(t->o->sr, *dir ? dir : "/");
+        dfd = open_dir_p(t->o->sr, dir);
         if (dfd < 0)
                 return dfd;
         /* An O_PATH fd cannot create entries: reopen the directory itself. */
         *ret_dirfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (*ret_dirfd < 0)
                 return -errno;
-        *ret_base = TAKE_PTR(copy);
+        *ret_base = TAKE_PTR(base);
         return 0;
 }
 
@@ -464,15 +443,14 @@ static int put_back(tx *t, const journal_file *f)
 
 static int remove_file(tx *t, const char *path)
 {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *base = NULL;
         _cleanup_close_ int dfd = -EBADF;
-        const char *base;
         int r;
 
-        r = split_parent(path, &dir, &base);
+        r = path_split(path, &dir, &base);
         if (r < 0)
                 return r;
-        dfd = sysroot_openat(t->o->sr, *dir ? dir : "/", O_RDONLY | O_DIRECTORY);
+        dfd = sysroot_openat(t->o->sr, dir, O_RDONLY | O_DIRECTORY);
         if (dfd == -ENOENT)
                 return 0;
         if (dfd < 0)
@@ -595,7 +573,7 @@ static int collect_patched(tx *t)
                 _cleanup_close_ int fd = -EBADF;
                 ko_info info = {0};
 
-                if (!strstr(t->before.items[i], ".ko") || streq(t->before.items[i], t->initrd))
+                if (!ko_name_is_module(t->before.items[i]) || streq(t->before.items[i], t->initrd))
                         continue;
                 fd = sysroot_open_regular(o->sr, t->before.items[i]);
                 if (fd < 0 || ko_scan_fd(fd, o->markers, o->n_markers, &info) < 0)
@@ -619,16 +597,6 @@ static bool vermagic_is(const char *vermagic, const char *kernel)
         size_t l = strlen(kernel);
 
         return vermagic && strncmp(vermagic, kernel, l) == 0 && (vermagic[l] == ' ' || vermagic[l] == '\0');
-}
-
-/* A .ko name of module "name" ("amdgpu.ko", "amdgpu.ko.xz"). */
-static bool is_module_file(const char *path, const char *name)
-{
-        const char *base = strrchr(path, '/'), *rest;
-
-        base = base ? base + 1 : path;
-        rest = startswith(base, name);
-        return rest && startswith(rest, ".ko");
 }
 
 /*
@@ -695,12 +663,12 @@ static int verify_dir(tx *t, const char *dir, const char *what, char **ret_build
         for (size_t i = 0; i < files.n; i++) {
                 char *bid = NULL;
 
-                if (!strstr(files.items[i], ".ko"))
+                if (!ko_name_is_module(files.items[i]))
                         continue;
                 r = verify_ko(t, files.items[i], &bid);
                 if (r < 0)
                         return r;
-                if (is_module_file(files.items[i], t->o->module) && !found) {
+                if (ko_name_is_module_of(files.items[i], t->o->module) && !found) {
                         found = true;
                         main_id = bid;
                 } else
@@ -876,7 +844,7 @@ static int tx_in_tree(tx *t)
                 return r;
         r = list_files(t, t->updates_dir, &left);
         for (size_t i = 0; r >= 0 && i < left.n; i++)
-                if (is_module_file(left.items[i], o->module))
+                if (ko_name_is_module_of(left.items[i], o->module))
                         r = fail(t, "dkms remove left %s in place", left.items[i]);
         if (r >= 0)
                 r = depmod(t);

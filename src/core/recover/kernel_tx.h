@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The per-kernel transaction of --recover (BRIEF §6), one journal step per
+ * The per-kernel transaction of --recover (README.md, Recovery), one journal step per
  * kernel:
  *
  *   rebuild:  back up the kernel's DKMS module set (every file in /lib/modules/K/updates/dkms and

@@ -151,11 +151,6 @@ int pkgfile_lookup(const sysroot *sr, const char *path, pkgfile *ret)
         return 1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int pkgindex_load(const sysroot *sr, pkgindex *ret)
 {
         char **names = NULL;
@@ -192,7 +187,7 @@ int pkgindex_load(const sysroot *sr, pkgindex *ret)
         }
         strv_free_array(names);
         if (v.n)
-                qsort(v.items, v.n, sizeof(char *), cmp_str);
+                qsort(v.items, v.n, sizeof(char *), strcmp_ptr);
         *ret = (pkgindex){.paths = v.items, .n = v.n};
         return 0;
 fail:
@@ -203,7 +198,7 @@ fail:
 
 bool pkgindex_contains(const pkgindex *idx, const char *path)
 {
-        return idx->n && bsearch(&path, idx->paths, idx->n, sizeof(char *), cmp_str);
+        return idx->n && bsearch(&path, idx->paths, idx->n, sizeof(char *), strcmp_ptr);
 }
 
 void pkgindex_clear(pkgindex *idx)

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * A recovery plan (BRIEF §6): typed actions made from the inspection's
+ * A recovery plan (README.md, Recovery): typed actions made from the inspection's
  * findings, in the order they run (environment fixes first, then files,
  * then the kernel side per kernel). Each action says why it exists, what
  * it touches, and how it is undone. The planner (planner.c) builds it; the
@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "base/util.h"
 
 #define PLAN_SCHEMA "rdna1-doctor/plan/1"
 #define PLAN_STATE_DIR "/var/lib/rdna1-doctor"
@@ -109,6 +111,7 @@ typedef struct plan {
 
 plan *plan_new(const char *root);
 plan *plan_free(plan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(plan *, plan_free);
 
 /* Append a zeroed action of type t; NULL on ENOMEM. Owned by the plan. */
 plan_action *plan_add(plan *p, action_type t, const char *finding_id);

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The preflight gate of --recover (BRIEF §6): before anything changes,
+ * The preflight gate of --recover (README.md, Recovery): before anything changes,
  * check that executing the plan cannot leave the machine worse. Every
  * check that fails adds one failure with a reason a person can act on;
  * the caller refuses the whole run (exit 12) when there is any.

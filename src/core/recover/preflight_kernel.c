@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The kernel-side choice for one kernel (BRIEF §6): rebuild the clean DKMS
+ * The kernel-side choice for one kernel (README.md, Recovery): rebuild the clean DKMS
  * source when headers, the kernel's compiler and (with Secure Boot on) an
  * enrolled signing key are there; otherwise, or with --in-tree, remove the
  * DKMS amdgpu so the in-tree driver loads — only when the in-tree .ko

@@ -12,40 +12,18 @@
 
 #include "base/fault.h"
 #include "base/md5io.h"
+#include "base/path.h"
 #include "base/util.h"
 #include "root/fileops.h"
-
-static int split_path(const char *path, char **ret_parent, char **ret_base)
-{
-        const char *slash;
-        char *parent, *base;
-
-        if (!path || path[0] != '/')
-                return -EINVAL;
-        slash = strrchr(path, '/');
-        base = strdup(slash + 1);
-        parent = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
-        if (!base || !parent) {
-                free(base);
-                free(parent);
-                return -ENOMEM;
-        }
-        if (!*base || streq(base, ".") || streq(base, "..")) {
-                free(base);
-                free(parent);
-                return -EINVAL;
-        }
-        *ret_parent = parent;
-        *ret_base = base;
-        return 0;
-}
 
 int fo_open_parent(const sysroot *sr, const char *path, int *ret_dirfd, char **ret_base)
 {
         _cleanup_free_ char *parent = NULL, *base = NULL;
         int fd, r;
 
-        r = split_path(path, &parent, &base);
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        r = path_split(path, &parent, &base);
         if (r < 0)
                 return r;
         fd = sysroot_openat(sr, parent, O_RDONLY | O_DIRECTORY);
@@ -78,7 +56,9 @@ int fo_open_parent_in_home(const sysroot *sr, const char *home, const char *path
         const char *rel;
         int fd, r;
 
-        r = split_path(path, &parent, &base);
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        r = path_split(path, &parent, &base);
         if (r < 0)
                 return r;
         rel = startswith(parent, home);

@@ -21,7 +21,10 @@
 /* Content writer for fo_replace: write to fd, return 0 or < 0 errno. */
 typedef int (*fo_writer)(int fd, void *userdata);
 
-/* The parent directory of path opened O_RDONLY|O_DIRECTORY through the root, and the last component. */
+/*
+ * The parent directory of path (absolute) opened O_RDONLY|O_DIRECTORY through
+ * the root, and the last component (path_split(): -EINVAL for none, ".", "..").
+ */
 int fo_open_parent(const sysroot *sr, const char *path, int *ret_dirfd, char **ret_base);
 
 /*

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Safe access to files in users' homes (BRIEF §5). RESOLVE_IN_ROOT does not
+ * Safe access to files in users' homes (docs/ARCHITECTURE.md). RESOLVE_IN_ROOT does not
  * help when ~/.bashrc -> /etc/shadow resolves inside the root, so files in a
  * home are opened relative to the home directory with
  * openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) (an O_NOFOLLOW walk where
@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "base/report.h"
+#include "base/util.h"
 #include "root/sysroot.h"
 #include "root/users.h"
 
@@ -48,6 +49,7 @@ int home_open(const sysroot *sr, const root_user *user, home **ret);
 /* Same for any directory fd of the root (system trees); takes ownership of fd. */
 int home_open_fd(int fd, const char *path, uid_t uid, gid_t gid, home **ret);
 home *home_free(home *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(home *, home_free);
 
 /*
  * Open relpath beneath the home without following any symlink (a symlink

@@ -475,11 +475,6 @@ int sysroot_readlink(const sysroot *sr, const char *path, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void strv_free_array(char **a)
 {
         if (!a)
@@ -530,7 +525,7 @@ int list_dir_fd(int fd, size_t max_entries, char ***ret, size_t *ret_n, bool *re
                 if (!v.items)
                         return -ENOMEM;
         }
-        qsort(v.items, v.n, sizeof(char *), cmp_str);
+        qsort(v.items, v.n, sizeof(char *), strcmp_ptr);
         *ret = v.items;
         if (ret_n)
                 *ret_n = v.n;

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "base/util.h"
+
 #define SYSROOT_READ_MAX_DEFAULT (4u * 1024 * 1024)
 
 typedef struct sysroot {
@@ -33,6 +35,7 @@ typedef struct sysroot {
  */
 int sysroot_open(const char *path, sysroot **ret);
 sysroot *sysroot_free(sysroot *sr);
+DEFINE_TRIVIAL_CLEANUP_FUNC(sysroot *, sysroot_free);
 
 /* Force the O_NOFOLLOW component-walk fallback (tests). */
 void sysroot_set_no_openat2(sysroot *sr, bool v);
@@ -110,6 +113,7 @@ bool sysroot_exists(const sysroot *sr, const char *path);
 int sysroot_list_dir(const sysroot *sr, const char *path, size_t max_entries,
                      char ***ret, size_t *ret_n, bool *ret_truncated);
 void strv_free_array(char **a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free_array);
 
 /* The same for a directory fd already open (O_DIRECTORY); takes ownership of fd. */
 int list_dir_fd(int fd, size_t max_entries, char ***ret, size_t *ret_n, bool *ret_truncated);

@@ -6,7 +6,7 @@
  * setgroups() with the user's groups from the root's /etc/group (not the
  * host's, hence no initgroups()), setresgid(), setresuid(), checks that it
  * cannot get root back, then runs the function. Home files are only ever
- * written this way (BRIEF §5).
+ * written this way (docs/ARCHITECTURE.md).
  */
 
 #include <sys/types.h>

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/util.h"
 #include "root/sysroot.h"
 
 typedef struct root_user {
@@ -52,6 +53,7 @@ typedef enum users_select {
  */
 int root_users_load(const sysroot *sr, users_select sel, root_users **ret);
 root_users *root_users_free(root_users *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(root_users *, root_users_free);
 
 const root_user *root_users_find_uid(const root_users *u, uid_t uid);
 const root_user *root_users_find_name(const root_users *u, const char *name);

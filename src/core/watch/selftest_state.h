@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Self-test records in the state directory (BRIEF §8): "in-progress.json"
+ * Self-test records in the state directory (rdna1-doctor(8), --selftest): "in-progress.json"
  * is written before a GPU run starts and removed when it ends; "last.json"
  * holds the last result. A later boot that finds an in-progress record of
  * an earlier boot knows the machine locked up or reset during the run.
