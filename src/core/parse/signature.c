@@ -178,7 +178,8 @@ static int load_marker(dictionary *d, const char *section, sig_marker *m)
  */
 static int load_markers(dictionary *d, signature *s)
 {
-        for (ssize_t i = 0; i < d->size; i++) {
+        /* dictionary.size is ssize_t in iniparser 4.1 (Debian 12), size_t in 4.2 (Debian 13). */
+        for (size_t i = 0; i < (size_t)d->size; i++) {
                 const char *key = d->key[i];
                 sig_marker *n;
                 int r;
@@ -244,11 +245,6 @@ static int load_signature(const char *dir, const char *name, signature *s)
         return load_markers(d, s);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* Names of the *.ini files in dir, sorted so the db order is stable. */
 static int list_ini(const char *dir, strv *ret)
 {
@@ -275,7 +271,7 @@ static int list_ini(const char *dir, strv *ret)
                 return r;
         }
         if (names.n > 1)
-                qsort(names.items, names.n, sizeof(char *), cmp_str);
+                qsort(names.items, names.n, sizeof(char *), strcmp_ptr);
         *ret = names;
         return 0;
 }
