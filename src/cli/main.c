@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "args.h"
 #include "base/log.h"
@@ -20,6 +21,7 @@
 #include "recover_cmd.h"
 #include "selftest_cmd.h"
 #include "syslog_summary.h"
+#include "textfile.h"
 #include "tui.h"
 
 #define EXIT_UNKNOWN 3
@@ -27,6 +29,7 @@
 typedef struct cli {
         const char *root;
         const char *state_dir;
+        const char *textfile;
         bool check, json, quiet, verbose, no_color, system_only, demo, summary;
         unsigned time_limit;
         bool selftest;
@@ -40,6 +43,7 @@ static void cli_from_args(const cli_args *a, cli *c)
 {
         c->root = a->value[OPT_ROOT];
         c->state_dir = a->value[OPT_STATE_DIR];
+        c->textfile = a->value[OPT_TEXTFILE];
         c->check = a->set[OPT_CHECK];
         c->json = a->set[OPT_JSON];
         c->quiet = a->set[OPT_QUIET];
@@ -115,6 +119,73 @@ static char *cache_dir(const cli *c, const char *root)
         return TAKE_PTR(dir);
 }
 
+/* The options of the check that --textfile runs after --selftest or --recover. */
+static inspect_options textfile_inspect_options(const cli *c)
+{
+        return (inspect_options){.root = c->root, .datadir = doctor_datadir(), .state_dir = c->state_dir,
+                                 .system_only = c->system_only};
+}
+
+/* Remember the recovery's exit code (not for a dry run) and write the textfile if asked. */
+static int after_recover(const cli *c, int code)
+{
+        inspect_options io = textfile_inspect_options(c);
+        int r;
+
+        if (!c->rc.recover)
+                return code;
+        if (!c->rc.dry_run) {
+                r = textfile_record_recovery(c->root, c->state_dir, code);
+                if (r < 0 && c->textfile)
+                        fprintf(stderr, "rdna1-doctor: cannot record the recovery's result: %s.\n", strerror(-r));
+        }
+        if (c->textfile && textfile_check_and_write(c->textfile, &io) < 0 && code == 0)
+                return EXIT_UNKNOWN;
+        return code;
+}
+
+/* Remember the self-test's result for this backend and write the textfile if asked. */
+static int after_selftest(const cli *c, int code, double gflops)
+{
+        inspect_options io = textfile_inspect_options(c);
+        selftest_result s = {.exit_code = code, .gflops = gflops, .time = (int64_t)time(NULL)};
+        const char *backend = c->st.framework ? "framework" : c->st.backend;
+        int r;
+
+        snprintf(s.backend, sizeof(s.backend), "%s", backend);
+        snprintf(s.outcome, sizeof(s.outcome), "%s",
+                 code == 0    ? "pass"
+                 : code == 20 ? "wrong-result"
+                 : code == 21 ? "crash"
+                 : code == 22 ? "hang"
+                 : code == 23 ? "gpu-reset"
+                              : "not-run");
+        r = textfile_record_selftest(c->root, c->state_dir, &s);
+        /* Without --textfile, a root we may not write (a user's CPU run) just keeps no record. */
+        if (r < 0 && c->textfile)
+                fprintf(stderr, "rdna1-doctor: cannot record the self-test's result: %s.\n", strerror(-r));
+        if (c->textfile && textfile_check_and_write(c->textfile, &io) < 0 && code == 0)
+                return EXIT_UNKNOWN;
+        return code;
+}
+
+/* --check --textfile: the check just made, with the recorded self-test and recovery results. */
+static int check_textfile(const cli *c, const inspection *in, int code, uint64_t start)
+{
+        run_results rr;
+        int r;
+
+        if (textfile_read_results(in, c->state_dir, &rr) < 0)
+                rr = (run_results){0};
+        r = textfile_write(c->textfile, &(textfile_input){.in = in, .exit_code = code,
+                                                          .duration_seconds = (double)(now_ms() - start) / 1000.0,
+                                                          .completion_time = (int64_t)time(NULL), .results = &rr});
+        if (r < 0)
+                fprintf(stderr, "rdna1-doctor: cannot write %s/%s: %s.\n", c->textfile, TEXTFILE_NAME,
+                        r == -EPERM ? "the directory belongs to another user" : strerror(-r));
+        return r;
+}
+
 static void on_alarm(int sig)
 {
         static const char msg[] = "rdna1-doctor: time limit reached, nothing was reported\n";
@@ -131,6 +202,8 @@ int main(int argc, char **argv)
         inspect_options io = {0};
         inspection *in = NULL;
         output_options oo;
+        double gflops = 0;
+        uint64_t start;
         int r, code;
 
         r = cli_args_parse(argc, argv, &a);
@@ -172,7 +245,8 @@ int main(int argc, char **argv)
                 c.rc.json = c.json;
                 c.rc.quiet = c.quiet;
                 c.rc.system_only = c.system_only;
-                return recover_run_cli(&c.rc);
+                code = recover_run_cli(&c.rc);
+                return after_recover(&c, code);
         }
         if (c.selftest) {
                 c.st.root = c.root;
@@ -188,7 +262,9 @@ int main(int argc, char **argv)
                         signal(SIGALRM, on_alarm);
                         alarm(c.time_limit);
                 }
+                c.st.ret_gflops = &gflops;
                 r = selftest_run_cli(&c.st);
+                r = after_selftest(&c, r, gflops);
                 syslog_summary(streq(c.root, "/"), "selftest", "backend %s, sweep %s: exit %d (%s)", c.st.backend,
                                c.st.stress_seconds ? "stress" : c.st.sweep, r,
                                r == 0 ? "pass" : r == 20 ? "wrong result" : r == 21 ? "crash" : r == 22 ? "hang" :
@@ -211,11 +287,12 @@ int main(int argc, char **argv)
                 return bundle_run_cli(&c.bundle, &io);
         }
         /* No mode (or --demo) on a terminal: the interactive view. */
-        if (!c.check && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
+        if (!c.check && !c.textfile && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
                 tui_options to = {.inspect = io, .datadir = doctor_datadir(), .state_dir = c.state_dir,
                                   .no_color = c.no_color, .demo = c.demo};
                 return tui_run(&to);
         }
+        start = now_ms();
         r = inspect_run(&io, &in);
         if (r == -EBADMSG) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", doctor_datadir());
@@ -233,6 +310,9 @@ int main(int argc, char **argv)
                 .verbose = c.verbose,
         };
         alarm(0);
+        /* A lost textfile is "could not check something" (3), below only critical (2). */
+        if (c.textfile && check_textfile(&c, in, code, start) < 0 && code != 2)
+                code = EXIT_UNKNOWN;
         r = c.json      ? output_json(stdout, in, code)
             : c.summary ? output_summary(stdout, in, code)
                         : output_text(stdout, in, code, &oo);

@@ -41,6 +41,10 @@ const cli_option cli_options[] = {
         {OPT_TIME_LIMIT, "time-limit", 0, ARG_SECONDS, "SECONDS", CLI_CHECK | CLI_SELFTEST | CLI_BUNDLE, 0,
          GROUP_INSPECT, false,
          "give up after SECONDS (exit 3, nothing half-printed); also with --selftest and --bundle"},
+        {OPT_TEXTFILE, "textfile", 0, ARG_DIR, "DIR", CLI_CHECK | CLI_SELFTEST | CLI_RECOVER | CLI_RESUME, 0,
+         GROUP_INSPECT, false,
+         "also write DIR/rdna1_doctor.prom for node_exporter's textfile collector: the verdict, findings, GPUs, "
+         "the last self-test and recovery (after --selftest and --recover, which then check once more)"},
 
         /* ---- recover, roll back, history */
         {OPT_RECOVER, "recover", 0, ARG_NONE, NULL, CLI_RECOVER | CLI_RESUME, CLI_RECOVER, GROUP_RECOVER, false,

@@ -50,6 +50,7 @@ typedef enum cli_opt {
         OPT_VERBOSE,
         OPT_SYSTEM_ONLY,
         OPT_TIME_LIMIT,
+        OPT_TEXTFILE,
         OPT_RECOVER,
         OPT_RESUME,
         OPT_IN_TREE,

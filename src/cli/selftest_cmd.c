@@ -28,6 +28,7 @@ typedef struct run_state {
         json_object *cases;      /* array of case events */
         json_object *start;      /* the start event */
         int largest_size_passed; /* framework probe */
+        double gflop_done, seconds_done; /* over the cases that reported a rate */
         int first_failed_size;
         int open_size;           /* size of the case started last and not finished */
         unsigned total_cases;
@@ -125,6 +126,10 @@ static int on_event(json_object *ev, void *userdata)
                 json_object_object_get_ex(ev, "name", &name);
                 json_object_object_get_ex(ev, "result", &result);
                 pass = result && streq(json_object_get_string(result), "pass");
+                if (event_double(ev, "gflops") > 0 && event_double(ev, "ms") > 0) {
+                        s->gflop_done += event_double(ev, "gflops") * event_double(ev, "ms") / 1000.0;
+                        s->seconds_done += event_double(ev, "ms") / 1000.0;
+                }
                 if (json_object_object_get_ex(ev, "size", &size)) {
                         int sz = json_object_get_int(size);
                         if (pass && sz > s->largest_size_passed && s->first_failed_size < 0)
@@ -496,5 +501,7 @@ out:
         json_object_put(s.cases);
         json_object_put(s.start);
         inspection_free(in);
+        if (c->ret_gflops)
+                *c->ret_gflops = s.seconds_done > 0 ? s.gflop_done / s.seconds_done : 0;
         return r < 0 ? 3 : code;
 }

@@ -53,6 +53,7 @@ typedef struct selftest_cli {
         selftest_progress_fn progress; /* NULL: print (the CLI) */
         void *progress_userdata;
         const volatile bool *cancel; /* set true (another thread) to stop the run: exit 3, not-run */
+        double *ret_gflops;          /* if set: GFLOP/s over the cases that ran (0: none) */
 } selftest_cli;
 
 /* Returns the --selftest exit code: 0 pass, 20 wrong, 21 crash, 22 hang, 23 GPU reset, 3 not run. */

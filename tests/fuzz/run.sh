@@ -8,14 +8,14 @@
 # (tests/fuzz/corpus/TARGET, copied: the checked-in corpus is not changed).
 # A crash leaves its input in $RDNA1_FUZZ_ARTIFACTS (default: a temp dir,
 # printed) to be added to the regressions. Exit 0 when every target passes.
-# Environment: CLANG (default clang-14, else clang), RDNA1_FUZZ_SECONDS.
+# Environment: CLANG (default clang-14 on Debian 12, clang-19 on 13, else clang), RDNA1_FUZZ_SECONDS.
 set -u
 cd "$(dirname "$0")/../.."
 top=$PWD
 secs=${RDNA1_FUZZ_SECONDS:-60}
-cc=${CLANG:-$(command -v clang-14 || command -v clang)}
+cc=${CLANG:-$(command -v clang-14 || command -v clang-19 || command -v clang)}
 if [ -z "$cc" ]; then
-        echo "fuzz: no clang (install clang-14 and libclang-rt-14-dev)"
+        echo "fuzz: no clang (install clang-14 and libclang-rt-14-dev, on Debian 13 clang-19 and libclang-rt-19-dev)"
         exit 77
 fi
 work=$(mktemp -d /tmp/rdna1-fuzz.XXXXXX)

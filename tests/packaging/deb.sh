@@ -56,6 +56,10 @@ expect -rw-r--r-- /usr/share/man/man8/rdna1-doctor.8.gz
 expect -rw-r--r-- /usr/share/bash-completion/completions/rdna1-doctor
 expect -rw-r--r-- /usr/share/doc/rdna1-doctor/copyright
 expect -rw-r--r-- /usr/share/rdna1-doctor/signatures/seed004-kfd-crat.ini
+expect -rw-r--r-- /lib/systemd/system/rdna1-doctor-metrics.service
+expect -rw-r--r-- /lib/systemd/system/rdna1-doctor-metrics.timer
+expect -rw-r--r-- /usr/share/doc/rdna1-doctor/fleet.md
+expect -rw-r--r-- /usr/share/doc/rdna1-doctor/examples/rdna1-doctor.rules.yml
 grep -q '\./usr/share/rdna1-doctor/demo/usr/src/' <<<"$listing" || fail "the demo root is not shipped"
 
 work=$(mktemp -d /tmp/rdna1-deb.XXXXXX)
@@ -82,6 +86,11 @@ sed "s|^ExecStart=/|ExecStart=$work/x/|" "$work/x/lib/systemd/system/rdna1-docto
         >"$work/unit/rdna1-doctor-verify.service"
 out=$(systemd-analyze --man=no verify "$work/unit/rdna1-doctor-verify.service" 2>&1) && [ -z "$out" ] ||
         fail "systemd-analyze verify: $out"
+for u in rdna1-doctor-metrics.service rdna1-doctor-metrics.timer; do
+        sed "s|^ExecStart=/|ExecStart=$work/x/|" "$work/x/lib/systemd/system/$u" >"$work/unit/$u"
+done
+out=$(cd "$work/unit" && systemd-analyze --man=no verify rdna1-doctor-metrics.timer rdna1-doctor-metrics.service 2>&1) &&
+        [ -z "$out" ] || fail "systemd-analyze verify (metrics units): $out"
 # The demo's links are as a real system has them (dh_link must not rewrite
 # an absolute link to point out of the demo).
 grep -Eq '\./usr/share/rdna1-doctor/demo/var/lib/dkms/amdgpu/[^/]+/source -> /usr/src/amdgpu-' <<<"$listing" ||

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # hooks.sh DEB — the hooks that run the doctor on a real system, each run
-# for real inside the bookworm chroot with the package installed and a
+# for real inside the chroot of the host's release with the package installed and a
 # generated fixture system (tests/gen-root.py, real upstream kfd_crat.c)
 # bind-mounted over the chroot's /proc, /sys, /lib/modules, /usr/src,
 # /var/lib/dkms and /boot (a private mount namespace; never the host):

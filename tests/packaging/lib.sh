@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared by the packaging tests (bash). Package tests never touch the host
-# (README.md, Layout): everything happens in a bookworm chroot made by mmdebstrap,
+# (README.md, Layout): everything happens in a chroot of the host's own
+# release (Debian 12 bookworm or 13 trixie) made by mmdebstrap,
 # extracted into a private temp dir and entered in a private mount
 # namespace (unshare -m). The mmdebstrap tarball is cached once per checkout
 # in tests/.cache/packaging/, keyed by the packages it includes.
@@ -32,28 +33,35 @@ finish() {
         exit 1
 }
 
-# bookworm_tarball PACKAGE... — print the path of a cached `mmdebstrap
-# --variant=apt` bookworm tarball that also holds PACKAGE...; made through
-# the host's apt sources the first time (about a minute, needs the mirror).
-bookworm_tarball() {
+# The chroots are of the host's release: the package built here links the
+# release's libraries (libiniparser1 on 12, libiniparser4 on 13).
+release=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+# friendly-recovery (the recovery-mode menu) is in Debian 12, not in 13.
+has_friendly_recovery() { [ "$release" = bookworm ]; }
+
+# release_tarball PACKAGE... — print the path of a cached `mmdebstrap
+# --variant=apt` tarball of the host's release that also holds PACKAGE...;
+# made through the host's apt sources the first time (about a minute, needs
+# the mirror).
+release_tarball() {
         local cache=$src/tests/.cache/packaging includes key tar
         includes=$(printf '%s\n' "$@" | LC_ALL=C sort -u | paste -sd, -)
-        key=$(printf 'bookworm apt %s\n' "$includes" | sha256sum | cut -c1-16)
-        tar=$cache/bookworm-$key.tar
+        key=$(printf '%s apt %s\n' "$release" "$includes" | sha256sum | cut -c1-16)
+        tar=$cache/$release-$key.tar
         mkdir -p "$cache"
         (
                 flock 9
                 if [ ! -f "$tar" ] || [ ! -s "$tar" ]; then
-                        echo "making $tar (mmdebstrap --variant=apt --include=$includes bookworm)" >&2
+                        echo "making $tar (mmdebstrap --variant=apt --include=$includes $release)" >&2
                         # (the .tar suffix tells mmdebstrap the output format)
                         rm -rf "$tar.new.tar"
-                        if ! mmdebstrap --quiet --variant=apt --include="$includes" bookworm "$tar.new.tar" >&2; then
+                        if ! mmdebstrap --quiet --variant=apt --include="$includes" "$release" "$tar.new.tar" >&2; then
                                 rm -rf "$tar.new.tar"
                                 exit 1
                         fi
                         mv "$tar.new.tar" "$tar"
                         # tarballs for other package sets are stale (~150 MB each)
-                        find "$cache" -maxdepth 1 -name 'bookworm-*.tar' ! -name "${tar##*/}" -delete
+                        find "$cache" -maxdepth 1 -name "$release-*.tar" ! -name "${tar##*/}" -delete
                 fi
         ) 9>"$cache/.lock" || return 1
         echo "$tar"
@@ -104,7 +112,11 @@ in_chroot() {
 # unit's enable/purge for real), friendly-recovery and gettext-base (its
 # menu and options, as on Ubuntu).
 package_tarball() {
-        bookworm_tarball $(deb_depends "$1") init-system-helpers friendly-recovery gettext-base
+        if has_friendly_recovery; then
+                release_tarball $(deb_depends "$1") init-system-helpers friendly-recovery gettext-base
+        else
+                release_tarball $(deb_depends "$1") init-system-helpers gettext-base
+        fi
 }
 
 # package_chroot NAME DEB — sets $work (a temp dir, removed on exit) and $root,
@@ -113,7 +125,7 @@ package_tarball() {
 package_chroot() {
         local name=$1 deb=$2 tarball
         tarball=$(package_tarball "$deb") ||
-                missing "mmdebstrap could not make a bookworm root (no mirror?)"
+                missing "mmdebstrap could not make a $release root (no mirror?)"
         work=$(mktemp -d "/tmp/rdna1-pkg-$name.XXXXXX")
         trap 'rm -rf "$work"' EXIT
         root=$work/root

@@ -3,7 +3,7 @@
 #
 # recovery-option.sh DEB — /lib/recovery-mode/options/rdna1-doctor under
 # dash, as friendly-recovery's menu runs it, on a machine in recovery mode:
-# the bookworm chroot with the package installed, bind-mounted read-only
+# the chroot (host's release) with the package installed, bind-mounted read-only
 # onto itself, with a generated broken system (the seeds' machine: patched
 # DKMS source, build, installed module, initramfs) bind-mounted read-only
 # over /proc, /sys, /lib/modules, /usr/src, /var/lib/dkms, /var/lib/dpkg,
@@ -42,14 +42,19 @@ snapshot() { # every path, type, mode, size, mtime and content hash under the fi
         (cd "$root" && find . -xdev -path ./tmp -prune -o -path ./proc -prune -o -path ./sys -prune -o \
                 -printf '%p %y %m %s %T@ %l\n' | LC_ALL=C sort)
 }
-fake_whiptail "$root"
+has_friendly_recovery && fake_whiptail "$root"
 snapshot >"$work/before"
 
 option=/lib/recovery-mode/options/rdna1-doctor
 # READONLY=true: friendly-recovery's own menu (recovery-menu, run for real,
 # starts read-only) picks the option; the option's question is answered "n".
 # READONLY=1: the option run directly under dash, no answer at all (EOF).
-for ro in true 1; do
+modes="true 1"
+if ! has_friendly_recovery; then
+        modes=1
+        echo "NOTE: $release has no friendly-recovery: the option runs under dash directly, not from its menu"
+fi
+for ro in $modes; do
         if [ "$ro" = true ]; then
                 cmd="PATH=/usr/local/bin:\$PATH; export PATH; echo n | bash /lib/recovery-mode/recovery-menu; echo exit=\$?"
         else
@@ -75,5 +80,7 @@ diff -u "$work/before" "$work/after" >"$work/diff" || { fail "files changed"; he
 in_chroot "$root" "dash $option test; echo exit=\$?; dash $option test mode; echo mode=\$?" >"$work/test.log" 2>&1
 grep -q 'rdna1-doctor' "$work/test.log" && grep -qx 'exit=0' "$work/test.log" && grep -qx 'mode=2' "$work/test.log" ||
         { fail "test / test mode"; cat "$work/test.log"; }
-echo "READONLY=true:"; sed 's/^/    /' "$work/ro-true.log" | head -12
+for ro in $modes; do
+        echo "READONLY=$ro:"; sed 's/^/    /' "$work/ro-$ro.log" | head -12
+done
 finish recovery-option

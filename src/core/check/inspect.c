@@ -221,28 +221,30 @@ fail:
         return r;
 }
 
-int selftest_dir_open(const sysroot *sr, const char *state_dir, bool create, char **ret_path)
+int state_subdir_open(const sysroot *sr, const char *state_dir, const char *sub, bool create, char **ret_path)
 {
         _cleanup_close_ int base = -EBADF;
+        _cleanup_free_ char *rel = NULL;
         char *path;
         int fd;
 
         if (state_dir) {
                 base = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                path = strdup_printf("%s/selftest", state_dir);
+                path = strdup_printf("%s/%s", state_dir, sub);
                 if (base < 0) {
                         free(path);
                         return -errno;
                 }
-                fd = state_dir_open(base, "selftest", create);
+                fd = state_dir_open(base, sub, create);
         } else {
                 base = sysroot_openat(sr, "/", O_RDONLY | O_DIRECTORY);
-                path = strdup("/var/lib/rdna1-doctor/selftest");
-                if (base < 0) {
+                path = strdup_printf("/var/lib/rdna1-doctor/%s", sub);
+                rel = strdup_printf("var/lib/rdna1-doctor/%s", sub);
+                if (base < 0 || !rel) {
                         free(path);
-                        return base;
+                        return base < 0 ? base : -ENOMEM;
                 }
-                fd = state_dir_open(base, "var/lib/rdna1-doctor/selftest", create);
+                fd = state_dir_open(base, rel, create);
         }
         if (!path) {
                 if (fd >= 0)
@@ -251,6 +253,11 @@ int selftest_dir_open(const sysroot *sr, const char *state_dir, bool create, cha
         }
         *ret_path = path;
         return fd;
+}
+
+int selftest_dir_open(const sysroot *sr, const char *state_dir, bool create, char **ret_path)
+{
+        return state_subdir_open(sr, state_dir, "selftest", create, ret_path);
 }
 
 size_t inspection_gfx_targets(const inspection *in, const char **targets, size_t max)

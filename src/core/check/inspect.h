@@ -82,6 +82,8 @@ int rules_selftest_apply(inspection *in, int state_fd, const char *state_path);
  * *ret_path gets the path to show. Returns an fd or < 0 errno.
  */
 int selftest_dir_open(const sysroot *sr, const char *state_dir, bool create, char **ret_path);
+/* The same for any subdirectory of the state directory ("selftest", "metrics"). */
+int state_subdir_open(const sysroot *sr, const char *state_dir, const char *sub, bool create, char **ret_path);
 
 /* "in-tree" | "dkms" | "none" | "unknown" */
 const char *inspection_driver_origin(const inspection *in);

@@ -178,7 +178,8 @@ static int load_marker(dictionary *d, const char *section, sig_marker *m)
  */
 static int load_markers(dictionary *d, signature *s)
 {
-        for (ssize_t i = 0; i < d->size; i++) {
+        /* dictionary.size is ssize_t in iniparser 4.1 (Debian 12), size_t in 4.2 (Debian 13). */
+        for (size_t i = 0; i < (size_t)d->size; i++) {
                 const char *key = d->key[i];
                 sig_marker *n;
                 int r;

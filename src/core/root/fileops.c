@@ -423,10 +423,14 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, 
 
         if (!tmp)
                 return -ENOMEM;
-        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        /* A stale temp file (a crash, or planted by someone who may write here) is removed, never reused. */
+        if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+                return -errno;
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return -errno;
-        r = loop_write(fd, buf, len);
+        /* The mode asked for, not the one the umask leaves (a textfile must be readable by node_exporter). */
+        r = fchmod(fd, mode) < 0 ? -errno : loop_write(fd, buf, len);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (r < 0) {
