@@ -7,7 +7,7 @@
  * runtime load another target's code on it. Read statically: the version
  * from torch/version.py, the targets from the offload bundles of
  * torch/lib/libtorch_hip.so and the file names of the bundled rocBLAS
- * (README.md, "Environment audit").
+ * (README.md, Environment audit).
  */
 #include <fcntl.h>
 #include <sys/stat.h>
