@@ -110,6 +110,12 @@ for b in usr/sbin/rdna1-doctor usr/libexec/rdna1-doctor/rdna1-selftest; do
         for name in RDNA1_DOCTOR_DATADIR RDNA1_SELFTEST_HELPER RDNA1_DOCTOR_FAULT; do
                 grep -qaF -- "$name" "$work/x/$b" && fail "$b contains the test hook '$name'"
         done
-        grep -qaF -- "$src" "$work/x/$b" && fail "$b contains the source tree's path $src"
+        # The package's own build directory (packaging/build-deb.sh builds in a
+        # mktemp -d rdna1-deb.XXXXXX scratch tree, dh in obj-<triplet>): a
+        # build-tree binary would name it. ($src itself may be as short as
+        # "/src", a substring of "/usr/src": not a usable needle.)
+        for dir in /rdna1-deb. /obj-x86_64-linux-gnu; do
+                grep -qaF -- "$dir" "$work/x/$b" && fail "$b contains the package build's path ($dir)"
+        done
 done
 finish deb
