@@ -42,8 +42,9 @@ enum gemm_config_id {
 };
 #undef GEMM_CONFIG_ENUM_
 
-/* the kernel of configuration `name` in the code object */
+/* the kernel of configuration `name` in the code object, and its implicit-GEMM twin */
 #define GEMM_KERNEL_NAME(name) "gemm_tiled_f32_" #name
+#define GEMM_CONV_KERNEL_NAME(name) "gemm_conv_f32_" #name
 
 /* wave32 on RDNA1; the same width as an NVIDIA warp */
 #define GEMM_WAVE 32

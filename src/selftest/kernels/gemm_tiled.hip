@@ -18,6 +18,11 @@
  *   more, C is the workspace of partials that gemm_splitk_reduce_f32 sums.
  *   (The convolution: A = weights with strideA 0, B = im2col of image z,
  *   C = output image z.)
+ * gemm_conv_f32_<config>: the same GEMM with B = im2col(x) of image z
+ *   gathered from x while loading the B tile (implicit GEMM: no col
+ *   buffer, no im2col launch); arguments as gemm_tiled_f32 with B, ldb,
+ *   strideB replaced by x, one image's size and the geometry
+ *   h, w, kh, kw, stride, pad, wo. Same grid, same results bit for bit.
  * gemm_splitk_reduce_f32: C[z][m][n] = sum over s = 0, 1, ... of
  *   W[z][s][m][n], added in that order (W dense: M x N per partial).
  *   grid (any, batch), block (any): a grid-stride loop.
@@ -104,12 +109,84 @@ static __device__ __forceinline__ bool gemm_aligned16(const void *p)
         return (reinterpret_cast<unsigned long long>(p) & 15) == 0;
 }
 
-template <int BM, int BN, int BK, int TM, int TN, int WTY, int WTX>
+/*
+ * The convolution geometry of the implicit-GEMM kernels (gemm_conv_f32_*):
+ * B[k][n] is im2col's col[k][n] without the buffer, read from the image
+ * x[cin][h][w] with k = (c * kh + ky) * kw + kx and n = oy * wo + ox.
+ */
+struct gemm_conv_geom {
+        int h, w, kh, kw, stride, pad, wo;
+};
+
+/*
+ * n / d for 0 <= n < GEMM_FAST_DIV_LIMIT and d >= 1, with inv = 1.0f / d:
+ * the float quotient is within 1 of the true one there (n and inv are
+ * exact to 2^-24, so n * inv is off by less than n * 2^-23 < 0.5), and one
+ * correction each way makes it exact. An integer division is a long
+ * sequence of instructions on both AMD and NVIDIA GPUs; this is four.
+ */
+#define GEMM_FAST_DIV_LIMIT (1 << 22)
+static __device__ __forceinline__ int gemm_div_small(int n, int d, float inv)
+{
+        int q = (int) ((float) n * inv);
+        int r = n - q * d;
+
+        if (r < 0)
+                q--;
+        else if (r >= d)
+                q++;
+        return q;
+}
+
+/*
+ * B[k..k+3][n] of the implicit GEMM, zeros outside the image (padding) and
+ * past the chunk (k >= k_end); x: the image, kg: k's index in the whole K,
+ * (iy0, ix0): the input position of output pixel n's window corner;
+ * inv_khw, inv_kw: 1.0f / (kh * kw) and 1.0f / kw, fast: every kg of the
+ * launch is below GEMM_FAST_DIV_LIMIT.
+ * Offsets within one image are int: conv_shape_dims() keeps cin * h * w
+ * below 2^31.
+ */
+static __device__ __forceinline__ float4 gemm_load_conv(const float *__restrict__ x, const gemm_conv_geom &g,
+                                                        int kg, int k, int k_end, int iy0, int ix0,
+                                                        bool fast, float inv_khw, float inv_kw)
+{
+        float v[4];
+        const int khw = g.kh * g.kw;
+        int c = fast ? gemm_div_small(kg, khw, inv_khw) : kg / khw;
+        int r = kg - c * khw;
+        int ky = fast ? gemm_div_small(r, g.kw, inv_kw) : r / g.kw;
+        int kx = r - ky * g.kw;
+
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+                const int iy = iy0 + ky, ix = ix0 + kx;
+
+                v[i] = k + i < k_end && (unsigned) iy < (unsigned) g.h && (unsigned) ix < (unsigned) g.w
+                               ? x[(c * g.h + iy) * g.w + ix]
+                               : 0.0f;
+                /* the next k: kx, then ky, then c */
+                if (++kx == g.kw) {
+                        kx = 0;
+                        if (++ky == g.kh) {
+                                ky = 0;
+                                c++;
+                        }
+                }
+        }
+        return make_float4(v[0], v[1], v[2], v[3]);
+}
+
+/*
+ * CONV: the implicit GEMM, B read from the image through geometry g (ldb
+ * unused, strideB: one image); otherwise g is unused.
+ */
+template <int BM, int BN, int BK, int TM, int TN, int WTY, int WTX, bool CONV>
 static __device__ __forceinline__ void
 gemm_tile(int M, int N, int K, int k_chunk, int splits,
           const float *__restrict__ A, int lda, long long strideA,
           const float *__restrict__ B, int ldb, long long strideB,
-          float *__restrict__ C, int ldc, long long strideC)
+          float *__restrict__ C, int ldc, long long strideC, const gemm_conv_geom g)
 {
         constexpr int THREADS = GEMM_THREADS_OF(BM, BN, TM, TN);
         constexpr int A_LOADS = GEMM_A_LOADS_OF(BM, BN, BK, TM, TN);
@@ -134,12 +211,12 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
         if (K < 0)
                 K = 0;
         A += z * strideA + k_begin;
-        B += z * strideB + (gemm_index) k_begin * ldb;
+        B += z * strideB + (CONV ? 0 : (gemm_index) k_begin * ldb);
         C += blockIdx.z * strideC;
 
         /* float4 global access only where every row start is 16-byte aligned */
         const bool a_vec = lda % 4 == 0 && gemm_aligned16(A);
-        const bool b_vec = ldb % 4 == 0 && gemm_aligned16(B);
+        const bool b_vec = !CONV && ldb % 4 == 0 && gemm_aligned16(B);
         const bool c_vec = ldc % 4 == 0 && gemm_aligned16(C);
 
         /*
@@ -163,11 +240,30 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
                 a_in[s] = a_own[s] && m0 + a_m[s] < M;
                 a_src[s] = A + (gemm_index) (m0 + a_m[s]) * lda + a_k[s];
         }
+        /*
+         * The implicit GEMM's B slots are 4 rows (k) of one column (output
+         * pixel) instead: the pixel's window corner (iy0, ix0) is found once,
+         * and neighbouring threads read neighbouring pixels.
+         */
+        int b_iy0[B_LOADS], b_ix0[B_LOADS];
+        /* block-uniform: every k this block reads allows the float division */
+        const bool fast_div = CONV && k_begin + K + BK < GEMM_FAST_DIV_LIMIT;
+        const float inv_khw = CONV ? 1.0f / (float) (g.kh * g.kw) : 0.0f;
+        const float inv_kw = CONV ? 1.0f / (float) g.kw : 0.0f;
 #pragma unroll
         for (int s = 0; s < B_LOADS; s++) {
                 int l = s * THREADS + tid;
-                b_k[s] = l / (BN / 4);
-                b_n[s] = (l % (BN / 4)) * 4;
+                if (CONV) {
+                        b_k[s] = (l / BN) * 4;
+                        b_n[s] = l % BN;
+                        const int p = n0 + b_n[s], oy = p / g.wo, ox = p - oy * g.wo;
+                        /* past the last pixel: a corner no window reaches, so every load is off */
+                        b_iy0[s] = p < N ? oy * g.stride - g.pad : -0x40000000;
+                        b_ix0[s] = ox * g.stride - g.pad;
+                } else {
+                        b_k[s] = l / (BN / 4);
+                        b_n[s] = (l % (BN / 4)) * 4;
+                }
                 b_cols[s] = N - (n0 + b_n[s]);
                 b_src[s] = B + (gemm_index) b_k[s] * ldb + n0 + b_n[s];
         }
@@ -181,9 +277,19 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
                         a_reg[s] = gemm_load_a(a_src[s], a_in[s], a_vec, (k0) + a_k[s], K); \
                         a_src[s] += BK;                                                 \
                 }                                                                       \
+                GEMM_FETCH_B(k0);                                                       \
+        } while (0)
+#define GEMM_FETCH_B(k0)                                                                \
+        do {                                                                            \
                 _Pragma("unroll") for (int s = 0; s < B_LOADS; s++) {                   \
-                        b_reg[s] = gemm_load_b(b_src[s], b_vec, b_cols[s], (k0) + b_k[s], K); \
-                        b_src[s] += b_step;                                             \
+                        if (CONV) {                                                     \
+                                b_reg[s] = gemm_load_conv(B, g, k_begin + (k0) + b_k[s], \
+                                                          (k0) + b_k[s], K, b_iy0[s], b_ix0[s], \
+                                                          fast_div, inv_khw, inv_kw);   \
+                        } else {                                                        \
+                                b_reg[s] = gemm_load_b(b_src[s], b_vec, b_cols[s], (k0) + b_k[s], K); \
+                                b_src[s] += b_step;                                     \
+                        }                                                               \
                 }                                                                       \
         } while (0)
 
@@ -197,8 +303,16 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
                         As[stage][a_k[s] + 2][a_m[s]] = a_reg[s].z;                     \
                         As[stage][a_k[s] + 3][a_m[s]] = a_reg[s].w;                     \
                 }                                                                       \
-                _Pragma("unroll") for (int s = 0; s < B_LOADS; s++)                     \
-                        *reinterpret_cast<float4 *>(&Bs[stage][b_k[s]][b_n[s]]) = b_reg[s]; \
+                _Pragma("unroll") for (int s = 0; s < B_LOADS; s++) {                   \
+                        if (CONV) {                                                     \
+                                Bs[stage][b_k[s] + 0][b_n[s]] = b_reg[s].x;             \
+                                Bs[stage][b_k[s] + 1][b_n[s]] = b_reg[s].y;             \
+                                Bs[stage][b_k[s] + 2][b_n[s]] = b_reg[s].z;             \
+                                Bs[stage][b_k[s] + 3][b_n[s]] = b_reg[s].w;             \
+                        } else {                                                        \
+                                *reinterpret_cast<float4 *>(&Bs[stage][b_k[s]][b_n[s]]) = b_reg[s]; \
+                        }                                                               \
+                }                                                                       \
         } while (0)
 
         float acc[TM][TN];
@@ -211,8 +325,11 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
         const int row0 = GEMM_ROW0_OF(tid, BN, TM, TN, WTY, WTX);
         const int col0 = GEMM_COL0_OF(tid, BN, TM, TN, WTY, WTX);
         const int ktiles = (K + BK - 1) / BK;
-        /* the whole block tile lies inside C and every load can be a float4 */
-        const bool interior = a_vec && b_vec && m0 + BM <= M && n0 + BN <= N;
+        /*
+         * The whole block tile lies inside C and every load can be a float4
+         * (the implicit GEMM: every load of A; B is gathered either way).
+         */
+        const bool interior = CONV ? a_vec && m0 + BM <= M : a_vec && b_vec && m0 + BM <= M && n0 + BN <= N;
 
         float fa[2][TM], fb[2][TN];
 
@@ -254,10 +371,14 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
                                         a_reg[s] = *reinterpret_cast<const float4 *>(a_src[s]);
                                 a_src[s] += BK;
                         }
+                        if (CONV) {
+                                GEMM_FETCH_B((t + 1) * BK);
+                        } else {
 #pragma unroll
-                        for (int s = 0; s < B_LOADS; s++) {
-                                b_reg[s] = *reinterpret_cast<const float4 *>(b_src[s]);
-                                b_src[s] += b_step;
+                                for (int s = 0; s < B_LOADS; s++) {
+                                        b_reg[s] = *reinterpret_cast<const float4 *>(b_src[s]);
+                                        b_src[s] += b_step;
+                                }
                         }
                 } else {
                         GEMM_FETCH((t + 1) * BK);
@@ -287,6 +408,7 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
                 }
         }
 #undef GEMM_FETCH
+#undef GEMM_FETCH_B
 #undef GEMM_STORE
 #undef GEMM_FRAG
 
@@ -323,12 +445,33 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
                               const float *__restrict__ B, int ldb, long long strideB,  \
                               float *__restrict__ C, int ldc, long long strideC)        \
         {                                                                               \
-                gemm_tile<bm, bn, bk, tm, tn, wty, wtx>(M, N, K, k_chunk, splits, A, lda, \
-                                                        strideA, B, ldb, strideB, C, ldc, \
-                                                        strideC);                       \
+                gemm_tile<bm, bn, bk, tm, tn, wty, wtx, false>(M, N, K, k_chunk, splits, A, lda, \
+                                                               strideA, B, ldb, strideB, C, ldc, \
+                                                               strideC, gemm_conv_geom{});     \
         }
 GEMM_CONFIGS(GEMM_KERNEL_)
 #undef GEMM_KERNEL_
+
+/*
+ * The implicit GEMM of the convolution, one per configuration
+ * (GEMM_CONV_KERNEL_NAME()): gemm_tiled_f32_<name> with B = im2col of image
+ * z read straight from X + z*strideX (no col buffer). Each output is the
+ * same sequence of fmaf as with im2col, so the results are bitwise equal.
+ */
+#define GEMM_CONV_KERNEL_(name, bm, bn, bk, tm, tn, wty, wtx)                           \
+        extern "C" __global__ GEMM_LAUNCH_BOUNDS(GEMM_THREADS_OF(bm, bn, tm, tn)) void  \
+        gemm_conv_f32_##name(int M, int N, int K, int k_chunk, int splits,              \
+                             const float *__restrict__ A, int lda, long long strideA,   \
+                             const float *__restrict__ X, long long strideX, int h,     \
+                             int w, int kh, int kw, int stride, int pad, int wo,        \
+                             float *__restrict__ C, int ldc, long long strideC)         \
+        {                                                                               \
+                gemm_tile<bm, bn, bk, tm, tn, wty, wtx, true>(                          \
+                        M, N, K, k_chunk, splits, A, lda, strideA, X, 0, strideX, C, ldc, \
+                        strideC, gemm_conv_geom{ h, w, kh, kw, stride, pad, wo });     \
+        }
+GEMM_CONFIGS(GEMM_CONV_KERNEL_)
+#undef GEMM_CONV_KERNEL_
 
 extern "C" __global__ void
 gemm_splitk_reduce_f32(int M, int N, int splits, const float *__restrict__ W,
