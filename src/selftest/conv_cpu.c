@@ -272,7 +272,8 @@ int conv_plan(const struct conv_shape *s, int compute_units, struct gemm_plan *r
         r = conv_shape_dims(s, &d);
         if (r < 0)
                 return r;
-        gemm_plan_select((int) d.m, (int) d.n, (int) d.k, (int) s->n, compute_units, ret);
+        /* the GPU backends run convolutions as an implicit GEMM: plan for that */
+        gemm_plan_select_implicit((int) d.m, (int) d.n, (int) d.k, (int) s->n, compute_units, ret);
         return 0;
 }
 

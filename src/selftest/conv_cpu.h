@@ -65,7 +65,10 @@ int gemm_tiled_cpu(const struct gemm_plan *p, int M, int N, int K, const float *
 
 /*
  * The plan for the per-image GEMM of shape s on a device of compute_units
- * CUs (gemm_plan_select()). Returns: 0, -EINVAL for a bad shape.
+ * CUs, run as an implicit GEMM (gemm_plan_select_implicit(): the HIP backend
+ * runs gemm_conv_f32_<config>; the CPU backend's im2col + GEMM twin follows
+ * the same plan, so both give the same bits). Returns: 0, -EINVAL for a bad
+ * shape.
  */
 int conv_plan(const struct conv_shape *s, int compute_units, struct gemm_plan *ret);
 

@@ -57,28 +57,47 @@ int gemm_plan_make(enum gemm_config_id config, int splits, int K, struct gemm_pl
  * bench/gemm/run.sh`): the plans they pick run within 13 % of the fastest
  * measured there. On a real RDNA1 card they are unmeasured; the model only
  * has to rank plans.
+ *
+ * The implicit GEMM of a convolution (gemm_conv_f32_*) gathers each B
+ * element from the image with index arithmetic and a predicated scalar
+ * load: a cost per B element (GEMM_PLAN_GATHER_CYCLES), and latency that
+ * takes more resident threads to hide (GEMM_PLAN_IMPLICIT_SATURATING_THREADS).
+ * Both were fitted the same way to every configuration x split count of the
+ * implicit GEMM on the standard sweep on a 132-SM NVIDIA H100
+ * (bench/RESULTS.md): its plans run within 11 % of the fastest measured there.
  */
 #define GEMM_PLAN_FILL_STEPS 1
 #define GEMM_PLAN_SATURATING_THREADS 128
 #define GEMM_PLAN_BYTES_PER_CYCLE 8.0         /* memory bandwidth per CU and cycle */
 #define GEMM_PLAN_CACHE_BYTES_PER_CYCLE 16.0  /* L2 -> CU bandwidth per CU and cycle */
 #define GEMM_PLAN_LAUNCH_CYCLES 6000.0        /* a kernel launch: a few microseconds */
+#define GEMM_PLAN_IMPLICIT_SATURATING_THREADS 384
+#define GEMM_PLAN_GATHER_CYCLES 0.25
+
+struct plan_model {
+        double saturating_threads;
+        double gather_cycles;   /* per B element and block: 0 for an explicit B */
+};
+
+static const struct plan_model explicit_model = { GEMM_PLAN_SATURATING_THREADS, 0 };
+static const struct plan_model implicit_model = { GEMM_PLAN_IMPLICIT_SATURATING_THREADS, GEMM_PLAN_GATHER_CYCLES };
 
 static double config_fma_per_cycle(const struct gemm_config *c)
 {
         return c->tm * c->tn >= 64 ? 64.0 : 56.0;
 }
 
-static double plan_cost(const struct gemm_plan *p, int M, int N, int batch, int cus)
+static double plan_cost(const struct gemm_plan *p, int M, int N, int batch, int cus, const struct plan_model *model)
 {
         const struct gemm_config *c = &gemm_configs[p->config];
         double tiles = (double) ceil_div(M, c->bm) * ceil_div(N, c->bn) * batch;
         double per_cu = ceil(tiles * p->splits / cus);
-        double latency_bound = (double) GEMM_PLAN_SATURATING_THREADS / c->threads;
+        double latency_bound = model->saturating_threads / c->threads;
         int k_steps = ceil_div(p->k_chunk, c->bk) + GEMM_PLAN_FILL_STEPS;
         double block = (double) k_steps * c->bk *
                        ((double) c->bm * c->bn / config_fma_per_cycle(c) +
-                        (double) (c->bm + c->bn) * sizeof(float) / GEMM_PLAN_CACHE_BYTES_PER_CYCLE);
+                        (double) (c->bm + c->bn) * sizeof(float) / GEMM_PLAN_CACHE_BYTES_PER_CYCLE +
+                        (double) c->bn * model->gather_cycles);
         double cost = fmax(per_cu, latency_bound) * block;
 
         if (p->splits > 1)
@@ -88,7 +107,8 @@ static double plan_cost(const struct gemm_plan *p, int M, int N, int batch, int 
         return cost;
 }
 
-void gemm_plan_select(int M, int N, int K, int batch, int compute_units, struct gemm_plan *ret)
+static void plan_select(int M, int N, int K, int batch, int compute_units, const struct plan_model *model,
+                        struct gemm_plan *ret)
 {
         int cus = compute_units > 0 ? compute_units : GEMM_PLAN_CPU_COMPUTE_UNITS;
         struct gemm_plan best;
@@ -109,7 +129,7 @@ void gemm_plan_select(int M, int N, int K, int batch, int compute_units, struct 
                         /* chunks of fewer than GEMM_PLAN_MIN_CHUNK_STEPS steps are all overhead */
                         if (p.splits > 1 && p.k_chunk < GEMM_PLAN_MIN_CHUNK_STEPS * gemm_configs[id].bk)
                                 continue;
-                        cost = plan_cost(&p, M, N, batch, cus);
+                        cost = plan_cost(&p, M, N, batch, cus, model);
                         /* strictly better only: ties keep the earlier (larger) configuration */
                         if (cost < best_cost) {
                                 best = p;
@@ -117,6 +137,16 @@ void gemm_plan_select(int M, int N, int K, int batch, int compute_units, struct 
                         }
                 }
         *ret = best;
+}
+
+void gemm_plan_select(int M, int N, int K, int batch, int compute_units, struct gemm_plan *ret)
+{
+        plan_select(M, N, K, batch, compute_units, &explicit_model, ret);
+}
+
+void gemm_plan_select_implicit(int M, int N, int K, int batch, int compute_units, struct gemm_plan *ret)
+{
+        plan_select(M, N, K, batch, compute_units, &implicit_model, ret);
 }
 
 int gemm_plan_check(const struct gemm_plan *p, int K)

@@ -59,6 +59,14 @@ struct gemm_plan {
 void gemm_plan_select(int M, int N, int K, int batch, int compute_units, struct gemm_plan *ret);
 
 /*
+ * The same for the implicit GEMM of a convolution (B gathered from the
+ * image while it is loaded: gemm_conv_f32_*), whose gather costs per B
+ * element and needs more resident threads: its plans favour taller tiles
+ * and more blocks. Pure, like gemm_plan_select().
+ */
+void gemm_plan_select_implicit(int M, int N, int K, int batch, int compute_units, struct gemm_plan *ret);
+
+/*
  * A plan with a given configuration and split count for K (benchmarks and
  * tests): k_chunk is ceil(K / splits) rounded up to BK, and splits is
  * lowered so that no chunk is empty.

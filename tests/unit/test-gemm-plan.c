@@ -141,6 +141,16 @@ static void test_select_pure_and_valid(void **state)
                                         if (p1.splits > 1)
                                                 assert_true(p1.k_chunk >= GEMM_PLAN_MIN_CHUNK_STEPS *
                                                                                   gemm_configs[p1.config].bk);
+                                        /* and the implicit GEMM's chooser */
+                                        memset(&p1, 0, sizeof(p1));
+                                        memset(&p2, 0xff, sizeof(p2));
+                                        gemm_plan_select_implicit(dims[a], dims[b], ks[k], 1 + (int) c % 3, cus[c], &p1);
+                                        gemm_plan_select_implicit(dims[a], dims[b], ks[k], 1 + (int) c % 3, cus[c], &p2);
+                                        assert_memory_equal(&p1, &p2, sizeof(p1));
+                                        assert_int_equal(gemm_plan_check(&p1, ks[k]), 0);
+                                        if (p1.splits > 1)
+                                                assert_true(p1.k_chunk >= GEMM_PLAN_MIN_CHUNK_STEPS *
+                                                                                  gemm_configs[p1.config].bk);
                                 }
 }
 
@@ -184,7 +194,25 @@ static void test_select_shapes(void **state)
         }
 }
 
-/* conv_plan is the chooser on the per-image GEMM: M = cout, N = ho*wo, K = cin*kh*kw, batch n. */
+/*
+ * The implicit GEMM pays per B element gathered, once per block row of
+ * tiles: where the GEMM chooser takes a 16-row tile for cout = 32, the
+ * implicit one takes a taller tile (fewer gathers per FMA).
+ */
+static void test_select_implicit(void **state)
+{
+        struct gemm_plan g, i;
+
+        gemm_plan_select(32, 1764, 144, 1, 132, &g);
+        gemm_plan_select_implicit(32, 1764, 144, 1, 132, &i);
+        assert_true(gemm_configs[i.config].bm > gemm_configs[g.config].bm);
+        /* a large square still takes the biggest tile in one pass */
+        gemm_plan_select_implicit(4096, 4096, 4096, 1, 36, &i);
+        assert_int_equal(i.config, GEMM_CFG_128x128);
+        assert_int_equal(i.splits, 1);
+}
+
+/* conv_plan is the implicit chooser on the per-image GEMM: M = cout, N = ho*wo, K = cin*kh*kw, batch n. */
 static void test_conv_plan(void **state)
 {
         const struct conv_shape s = { .n = 1, .cin = 32, .h = 42, .w = 42, .cout = 32, .kh = 5, .kw = 5,
@@ -193,7 +221,7 @@ static void test_conv_plan(void **state)
         struct gemm_plan a, b;
 
         assert_int_equal(conv_plan(&s, 132, &a), 0);
-        gemm_plan_select(32, 441, 800, 1, 132, &b);
+        gemm_plan_select_implicit(32, 441, 800, 1, 132, &b);
         assert_memory_equal(&a, &b, sizeof(a));
         bad.stride = 0;
         assert_int_equal(conv_plan(&bad, 132, &a), -EINVAL);
@@ -208,6 +236,7 @@ int main(void)
                 cmocka_unit_test(test_workspace_format),
                 cmocka_unit_test(test_select_pure_and_valid),
                 cmocka_unit_test(test_select_shapes),
+                cmocka_unit_test(test_select_implicit),
                 cmocka_unit_test(test_conv_plan),
         };
 
