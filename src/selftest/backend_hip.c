@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The HIP backend: im2col_nchw_f32 + gemm_tiled_f32_<config> (and
- * gemm_splitk_reduce_f32 for split-K plans) from the bundled code object
+ * The HIP backend: the implicit GEMM gemm_conv_f32_<config> (B gathered
+ * from the image: no im2col buffer; bench/RESULTS.md has it beating
+ * im2col_nchw_f32 + gemm_tiled_f32_<config> on every sweep shape) and
+ * gemm_splitk_reduce_f32 for split-K plans, from the bundled code object
  * (kernels/gemm_tiled.hip, built by hipcc --genco), loaded with
  * hipModuleLoad.
  *
@@ -56,7 +58,7 @@ typedef struct hip_backend {
         char lib_name[256];
         int device;
         hip_module module;
-        hip_function im2col, reduce, gemm[_GEMM_CFG_MAX];
+        hip_function reduce, conv[_GEMM_CFG_MAX];
 
         hip_error (*init)(unsigned flags);
         hip_error (*get_device_count)(int *count);
@@ -298,17 +300,15 @@ static int hip_load_module(hip_backend *b, const char *path, backend_error *ret_
                           path, gfx, hip_strerror(b, e));
                 return -ENOENT;
         }
-        e = b->module_get_function(&b->im2col, b->module, "im2col_nchw_f32");
-        if (e == HIP_SUCCESS)
-                e = b->module_get_function(&b->reduce, b->module, "gemm_splitk_reduce_f32");
+        e = b->module_get_function(&b->reduce, b->module, "gemm_splitk_reduce_f32");
         for (int c = 0; c < _GEMM_CFG_MAX && e == HIP_SUCCESS; c++) {
                 char name[64];
 
-                snprintf(name, sizeof(name), "gemm_tiled_f32_%s", gemm_configs[c].name);
-                e = b->module_get_function(&b->gemm[c], b->module, name);
+                snprintf(name, sizeof(name), "gemm_conv_f32_%s", gemm_configs[c].name);
+                e = b->module_get_function(&b->conv[c], b->module, name);
         }
         if (e != HIP_SUCCESS) {
-                set_error(ret_err, "im2col_nchw_f32/gemm_tiled_f32_*/gemm_splitk_reduce_f32 in the code object",
+                set_error(ret_err, "gemm_conv_f32_*/gemm_splitk_reduce_f32 in the code object",
                           "the code object %s lacks the self-test kernels: %s; use --backend cpu", path,
                           hip_strerror(b, e));
                 return -ENOENT;
@@ -332,7 +332,7 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const st
 {
         hip_backend *b = (hip_backend *)base;
         struct conv_dims d;
-        void *dx = NULL, *dw = NULL, *dcol = NULL, *dy = NULL, *dwork = NULL;
+        void *dx = NULL, *dw = NULL, *dy = NULL, *dwork = NULL;
         const char *what = NULL;
         hip_error e;
         int r;
@@ -346,29 +346,25 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const st
                 const struct gemm_config *cfg = &gemm_configs[plan->config];
                 size_t work_len = gemm_plan_workspace(plan, (int)d.m, (int)d.n, (int)s->n);
                 int k_chunk = plan->k_chunk, splits = plan->splits;
-                int cin = (int)s->cin, h = (int)s->h, wd = (int)s->w, kh = (int)s->kh, kw = (int)s->kw;
-                int stride = (int)s->stride, pad = (int)s->pad, ho = (int)d.ho, wo = (int)d.wo;
+                int h = (int)s->h, wd = (int)s->w, kh = (int)s->kh, kw = (int)s->kw;
+                int stride = (int)s->stride, pad = (int)s->pad, wo = (int)d.wo;
                 int M = (int)d.m, N = (int)d.n, K = (int)d.k;
-                long long stride_a = 0, stride_b = (long long)d.col_len, stride_c = (long long)(d.m * d.n);
+                long long stride_a = 0, stride_c = (long long)(d.m * d.n);
+                long long stride_x = (long long)s->cin * s->h * s->w;
                 /* split-K: each chunk's partial goes to the workspace, M x N apart */
                 void **gemm_c = splits > 1 ? &dwork : &dy;
-                void *im2col_args[] = {&dx, &dcol, &cin, &h, &wd, &kh, &kw, &stride, &pad, &ho, &wo};
-                void *gemm_args[] = {&M, &N, &K, &k_chunk, &splits, &dw, &K, &stride_a, &dcol, &N, &stride_b,
-                                     gemm_c, &N, &stride_c};
+                /* the implicit GEMM reads B from x: no col buffer, no im2col launch */
+                void *conv_args[] = {&M, &N,  &K,  &k_chunk, &splits, &dw,  &K,  &stride_a, &dx, &stride_x,
+                                     &h, &wd, &kh, &kw,      &stride, &pad, &wo, gemm_c,    &N,  &stride_c};
                 void *reduce_args[] = {&M, &N, &splits, &dwork, &dy, &N, &stride_c};
                 unsigned reduce_blocks = ceil_div(d.m * d.n, 256);
-                unsigned im2col_blocks = ceil_div(d.col_len, 256);
 
-                if (im2col_blocks > 65535)
-                        im2col_blocks = 65535; /* the kernel loops over the rest */
                 if (reduce_blocks > 65535)
-                        reduce_blocks = 65535; /* likewise */
+                        reduce_blocks = 65535; /* the kernel loops over the rest */
                 if ((e = b->malloc_(&dx, d.x_len * sizeof(float))) != HIP_SUCCESS)
                         what = "hipMalloc(x)";
                 else if ((e = b->malloc_(&dw, d.w_len * sizeof(float))) != HIP_SUCCESS)
                         what = "hipMalloc(w)";
-                else if ((e = b->malloc_(&dcol, d.col_len * s->n * sizeof(float))) != HIP_SUCCESS)
-                        what = "hipMalloc(col)";
                 else if ((e = b->malloc_(&dy, d.y_len * sizeof(float))) != HIP_SUCCESS)
                         what = "hipMalloc(y)";
                 else if (work_len && (e = b->malloc_(&dwork, work_len * sizeof(float))) != HIP_SUCCESS)
@@ -377,14 +373,11 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const st
                         what = "hipMemcpy(x)";
                 else if ((e = b->memcpy_(dw, w, d.w_len * sizeof(float), HIP_MEMCPY_HOST_TO_DEVICE)) != HIP_SUCCESS)
                         what = "hipMemcpy(w)";
-                else if ((e = b->module_launch_kernel(b->im2col, im2col_blocks, s->n, 1, 256, 1, 1, 0, NULL,
-                                                      im2col_args, NULL)) != HIP_SUCCESS)
-                        what = "launch im2col_nchw_f32";
-                else if ((e = b->module_launch_kernel(b->gemm[plan->config], ceil_div(d.n, (size_t)cfg->bn),
+                else if ((e = b->module_launch_kernel(b->conv[plan->config], ceil_div(d.n, (size_t)cfg->bn),
                                                       ceil_div(d.m, (size_t)cfg->bm), s->n * (unsigned)splits,
-                                                      (unsigned)cfg->threads, 1, 1, 0, NULL, gemm_args, NULL)) !=
+                                                      (unsigned)cfg->threads, 1, 1, 0, NULL, conv_args, NULL)) !=
                          HIP_SUCCESS)
-                        what = "launch gemm_tiled_f32";
+                        what = "launch gemm_conv_f32";
                 else if (splits > 1 && (e = b->module_launch_kernel(b->reduce, reduce_blocks, s->n, 1, 256, 1, 1, 0,
                                                                     NULL, reduce_args, NULL)) != HIP_SUCCESS)
                         what = "launch gemm_splitk_reduce_f32";
@@ -396,7 +389,6 @@ static int hip_conv(selftest_backend *base, const struct conv_shape *s, const st
         r = what ? hip_fail(b, what, e) : 0;
         b->free_(dx);
         b->free_(dw);
-        b->free_(dcol);
         b->free_(dy);
         b->free_(dwork);
         return r;

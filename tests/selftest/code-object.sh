@@ -3,7 +3,8 @@
 #
 # The self-test kernel's code object as hipcc built it (rdna1-doctor(8), --selftest): one bundle entry
 # per RDNA1 target, a gemm_tiled_f32_<name> kernel for every tile
-# configuration of gemm_config.h plus the split-K reduction and im2col, and
+# configuration of gemm_config.h and its implicit-GEMM twin gemm_conv_f32_<name>, plus the split-K
+# reduction and im2col, and
 # for every kernel no private (scratch) segment, LDS within 64 KiB, a VGPR
 # count, wave32.
 #   code-object.sh PATH/gemm_tiled.co PATH/gemm_config.h   (no argument: hipcc was not found)
@@ -33,7 +34,7 @@ for target in gfx1010 gfx1011 gfx1012; do
         names=$(printf '%s\n' "$notes" | awk '$1 == ".name:" { print $2 }')
         want="im2col_nchw_f32 gemm_splitk_reduce_f32"
         for c in $(sed -n 's/^ *X(\([0-9a-z]*\),.*/\1/p' "$cfg"); do
-                want="$want gemm_tiled_f32_$c"
+                want="$want gemm_tiled_f32_$c gemm_conv_f32_$c"
         done
         [ "$(echo "$want" | wc -w)" -ge 3 ] || { echo "FAIL: no tile configurations found in $cfg"; fails=$((fails + 1)); }
         for k in $want; do
