@@ -67,6 +67,11 @@ typedef void (*gemm_kernel)(int, int, int, int, int, const float *, int, long lo
 #define GEMM_KERNEL_PTR_(name, bm, bn, bk, tm, tn, wty, wtx) gemm_tiled_f32_##name,
 static const gemm_kernel gemm_kernels[_GEMM_CFG_MAX] = { GEMM_CONFIGS(GEMM_KERNEL_PTR_) };
 #undef GEMM_KERNEL_PTR_
+typedef void (*conv_kernel)(int, int, int, int, int, const float *, int, long long, const float *, long long, int,
+                            int, int, int, int, int, int, float *, int, long long);
+#define GEMM_KERNEL_PTR_(name, bm, bn, bk, tm, tn, wty, wtx) gemm_conv_f32_##name,
+static const conv_kernel conv_kernels[_GEMM_CFG_MAX] = { GEMM_CONFIGS(GEMM_KERNEL_PTR_) };
+#undef GEMM_KERNEL_PTR_
 
 static void fail(const char *what)
 {
@@ -126,6 +131,31 @@ static void launch_plan(const gemm_plan &p, int M, int N, int K, const float *A,
         CKL();
         gemm_splitk_reduce_f32<<<dim3(blocks, batch), 256>>>(M, N, p.splits, w, C, ldc, sC);
         CKL();
+}
+
+/* y = conv(x, w) under plan p as an implicit GEMM (gemm_conv_f32_*): no im2col, no col buffer. */
+static void launch_conv_implicit(const gemm_plan &p, const conv_shape &s, const conv_dims &d, const float *x,
+                                 const float *w, float *y)
+{
+        const gemm_config &c = gemm_configs[p.config];
+        int M = (int) d.m, N = (int) d.n, K = (int) d.k;
+        dim3 grid((N + c.bn - 1) / c.bn, (M + c.bm - 1) / c.bm, s.n * p.splits);
+        long long mn = (long long) M * N, sx = (long long) s.cin * s.h * s.w;
+        float *out = p.splits > 1 ? workspace_for(gemm_plan_workspace(&p, M, N, (int) s.n)) : y;
+
+        if (gemm_plan_check(&p, K) < 0) {
+                fprintf(stderr, "invalid plan for K=%d\n", K);
+                exit(2);
+        }
+        conv_kernels[p.config]<<<grid, c.threads>>>(M, N, K, p.k_chunk, p.splits, w, K, 0, x, sx, (int) s.h,
+                                                    (int) s.w, (int) s.kh, (int) s.kw, (int) s.stride,
+                                                    (int) s.pad, (int) d.wo, out, N, mn);
+        CKL();
+        if (p.splits > 1) {
+                unsigned blocks = (unsigned) std::min<long long>((mn + 255) / 256, 65535);
+                gemm_splitk_reduce_f32<<<dim3(blocks, s.n), 256>>>(M, N, p.splits, out, y, N, mn);
+                CKL();
+        }
 }
 
 static gemm_plan plan_for(int M, int N, int K, int batch)
@@ -276,11 +306,15 @@ struct conv_gpu {
                 launch_im2col(s, d, x.p, col.p);
                 gemm(plan, y.p);
         }
+        void run_implicit() { launch_conv_implicit(plan, s, d, x.p, w.p, y.p); }
         /* poison the output first: an unwritten element reads as NaN */
-        void run_poisoned(std::vector<float> &out)
+        void run_poisoned(std::vector<float> &out, bool implicit = false)
         {
                 CK(cudaMemset(y.p, 0xff, d.y_len * sizeof(float)));
-                run();
+                if (implicit)
+                        run_implicit();
+                else
+                        run();
                 CK(cudaDeviceSynchronize());
                 y.down(out.data());
         }
@@ -300,7 +334,11 @@ static bool check_conv(const conv_shape &s, uint64_t seed, fill_kind fk, bool in
                 return false;
         }
         conv_shape_format(&s, name, sizeof(name));
-        p = plan ? *plan : plan_for((int) d.m, (int) d.n, (int) d.k, (int) s.n);
+        /* the self-test's plan: conv_plan() (the implicit GEMM's planner) */
+        if (plan)
+                p = *plan;
+        else
+                conv_plan(&s, sm_count, &p);
         gemm_plan_format(&p, plan_name, sizeof(plan_name));
         conv_sum sum = conv_sum_plan(&p, d.k);
 
@@ -319,14 +357,21 @@ static bool check_conv(const conv_shape &s, uint64_t seed, fill_kind fk, bool in
         g.w.up(w.data());
         g.run_poisoned(y);
         g.run_poisoned(y2);
+        /* the implicit GEMM: the same sums in the same order, so the same bits, and repeatable */
+        std::vector<float> yi(d.y_len), yi2(d.y_len);
+        g.run_poisoned(yi, true);
+        g.run_poisoned(yi2, true);
+        bool implicit_same = conv_outputs_identical(y.data(), yi.data(), d.y_len) &&
+                             conv_outputs_identical(yi.data(), yi2.data(), d.y_len);
         conv_reference(&s, x.data(), w.data(), ref.data(), abs_sum.data());
 
         conv_check c;
         size_t bad = conv_check_bound(d.y_len, &sum, y.data(), ref.data(), abs_sum.data(), &c);
         bool same = conv_outputs_identical(y.data(), y2.data(), d.y_len);
-        snprintf(what, sizeof(what), "conv %-34s %-12s %s bad=%zu worst=%.3g bitwise-repeat=%s", name, plan_name,
-                 fk == FILL_CANCEL ? "cancel" : "random", bad, c.worst_ratio, same ? "yes" : "NO");
-        if (bad || !same) {
+        snprintf(what, sizeof(what), "conv %-34s %-12s %s bad=%zu worst=%.3g bitwise-repeat=%s implicit-identical=%s",
+                 name, plan_name, fk == FILL_CANCEL ? "cancel" : "random", bad, c.worst_ratio, same ? "yes" : "NO",
+                 implicit_same ? "yes" : "NO");
+        if (bad || !same || !implicit_same) {
                 fail(what);
                 return false;
         }
@@ -391,10 +436,11 @@ static void bench_sweep(const conv_shape *cases, size_t n, FILE *csv)
 {
         std::vector<double> ratios;
 
-        printf("\n%-36s %5s %6s %5s %-12s | %9s %9s %6s | %9s\n", "conv case (per-image GEMM M N K)", "M", "N",
-               "K", "plan", "ours ms", "cublas ms", "ratio", "im2col+gemm ms");
+        printf("\n%-36s %5s %6s %5s %-12s | %9s %9s %6s | %-12s %9s %9s\n", "conv case (per-image GEMM M N K)", "M",
+               "N", "K", "plan", "ours ms", "cublas ms", "ratio", "conv plan", "im2col+gemm ms", "implicit ms");
         if (csv)
-                fprintf(csv, "n,cin,h,w,cout,kh,kw,stride,pad,m,n_gemm,k,plan,ours_gemm_ms,cublas_gemm_ms,ours_conv_ms\n");
+                fprintf(csv, "n,cin,h,w,cout,kh,kw,stride,pad,m,n_gemm,k,plan,ours_gemm_ms,cublas_gemm_ms,ours_conv_ms,"
+                             "ours_implicit_ms,conv_plan\n");
         for (size_t i = 0; i < n; i++) {
                 const conv_shape &s = cases[i];
                 conv_dims d;
@@ -403,10 +449,14 @@ static void bench_sweep(const conv_shape *cases, size_t n, FILE *csv)
                 conv_shape_dims(&s, &d);
                 conv_shape_format(&s, name, sizeof(name));
                 int M = (int) d.m, N = (int) d.n, K = (int) d.k, b = (int) s.n;
-                gemm_plan p = plan_for(M, N, K, b);
+                gemm_plan p = plan_for(M, N, K, b), cp;
+                char conv_plan_name[32];
                 gemm_plan_format(&p, plan_name, sizeof(plan_name));
+                /* the whole convolution runs under the self-test's plan, the GEMM alone under the GEMM planner's */
+                conv_plan(&s, sm_count, &cp);
+                gemm_plan_format(&cp, conv_plan_name, sizeof(conv_plan_name));
                 std::vector<float> h(std::max(d.x_len, d.w_len));
-                conv_gpu g(s, d, p);
+                conv_gpu g(s, d, cp);
                 dbuf<float> y2(d.y_len);
                 conv_fill_random(h.data(), d.x_len, 5);
                 g.x.up(h.data());
@@ -418,21 +468,27 @@ static void bench_sweep(const conv_shape *cases, size_t n, FILE *csv)
                 double ours = time_ms([&] { g.gemm(p, g.y.p); });
                 double ref = time_ms([&] { launch_cublas(M, N, K, g.w.p, K, 0, g.col.p, N, sB, y2.p, N, sC, b); });
                 double conv = time_ms([&] { g.run(); });
+                double implicit = time_ms([&] { g.run_implicit(); });
                 ratios.push_back(ref / ours);
-                printf("%-36s %5d %6d %5d %-12s | %9.4f %9.4f %5.1f%% | %9.4f\n", name, M, N, K, plan_name, ours,
-                       ref, 100.0 * ref / ours, conv);
+                printf("%-36s %5d %6d %5d %-12s | %9.4f %9.4f %5.1f%% | %-12s %9.4f %9.4f\n", name, M, N, K,
+                       plan_name, ours, ref, 100.0 * ref / ours, conv_plan_name, conv, implicit);
                 if (csv)
-                        fprintf(csv, "%u,%u,%u,%u,%u,%u,%u,%u,%u,%d,%d,%d,%s,%.5f,%.5f,%.5f\n", s.n, s.cin, s.h,
-                                s.w, s.cout, s.kh, s.kw, s.stride, s.pad, M, N, K, plan_name, ours, ref, conv);
+                        fprintf(csv, "%u,%u,%u,%u,%u,%u,%u,%u,%u,%d,%d,%d,%s,%.5f,%.5f,%.5f,%.5f,%s\n", s.n, s.cin, s.h,
+                                s.w, s.cout, s.kh, s.kw, s.stride, s.pad, M, N, K, plan_name, ours, ref, conv,
+                                implicit, conv_plan_name);
         }
         if (!ratios.empty())
                 printf("sweep GEMMs vs cuBLAS: median %.1f%%, min %.1f%% (%zu cases)\n", 100 * median_of(ratios),
                        100 * *std::min_element(ratios.begin(), ratios.end()), ratios.size());
 }
 
-/* Every configuration x split count on one GEMM shape (B batched), as CSV rows. */
+/*
+ * Every configuration x split count on one GEMM shape (B batched), as CSV
+ * rows; with g (a convolution) also its implicit GEMM under each plan, and
+ * im2col alone.
+ */
 static void matrix_shape(FILE *f, const char *name, int M, int N, int K, int batch, const float *A, long long sA,
-                         const float *B, long long sB, float *C, float *C2)
+                         const float *B, long long sB, float *C, float *C2, conv_gpu *g = nullptr)
 {
         long long sC = (long long) M * N;
         double ref = time_ms([&] { launch_cublas(M, N, K, A, K, sA, B, N, sB, C2, N, sC, batch); });
@@ -445,10 +501,20 @@ static void matrix_shape(FILE *f, const char *name, int M, int N, int K, int bat
                         if (gemm_plan_make((gemm_config_id) id, want, K, &p) < 0 || p.splits != want)
                                 continue;
                         double ms = time_ms([&] { launch_plan(p, M, N, K, A, K, sA, B, N, sB, C, N, sC, batch); });
-                        fprintf(f, "%s,%d,%d,%d,%d,%s,%d,%d,%.5f,%.5f,%d\n", name, M, N, K, batch,
+                        fprintf(f, "%s,gemm,%d,%d,%d,%d,%s,%d,%d,%.5f,%.5f,%d\n", name, M, N, K, batch,
+                                gemm_configs[id].name, p.splits, p.k_chunk, ms, ref,
+                                p.config == chosen.config && p.splits == chosen.splits);
+                        if (!g)
+                                continue;
+                        ms = time_ms([&] { launch_conv_implicit(p, g->s, g->d, g->x.p, g->w.p, C); });
+                        fprintf(f, "%s,implicit,%d,%d,%d,%d,%s,%d,%d,%.5f,%.5f,%d\n", name, M, N, K, batch,
                                 gemm_configs[id].name, p.splits, p.k_chunk, ms, ref,
                                 p.config == chosen.config && p.splits == chosen.splits);
                 }
+        if (g) {
+                double ms = time_ms([&] { launch_im2col(g->s, g->d, g->x.p, g->col.p); });
+                fprintf(f, "%s,im2col,%d,%d,%d,%d,-,0,0,%.5f,%.5f,0\n", name, M, N, K, batch, ms, ref);
+        }
 }
 
 static void bench_matrix(const conv_shape *cases, size_t n, const char *path)
@@ -459,7 +525,7 @@ static void bench_matrix(const conv_shape *cases, size_t n, const char *path)
                 perror(path);
                 exit(2);
         }
-        fprintf(f, "case,m,n,k,batch,config,splits,k_chunk,ms,cublas_ms,chosen\n");
+        fprintf(f, "case,path,m,n,k,batch,config,splits,k_chunk,ms,cublas_ms,chosen\n");
         for (size_t i = 0; i < n; i++) {
                 conv_dims d;
                 char name[96];
@@ -475,7 +541,7 @@ static void bench_matrix(const conv_shape *cases, size_t n, const char *path)
                 g.w.up(h.data());
                 g.run();
                 matrix_shape(f, name, (int) d.m, (int) d.n, (int) d.k, (int) cases[i].n, g.w.p, 0, g.col.p,
-                             (long long) d.col_len, g.y.p, y2.p);
+                             (long long) d.col_len, g.y.p, y2.p, &g);
         }
         for (int sz : { 1024, 2048, 4096 }) {
                 size_t len = (size_t) sz * sz;

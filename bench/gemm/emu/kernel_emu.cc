@@ -66,6 +66,34 @@ typedef void (*gemm_kernel)(int, int, int, int, int, const float *, int, long lo
 #define GEMM_KERNEL_PTR_(name, bm, bn, bk, tm, tn, wty, wtx) gemm_tiled_f32_##name,
 static const gemm_kernel gemm_kernels[_GEMM_CFG_MAX] = { GEMM_CONFIGS(GEMM_KERNEL_PTR_) };
 #undef GEMM_KERNEL_PTR_
+typedef void (*conv_kernel)(int, int, int, int, int, const float *, int, long long, const float *, long long, int,
+                            int, int, int, int, int, int, float *, int, long long);
+#define GEMM_KERNEL_PTR_(name, bm, bn, bk, tm, tn, wty, wtx) gemm_conv_f32_##name,
+static const conv_kernel conv_kernels[_GEMM_CFG_MAX] = { GEMM_CONFIGS(GEMM_KERNEL_PTR_) };
+#undef GEMM_KERNEL_PTR_
+
+/* y = conv(x, w) as an implicit GEMM under plan p (no col buffer) */
+static void launch_conv_implicit(const gemm_plan &p, const conv_shape *s, const conv_dims &d, const float *x,
+                                 const float *w, float *y)
+{
+        const gemm_config &c = gemm_configs[p.config];
+        int M = (int) d.m, N = (int) d.n, K = (int) d.k;
+        std::vector<float> work(gemm_plan_workspace(&p, M, N, (int) s->n));
+        bool split = p.splits > 1;
+        float *out = split ? work.data() : y;
+        long long so = (long long) M * N;
+
+        launch({ (unsigned) (N + c.bn - 1) / c.bn, (unsigned) (M + c.bm - 1) / c.bm, s->n * p.splits },
+               { (unsigned) c.threads, 1, 1 }, [&] {
+                       conv_kernels[p.config](M, N, K, p.k_chunk, p.splits, w, K, 0, x,
+                                              (long long) s->cin * s->h * s->w, (int) s->h, (int) s->w,
+                                              (int) s->kh, (int) s->kw, (int) s->stride, (int) s->pad,
+                                              (int) d.wo, out, N, so);
+               });
+        if (split)
+                launch({ 3, s->n, 1 }, { 32, 1, 1 },
+                       [&] { gemm_splitk_reduce_f32(M, N, p.splits, work.data(), y, N, so); });
+}
 
 /* C = A B under plan p, as the HIP backend launches it */
 static void launch_plan(const gemm_plan &p, int M, int N, int K, const float *A, int lda, long long sA,
@@ -129,7 +157,12 @@ static int check_gemm(const gemm_plan &p, int M, int N, int K, int lda, int ldb,
         return bad != 0;
 }
 
-static int check_conv(const conv_shape *s)
+/*
+ * One sweep case: im2col + GEMM under the planned configuration against the
+ * reference; then the implicit GEMM under `configs` (the planned one, or
+ * every configuration with 1 and 3 chunks) must give the same bits.
+ */
+static int check_conv(const conv_shape *s, bool every_config)
 {
         conv_dims d;
         char name[96];
@@ -157,6 +190,29 @@ static int check_conv(const conv_shape *s)
         for (size_t i = d.col_len * s->n; i < col.size(); i++)
                 bad += col[i] != poison;
         printf("conv %s: %s\n", name, bad ? "FAIL" : "ok");
+
+        std::vector<gemm_plan> plans{ p };
+        for (int id = 0; every_config && id < _GEMM_CFG_MAX; id++)
+                for (int splits : { 1, 3 }) {
+                        gemm_plan q;
+                        gemm_plan_make((gemm_config_id) id, splits, (int) d.k, &q);
+                        plans.push_back(q);
+                }
+        for (const gemm_plan &q : plans) {
+                char plan_name[32];
+                std::vector<float> yi(d.y_len + guard, poison), y2(d.y_len + guard, poison);
+                size_t bad_i = 0;
+
+                /* the reference result of this plan: im2col + the explicit GEMM */
+                launch_plan(q, (int) d.m, (int) d.n, (int) d.k, w.data(), (int) d.k, 0, col.data(), (int) d.n,
+                            (long long) d.col_len, y2.data(), (int) d.n, (long long) (d.m * d.n), s->n);
+                launch_conv_implicit(q, s, d, x.data(), w.data(), yi.data());
+                for (size_t i = 0; i < yi.size(); i++)
+                        bad_i += memcmp(&yi[i], &y2[i], sizeof(float)) != 0;
+                gemm_plan_format(&q, plan_name, sizeof(plan_name));
+                printf("conv %s implicit %s: %s\n", name, plan_name, bad_i ? "FAIL (differs from im2col + GEMM)" : "ok");
+                bad += bad_i;
+        }
         return bad != 0;
 }
 
@@ -183,7 +239,7 @@ int main()
                 }
         const conv_shape *cs = sweep_cases(SWEEP_QUICK, &n);
         for (size_t i = 0; i < n; i++)
-                fail += check_conv(&cs[i]);
+                fail += check_conv(&cs[i], i < 3);
         printf("%s\n", fail ? "FAILED" : "all passed");
         return fail ? 1 : 0;
 }
