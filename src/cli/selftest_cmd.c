@@ -152,8 +152,12 @@ static int on_event(json_object *ev, void *userdata)
                         n = escape_untrusted(raw, strlen(raw), 120);
                         printf("  case %zu/%u  %-40s %s", json_object_array_length(s->cases), s->total_cases,
                                n ? n : "?", pass ? "pass" : "WRONG RESULT");
-                        if (json_object_object_get_ex(ev, "gflops", &gflops) && json_object_get_double(gflops) > 0)
+                        if (json_object_object_get_ex(ev, "gflops", &gflops) && json_object_get_double(gflops) > 0) {
                                 printf("  %.1f GFLOP/s", json_object_get_double(gflops));
+                                /* only a GPU with a known peak reports it (PROTOCOL.md): null otherwise */
+                                if (event_double(ev, "peak_fraction") > 0)
+                                        printf(" (%.1f%% of FP32 peak)", 100.0 * event_double(ev, "peak_fraction"));
+                        }
                         printf("\n");
                         fflush(stdout);
                 }

@@ -157,6 +157,25 @@ rc=$?
 [ "$rc" -eq 3 ] || fail "no torch: exit $rc, want 3"
 grep -q "torch" "$tmp/notorch.json" || fail "no torch: reason does not name torch"
 
+# 8. text output: each case's GFLOP/s, and beside it the fraction of the FP32 peak when the
+# helper knows the peak (a stand-in helper speaking PROTOCOL.md: no GPU here)
+cat >"$tmp/peak-helper" <<'EOF'
+#!/bin/sh
+echo '{"event":"start","backend":"cpu","sweep":"quick","cases":2,"device":null,"runtime":null}'
+echo '{"event":"case-start","index":0,"name":"n1 c3x8x8 -> 16 k3x3 s1 p1"}'
+echo '{"event":"case","index":0,"name":"n1 c3x8x8 -> 16 k3x3 s1 p1","result":"pass","ms":2.0,"gflops":900.0,"max_abs_err":0.0,"bad_elements":0,"repeatable":true,"peak_fraction":0.125}'
+echo '{"event":"case-start","index":1,"name":"n1 c3x12x12 -> 16 k3x3 s1 p1"}'
+echo '{"event":"case","index":1,"name":"n1 c3x12x12 -> 16 k3x3 s1 p1","result":"pass","ms":2.0,"gflops":450.0,"max_abs_err":0.0,"bad_elements":0,"repeatable":true,"peak_fraction":null}'
+echo '{"event":"end","result":"pass","cases_passed":2,"cases_failed":0}'
+EOF
+chmod +x "$tmp/peak-helper"
+RDNA1_SELFTEST_HELPER=$tmp/peak-helper "$bin" --root "$tmp/root" --state-dir "$tmp/state" --selftest --backend cpu \
+        --quick >"$tmp/peak.txt" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] || fail "peak fraction: exit $rc"
+grep -q "c3x8x8 .*900\.0 GFLOP/s (12\.5% of FP32 peak)" "$tmp/peak.txt" || fail "peak fraction: not shown: $(cat "$tmp/peak.txt")"
+grep "c3x12x12" "$tmp/peak.txt" | grep -q "450\.0 GFLOP/s$" || fail "peak fraction: shown without a known peak"
+
 # usage errors
 "$bin" --quick >/dev/null 2>&1; [ $? -eq 64 ] || fail "--quick without --selftest is not a usage error"
 "$bin" --selftest --backend gpu >/dev/null 2>&1; [ $? -eq 64 ] || fail "--backend gpu accepted"
