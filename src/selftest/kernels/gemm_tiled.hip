@@ -123,7 +123,7 @@ struct gemm_conv_geom {
  * the float quotient is within 1 of the true one there (n and inv are
  * exact to 2^-24, so n * inv is off by less than n * 2^-23 < 0.5), and one
  * correction each way makes it exact. An integer division is a long
- * sequence of instructions on both AMD and NVIDIA GPUs; this is four.
+ * sequence of instructions on both AMD and NVIDIA GPUs; this is a few.
  */
 #define GEMM_FAST_DIV_LIMIT (1 << 22)
 static __device__ __forceinline__ int gemm_div_small(int n, int d, float inv)
