@@ -3,8 +3,9 @@
 
 /*
  * The self-test's compute backends behind one interface: each runs the
- * convolution forward (im2col + the tiled GEMM of gemm_config.h, with the
- * tile configuration and K chunks of a gemm_plan) on its device; the caller
+ * convolution forward (the tiled GEMM of gemm_config.h on im2col's matrix:
+ * built by im2col on the CPU, gathered while loading in the HIP kernel;
+ * with the tile configuration and K chunks of a gemm_plan) on its device; the caller
  * checks the output on the CPU against the reference.
  */
 

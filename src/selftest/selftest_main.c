@@ -77,7 +77,7 @@ static void usage(FILE *f)
 {
         fprintf(f, "Usage: rdna1-selftest --backend cpu|hip [--quick|--standard|--stress SECONDS]\n"
                    "                      [--device PCI_SLOT] [--inject-errors] [--code-object PATH]\n"
-                   "The rdna1-doctor self-test helper: convolution (im2col + tiled GEMM) checked against a\n"
+                   "The rdna1-doctor self-test helper: convolution (tiled GEMM on im2col) checked against a\n"
                    "double-precision reference; JSON lines on stdout (see rdna1-doctor(8)).\n"
                    "Exit: 0 pass, 20 wrong result, 3 could not run, 64 usage.\n");
 }
