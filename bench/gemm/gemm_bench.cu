@@ -10,18 +10,22 @@
  * 1. correctness: odd GEMM shapes (NaN in padding, poisoned outputs, guard
  *    tails) under every tile configuration with and without split-K, and the
  *    quick (every configuration) + standard (the planned one) convolution
- *    sweeps (im2col + GEMM on the GPU) against the double-precision
- *    reference and its per-element bound; every case twice, compared bit for
- *    bit; injected errors (also in edge tiles) must be caught; a
- *    heavy-cancellation input must pass.
+ *    sweeps (im2col + GEMM on the GPU, and the implicit GEMM, which must give
+ *    the same bits) against the double-precision reference and its
+ *    per-element bound; every case twice, compared bit for bit; injected
+ *    errors (also in edge tiles) must be caught; a heavy-cancellation input
+ *    must pass.
  * 2. throughput: 1024^3, 2048^3, 4096^3 and each sweep case's GEMM with the
  *    plan gemm_plan_select() makes for this GPU's SM count, median of --reps
  *    timed runs after warm-up (cudaEvent), as TFLOP/s and as a ratio to
- *    cublasSgemm / cublasSgemmStridedBatched (CUBLAS_DEFAULT_MATH: FP32).
+ *    cublasSgemm / cublasSgemmStridedBatched (CUBLAS_DEFAULT_MATH: FP32);
+ *    each sweep case's whole convolution under conv_plan(), as im2col + GEMM
+ *    and as the implicit GEMM.
  * --quick: the quick sweep and small GEMMs only (for compute-sanitizer runs).
  * --csv writes each sweep case's shape and times for torch_conv.py.
  * --matrix times every configuration x split count on every sweep case and
- *    square into FILE (CSV), the data the planner's cost model is fitted to.
+ *    square into FILE (CSV), the data the planners' cost models are fitted
+ *    to: the GEMM, and for sweep cases also the implicit GEMM and im2col.
  * Exit status: 0 all correct, 1 a correctness failure, 2 a CUDA/cuBLAS error.
  */
 #include <algorithm>

@@ -12,7 +12,8 @@
 # racecheck, synccheck; the three at once, after the timings, each stopped
 # after SANITIZE_TIMEOUT seconds, default 240).
 # MATRIX=1 also times every tile configuration x split count on every sweep
-# case and square (OUT/matrix.csv), the data the planner's cost model is fitted to.
+# case and square (OUT/matrix.csv; the GEMM, and the implicit GEMM and im2col of
+# each convolution), the data the planners' cost models are fitted to.
 # OUT=DIR keeps the logs, the CSV, ptxas' resource report and the SASS.
 # VARIANTS="bk16 lb1 bk16+lb1 w8x4 ..." also times square GEMMs for experimental
 # edits of the 128x128 configuration (see variant() below); the shipped kernel is
