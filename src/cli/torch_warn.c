@@ -77,7 +77,8 @@ static bool is_python(const char *cmd)
         return streq(base, "python") || startswith(base, "python3");
 }
 
-int torch_native_warn(const char *cmd, char *const *envp, const char *const *gfx, size_t n_gfx, const char *profile_name)
+int torch_native_warn(const char *cmd, char *const *envp, const char *const *gfx, size_t n_gfx,
+                      const char *profile_name)
 {
         _cleanup_(sysroot_freep) sysroot *sr = NULL;
         _cleanup_free_ char *interp = NULL, *site = NULL, *why = NULL, *list = NULL, *e_interp = NULL,

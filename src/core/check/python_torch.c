@@ -182,7 +182,8 @@ static char *data_dirs_text(const torch_build *b)
                 list = gpu_code_list(c);
                 if (!list)
                         return NULL;
-                more = strdup_printf("%s; %s%s%s", out, data_dirs[i].what, list, c->truncated ? " (cut at its bound)" : "");
+                more = strdup_printf("%s; %s%s%s", out, data_dirs[i].what, list,
+                                     c->truncated ? " (cut at its bound)" : "");
                 free(out);
                 out = more;
         }
@@ -224,7 +225,8 @@ static int judge_companion(py_audit *a, const py_site *s, const char *label, con
                 if (!gpu_target_is_rdna1(gfx))
                         continue;
                 detail = strdup_printf("%s: %s code for %s; its GPU code covers %s%s", label, native ? "has" : "has no",
-                                       gfx, *list ? list : "no target", code.truncated ? " (list cut at its bound)" : "");
+                                       gfx, *list ? list : "no target",
+                                       code.truncated ? " (list cut at its bound)" : "");
                 if (!detail)
                         return -ENOMEM;
                 k = py_finding_add(a, native ? &a->native : &a->no_native, path, 0, detail);

@@ -43,7 +43,8 @@ int gpu_code_from_text(const char *text, gpu_code *ret)
         uint64_t bundles, compressed;
         int used = 0;
 
-        if (!p || sscanf(p, "%u %" SCNu64 " %" SCNu64 " %u%n", &fatbin, &bundles, &compressed, &truncated, &used) != 4 ||
+        if (!p ||
+            sscanf(p, "%u %" SCNu64 " %" SCNu64 " %u%n", &fatbin, &bundles, &compressed, &truncated, &used) != 4 ||
             fatbin > 1 || truncated > 1 || bundles > GPU_BUNDLES_MAX || compressed > bundles)
                 return -EBADMSG;
         c.has_fatbin = fatbin;
