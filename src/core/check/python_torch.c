@@ -23,7 +23,7 @@
 #define DATA_DIR_ENTRIES_MAX 20000
 #define PACKAGE_ENTRIES_MAX 4096
 
-/* The wheel's bundled per-target data, where PyTorch's wheel build puts it (docs/DOMAIN.md §15). */
+/* The wheel's bundled per-target data, where PyTorch's wheel build puts it (docs/DOMAIN.md §16). */
 static const struct {
         const char *rel;
         size_t offset;
