@@ -74,8 +74,9 @@ static int interpreter_sites(const sysroot *sr, const char *interp, const char *
         if (!prefix)
                 return -ENOMEM;
         if (!*prefix) {
+                /* /bin/python3 on a merged-/usr system is the Debian interpreter of /usr */
                 free(prefix);
-                prefix = strdup("/");
+                prefix = strdup("/usr");
                 if (!prefix)
                         return -ENOMEM;
         }
