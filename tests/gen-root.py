@@ -2130,6 +2130,9 @@ def python_trees(gen):
                                   HSA_OVERRIDE_GFX_VERSION
                 wheel_lib = clean clean | modified: torch/lib/libMIOpen.so in the venv and
                                   libhsa-runtime64.so in the conda env differ from RECORD
+                torch_code = no   gfx1030: the venv's torch 2.2.2+rocm5.7 gets its torch/version.py
+                                  and a libtorch_hip.so with real gfx1030-only device code
+                                  (fixture-src/libtorch_hip-gfx1030.so, see TORCH_GFX1030_LIB)
                 miopen_cache = no gfx1030: MIOpen user db and kernel cache built under the override
                 home_files = 0    N empty files in ~/datasets/images (the bounded home walk)
                 hostile = no      symlinks to /etc/shadow as .pth, usercustomize.py and a wheel
@@ -2144,7 +2147,10 @@ def python_trees(gen):
         if amd:
             v = amd[0]["gfx"]          # gfx_target_version 100100 -> gfx1010, CUs = SIMDs / 2
             target = "gfx%d%d%x_%d" % (v // 10000, (v // 100) % 100, v % 100, amd[0]["simd"] // 2)
-        python_benign(r, u, g("wheel_lib", "clean") == "modified", target)
+        torch_code = g("torch_code", "no")
+        if torch_code not in ("no", "gfx1030"):
+            raise SystemExit("[python] torch_code = %s: only no or gfx1030" % torch_code)
+        python_benign(r, u, g("wheel_lib", "clean") == "modified", target, torch_code == "gfx1030")
     if yes(g("pth_hook", "no")):
         site = "home/alice/.local/" + PY_SITE
         r.write(site + "/rdna1_autoload.pth", "import rdna1_autoload\n", 0o644, u, u)
@@ -2209,7 +2215,20 @@ def python_hostile(gen, u):
     r.write("etc/librocblas.so", "FIXTURE-SHADOW-SECRET in a library\n")
 
 
-def python_benign(r, u, modified, miopen_target):
+# A HIP library with real device code for gfx1030 only, committed so that the
+# demo is the same wherever it is built (hipcc is not on every architecture):
+#   hipcc --offload-arch=gfx1030 -fPIC -shared -O1 tests/fixture-src/gpu_kernel.hip -o x.so
+#   strip -o tests/fixture-src/libtorch_hip-gfx1030.so x.so
+# (Debian 12's hipcc 5.2.3); tests/cli/demo-torch.sh checks what it carries.
+TORCH_GFX1030_LIB = os.path.join(FIXTURE_SRC, "libtorch_hip-gfx1030.so")
+# torch/version.py of a HIP build, as PyTorch's setup writes it (torch.version.hip).
+TORCH_VERSION_PY = ("from typing import Optional\n\n"
+                    "__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip']\n"
+                    "__version__ = '%s'\ndebug = False\ncuda: Optional[str] = None\n"
+                    "git_version = '%s'\nhip: Optional[str] = '%s'\n")
+
+
+def python_benign(r, u, modified, miopen_target, torch_code=False):
     """What an ordinary machine has: setuptools' .pth shim, Ubuntu's apport sitecustomize,
     a venv and a conda env with ROCm wheels, path-only .pth files, MIOpen caches for this card."""
     r.write("usr/lib/python3/dist-packages/distutils-precedence.pth",
@@ -2238,6 +2257,11 @@ def python_benign(r, u, modified, miopen_target):
              "torch/lib/libamdhip64.so": fake_lib("libamdhip64.so"),
              "torch/lib/librocblas.so": fake_lib("librocblas.so"),
              "torch/lib/libtorch_hip.so": fake_lib("libtorch_hip.so")}
+    if torch_code:
+        # the HIP version string ROCm 5.7 builds of torch report (torch.version.hip)
+        torch["torch/version.py"] = (TORCH_VERSION_PY % ("2.2.2+rocm5.7", "0" * 40, "5.7.31921-d1770ee1b")).encode()
+        with open(TORCH_GFX1030_LIB, "rb") as f:
+            torch["torch/lib/libtorch_hip.so"] = f.read()
     installed = {"torch/lib/libMIOpen.so": fake_lib("libMIOpen.so", 1)} if modified else None
     write_wheel(r, site, "torch-2.2.2+rocm5.7.dist-info", torch, u, installed)
     # a conda base and one env with a ROCm triton wheel

@@ -25,6 +25,7 @@
 #include "profile/shell_env.h"
 #include "profile_cmd.h"
 #include "root/users.h"
+#include "torch_warn.h"
 
 #define EXIT_UNKNOWN 3
 #define EXIT_INSTALL_PARTIAL 11
@@ -999,6 +1000,15 @@ static int cmd_exec(const pcli *c)
         if (k < 0) {
                 k = fail(EXIT_EXEC_CANNOT_RUN, "out of memory.");
                 goto out;
+        }
+        {
+                /* a Python workload under a native profile needs a torch with code for the GPU's target */
+                const char *gfx[16];
+                size_t n_gfx = 0;
+
+                for (size_t i = 0; i < js.n && n_gfx < ELEMENTSOF(gfx); i++)
+                        gfx[n_gfx++] = js.items[i].gfx;
+                (void)torch_native_warn(c->cmd[0], env, gfx, n_gfx, p->name);
         }
         if (c->dry_run) {
                 k = exec_dry_run(c, drop ? &u : NULL, env);

@@ -18,6 +18,7 @@
 #include "profile/exec_env.h"
 #include "profile_cmd.h"
 #include "selftest_cmd.h"
+#include "torch_warn.h"
 #include "watch/selftest_state.h"
 #include "watch/watchdog.h"
 
@@ -205,24 +206,14 @@ static char *refusal(const selftest_cli *c, const inspection *in, char *const *e
         return NULL;
 }
 
-/* The interpreter as an absolute path: a bare name is looked up in PATH, as a shell would. */
+/*
+ * The interpreter as an absolute path: a bare name is looked up in PATH, as a
+ * shell would. Not resolved through symbolic links: a venv's bin/python3 is
+ * a link to the system's, and only the link's path makes Python use the venv.
+ */
 static char *resolve_program(const char *name)
 {
-        _cleanup_free_ char *path = NULL;
-        char *save = NULL, *dir;
-
-        if (strchr(name, '/'))
-                return realpath(name, NULL);
-        path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin");
-        if (!path)
-                return NULL;
-        for (dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-                _cleanup_free_ char *p = strdup_printf("%s/%s", *dir ? dir : ".", name);
-
-                if (p && access(p, X_OK) == 0)
-                        return realpath(p, NULL);
-        }
-        return NULL;
+        return torch_warn_resolve(name, environ);
 }
 
 static char **helper_argv(const selftest_cli *c)
@@ -409,6 +400,13 @@ int selftest_run_cli(const selftest_cli *c)
                 r = exec_env_build(NULL, &u, &profile_env);
                 if (r < 0)
                         goto out;
+        }
+        if (c->framework && !refused) {
+                /* the probe imports torch: under a native environment it needs code for the GPU's target */
+                const char *gfx[16];
+                size_t n_gfx = inspection_gfx_targets(in, gfx, ELEMENTSOF(gfx));
+
+                (void)torch_native_warn(c->framework, profile_env ? profile_env : environ, gfx, n_gfx, c->profile);
         }
         if (gpu && !refused)
                 refused = refusal(c, in, profile_env ? profile_env : environ);

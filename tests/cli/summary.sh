@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 out=$("$bin" --demo --summary)
 rc=$?
 [ "$rc" -eq 2 ] || fail "exit $rc, want 2 (critical)"
-[ "$(head -1 <<<"$out")" = "rdna1-doctor: verdict critical (8 critical, 5 warning, 5 info), exit 2" ] ||
+[ "$(head -1 <<<"$out")" = "rdna1-doctor: verdict critical (9 critical, 5 warning, 5 info), exit 2" ] ||
         fail "verdict line: $(head -1 <<<"$out")"
 for line in "  critical kernel.patched-source" \
             "  critical kernel.patched-build kernel=6.8.0-48-generic" \
@@ -20,6 +20,7 @@ for line in "  critical kernel.patched-source" \
             "  critical kernel.patched-loaded kernel=6.8.0-48-generic" \
             "  critical env.override-gfx device=0000:03:00.0" \
             "  critical runtime.preload" \
+            "  critical python.no-native-code" \
             "  warning python.startup-hook" \
             "  info leftover.miopen-cache" \
             "  info device.rdna1 device=0000:03:00.0"; do
@@ -29,7 +30,7 @@ grep -q '^Next step: .*rdna1-doctor --recover --dry-run' <<<"$out" || fail "no n
 # no evidence: no paths, no build-ids, no details
 grep -q '/' <<<"$out" && fail "a path in the summary: $(grep / <<<"$out")"
 grep -qi 'build-id\|marker' <<<"$out" && fail "evidence details in the summary"
-[ "$(wc -l <<<"$out")" -eq 20 ] || fail "$(wc -l <<<"$out") lines, want 20"
+[ "$(wc -l <<<"$out")" -eq 21 ] || fail "$(wc -l <<<"$out") lines, want 21"
 # same counts as the JSON document
 json=$("$bin" --demo --json)
 for sev in critical warning info; do

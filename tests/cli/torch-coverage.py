@@ -13,7 +13,11 @@ On generated roots (clean: RX 5600 XT, gfx1010; navi14: RX 5500 XT, gfx1012):
 - gfx1010: python.no-native-code (warning) names the system torch, python.native-code
   (info) alice's; gfx1012: both lack code, no python.native-code;
 - with HSA_OVERRIDE_GFX_VERSION=10.3.0 in /etc/environment, no-native-code is critical;
-- a cut libtorch_hip.so is a reason, not a crash and not a finding.
+- a cut libtorch_hip.so is a reason, not a crash and not a finding;
+- beside the system torch, torchvision 0.17.2+rocm5.7 (_C.so: the gfx1030-only library) and the
+  wheel's bundled hipBLASLt kernels and MIOpen databases (file names for gfx1030 and gfx90a) are
+  named in its evidence; alice's venv gets bitsandbytes' libbitsandbytes_rocm62.so (gfx1010+gfx1030),
+  evidence of python.native-code; its CUDA library (libbitsandbytes_cuda121.so) is not read.
 Exit 0 pass, 1 fail, 77 skip (no hipcc at build time and CI is not true).
 """
 import json
@@ -68,6 +72,28 @@ def put_torch(root, site, version, hip, lib, owner):
         os.lchown(os.path.join(root, "home/alice/venvs"), owner, owner)
 
 
+def put_companions(root, libdir, owner):
+    sys_torch = os.path.join(root, SYS_SITE, "torch")
+    for rel in ("lib/hipblaslt/library/TensileLibrary_HH_SS_Bias_gfx1030.co",
+                "lib/hipblaslt/library/TensileLibrary_HH_SS_Bias_gfx90a.co",
+                "share/miopen/db/gfx1030_36.db", "share/miopen/db/gfx90a_6e.db"):
+        os.makedirs(os.path.dirname(os.path.join(sys_torch, rel)), exist_ok=True)
+        open(os.path.join(sys_torch, rel), "wb").close()
+    tv = os.path.join(root, SYS_SITE, "torchvision")
+    os.makedirs(tv)
+    with open(os.path.join(tv, "version.py"), "w") as f:
+        f.write("__version__ = '0.17.2+rocm5.7'\ngit_version = '0'\nfrom torchvision.extension import _check_cuda_version\n")
+    shutil.copyfile(os.path.join(libdir, "libfixture-gfx1030.so"), os.path.join(tv, "_C.so"))
+    bnb = os.path.join(root, VENV_SITE, "bitsandbytes")
+    os.makedirs(bnb)
+    shutil.copyfile(os.path.join(libdir, "libfixture-gfx1010-gfx1030.so"), os.path.join(bnb, "libbitsandbytes_rocm62.so"))
+    with open(os.path.join(bnb, "libbitsandbytes_cuda121.so"), "wb") as f:
+        f.write(b"not read")
+    for dirpath, dirnames, filenames in os.walk(bnb):
+        for n in [""] + dirnames + filenames:
+            os.lchown(os.path.join(dirpath, n), owner, owner)
+
+
 def findings(doc, fid):
     return [f for f in doc["findings"] if f["id"] == fid]
 
@@ -85,6 +111,7 @@ def make_root(tmp, name, base, libdir):
     put_torch(root, VENV_SITE, "2.4.1", "6.1.40093-e774eb382", os.path.join(libdir, "libfixture-gfx1010-gfx1030.so"),
               owner)
     put_torch(root, CPU_SITE, "2.4.1+cpu", None, None, owner)
+    put_companions(root, libdir, owner)
     return root
 
 
@@ -103,10 +130,25 @@ def main():
         root = make_root(tmp, "gfx1010", "clean", libdir)
         code, out, err = run([binary, "--root", root, "--json"])
         doc = json.loads(out)
-        if paths(doc, "python.no-native-code") != [sys_lib]:
-            problems.append("gfx1010: no-native-code on %s, want only %s" % (paths(doc, "python.no-native-code"), sys_lib))
-        if paths(doc, "python.native-code") != [venv_lib]:
-            problems.append("gfx1010: native-code on %s, want only %s" % (paths(doc, "python.native-code"), venv_lib))
+        tv_lib = "/" + SYS_SITE + "/torchvision/_C.so"
+        bnb_lib = "/" + VENV_SITE + "/bitsandbytes/libbitsandbytes_rocm62.so"
+        if paths(doc, "python.no-native-code") != sorted([sys_lib, tv_lib]):
+            problems.append("gfx1010: no-native-code on %s, want %s" % (paths(doc, "python.no-native-code"),
+                                                                         [sys_lib, tv_lib]))
+        if paths(doc, "python.native-code") != sorted([venv_lib, bnb_lib]):
+            problems.append("gfx1010: native-code on %s, want %s" % (paths(doc, "python.native-code"),
+                                                                      [venv_lib, bnb_lib]))
+        ev = {}
+        for f in doc["findings"]:
+            for e in f["evidence"]:
+                if e.get("path"):
+                    ev[e["path"]] = ev.get(e["path"], "") + " | " + e.get("detail", "")
+        for path, need in ((sys_lib, "bundled hipBLASLt kernels for gfx1030 gfx90a"),
+                           (sys_lib, "bundled MIOpen databases for gfx1030 gfx90a"),
+                           (tv_lib, "torchvision 0.17.2+rocm5.7: has no code for gfx1010; its GPU code covers gfx1030"),
+                           (bnb_lib, "bitsandbytes (libbitsandbytes_rocm62.so): has code for gfx1010")):
+            if need not in ev.get(path, ""):
+                problems.append("gfx1010: evidence of %s lacks %r: %r" % (path, need, ev.get(path)))
         for f in findings(doc, "python.no-native-code"):
             if f["severity"] != "warning":
                 problems.append("gfx1010 without an override: severity %s, want warning" % f["severity"])
@@ -143,6 +185,8 @@ def main():
         doc = json.loads(out)
         if sys_lib in paths(doc, "python.no-native-code"):
             problems.append("cut library: still judged")
+        if "/" + SYS_SITE + "/torchvision/_C.so" not in paths(doc, "python.no-native-code"):
+            problems.append("cut libtorch_hip.so: torchvision beside it no longer judged")
         if code not in (0, 1, 2, 3):
             problems.append("cut library: exit %d" % code)
         # a reason that does not make the result partial: shown with --verbose
@@ -154,8 +198,10 @@ def main():
         root = make_root(tmp, "gfx1012", "navi14", libdir)
         code, out, err = run([binary, "--root", root, "--json"])
         doc = json.loads(out)
-        if paths(doc, "python.no-native-code") != sorted([sys_lib, venv_lib]):
-            problems.append("gfx1012: no-native-code on %s, want both" % paths(doc, "python.no-native-code"))
+        want = sorted([sys_lib, venv_lib, "/" + SYS_SITE + "/torchvision/_C.so",
+                       "/" + VENV_SITE + "/bitsandbytes/libbitsandbytes_rocm62.so"])
+        if paths(doc, "python.no-native-code") != want:
+            problems.append("gfx1012: no-native-code on %s, want %s" % (paths(doc, "python.no-native-code"), want))
         if findings(doc, "python.native-code"):
             problems.append("gfx1012: python.native-code raised")
         detail = " ".join(e.get("detail", "") for f in findings(doc, "python.no-native-code") for e in f["evidence"])

@@ -26,6 +26,7 @@
 #include "base/util.h"
 #include "parse/gpu_bundle.h"
 #include "parse/torch_version.h"
+#include "probe/gpu_coverage.h"
 
 typedef struct blob {
         uint8_t *data;
@@ -462,6 +463,46 @@ static void test_code_set(void **state)
         assert_true(code.truncated);
 }
 
+/* The scan cache's text for a library's targets: a round trip, and damaged text is a miss. */
+static void test_code_text(void **state)
+{
+        static const char *const bad[] = {
+                "", "gpucode/1", "gpucode/2 1 1 0 0 gfx1030", "gpucode/1 2 1 0 0", "gpucode/1 1 1 2 0",
+                "gpucode/1 1 1 0 0 gfx", "gpucode/1 1 1 0 0 gfx1030  gfx900", "gpucode/1 1 1 0 0 gfx10;30",
+                "gpucode/1 1 1 0 0 gfx1030 ", "gpucode/1 1 99999 0 0 gfx1030", "gpucode/1 1 1 0 0 sm_80",
+        };
+        gpu_code c = {0}, back = {0}, merged = {0};
+        char *t;
+
+        (void)state;
+        c.has_fatbin = true;
+        c.bundles = 3;
+        c.compressed = 1;
+        gpu_code_add(&c, "gfx1030");
+        gpu_code_add(&c, "gfx90a:xnack-");
+        t = gpu_code_to_text(&c);
+        assert_non_null(t);
+        assert_string_equal(t, "gpucode/1 1 3 1 0 gfx1030 gfx90a:xnack-");
+        assert_int_equal(gpu_code_from_text(t, &back), 0);
+        free(t);
+        assert_true(back.has_fatbin);
+        assert_int_equal(back.bundles, 3);
+        assert_int_equal(back.compressed, 1);
+        assert_int_equal(back.n, 2);
+        assert_true(gpu_code_covers(&back, "gfx1030"));
+        assert_false(gpu_code_covers(&back, "gfx1010"));
+        assert_int_equal(gpu_code_from_text("gpucode/1 0 0 0 0", &back), 0);
+        assert_int_equal(back.n, 0);
+        assert_false(back.has_fatbin);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(gpu_code_from_text(bad[i], &back), -EBADMSG);
+        gpu_code_add(&merged, "gfx1010");
+        gpu_code_merge(&merged, &c);
+        assert_int_equal(merged.n, 3);
+        assert_int_equal(merged.bundles, 3);
+        assert_true(gpu_code_covers(&merged, "gfx1010"));
+}
+
 static void test_torch_version(void **state)
 {
         static const char rocm[] = "from typing import Optional\n__version__ = '2.2.2+rocm5.7'\ndebug = False\n"
@@ -496,6 +537,7 @@ int main(void)
                 cmocka_unit_test(test_file_targets),
                 cmocka_unit_test(test_code_set),
                 cmocka_unit_test(test_torch_version),
+                cmocka_unit_test(test_code_text),
         };
         const struct CMUnitTest real[] = {
                 cmocka_unit_test(test_real_libraries),

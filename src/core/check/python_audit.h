@@ -13,6 +13,8 @@
 #include <sys/types.h>
 
 #include "check/inspect.h"
+#include "probe/gpu_coverage.h"
+#include "probe/ko_cache.h"
 #include "root/homefile.h"
 
 /* Evidence kept per finding; the rest is counted in one closing line. */
@@ -86,6 +88,28 @@ int py_site_read(const py_site *s, const sysroot *sr, const char *rel, size_t ma
  * machine (python.no-native-code, python.native-code). Returns 0 or -ENOMEM.
  */
 int py_torch_scan(py_audit *a, const py_site *s);
+
+/* What a HIP build of torch carries GPU code for (python_torch.c). */
+typedef struct torch_build {
+        char *version;          /* torch.__version__; NULL when version.py has none */
+        char *hip;              /* torch.version.hip */
+        gpu_code code;          /* torch/lib/libtorch_hip.so's offload bundles */
+        gpu_code blas;          /* torch/lib/rocblas/library: targets named by its files */
+        gpu_code blaslt;        /* torch/lib/hipblaslt/library */
+        gpu_code miopen;        /* torch/share/miopen/db */
+} torch_build;
+
+/*
+ * The torch of site directory s, read without running anything; device
+ * code results are cached in cache (may be NULL). Returns 1 with *ret
+ * filled for a HIP build, 0 for none (no torch/version.py, or a CUDA/CPU
+ * build), -ENOMEM, or another negative errno when the HIP build's
+ * libtorch_hip.so cannot be read (-ENOENT: missing; -EBADMSG: not a
+ * library, or broken bundles): then *ret holds the version and *ret_why
+ * (malloc'd, may stay NULL) says why.
+ */
+int torch_build_read(const py_site *s, const sysroot *sr, ko_cache *cache, torch_build *ret, char **ret_why);
+void torch_build_clear(torch_build *b);
 
 /* A Python file (sitecustomize.py in /usr/lib/python3.X, ...) checked on its own. */
 int py_customize_scan(py_audit *a, const py_site *s, const char *name);

@@ -6,8 +6,10 @@
  * target it cannot use the GPU, and HSA_OVERRIDE_GFX_VERSION only makes the
  * runtime load another target's code on it. Read statically: the version
  * from torch/version.py, the targets from the offload bundles of
- * torch/lib/libtorch_hip.so and the file names of the bundled rocBLAS
- * (README.md, Environment audit).
+ * torch/lib/libtorch_hip.so, and, as evidence, the per-target file names of
+ * the ROCm libraries the wheel bundles (rocBLAS and hipBLASLt kernels,
+ * MIOpen databases) and the offload bundles of torchvision's and
+ * bitsandbytes' HIP libraries beside it (README.md, Environment audit).
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,14 +18,32 @@
 #include "check/python_audit.h"
 #include "check/rocm_known_bad.h"
 #include "parse/torch_version.h"
-#include "probe/gpu_coverage.h"
 
 #define VERSION_PY_MAX (64u * 1024)
-#define ROCBLAS_ENTRIES_MAX 20000
+#define DATA_DIR_ENTRIES_MAX 20000
+#define PACKAGE_ENTRIES_MAX 4096
 
-/* Names in the site directory's subdirectory rel (bundled rocBLAS kernels). */
-static int site_list_sub(const py_site *s, const sysroot *sr, const char *rel, char ***ret, size_t *ret_n,
-                         bool *ret_truncated)
+/* The wheel's bundled per-target data, where PyTorch's wheel build puts it (docs/DOMAIN.md §16). */
+static const struct {
+        const char *rel;
+        size_t offset;
+        const char *what;
+} data_dirs[] = {
+        { "torch/lib/rocblas/library", offsetof(torch_build, blas), "bundled rocBLAS kernels for " },
+        { "torch/lib/hipblaslt/library", offsetof(torch_build, blaslt), "bundled hipBLASLt kernels for " },
+        { "torch/share/miopen/db", offsetof(torch_build, miopen), "bundled MIOpen databases for " },
+};
+
+void torch_build_clear(torch_build *b)
+{
+        free(b->version);
+        free(b->hip);
+        *b = (torch_build){0};
+}
+
+/* Names in the site directory's subdirectory rel. */
+static int site_list_sub(const py_site *s, const sysroot *sr, const char *rel, size_t max, char ***ret,
+                         size_t *ret_n, bool *ret_truncated)
 {
         _cleanup_free_ char *path = NULL;
         int fd;
@@ -32,7 +52,7 @@ static int site_list_sub(const py_site *s, const sysroot *sr, const char *rel, c
                 path = strdup_printf("%s/%s", s->path, rel);
                 if (!path)
                         return -ENOMEM;
-                return sysroot_list_dir(sr, path, ROCBLAS_ENTRIES_MAX, ret, ret_n, ret_truncated);
+                return sysroot_list_dir(sr, path, max, ret, ret_n, ret_truncated);
         }
         path = strdup_printf("%s/%s", s->rel, rel);
         if (!path)
@@ -40,7 +60,72 @@ static int site_list_sub(const py_site *s, const sysroot *sr, const char *rel, c
         fd = home_openat(s->h, path, O_RDONLY | O_DIRECTORY);
         if (fd < 0)
                 return fd;
-        return list_dir_fd(fd, ROCBLAS_ENTRIES_MAX, ret, ret_n, ret_truncated);
+        return list_dir_fd(fd, max, ret, ret_n, ret_truncated);
+}
+
+/* The device code of the site's library rel: 0 read, or -errno with *ret_why for a broken one. */
+static int site_lib_code(const py_site *s, const sysroot *sr, ko_cache *cache, const char *rel, gpu_code *code,
+                         char **ret_why)
+{
+        _cleanup_close_ int fd = py_site_open(s, sr, rel, NULL);
+        _cleanup_free_ char *path = NULL;
+
+        if (fd < 0)
+                return fd;
+        path = strdup_printf("%s/%s", s->path, rel);
+        if (!path)
+                return -ENOMEM;
+        return gpu_coverage_of_fd_cached(fd, path, cache, code, ret_why);
+}
+
+int torch_build_read(const py_site *s, const sysroot *sr, ko_cache *cache, torch_build *ret, char **ret_why)
+{
+        _cleanup_free_ char *text = NULL;
+        torch_build b = {0};
+        size_t len = 0;
+        int k;
+
+        k = py_site_read(s, sr, "torch/version.py", VERSION_PY_MAX, &text, &len);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                return 0; /* not an installed torch (a source tree, a namespace), or unreadable: nothing to judge */
+        k = torch_version_parse(text, len, &b.version, &b.hip);
+        if (k < 0)
+                return k;
+        if (!b.hip) {
+                torch_build_clear(&b);
+                return 0; /* a CUDA or CPU build */
+        }
+        k = site_lib_code(s, sr, cache, "torch/lib/libtorch_hip.so", &b.code, ret_why);
+        if (k == -ENOENT && ret_why) {
+                free(*ret_why);
+                *ret_why = strdup("torch says it is a HIP build, but has no libtorch_hip.so");
+                k = *ret_why ? -ENOENT : -ENOMEM;
+        }
+        if (k < 0) {
+                *ret = b; /* the version is still worth naming */
+                return k;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(data_dirs); i++) {
+                char **names = NULL;
+                size_t n = 0;
+                bool truncated = false;
+                gpu_code *c = (gpu_code *)((char *)&b + data_dirs[i].offset);
+
+                k = site_list_sub(s, sr, data_dirs[i].rel, DATA_DIR_ENTRIES_MAX, &names, &n, &truncated);
+                if (k == -ENOMEM) {
+                        torch_build_clear(&b);
+                        return k;
+                }
+                if (k < 0)
+                        continue; /* not bundled (older wheels have no MIOpen databases) */
+                gpu_coverage_of_names(names, n, c);
+                c->truncated |= truncated;
+                strv_free_array(names);
+        }
+        *ret = b;
+        return 1;
 }
 
 static int torch_reason(py_audit *a, const py_site *s, const char *rel, const char *what)
@@ -50,37 +135,6 @@ static int torch_reason(py_audit *a, const py_site *s, const char *rel, const ch
         if (!path || report_add_reason(a->in->report, "python", path, what, false) < 0)
                 return -ENOMEM;
         return 0;
-}
-
-/* The targets of torch/lib/libtorch_hip.so: 1 when read, 0 when absent or unreadable (a reason), -ENOMEM. */
-static int torch_hip_code(py_audit *a, const py_site *s, gpu_code *code)
-{
-        static const char rel[] = "torch/lib/libtorch_hip.so";
-        _cleanup_close_ int fd = py_site_open(s, a->in->sr, rel, NULL);
-        _cleanup_free_ char *why = NULL;
-        int k;
-
-        if (fd == -ENOMEM)
-                return fd;
-        if (fd == -ENOENT)
-                return torch_reason(a, s, rel, "torch says it is a HIP build, but has no libtorch_hip.so");
-        if (fd < 0) {
-                _cleanup_free_ char *path = strdup_printf("%s/%s", s->path, rel);
-
-                if (!path)
-                        return -ENOMEM;
-                report_add_reason_errno(a->in->report, "python", path, fd, false);
-                return 0;
-        }
-        k = gpu_coverage_of_fd(fd, code, &why);
-        if (k == -ENOMEM)
-                return k;
-        if (k < 0) {
-                _cleanup_free_ char *msg = strdup_printf("device code not readable: %s", why ? why : strerror(-k));
-
-                return msg ? torch_reason(a, s, rel, msg) : -ENOMEM;
-        }
-        return 1;
 }
 
 static bool gpu_code_covers_any_rdna1(const py_audit *a, const gpu_code *code)
@@ -113,40 +167,55 @@ static int known_bad(py_audit *a, const char *version, const char *hip, const ch
         return 0;
 }
 
-int py_torch_scan(py_audit *a, const py_site *s)
+/* "; bundled rocBLAS kernels for gfx1030 gfx90a" for each data directory with names, "" for none. */
+static char *data_dirs_text(const torch_build *b)
 {
-        _cleanup_free_ char *text = NULL, *version = NULL, *hip = NULL, *lib = NULL, *list = NULL,
-                *blas_list = NULL;
-        gpu_code code = {0}, blas = {0};
-        char **names = NULL;
-        size_t len = 0, n = 0;
-        bool truncated = false;
+        _cleanup_free_ char *out = strdup("");
+
+        for (size_t i = 0; out && i < ELEMENTSOF(data_dirs); i++) {
+                const gpu_code *c = (const gpu_code *)((const char *)b + data_dirs[i].offset);
+                _cleanup_free_ char *list = NULL;
+                char *more;
+
+                if (!c->n)
+                        continue;
+                list = gpu_code_list(c);
+                if (!list)
+                        return NULL;
+                more = strdup_printf("%s; %s%s%s", out, data_dirs[i].what, list,
+                                     c->truncated ? " (cut at its bound)" : "");
+                free(out);
+                out = more;
+        }
+        return TAKE_PTR(out);
+}
+
+/*
+ * A HIP library of another package in the site (torchvision/_C.so,
+ * bitsandbytes/libbitsandbytes_rocm62.so): evidence beside torch's, for
+ * each RDNA1 target. Libraries without device code are not judged.
+ */
+static int judge_companion(py_audit *a, const py_site *s, const char *label, const char *rel)
+{
+        _cleanup_free_ char *why = NULL, *path = NULL, *list = NULL;
+        gpu_code code = {0};
         int k;
 
-        k = py_site_read(s, a->in->sr, "torch/version.py", VERSION_PY_MAX, &text, &len);
+        k = site_lib_code(s, a->in->sr, a->in->cache, rel, &code, &why);
         if (k == -ENOMEM)
                 return k;
-        if (k < 0)
-                return 0; /* not an installed torch (a source tree, a namespace), or unreadable: nothing to judge */
-        k = torch_version_parse(text, len, &version, &hip);
-        if (k < 0)
-                return k;
-        if (!hip)
-                return 0; /* a CUDA or CPU build */
-        k = torch_hip_code(a, s, &code);
-        if (k <= 0)
-                return k;
-        k = site_list_sub(s, a->in->sr, "torch/lib/rocblas/library", &names, &n, &truncated);
-        if (k == -ENOMEM)
-                return k;
-        if (k >= 0) {
-                gpu_coverage_of_names(names, n, &blas);
-                strv_free_array(names);
+        if (k == -ENOENT || k == -ENOTDIR)
+                return 0;
+        if (k < 0) {
+                _cleanup_free_ char *msg = strdup_printf("device code not readable: %s", why ? why : strerror(-k));
+
+                return msg ? torch_reason(a, s, rel, msg) : -ENOMEM;
         }
+        if (!code.has_fatbin)
+                return 0;
+        path = strdup_printf("%s/%s", s->path, rel);
         list = gpu_code_list(&code);
-        blas_list = gpu_code_list(&blas);
-        lib = strdup_printf("%s/torch/lib/libtorch_hip.so", s->path);
-        if (!list || !blas_list || !lib)
+        if (!path || !list)
                 return -ENOMEM;
         for (size_t i = 0; i < a->n_targets; i++) {
                 const char *gfx = a->targets[i];
@@ -155,17 +224,120 @@ int py_torch_scan(py_audit *a, const py_site *s)
 
                 if (!gpu_target_is_rdna1(gfx))
                         continue;
-                detail = strdup_printf("torch %s (torch.version.hip %s): %s code for %s; its GPU code covers %s%s%s%s",
-                                       version ? version : "(version unknown)", hip, native ? "has" : "has no",
+                detail = strdup_printf("%s: %s code for %s; its GPU code covers %s%s", label, native ? "has" : "has no",
                                        gfx, *list ? list : "no target",
-                                       blas.n ? "; bundled rocBLAS kernels for " : "", blas_list,
                                        code.truncated ? " (list cut at its bound)" : "");
                 if (!detail)
                         return -ENOMEM;
-                k = py_finding_add(a, native ? &a->native : &a->no_native, lib, 0, detail);
+                k = py_finding_add(a, native ? &a->native : &a->no_native, path, 0, detail);
                 if (k < 0)
                         return k;
         }
+        return 0;
+}
+
+/* torchvision's extension and bitsandbytes' HIP libraries, where the site has them. */
+static int judge_companions(py_audit *a, const py_site *s)
+{
+        _cleanup_free_ char *tv_text = NULL, *tv_version = NULL, *tv_hip = NULL, *label = NULL;
+        char **names = NULL;
+        size_t len = 0, n = 0;
+        int k;
+
+        k = py_site_read(s, a->in->sr, "torchvision/version.py", VERSION_PY_MAX, &tv_text, &len);
+        if (k == -ENOMEM)
+                return k;
+        if (k >= 0) {
+                k = torch_version_parse(tv_text, len, &tv_version, &tv_hip);
+                if (k < 0)
+                        return k;
+                label = strdup_printf("torchvision %s", tv_version ? tv_version : "(version unknown)");
+                if (!label)
+                        return -ENOMEM;
+                k = judge_companion(a, s, label, "torchvision/_C.so");
+                if (k < 0)
+                        return k;
+        }
+        k = site_list_sub(s, a->in->sr, "bitsandbytes", PACKAGE_ENTRIES_MAX, &names, &n, NULL);
+        if (k == -ENOMEM)
+                return k;
+        for (size_t i = 0; k >= 0 && i < n; i++) {
+                _cleanup_free_ char *rel = NULL, *lbl = NULL;
+
+                /* libbitsandbytes_rocm62.so, libbitsandbytes_hip_nohipblaslt.so; not the CUDA or CPU ones */
+                if (!startswith(names[i], "libbitsandbytes_") || !endswith(names[i], ".so") ||
+                    (!strstr(names[i], "rocm") && !strstr(names[i], "hip")))
+                        continue;
+                rel = strdup_printf("bitsandbytes/%s", names[i]);
+                lbl = strdup_printf("bitsandbytes (%s)", names[i]);
+                k = rel && lbl ? judge_companion(a, s, lbl, rel) : -ENOMEM;
+        }
+        strv_free_array(names);
+        return k == -ENOMEM ? k : 0;
+}
+
+int py_torch_scan(py_audit *a, const py_site *s)
+{
+        _cleanup_free_ char *why = NULL, *lib = NULL, *list = NULL, *data = NULL;
+        torch_build b = {0};
+        int k;
+
+        k = torch_build_read(s, a->in->sr, a->in->cache, &b, &why);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                _cleanup_free_ char *msg = NULL;
+
+                if (k == -ENOENT && why)
+                        msg = strdup(why);
+                else if (k == -EBADMSG || why)
+                        msg = strdup_printf("device code not readable: %s", why ? why : strerror(-k));
+                else {
+                        _cleanup_free_ char *path = strdup_printf("%s/torch/lib/libtorch_hip.so", s->path);
+
+                        torch_build_clear(&b);
+                        if (!path)
+                                return -ENOMEM;
+                        report_add_reason_errno(a->in->report, "python", path, k, false);
+                        return judge_companions(a, s);
+                }
+                torch_build_clear(&b);
+                k = msg ? torch_reason(a, s, "torch/lib/libtorch_hip.so", msg) : -ENOMEM;
+                return k < 0 ? k : judge_companions(a, s);
+        }
+        if (k == 0)
+                return judge_companions(a, s);
+        list = gpu_code_list(&b.code);
+        data = data_dirs_text(&b);
+        lib = strdup_printf("%s/torch/lib/libtorch_hip.so", s->path);
+        if (!list || !data || !lib) {
+                torch_build_clear(&b);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < a->n_targets; i++) {
+                const char *gfx = a->targets[i];
+                bool native = gpu_code_covers(&b.code, gfx);
+                _cleanup_free_ char *detail = NULL;
+
+                if (!gpu_target_is_rdna1(gfx))
+                        continue;
+                detail = strdup_printf("torch %s (torch.version.hip %s): %s code for %s; its GPU code covers %s%s%s",
+                                       b.version ? b.version : "(version unknown)", b.hip, native ? "has" : "has no",
+                                       gfx, *list ? list : "no target",
+                                       b.code.truncated ? " (list cut at its bound)" : "", data);
+                if (!detail) {
+                        k = -ENOMEM;
+                        goto out;
+                }
+                k = py_finding_add(a, native ? &a->native : &a->no_native, lib, 0, detail);
+                if (k < 0)
+                        goto out;
+        }
         /* the known-bad reports are about torch running another target's code on the card */
-        return gpu_code_covers_any_rdna1(a, &code) ? 0 : known_bad(a, version, hip, lib);
+        k = gpu_code_covers_any_rdna1(a, &b.code) ? 0 : known_bad(a, b.version, b.hip, lib);
+        if (k >= 0)
+                k = judge_companions(a, s);
+out:
+        torch_build_clear(&b);
+        return k;
 }

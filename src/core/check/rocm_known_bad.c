@@ -9,10 +9,12 @@
 #define KIND(k) (1u << (k))
 
 /*
- * Each entry states one claim its source makes. A PyTorch wheel loads the ROCm
- * libraries it bundles, so a claim about PyTorch builds is judged against
- * torch.version.hip (ROCM_STACK_TORCH), never against an /opt/rocm tree that
- * no torch uses.
+ * Each entry states one claim its source makes. The ROCm issues are cited
+ * where GitHub now keeps them: the former ROCm/ROCm (RadeonOpenCompute/ROCm)
+ * tracker is ROCm/legacy-rocm-build, same numbers. A PyTorch wheel loads
+ * the ROCm libraries it bundles, so a claim about PyTorch builds is judged
+ * against torch.version.hip (ROCM_STACK_TORCH), never against an /opt/rocm
+ * tree that no torch uses.
  */
 static const rocm_known_bad table[] = {
         {
@@ -23,8 +25,8 @@ static const rocm_known_bad table[] = {
                 .reason = "a user reports that PyTorch 2 built on ROCm 5.3 or newer does not run on an RX 5700 XT "
                           "(gfx1010) with HSA_OVERRIDE_GFX_VERSION=10.3.0, where PyTorch 1.13.1 did, and that "
                           "PyTorch 2 compiled with ROCm 5.2 works",
-                .source = "https://github.com/ROCm/ROCm/issues/2527 (\"Regression in rocm 5.3 and newer for "
-                          "gfx1010\", the opening report)",
+                .source = "https://github.com/ROCm/legacy-rocm-build/issues/2527 (\"Regression in rocm 5.3 and "
+                          "newer for gfx1010\", the opening report)",
         },
         {
                 .id = "rocm-5.2-on-ubuntu-24.04",
@@ -36,8 +38,11 @@ static const rocm_known_bad table[] = {
                 .reason = "ROCm 5.2's packages depend on packages newer Ubuntu releases do not ship (already on "
                           "22.04: rocm-llvm5.2.0 needs libstdc++-5-dev or libstdc++-7-dev and rocm-gdb5.2.0 "
                           "libpython3.8, \"not installable\"); AMD supports Ubuntu 24.04 from ROCm 6.2.0 on",
-                .source = "https://github.com/ROCm/ROCm/issues/1713 (unmet dependencies of rocm-dev5.2.0); "
-                          "https://github.com/ROCm/ROCm/issues/2993 (Ubuntu 24.04 support: listed from ROCm 6.2.0)",
+                .source = "https://github.com/ROCm/legacy-rocm-build/issues/1713 (\"rocm-gdb5.2.0 : Depends: "
+                          "libpython3.8 but it is not installable\", and rocm-llvm5.2.0 on libstdc++-5-dev or "
+                          "libstdc++-7-dev); https://github.com/ROCm/legacy-rocm-build/issues/2993 (Ubuntu 24.04 "
+                          "support: \"Documentation for just-released ROCm 6.2.0 lists official support for Ubuntu "
+                          "24.04\"; 6.1.2 did not)",
         },
 };
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/util.h"
+#include "check/rocm_coverage.h"
 #include "check/rocm_known_bad.h"
 #include "check/rocmstack.h"
 
@@ -399,7 +400,8 @@ static int collect(const sysroot *sr, const pkgverify *pv, stack *s)
         return k;
 }
 
-static int raise_finding(const stack *s, const char *const *gfx, size_t n_gfx, report *r)
+static int raise_finding(const stack *s, const sysroot *sr, const pkgverify *pv, ko_cache *cache,
+                         const char *const *gfx, size_t n_gfx, report *r)
 {
         const rocm_setting setting = { .gfx = gfx, .n_gfx = n_gfx, .os_id = s->os_id, .os_version = s->os_version };
         int n_bad, k = 0;
@@ -437,16 +439,20 @@ static int raise_finding(const stack *s, const char *const *gfx, size_t n_gfx, r
 
                 k = d ? finding_add_evidence(f, s->stale_paths.items[i], s->stale_lines[i], d) : -ENOMEM;
         }
+        /* what the installed stacks carry GPU code for */
+        if (k >= 0 && s->n > 0)
+                k = rocm_coverage_evidence(sr, pv, cache, gfx, n_gfx, r, f);
         return k < 0 ? k : 0;
 }
 
-int rocm_stack_apply(const sysroot *sr, const pkgverify *pv, const char *const *gfx, size_t n_gfx, report *r)
+int rocm_stack_apply(const sysroot *sr, const pkgverify *pv, ko_cache *cache, const char *const *gfx, size_t n_gfx,
+                     report *r)
 {
         stack s = {0};
         int k = collect(sr, pv, &s);
 
         if (k >= 0)
-                k = raise_finding(&s, gfx, n_gfx, r);
+                k = raise_finding(&s, sr, pv, cache, gfx, n_gfx, r);
         stack_clear(&s);
         return k < 0 ? k : 0;
 }

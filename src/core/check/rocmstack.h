@@ -10,11 +10,17 @@
 #include <stddef.h>
 
 #include "base/report.h"
+#include "probe/ko_cache.h"
 #include "probe/pkgverify.h"
 #include "root/sysroot.h"
 
-/* Raise stack.rocm; gfx: the gfx targets of the root's AMD GPUs. */
-int rocm_stack_apply(const sysroot *sr, const pkgverify *pv, const char *const *gfx, size_t n_gfx, report *r);
+/*
+ * Raise stack.rocm; gfx: the gfx targets of the root's AMD GPUs. Its
+ * evidence names the GPU targets the stacks' libraries carry code for
+ * (rocm_coverage.h; results cached in cache, NULL: none).
+ */
+int rocm_stack_apply(const sysroot *sr, const pkgverify *pv, ko_cache *cache, const char *const *gfx, size_t n_gfx,
+                     report *r);
 
 /*
  * One apt source line (one-line style, "deb [opts] URI SUITE COMP...") or

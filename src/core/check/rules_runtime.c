@@ -233,7 +233,7 @@ int rules_runtime_apply(inspection *in)
                 const char *targets[16];
                 size_t n = inspection_gfx_targets(in, targets, ELEMENTSOF(targets));
 
-                r = rocm_stack_apply(in->sr, pv, targets, n, in->report);
+                r = rocm_stack_apply(in->sr, pv, in->cache, targets, n, in->report);
         }
         rocm_tree_facts_free(t);
         pkgverify_free(pv);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "parse/gpu_bundle.h"
+#include "probe/ko_cache.h"
 
 /*
  * The device code of the library open at fd. Returns 0 (code->has_fatbin
@@ -19,6 +20,21 @@
  * that is no ELF64 library or a broken bundle, or another negative errno.
  */
 int gpu_coverage_of_fd(int fd, gpu_code *code, char **ret_why);
+
+/*
+ * As gpu_coverage_of_fd(), remembered in cache (NULL: none) under
+ * "gpucode:PATH" and the file's stat (device, inode, size, mtime, ctime),
+ * like a module scan: a library is read again only once it changed. Only
+ * what was read whole is kept; a failure is never cached.
+ */
+int gpu_coverage_of_fd_cached(int fd, const char *path, ko_cache *cache, gpu_code *code, char **ret_why);
+
+/* The cache's text for code ("gpucode/1 FATBIN BUNDLES COMPRESSED TRUNCATED TARGET..."), and back (-EBADMSG). */
+char *gpu_code_to_text(const gpu_code *code);
+int gpu_code_from_text(const char *text, gpu_code *ret);
+
+/* Add what src carries to code (targets, counts, truncation). */
+void gpu_code_merge(gpu_code *code, const gpu_code *src);
 
 /* Add the gfx targets named by names[0..n) (file names) to code. */
 void gpu_coverage_of_names(char *const *names, size_t n, gpu_code *code);
