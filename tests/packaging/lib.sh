@@ -155,16 +155,23 @@ package_tarball() {
 # packaging/build-deb.sh inside a chroot of that release with its build
 # dependencies, cached in tests/.cache/packaging/ by the tree's content.
 release_deb() {
-        local cache=$src/tests/.cache/packaging key tarball bwork out
+        local cache=$src/tests/.cache/packaging key tarball bwork out snap
         if [ "$release" = "$host_release" ]; then
                 echo "$1"
                 return 0
         fi
+        # The key and the snapshot that is built are taken together, before
+        # any wait (tracked and untracked-not-ignored files, as build-deb.sh
+        # takes them): an edit during the build does not mislabel the package.
         key=$(cd "$src" && git ls-files -z --deduplicate --cached --others --exclude-standard |
                 xargs -0 -r sha256sum -- 2>/dev/null | sha256sum | cut -c1-16)
+        snap=$(mktemp "/tmp/rdna1-pkg-src.XXXXXX")
+        (cd "$src" && git ls-files -z --deduplicate --cached --others --exclude-standard |
+                xargs -0 -r tar --no-recursion -cf - --) >"$snap" || { rm -f "$snap"; return 1; }
         out=$cache/rdna1-doctor-$release-$key.deb
         mkdir -p "$cache"
         (
+                trap 'rm -f "$snap"' EXIT
                 flock 8
                 [ -s "$out" ] && exit 0
                 # shellcheck disable=SC2046 # one package name a word
@@ -173,11 +180,10 @@ release_deb() {
                                 sed 's/^Build-Depends://; s/([^)]*)//g; s/\[[^]]*\]//g; s/|[^,]*//g' | tr ',' '\n' |
                                 tr -d ' ' | grep -v '^$')) || exit 1
                 bwork=$(mktemp -d "/tmp/rdna1-pkg-build.XXXXXX")
-                trap 'rm -rf "$bwork"' EXIT
+                trap 'rm -rf "$bwork" "$snap"' EXIT
                 make_chroot "$tarball" "$bwork/root" || exit 1
                 mkdir -p "$bwork/root/root/src" "$bwork/root/root/out"
-                (cd "$src" && git ls-files -z --deduplicate --cached --others --exclude-standard |
-                        xargs -0 -r tar --no-recursion -cf - --) | tar -C "$bwork/root/root/src" -xf - || exit 1
+                tar -C "$bwork/root/root/src" -xf "$snap" || exit 1
                 echo "building the package in a $release chroot" >&2
                 in_chroot "$bwork/root" "cd /root/src && bash packaging/build-deb.sh -o /root/out/rdna1-doctor.deb" >&2 ||
                         exit 1
