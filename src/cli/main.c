@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "bundle_cmd.h"
+#include "cache_dir.h"
 #include "check/inspect.h"
 #include "config.h"
 #include "paths.h"
@@ -102,21 +103,14 @@ static int profile_from_args(const cli_args *a)
         return profile_run_cli(&p);
 }
 
-/* The caches' directory: --state-dir, else ROOT/var/cache/rdna1-doctor (only if it can be made). */
+/* The caches' directory: --state-dir, else ROOT/var/cache/rdna1-doctor (cache_dir.h). */
 static char *cache_dir(const cli *c, const char *root)
 {
-        _cleanup_free_ char *dir = NULL;
-
         if (c->state_dir)
                 return strdup(c->state_dir);
         if (c->demo)
                 return NULL; /* the installed demo is read-only: no cache */
-        dir = strdup_printf("%s/var/cache/rdna1-doctor", streq(root, "/") ? "" : root);
-        if (!dir)
-                return NULL;
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return NULL;
-        return TAKE_PTR(dir);
+        return cache_dir_open(root, c->verbose);
 }
 
 /* The options of the check that --textfile runs after --selftest or --recover. */

@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from testlib import SRC, fail, skip, gen_root  # noqa: E402
+from testlib import SRC, fail, skip, gen_root, release_neutral  # noqa: E402
 
 
 def run(cmd, env=None, user=None):
@@ -110,6 +110,7 @@ def compare_golden(path, got):
         return "golden file %s missing (run with UPDATE_GOLDEN=1 and review it)" % path
     with open(path) as f:
         want = f.read()
+    want, got = release_neutral(want), release_neutral(got)
     if want != got:
         import difflib
         diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True), path, "actual", n=2))

@@ -10,7 +10,9 @@ man=$top/man/rdna1-doctor.8
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # The page as a reader sees it (troff escapes resolved), one line.
-text=$(MANWIDTH=1000 man -l -Tutf8 "$man" 2>/dev/null | col -b 2>/dev/null | sed 's/‐/-/g; s/−/-/g')
+# groff itself, plain text (grotty -c: no SGR escapes, which man-db 2.13 of Debian 13 emits; no bold or
+# underline), lines 1000 ens long and no hyphenation (man-db 2.13 ignores MANWIDTH off a terminal).
+text=$(groff -k -t -man -Tutf8 -rLL=1000n -rHY=0 -P-cbou "$man" 2>/dev/null | col -b 2>/dev/null | sed 's/‐/-/g; s/−/-/g')
 [ -n "$text" ] || { echo "FAIL: man could not render $man"; exit 1; }
 for opt in $("$bin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
         grep -q -- "$opt\b" <<<"$text" || fail "$opt is in --help but not in the man page"

@@ -31,7 +31,7 @@ while read -r p; do
         *) fail "Depends on $p, which the binaries do not link" ;;
         esac
 done < <(deb_depends "$deb")
-for p in libkmod2 libpci3 libjson-c5 libiniparser1 libmd0 libzstd1 liblzma5 zlib1g; do
+for p in $(release_libs "$host_release"); do
         deb_depends "$deb" | grep -qx "$p" || fail "Depends lacks $p"
 done
 for p in dkms mokutil; do

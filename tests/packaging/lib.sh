@@ -35,7 +35,34 @@ finish() {
 
 # The chroots are of the host's release: the package built here links the
 # release's libraries (libiniparser1 on 12, libiniparser4 on 13).
-release=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+# RDNA1_PACKAGING_RELEASE=bookworm|trixie (opt-in, not in ./test) runs the
+# chroot tests for that release from a host of the other: the package is
+# then built inside a chroot of that release (release_deb) and its chroots
+# come from deb.debian.org (tests/README.md).
+host_release=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+release=${RDNA1_PACKAGING_RELEASE:-$host_release}
+case $release in
+bookworm | trixie) ;;
+*)
+        echo "FAIL: RDNA1_PACKAGING_RELEASE=$release: bookworm or trixie"
+        exit 1
+        ;;
+esac
+# release_libs RELEASE — the library packages the binaries link (iniparser 4.2 in 13).
+release_libs() {
+        case $1 in
+        bookworm) echo libkmod2 libpci3 libjson-c5 libiniparser1 libmd0 libzstd1 liblzma5 zlib1g ;;
+        trixie) echo libkmod2 libpci3 libjson-c5 libiniparser4 libmd0 libzstd1 liblzma5 zlib1g ;;
+        esac
+}
+# mmdebstrap's mirror arguments: none (the host's sources) for the host's
+# release, deb.debian.org for another one (the host's sources name its own).
+release_mirrors() {
+        [ "$release" = "$host_release" ] && return 0
+        printf '%s\n' "deb http://deb.debian.org/debian $release main" \
+                "deb http://deb.debian.org/debian $release-updates main" \
+                "deb http://deb.debian.org/debian-security $release-security main"
+}
 # friendly-recovery (the recovery-mode menu) is in Debian 12, not in 13.
 has_friendly_recovery() { [ "$release" = bookworm ]; }
 
@@ -43,11 +70,14 @@ has_friendly_recovery() { [ "$release" = bookworm ]; }
 # --variant=apt` tarball of the host's release that also holds PACKAGE...;
 # made through the host's apt sources the first time (about a minute, needs
 # the mirror).
+# (TARBALL_PREFIX=build- keeps the package build's chroot apart.)
 release_tarball() {
-        local cache=$src/tests/.cache/packaging includes key tar
+        local cache=$src/tests/.cache/packaging includes key tar prefix=${TARBALL_PREFIX:-}
+        local -a mirrors
         includes=$(printf '%s\n' "$@" | LC_ALL=C sort -u | paste -sd, -)
         key=$(printf '%s apt %s\n' "$release" "$includes" | sha256sum | cut -c1-16)
-        tar=$cache/$release-$key.tar
+        tar=$cache/$prefix$release-$key.tar
+        mapfile -t mirrors < <(release_mirrors)
         mkdir -p "$cache"
         (
                 flock 9
@@ -55,13 +85,14 @@ release_tarball() {
                         echo "making $tar (mmdebstrap --variant=apt --include=$includes $release)" >&2
                         # (the .tar suffix tells mmdebstrap the output format)
                         rm -rf "$tar.new.tar"
-                        if ! mmdebstrap --quiet --variant=apt --include="$includes" "$release" "$tar.new.tar" >&2; then
+                        if ! mmdebstrap --quiet --variant=apt --include="$includes" "$release" "$tar.new.tar" \
+                                "${mirrors[@]}" >&2; then
                                 rm -rf "$tar.new.tar"
                                 exit 1
                         fi
                         mv "$tar.new.tar" "$tar"
                         # tarballs for other package sets are stale (~150 MB each)
-                        find "$cache" -maxdepth 1 -name "$release-*.tar" ! -name "${tar##*/}" -delete
+                        find "$cache" -maxdepth 1 -name "$prefix$release-*.tar" ! -name "${tar##*/}" -delete
                 fi
         ) 9>"$cache/.lock" || return 1
         echo "$tar"
@@ -119,11 +150,56 @@ package_tarball() {
         fi
 }
 
+# release_deb DEB — the package to test: DEB itself for the host's release;
+# for another one (RDNA1_PACKAGING_RELEASE), the same tree built by
+# packaging/build-deb.sh inside a chroot of that release with its build
+# dependencies, cached in tests/.cache/packaging/ by the tree's content.
+release_deb() {
+        local cache=$src/tests/.cache/packaging key tarball bwork out snap
+        if [ "$release" = "$host_release" ]; then
+                echo "$1"
+                return 0
+        fi
+        # The key and the snapshot that is built are taken together, before
+        # any wait (tracked and untracked-not-ignored files, as build-deb.sh
+        # takes them): an edit during the build does not mislabel the package.
+        key=$(cd "$src" && git ls-files -z --deduplicate --cached --others --exclude-standard |
+                xargs -0 -r sha256sum -- 2>/dev/null | sha256sum | cut -c1-16)
+        snap=$(mktemp "/tmp/rdna1-pkg-src.XXXXXX")
+        (cd "$src" && git ls-files -z --deduplicate --cached --others --exclude-standard |
+                xargs -0 -r tar --no-recursion -cf - --) >"$snap" || { rm -f "$snap"; return 1; }
+        out=$cache/rdna1-doctor-$release-$key.deb
+        mkdir -p "$cache"
+        (
+                trap 'rm -f "$snap"' EXIT
+                flock 8
+                [ -s "$out" ] && exit 0
+                # shellcheck disable=SC2046 # one package name a word
+                tarball=$(TARBALL_PREFIX=build- release_tarball build-essential fakeroot git \
+                        $(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$src/packaging/debian/control" | sed '$d' |
+                                sed 's/^Build-Depends://; s/([^)]*)//g; s/\[[^]]*\]//g; s/|[^,]*//g' | tr ',' '\n' |
+                                tr -d ' ' | grep -v '^$')) || exit 1
+                bwork=$(mktemp -d "/tmp/rdna1-pkg-build.XXXXXX")
+                trap 'rm -rf "$bwork" "$snap"' EXIT
+                make_chroot "$tarball" "$bwork/root" || exit 1
+                mkdir -p "$bwork/root/root/src" "$bwork/root/root/out"
+                tar -C "$bwork/root/root/src" -xf "$snap" || exit 1
+                echo "building the package in a $release chroot" >&2
+                in_chroot "$bwork/root" "cd /root/src && bash packaging/build-deb.sh -o /root/out/rdna1-doctor.deb" >&2 ||
+                        exit 1
+                cp "$bwork/root/root/out/rdna1-doctor.deb" "$out.tmp" && mv "$out.tmp" "$out"
+                # the packages of older trees are stale
+                find "$cache" -maxdepth 1 -name "rdna1-doctor-$release-*.deb" ! -name "${out##*/}" -delete
+        ) 8>"$cache/.deb-lock" || return 1
+        echo "$out"
+}
+
 # package_chroot NAME DEB — sets $work (a temp dir, removed on exit) and $root,
 # the chroot of package_tarball extracted in it, with DEB copied to
 # /root/pkgtest/rdna1-doctor_test_amd64.deb; missing/finish NAME when it cannot.
 package_chroot() {
-        local name=$1 deb=$2 tarball
+        local name=$1 deb tarball
+        deb=$(release_deb "$2") || { fail "building the package in a $release chroot (log above)"; finish "$name"; }
         tarball=$(package_tarball "$deb") ||
                 missing "mmdebstrap could not make a $release root (no mirror?)"
         work=$(mktemp -d "/tmp/rdna1-pkg-$name.XXXXXX")

@@ -16,8 +16,9 @@ if [ -z "$co" ]; then
         echo "SKIP: hipcc not found, the HIP kernel was not built"
         exit 77
 fi
-bundler=$(command -v clang-offload-bundler-15 || command -v clang-offload-bundler)
-readelf=$(command -v llvm-readelf-15 || command -v llvm-readelf)
+# hipcc's own LLVM: 15 with Debian 12's hipcc 5.2, 17 with Debian 13's hipcc 5.7
+bundler=$(command -v clang-offload-bundler-17 || command -v clang-offload-bundler-15 || command -v clang-offload-bundler)
+readelf=$(command -v llvm-readelf-17 || command -v llvm-readelf-15 || command -v llvm-readelf)
 [ -n "$bundler" ] && [ -n "$readelf" ] || { echo "FAIL: clang-offload-bundler/llvm-readelf missing"; exit 1; }
 tmp=$(mktemp -d /tmp/rdna1-co.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from testlib import SRC, skip, gen_root  # noqa: E402
+from testlib import SRC, skip, gen_root, release_neutral  # noqa: E402
 
 GOLDEN = os.path.join(SRC, "tests", "tui", "golden")
 TRIES = 1200         # polls of the pane before giving up (a bound, not a deadline)
@@ -114,6 +114,7 @@ def compare(name, got):
         return
     with open(path) as f:
         want = f.read()
+    want, got = release_neutral(want), release_neutral(got)
     if want != got:
         import difflib
         fail("screen %s differs:\n%s" % (name, "".join(difflib.unified_diff(

@@ -356,7 +356,8 @@ static void test_db_shipped(void **state)
                 assert_int_equal(s->markers[i].clean_count, 0);
                 assert_int_equal(s->markers[i].strong, i < 4);
         }
-        assert_string_equal(s->markers[3].code, "\"KFD: Enabling fine-grained for RDNA1 0x%x\\n\"");
+        /* the backslash survives iniparser 4.1 and 4.2 alike (the .ini says why it is unquoted) */
+        assert_string_equal(s->markers[3].code, "/* pr_debug format */ \"KFD: Enabling fine-grained for RDNA1 0x%x\\n\"");
         assert_string_equal(s->markers[4].code, "flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;");
         assert_non_null(s->markers[4].not_after_tokens);
         assert_null(s->markers[0].not_after);

@@ -403,6 +403,62 @@ int fo_mkdir_beneath(int dirfd, const char *rel, mode_t mode)
         return TAKE_FD(cur);
 }
 
+/* A directory that only root or we can change (fo_open_trusted_dir). */
+static int check_trusted_dir(int fd)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022))
+                return -EPERM;
+        return 0;
+}
+
+int fo_open_trusted_dir(int dirfd, const char *rel, mode_t mode, bool create)
+{
+        _cleanup_free_ char *copy = strdup(rel);
+        _cleanup_close_ int cur = -EBADF;
+        char *save = NULL;
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        cur = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cur < 0)
+                return -errno;
+        r = check_trusted_dir(cur);
+        if (r < 0)
+                return r;
+        for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                bool made = false;
+                int next;
+
+                if (streq(c, ".") || streq(c, ".."))
+                        return -EINVAL;
+                if (create) {
+                        if (mkdirat(cur, c, mode) == 0)
+                                made = true;
+                        else if (errno != EEXIST)
+                                return -errno;
+                }
+                next = openat(cur, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0)
+                        return -errno; /* a symlink: -ELOOP or -ENOTDIR */
+                close(cur);
+                cur = next;
+                /* Ours alone from mkdir to here: the parent is writable by no one else. */
+                if (made && ((geteuid() == 0 && fchown(cur, 0, 0) < 0) || fchmod(cur, mode) < 0))
+                        return -errno;
+                r = check_trusted_dir(cur);
+                if (r < 0)
+                        return r;
+        }
+        return TAKE_FD(cur);
+}
+
 int fo_write_buffer(int fd, void *userdata)
 {
         const fo_buffer *b = userdata;

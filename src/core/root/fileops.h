@@ -99,6 +99,17 @@ int fo_remove_temp(int dirfd, const char *base);
 /* mkdir -p of rel beneath dirfd with no symlinks; returns an fd on the last directory. */
 int fo_mkdir_beneath(int dirfd, const char *rel, mode_t mode);
 
+/*
+ * Open rel beneath dirfd as a directory nobody else can change: dirfd and every
+ * directory on the way must be real directories (no symlink, no "..") owned by
+ * root or by us and writable by no other user; with create, the missing ones are
+ * made with exactly mode (whatever the umask), owned by us (root:root when run by
+ * root, as dpkg makes /var/cache). Returns an fd on the last directory; -ENOENT
+ * for a missing one without create, -EPERM for one another user owns or can write,
+ * -ELOOP or -ENOTDIR for a symlink or a non-directory.
+ */
+int fo_open_trusted_dir(int dirfd, const char *rel, mode_t mode, bool create);
+
 /* A buffer writer for fo_replace. */
 typedef struct fo_buffer {
         const char *data;
