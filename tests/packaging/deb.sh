@@ -50,14 +50,14 @@ expect -rwxr-xr-x /usr/libexec/rdna1-doctor/rdna1-selftest
 expect -rwxr-xr-x /usr/libexec/rdna1-doctor/verify-boot
 expect -rwxr-xr-x /etc/kernel/postinst.d/zz-rdna1-doctor
 expect -rwxr-xr-x /etc/kernel/header_postinst.d/zz-rdna1-doctor
-expect -rwxr-xr-x /lib/recovery-mode/options/rdna1-doctor
-expect -rw-r--r-- /lib/systemd/system/rdna1-doctor-verify.service
+expect -rwxr-xr-x "$pkg_lib"/recovery-mode/options/rdna1-doctor
+expect -rw-r--r-- "$pkg_lib"/systemd/system/rdna1-doctor-verify.service
 expect -rw-r--r-- /usr/share/man/man8/rdna1-doctor.8.gz
 expect -rw-r--r-- /usr/share/bash-completion/completions/rdna1-doctor
 expect -rw-r--r-- /usr/share/doc/rdna1-doctor/copyright
 expect -rw-r--r-- /usr/share/rdna1-doctor/signatures/seed004-kfd-crat.ini
-expect -rw-r--r-- /lib/systemd/system/rdna1-doctor-metrics.service
-expect -rw-r--r-- /lib/systemd/system/rdna1-doctor-metrics.timer
+expect -rw-r--r-- "$pkg_lib"/systemd/system/rdna1-doctor-metrics.service
+expect -rw-r--r-- "$pkg_lib"/systemd/system/rdna1-doctor-metrics.timer
 expect -rw-r--r-- /usr/share/doc/rdna1-doctor/fleet.md
 expect -rw-r--r-- /usr/share/doc/rdna1-doctor/examples/rdna1-doctor.rules.yml
 grep -q '\./usr/share/rdna1-doctor/demo/usr/src/' <<<"$listing" || fail "the demo root is not shipped"
@@ -69,25 +69,25 @@ dpkg-deb -x "$deb" "$work/x"
 for s in postinst postrm; do
         dash -n "$work/ctl/$s" || fail "$s does not parse under dash"
 done
-for s in etc/kernel/postinst.d/zz-rdna1-doctor etc/kernel/header_postinst.d/zz-rdna1-doctor lib/recovery-mode/options/rdna1-doctor usr/libexec/rdna1-doctor/verify-boot; do
+for s in etc/kernel/postinst.d/zz-rdna1-doctor etc/kernel/header_postinst.d/zz-rdna1-doctor "${pkg_lib#/}"/recovery-mode/options/rdna1-doctor usr/libexec/rdna1-doctor/verify-boot; do
         head -1 "$work/x/$s" | grep -qx '#!/bin/sh' || fail "$s is not a POSIX sh script"
         dash -n "$work/x/$s" || fail "$s does not parse under dash"
 done
 grep -qx 'interest-noawait /usr/src' "$work/ctl/triggers" && grep -qx 'interest-noawait /opt' "$work/ctl/triggers" ||
         fail "triggers: $(cat "$work/ctl/triggers")"
 grep -q 'GPL-2.0-or-later' "$work/x/usr/share/doc/rdna1-doctor/copyright" || fail "copyright is not GPL-2.0-or-later"
-grep -qx 'ConditionPathExists=/var/lib/rdna1-doctor/verify-pending' "$work/x/lib/systemd/system/rdna1-doctor-verify.service" ||
+grep -qx 'ConditionPathExists=/var/lib/rdna1-doctor/verify-pending' "$work/x$pkg_lib/systemd/system/rdna1-doctor-verify.service" ||
         fail "verify unit not gated on the flag"
 # The unit parses cleanly (systemd-analyze verify: no warning), its
 # ExecStart pointed at the extracted package.
 need_tool systemd-analyze systemd
 mkdir "$work/unit"
-sed "s|^ExecStart=/|ExecStart=$work/x/|" "$work/x/lib/systemd/system/rdna1-doctor-verify.service" \
+sed "s|^ExecStart=/|ExecStart=$work/x/|" "$work/x$pkg_lib/systemd/system/rdna1-doctor-verify.service" \
         >"$work/unit/rdna1-doctor-verify.service"
 out=$(systemd-analyze --man=no verify "$work/unit/rdna1-doctor-verify.service" 2>&1) && [ -z "$out" ] ||
         fail "systemd-analyze verify: $out"
 for u in rdna1-doctor-metrics.service rdna1-doctor-metrics.timer; do
-        sed "s|^ExecStart=/|ExecStart=$work/x/|" "$work/x/lib/systemd/system/$u" >"$work/unit/$u"
+        sed "s|^ExecStart=/|ExecStart=$work/x/|" "$work/x$pkg_lib/systemd/system/$u" >"$work/unit/$u"
 done
 out=$(cd "$work/unit" && systemd-analyze --man=no verify rdna1-doctor-metrics.timer rdna1-doctor-metrics.service 2>&1) &&
         [ -z "$out" ] || fail "systemd-analyze verify (metrics units): $out"
@@ -99,7 +99,7 @@ grep -Eq '\./usr/share/rdna1-doctor/demo/var/lib/dkms/amdgpu/[^/]+/source -> /us
 ko=$(find "$work/x/usr/share/rdna1-doctor/demo/var/lib/dkms" -name 'amdgpu.ko*' | head -1)
 [ -n "$ko" ] || fail "no amdgpu module in the demo's DKMS tree"
 # The recovery option sources nothing (user-writable or not) and execs the doctor by absolute path.
-opt=$work/x/lib/recovery-mode/options/rdna1-doctor
+opt=$work/x$pkg_lib/recovery-mode/options/rdna1-doctor
 grep -Eq '^[[:space:]]*(\.|source)[[:space:]]' "$opt" && fail "the recovery option sources a file"
 grep -q 'exec "\$doctor" --recover' "$opt" && grep -q '^doctor=/usr/sbin/rdna1-doctor$' "$opt" ||
         fail "the recovery option does not exec /usr/sbin/rdna1-doctor --recover"

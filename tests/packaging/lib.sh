@@ -65,6 +65,12 @@ release_mirrors() {
 }
 # friendly-recovery (the recovery-mode menu) is in Debian 12, not in 13.
 has_friendly_recovery() { [ "$release" = bookworm ]; }
+# Where the package built on this host puts what lives under /lib: Debian 13
+# ships nothing in the aliased /lib (lintian: aliased-location), Debian 12's
+# systemd still names /lib/systemd/system (meson asks systemd.pc). In a
+# chroot of either, /lib is /usr/lib.
+pkg_lib=/usr/lib
+[ "$host_release" = bookworm ] && pkg_lib=/lib
 
 # release_tarball PACKAGE... — print the path of a cached `mmdebstrap
 # --variant=apt` tarball of the host's release that also holds PACKAGE...;
