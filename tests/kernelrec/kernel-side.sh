@@ -132,7 +132,7 @@ chroot_main() {
         [ -n "$ko" ] || die "dkms installed no amdgpu.ko in $upd"
         ko_has_marker "$ko" || die "the patched build has no marker"
         local patched_id
-        patched_id=$(readelf -n "$ko" | awk '/Build ID/ { print $3 }')
+        patched_id=$(ko_build_id "$ko")
         [ -n "$patched_id" ] || die "no build-id in $ko"
 
         if [ "$mode" = secure-boot ]; then
@@ -222,7 +222,7 @@ chroot_main() {
         ko=$(ls "$upd"/amdgpu.ko* | head -n 1)
         if ko_has_marker "$ko"; then die "the rebuilt module still holds the marker"; fi
         local new_id
-        new_id=$(readelf -n "$ko" | awk '/Build ID/ { print $3 }')
+        new_id=$(ko_build_id "$ko")
         [ -n "$new_id" ] && [ "$new_id" != "$patched_id" ] || die "the rebuilt module has the patched build-id"
         modinfo -F vermagic "$ko" | grep -q "^$K " || die "vermagic is not $K"
         (cd / && md5sum -c --quiet <(grep " ${src#/}/" /var/lib/dpkg/info/amdgpu-dkms.md5sums)) ||
@@ -238,18 +238,27 @@ chroot_main() {
         echo "PASS: rebuilt $K: build-id $patched_id -> $new_id"
 }
 
-# The amdgpu.ko in the initramfs of K, extracted under dir; prints its path.
-# ko_has_marker KO — the seed marker in a module as dkms installed it: plain, or
-# compressed (.ko.xz/.ko.zst/.ko.gz: dkms 3 on Debian 13 compresses like its kernel).
-ko_has_marker() {
+# ko_plain KO — a module's bytes as dkms installed it: plain, or compressed
+# (.ko.xz/.ko.zst/.ko.gz: dkms 3 on Debian 13 compresses like its kernel).
+ko_plain() {
         case $1 in
         *.xz) xz -dc -- "$1" ;;
         *.zst) zstd -qdc -- "$1" ;;
         *.gz) gzip -dc -- "$1" ;;
         *) cat -- "$1" ;;
-        esac | grep -qa "$MARKER"
+        esac
+}
+# ko_has_marker KO — the seed marker is in the module.
+ko_has_marker() { ko_plain "$1" | grep -qa "$MARKER"; }
+# ko_build_id KO — the module's GNU build id.
+ko_build_id() {
+        local t
+        t=$(mktemp /tmp/rdna1-ko.XXXXXX) || return 1
+        ko_plain "$1" >"$t" && readelf -n "$t" | awk '/Build ID/ { print $3 }'
+        rm -f "$t"
 }
 
+# The amdgpu.ko in the initramfs of K, extracted under dir; prints its path.
 initrd_amdgpu() {
         local K=$1 dir=$2
         rm -rf "$dir"
@@ -283,7 +292,7 @@ in_tree_case() {
         local upd=/lib/modules/$K/updates/dkms
         [ "$(modinfo -k "$K" -n amdgpu)" = "$(ls "$upd"/amdgpu.ko*)" ] || die "before: modprobe would not pick the DKMS module"
         local intree_id ko_path ko_md5 initrd_md5
-        intree_id=$(readelf -n "$intree" | awk '/Build ID/ { print $3 }')
+        intree_id=$(ko_build_id "$intree")
         ko_path=$(ls "$upd"/amdgpu.ko*)
         ko_md5=$(md5sum <"$ko_path")
         initrd_md5=$(md5sum <"/boot/initrd.img-$K")
@@ -418,7 +427,16 @@ remount_case() {
         local K=$1 work=$2 rc
         # Outputs go to /tmp (its own tmpfs): the overlay is about to be read-only.
         printf 'tmpfs /boot tmpfs defaults 0 0\n' >/etc/fstab
-        mount -o remount,ro / || die "cannot make the overlay read-only"
+        # util-linux 2.41 (Debian 13) remounts through fsconfig(), which
+        # overlayfs refuses for its own options ("No changes allowed in
+        # reconfigure"); a real root is not an overlay. This test's root is:
+        # there, mount(8) (the doctor's too) takes the mount(2) path.
+        if ! mount -o remount,ro / 2>/dev/null; then
+                mv /usr/bin/mount /usr/bin/mount.real
+                printf '#!/bin/sh\nLIBMOUNT_FORCE_MOUNT2=always exec /usr/bin/mount.real "$@"\n' >/usr/bin/mount
+                chmod 0755 /usr/bin/mount
+                mount -o remount,ro / || die "cannot make the overlay read-only"
+        fi
         touch /rdna1-ro-probe 2>/dev/null && die "/ is still writable"
         run_to /tmp/run0.out "$work/kernelrec-run" --preflight-only --kernel "$K"
         cat /tmp/run0.out

@@ -20,6 +20,9 @@ fi
 bundler=$(command -v clang-offload-bundler-17 || command -v clang-offload-bundler-15 || command -v clang-offload-bundler)
 readelf=$(command -v llvm-readelf-17 || command -v llvm-readelf-15 || command -v llvm-readelf)
 [ -n "$bundler" ] && [ -n "$readelf" ] || { echo "FAIL: clang-offload-bundler/llvm-readelf missing"; exit 1; }
+# The bundler runs its own LLVM's llvm-objcopy, looked up in PATH (Debian 13's
+# clang-offload-bundler-17: "unable to find 'llvm-objcopy' in path").
+PATH=$(dirname "$(readlink -f "$bundler")"):$PATH
 tmp=$(mktemp -d /tmp/rdna1-co.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
