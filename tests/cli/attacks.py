@@ -222,6 +222,59 @@ def case_root_step_in_user_dir(env):
             fail("root's --rollback put alice's .pth into /usr/lib/python3/dist-packages")
 
 
+# ------------------------------------------------------------------ 3
+
+def case_sourced_not_owned(env):
+    """3: alice's .bashrc sources a root-owned system script, and a file of bob's, each with an override: neither
+    is changed (the plan says "not changed: owned by ..." with the manual step); her own line is."""
+    root, state = env.copy("sourced-not-owned")
+    wrap = "/usr/local/bin/wrap.sh"
+    bobs = "/home/bob/gpu-env.sh"
+    put(root, wrap, "#!/bin/sh\nexport HSA_OVERRIDE_GFX_VERSION=10.3.0\nexec \"$@\"\n", 0o755)
+    with open(host(root, "/etc/passwd"), "a") as f:
+        f.write("bob:x:1001:1001:Bob:/home/bob:/bin/bash\n")
+    os.makedirs(host(root, "/home/bob"), exist_ok=True)
+    os.chown(host(root, "/home/bob"), 1001, 1001)
+    os.chmod(host(root, "/home/bob"), 0o755)
+    put(root, bobs, "export HSA_OVERRIDE_GFX_VERSION=10.3.0\n", 0o644, 1001, 1001)
+    put(root, "/home/alice/.bashrc", "# ~/.bashrc\nexport HSA_OVERRIDE_GFX_VERSION=10.3.0\nsource %s\n. %s\n"
+        % (wrap, bobs), 0o600, 1000, 1000)
+    before = {p: md5(host(root, p)) for p in (wrap, bobs)}
+    code, out, err = env.run(root, state, "--recover", "--dry-run", "--json")
+    try:
+        actions = json.loads(out)["actions"]
+    except (ValueError, KeyError) as e:
+        fail("--dry-run --json: %s (exit %d)\n%s%s" % (e, code, out[-800:], err))
+        return
+    for p, owner in ((wrap, "root (uid 0)"), (bobs, "bob (uid 1001)")):
+        mine = [a for a in actions if a.get("path") == p]
+        if len(mine) != 1 or not mine[0].get("blocked") or \
+                not mine[0].get("blocked_reason", "").startswith("not changed: owned by " + owner) or \
+                "Manual step" not in mine[0].get("blocked_reason", ""):
+            fail("%s, sourced by alice, is not planned as not changed (owned by %s): %s" % (p, owner, mine))
+    own = [a for a in actions if a.get("path") == "/home/alice/.bashrc"]
+    if len(own) != 1 or own[0].get("blocked") or own[0].get("owner_uid") != 1000:
+        fail("alice's own line is not planned as hers: %s" % own)
+    code, out, err = env.run(root, state, "--recover", "--dry-run")
+    if "not changed: owned by root (uid 0)" not in out:
+        fail("the text plan does not say the system script is not changed:\n%s" % out)
+    code, out, err = env.run(root, state, "--recover", "--yes")
+    after = {p: md5(host(root, p)) for p in (wrap, bobs)}
+    if after != before:
+        fail("a file alice only sources was changed: %s (exit %d)\n%s%s" % (
+            [p for p in before if before[p] != after[p]], code, out, err))
+    with open(host(root, "/home/alice/.bashrc")) as f:
+        bashrc = f.read()
+    with open(host(root, "/etc/environment")) as f:
+        etcenv = f.read()
+    if "# export HSA_OVERRIDE_GFX_VERSION=10.3.0" not in bashrc or "source %s" % wrap not in bashrc or \
+            not etcenv.startswith("# "):
+        fail("the other steps did not run (exit %d):\n.bashrc: %r\n/etc/environment: %r\n%s%s" % (
+            code, bashrc, etcenv, out, err))
+    if os.lstat(host(root, "/home/alice/.bashrc")).st_uid != 1000:
+        fail("alice's .bashrc is no longer hers")
+
+
 # ------------------------------------------------------------------ 5
 
 def case_grown_user_file(env):
@@ -323,7 +376,8 @@ def case_bundle_json_secrets(env):
         fail("the bundle has no journal plan.json to check")
 
 
-CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_grown_user_file,
+CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_sourced_not_owned,
+         case_grown_user_file,
          case_helper_credentials,
          case_bundle_json_secrets]
 
