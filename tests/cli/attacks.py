@@ -275,6 +275,99 @@ def case_sourced_not_owned(env):
         fail("alice's .bashrc is no longer hers")
 
 
+# ------------------------------------------------------------------ 4
+
+def as_alice(*cmd):
+    subprocess.run(["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "--"] + list(cmd), check=True)
+
+
+def on_terminal(env, root, state, between=None):
+    """--recover on a terminal (a pty): wait for the question, run between(), answer yes; (exit code, output)."""
+    import pty
+    e = dict(os.environ)
+    e.pop("RDNA1_DOCTOR_FAULT", None)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(env.binary, [env.binary, "--root", root, "--state-dir", state, "--recover"], e)
+    out = b""
+    asked = False
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not asked and b"Type 'yes' to go on" in out:
+            asked = True
+            if between:
+                between()
+            os.write(fd, b"yes\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), asked
+
+
+def case_changed_after_review(env):
+    """4: --recover asks on a terminal; while the plan is on screen alice rewrites her .bashrc (the line the plan
+    comments out now reads differently, and a new line follows): the answered "yes" runs nothing, exit 12, her file
+    and the system's are as they were, no journal run. Without the change the same answer runs the plan."""
+    bashrc = "/home/alice/.bashrc"
+    root, state = env.copy("changed-after-review")
+    before = tree(root, "/etc")
+
+    def rewrite():
+        as_alice("sh", "-c", "printf '# ~/.bashrc\\nexport HSA_OVERRIDE_GFX_VERSION=10.1.0\\nexport X=1\\n' > %s"
+                 % host(root, bashrc))
+    code, out, asked = on_terminal(env, root, state, rewrite)
+    with open(host(root, bashrc)) as f:
+        text = f.read()
+    runs = os.listdir(os.path.join(state, "journal")) if os.path.isdir(os.path.join(state, "journal")) else []
+    if not asked or code != 12 or "changed since the plan was shown" not in out or bashrc not in out:
+        fail("a file changed after the plan was shown: not refused (exit %d, asked %s)\n%s" % (code, asked, out))
+    if text != "# ~/.bashrc\nexport HSA_OVERRIDE_GFX_VERSION=10.1.0\nexport X=1\n" or tree(root, "/etc") != before \
+            or runs:
+        fail("the refused run changed something: .bashrc %r, /etc changed: %s, journal %s" % (
+            text, tree(root, "/etc") != before, runs))
+    # the same with nothing changed in between: the plan runs
+    root, state = env.copy("unchanged-after-review")
+    code, out, asked = on_terminal(env, root, state)
+    with open(host(root, bashrc)) as f:
+        text = f.read()
+    if code not in (0, 10, 11) or "# export HSA_OVERRIDE_GFX_VERSION=10.3.0" not in text:
+        fail("the confirmed plan did not run with nothing changed (exit %d)\n%s" % (code, out))
+
+
+def case_reviewed_plan_swap(env):
+    """4: the reviewed plan the view stores is read only from a directory nobody else can write: a plan alice
+    writes (or a symlink she plants in root's directory) is refused, nothing changes."""
+    root, state = env.copy("reviewed-plan-swap")
+    before = tree(root, "/etc")
+    mine = os.path.join(os.path.dirname(root), "alice")
+    os.makedirs(mine)
+    os.chown(mine, 1000, 1000)
+    plan = {"schema": "rdna1-doctor/plan/1", "root": "/", "reboot_required": False, "notes": [],
+            "actions": [{"action": "disable-env-line", "finding": "env.override-gfx", "path": "/etc/environment",
+                         "line": 1, "line_text": "HSA_OVERRIDE_GFX_VERSION=10.3.0", "touches": ["/etc/environment"],
+                         "why": "x", "undo": "y"}],
+            "reviewed_files": [{"path": "/etc/environment", "fingerprint": "absent"}]}
+    planted = os.path.join(mine, "plan.json")
+    with open(planted, "w") as f:
+        json.dump(plan, f)
+    os.chown(planted, 1000, 1000)
+    os.chmod(planted, 0o600)
+    link = os.path.join(state, "reviewed")
+    os.makedirs(link, mode=0o700)
+    os.symlink(planted, os.path.join(link, "plan-1.json"))
+    for path in (planted, os.path.join(link, "plan-1.json")):
+        code, out, err = env.run(root, state, "--recover", "--yes", "--reviewed-plan", path)
+        if code != 12 or "not a reviewed plan" not in err:
+            fail("--reviewed-plan %s (alice's): not refused (exit %d)\n%s%s" % (path, code, out, err))
+    if tree(root, "/etc") != before or os.path.isdir(os.path.join(state, "journal")):
+        fail("a refused reviewed plan changed something")
+
+
 # ------------------------------------------------------------------ 5
 
 def case_grown_user_file(env):
@@ -377,7 +470,7 @@ def case_bundle_json_secrets(env):
 
 
 CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_sourced_not_owned,
-         case_grown_user_file,
+         case_changed_after_review, case_reviewed_plan_swap, case_grown_user_file,
          case_helper_credentials,
          case_bundle_json_secrets]
 
