@@ -76,6 +76,7 @@ static void cli_from_args(const cli_args *a, cli *c)
         c->rc.in_tree = a->set[OPT_IN_TREE];
         c->rc.force_kernel = a->set[OPT_FORCE_KERNEL];
         c->rc.plan_file = a->value[OPT_PLAN_FILE];
+        c->rc.reviewed_plan = a->value[OPT_REVIEWED_PLAN];
 
         c->bundle.path = a->value[OPT_BUNDLE];
         c->bundle.safe_mode = a->set[OPT_SAFE_MODE];

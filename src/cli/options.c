@@ -63,6 +63,9 @@ const cli_option cli_options[] = {
          "with --rollback --yes: also undo kernel-side steps off a terminal (on one, a typed confirmation is asked)"},
         {OPT_HISTORY, "history", 0, ARG_NONE, NULL, CLI_HISTORY, CLI_HISTORY, GROUP_RECOVER, false,
          "list the runs of this root, newest first (--json: rdna1-doctor/history/1)"},
+        {OPT_REVIEWED_PLAN, "reviewed-plan", 0, ARG_FILE, "FILE", CLI_RECOVER, 0, GROUP_RECOVER, false,
+         "with --recover: run exactly this plan, the one the interactive view showed and stored (ours only, in the "
+         "state directory); refused (12) when a file it touches differs from what was shown"},
 #if RDNA1_TEST_HOOKS /* not in the Debian package's build (meson -Dtest_hooks=false) */
         {OPT_LIST_FAULT_POINTS, "list-fault-points", 0, ARG_NONE, NULL, CLI_FAULTS, CLI_FAULTS, GROUP_RECOVER, true,
          "list the fault points of RDNA1_DOCTOR_FAULT"},

@@ -58,6 +58,7 @@ typedef enum cli_opt {
         OPT_ROLLBACK,
         OPT_FORCE_KERNEL,
         OPT_HISTORY,
+        OPT_REVIEWED_PLAN,
         OPT_LIST_FAULT_POINTS,
         OPT_PLAN_FILE,
         OPT_PROFILE,

@@ -127,6 +127,21 @@ static int make_plan(const recover_cli *c, plan **ret)
 
         if (c->plan_file)
                 return read_plan_file(c->plan_file, c->root, ret);
+        if (c->reviewed_plan) {
+                plan *p = NULL;
+
+                r = plan_reviewed_load(c->reviewed_plan, &p);
+                if (r < 0)
+                        return r;
+                free(p->root);
+                p->root = strdup(c->root);
+                if (!p->root) {
+                        plan_free(p);
+                        return -ENOMEM;
+                }
+                *ret = p;
+                return 0;
+        }
         r = inspect_run(&io, &in);
         if (r < 0)
                 return r;
@@ -540,6 +555,34 @@ static int cmd_resume(const recover_cli *c, const sysroot *sr, const char *state
         return code;
 }
 
+/*
+ * The plan that was shown is the plan that runs: the files it touches are
+ * compared with what they were when it was shown (the TUI's reviewed plan,
+ * or the question on a terminal); any difference refuses the whole run.
+ */
+static int check_reviewed(const sysroot *sr, const plan *p)
+{
+        strv changed = {0};
+        int r;
+
+        r = plan_seal_check(sr, p, &changed);
+        if (r < 0) {
+                log_error_errno(r, "cannot compare the files of the plan with what was shown");
+                strv_clear(&changed);
+                return EXIT_RECOVER_REFUSED;
+        }
+        if (r == 0)
+                return 0;
+        fprintf(stderr, "rdna1-doctor: %d file%s changed since the plan was shown; nothing was changed:\n", r,
+                r == 1 ? "" : "s");
+        for (size_t i = 0; i < changed.n; i++)
+                print_escaped(stderr, "  ", changed.items[i]);
+        fprintf(stderr, "rdna1-doctor: look at the new plan ('rdna1-doctor --recover', or screen 3 of the view) "
+                        "and confirm that one.\n");
+        strv_clear(&changed);
+        return EXIT_RECOVER_REFUSED;
+}
+
 static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *state)
 {
         _cleanup_close_ int lock = -EBADF;
@@ -548,7 +591,28 @@ static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *stat
         size_t runnable = 0;
         int r, code;
 
+        if (c->reviewed_plan && (c->plan_file || c->dry_run)) {
+                fprintf(stderr, "rdna1-doctor: --reviewed-plan runs a plan that was shown; it goes with neither "
+                                "--plan-file nor --dry-run.\n");
+                return EXIT_RECOVER_REFUSED;
+        }
         r = make_plan(c, &p);
+        if (c->reviewed_plan && r < 0 && r != -ENOMEM) {
+                _cleanup_free_ char *path = esc(c->reviewed_plan, 0);
+
+                fprintf(stderr, "rdna1-doctor: %s is not a reviewed plan this run may use (%s): it must be a plan "
+                                "the view stored, in a directory only %s can write; nothing was changed.\n",
+                        path ? path : "?", r == -EPERM ? "owned or writable by someone else"
+                                           : r == -ELOOP ? "a symbolic link is on its path" : strerror(-r),
+                        geteuid() == 0 ? "root" : "this user");
+                return EXIT_RECOVER_REFUSED;
+        }
+        /* asked on a terminal: what is shown now is recorded, and checked once confirmed */
+        if (r >= 0 && !c->reviewed_plan && !c->plan_file && !c->yes && !c->dry_run && on_tty()) {
+                r = plan_seal(sr, p);
+                if (r < 0)
+                        plan_free(p);
+        }
         if (r == -EBADMSG && !c->plan_file) {
                 fprintf(stderr, "rdna1-doctor: cannot load the patch signatures from %s/signatures.\n", c->datadir);
                 return EXIT_RECOVER_UNKNOWN;
@@ -620,6 +684,14 @@ static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *stat
         if (code != 0) {
                 plan_free(p);
                 return code;
+        }
+        if (p->sealed) {
+                code = check_reviewed(sr, p);
+                if (code != 0) {
+                        recover_gate_clear(&g);
+                        plan_free(p);
+                        return code;
+                }
         }
         r = journal_create(state, p, &j);
         plan_free(p);

@@ -23,6 +23,7 @@ typedef struct recover_cli {
         bool history;           /* --history */
         bool list_fault_points; /* --list-fault-points (test only) */
         const char *plan_file;  /* --plan-file FILE (test only) */
+        const char *reviewed_plan; /* --reviewed-plan FILE: the sealed plan the TUI showed */
 } recover_cli;
 
 /* --recover, --rollback, --history: returns the exit code. */

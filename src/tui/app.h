@@ -168,6 +168,7 @@ typedef struct tui_app {
         rec_view rec;           /* under lock */
         prof_view prof;         /* under lock */
         char *child_argv[16];   /* main thread sets, worker reads (job running) */
+        char *reviewed_plan;    /* main thread: the stored plan the recovery child runs (removed after it) */
         int wake[2];            /* the worker (and signals) write a byte here */
 
         /* Telemetry, refreshed every second. */
@@ -232,6 +233,8 @@ void jobs_wake(tui_app *a);
 /* demo_view.c: --demo, whose writes go to the demo's private copy. */
 bool demo_view_on_copy(const tui_app *a);
 int demo_view_state_dir(const tui_app *a, char **ret);
+/* Where the view stores the plan it showed for its recovery child (plan_reviewed_save). */
+int demo_view_reviewed_dir(const tui_app *a, char **ret);
 /* After a write's child has ended: the view moves to the copy it worked on. */
 void demo_view_follow_copy(tui_app *a);
 

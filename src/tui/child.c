@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Recovery and rollback from the TUI run the doctor itself as a child,
- * `--recover --yes --json` or `--rollback ID --yes --json` on the same root
+ * `--recover --reviewed-plan FILE --yes --json` (the plan on screen, stored
+ * by plan_reviewed_save: the child runs exactly it, or refuses when a file
+ * it touches changed since it was shown) or `--rollback ID --yes --json` on the same root
  * and state directory: the very engine (lock, preflight, journal, executor)
  * that the command line uses, with the user's typed confirmation standing
  * for --yes (on --demo: `--demo --recover ...`, see demo_view.c). The
@@ -264,8 +266,21 @@ int self_argv(const tui_app *a, strv *ret)
         return (int)ret->n;
 }
 
+/* The plan on screen, stored for the child to run exactly (README.md, Recovery): *ret its path. */
+static int store_reviewed_plan(tui_app *a, char **ret)
+{
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (!a->plan || !a->plan->sealed)
+                return -ENODATA;
+        r = demo_view_reviewed_dir(a, &dir);
+        return r < 0 ? r : plan_reviewed_save(dir, a->plan, ret);
+}
+
 int jobs_start_child(tui_app *a, const char *rollback_id)
 {
+        _cleanup_free_ char *reviewed = NULL;
         strv v = {0};
         int r;
 
@@ -274,13 +289,19 @@ int jobs_start_child(tui_app *a, const char *rollback_id)
         r = self_argv(a, &v);
         if (r >= 0 && rollback_id)
                 r = strv_push_dup(&v, "--rollback") < 0 || strv_push_dup(&v, rollback_id) < 0 ? -ENOMEM : 0;
-        else if (r >= 0)
-                r = strv_push_dup(&v, "--recover");
+        else if (r >= 0) {
+                r = store_reviewed_plan(a, &reviewed);
+                if (r >= 0)
+                        r = strv_push_dup(&v, "--recover") < 0 || strv_push_dup(&v, "--reviewed-plan") < 0 ||
+                                            strv_push_dup(&v, reviewed) < 0 ? -ENOMEM : 0;
+        }
         if (r >= 0)
                 r = strv_push_dup(&v, "--yes") < 0 || strv_push_dup(&v, "--json") < 0 ? -ENOMEM : 0;
         if (r >= 0 && a->opts->inspect.system_only)
                 r = strv_push_dup(&v, "--system-only");
         if (r < 0 || v.n >= ELEMENTSOF(a->child_argv)) {
+                if (reviewed)
+                        (void)unlink(reviewed);
                 strv_clear(&v);
                 return r < 0 ? r : -E2BIG;
         }
@@ -293,8 +314,14 @@ int jobs_start_child(tui_app *a, const char *rollback_id)
                 snprintf(a->rec.id, sizeof(a->rec.id), "%s", rollback_id);
         pthread_mutex_unlock(&a->lock);
         r = jobs_start_worker(a, JOB_CHILD, child_main, a);
-        if (r < 0)
+        if (r < 0) {
                 for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)
                         free(a->child_argv[i]), a->child_argv[i] = NULL;
+                if (reviewed)
+                        (void)unlink(reviewed);
+                return r;
+        }
+        free(a->reviewed_plan);
+        a->reviewed_plan = TAKE_PTR(reviewed);
         return r;
 }

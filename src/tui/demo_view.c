@@ -28,6 +28,34 @@ int demo_view_state_dir(const tui_app *a, char **ret)
         return r < 0 ? r : journal_state_dir(copy, a->opts->state_dir, ret);
 }
 
+/*
+ * The state directory the recovery child sees is made fresh with a fresh
+ * copy on the demo: the plan goes into the copies' own private directory,
+ * which stays (demo_copy.h), elsewhere into the journal's state directory.
+ */
+int demo_view_reviewed_dir(const tui_app *a, char **ret)
+{
+        _cleanup_free_ char *copy = NULL;
+        char *slash;
+        int r;
+
+        if (!a->opts->demo) {
+                if (!a->state_dir)
+                        return -ENOENT;
+                *ret = strdup(a->state_dir);
+                return *ret ? 0 : -ENOMEM;
+        }
+        r = demo_copy_path(a->opts->state_dir, &copy);
+        if (r < 0)
+                return r;
+        slash = strrchr(copy, '/');
+        if (!slash || slash == copy)
+                return -EINVAL;
+        *slash = '\0';
+        *ret = TAKE_PTR(copy);
+        return 0;
+}
+
 void demo_view_follow_copy(tui_app *a)
 {
         _cleanup_free_ char *copy = NULL, *state = NULL;

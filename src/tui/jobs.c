@@ -34,6 +34,9 @@ static void *scan_main(void *p)
         if (r >= 0) {
                 plan_options po = {.system_only = a->inspect.system_only};
                 rp = plan_build(in, &po, &pl);
+                /* what goes on screen is recorded: the confirmed run checks its files against it */
+                if (rp >= 0 && (rp = plan_seal(in->sr, pl)) < 0)
+                        pl = plan_free(pl);
         }
         /* The inspection and its plan go on screen now; the rest follows. */
         pthread_mutex_lock(&a->lock);
@@ -248,6 +251,10 @@ void jobs_collect(tui_app *a)
         if (a->job == JOB_CHILD) {
                 for (size_t i = 0; i < ELEMENTSOF(a->child_argv); i++)
                         free(a->child_argv[i]), a->child_argv[i] = NULL;
+                if (a->reviewed_plan)
+                        (void)unlink(a->reviewed_plan); /* used once: the journal keeps what ran */
+                free(a->reviewed_plan);
+                a->reviewed_plan = NULL;
                 a->nav.rescan = true; /* the machine changed: look again */
                 demo_view_follow_copy(a);
         }

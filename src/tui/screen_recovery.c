@@ -3,8 +3,10 @@
  * Recovery: the plan for the current inspection (the planner of
  * --recover --dry-run), one line per step with the selected step's why,
  * undo and any block; Enter asks for "yes" typed out, then runs the real
- * `--recover` as a child (child.c) and shows its steps live from the
- * journal, then the result and whether to reboot. On the installed demo
+ * `--recover` as a child (child.c) on exactly the plan on screen (stored,
+ * with every file it touches as it was when shown: `--reviewed-plan`), and
+ * shows its steps live from the journal, then the result and whether to
+ * reboot. On the installed demo
  * the child works on a fresh private copy, and the view follows it there
  * (demo_view.c).
  */
@@ -176,7 +178,7 @@ static void draw_plan(tui_app *a, rect body)
                 draw_text(y, body.x + 2, body.w - 4,
                           a->opts->demo && !demo_view_on_copy(a)
                                   ? "Enter: apply the plan to a fresh private copy of the demo (type yes)."
-                                  : "Enter: apply the plan (you will be asked to type yes).",
+                                  : "Enter: apply exactly this plan (type yes); refused if a file changes first.",
                           app_attr(a, C_DIM));
 }
 

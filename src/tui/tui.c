@@ -362,6 +362,7 @@ int tui_run(const tui_options *o)
         json_object_put(a.history);
         free(a.state_dir);
         free(a.demo_copy);
+        free(a.reviewed_plan);
         free(a.preflight);
         free(a.tele);
 out_pipe:

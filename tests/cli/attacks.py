@@ -222,6 +222,152 @@ def case_root_step_in_user_dir(env):
             fail("root's --rollback put alice's .pth into /usr/lib/python3/dist-packages")
 
 
+# ------------------------------------------------------------------ 3
+
+def case_sourced_not_owned(env):
+    """3: alice's .bashrc sources a root-owned system script, and a file of bob's, each with an override: neither
+    is changed (the plan says "not changed: owned by ..." with the manual step); her own line is."""
+    root, state = env.copy("sourced-not-owned")
+    wrap = "/usr/local/bin/wrap.sh"
+    bobs = "/home/bob/gpu-env.sh"
+    put(root, wrap, "#!/bin/sh\nexport HSA_OVERRIDE_GFX_VERSION=10.3.0\nexec \"$@\"\n", 0o755)
+    with open(host(root, "/etc/passwd"), "a") as f:
+        f.write("bob:x:1001:1001:Bob:/home/bob:/bin/bash\n")
+    os.makedirs(host(root, "/home/bob"), exist_ok=True)
+    os.chown(host(root, "/home/bob"), 1001, 1001)
+    os.chmod(host(root, "/home/bob"), 0o755)
+    put(root, bobs, "export HSA_OVERRIDE_GFX_VERSION=10.3.0\n", 0o644, 1001, 1001)
+    put(root, "/home/alice/.bashrc", "# ~/.bashrc\nexport HSA_OVERRIDE_GFX_VERSION=10.3.0\nsource %s\n. %s\n"
+        % (wrap, bobs), 0o600, 1000, 1000)
+    before = {p: md5(host(root, p)) for p in (wrap, bobs)}
+    code, out, err = env.run(root, state, "--recover", "--dry-run", "--json")
+    try:
+        actions = json.loads(out)["actions"]
+    except (ValueError, KeyError) as e:
+        fail("--dry-run --json: %s (exit %d)\n%s%s" % (e, code, out[-800:], err))
+        return
+    for p, owner in ((wrap, "root (uid 0)"), (bobs, "bob (uid 1001)")):
+        mine = [a for a in actions if a.get("path") == p]
+        if len(mine) != 1 or not mine[0].get("blocked") or \
+                not mine[0].get("blocked_reason", "").startswith("not changed: owned by " + owner) or \
+                "Manual step" not in mine[0].get("blocked_reason", ""):
+            fail("%s, sourced by alice, is not planned as not changed (owned by %s): %s" % (p, owner, mine))
+    own = [a for a in actions if a.get("path") == "/home/alice/.bashrc"]
+    if len(own) != 1 or own[0].get("blocked") or own[0].get("owner_uid") != 1000:
+        fail("alice's own line is not planned as hers: %s" % own)
+    code, out, err = env.run(root, state, "--recover", "--dry-run")
+    if "not changed: owned by root (uid 0)" not in out:
+        fail("the text plan does not say the system script is not changed:\n%s" % out)
+    code, out, err = env.run(root, state, "--recover", "--yes")
+    after = {p: md5(host(root, p)) for p in (wrap, bobs)}
+    if after != before:
+        fail("a file alice only sources was changed: %s (exit %d)\n%s%s" % (
+            [p for p in before if before[p] != after[p]], code, out, err))
+    with open(host(root, "/home/alice/.bashrc")) as f:
+        bashrc = f.read()
+    with open(host(root, "/etc/environment")) as f:
+        etcenv = f.read()
+    if "# export HSA_OVERRIDE_GFX_VERSION=10.3.0" not in bashrc or "source %s" % wrap not in bashrc or \
+            not etcenv.startswith("# "):
+        fail("the other steps did not run (exit %d):\n.bashrc: %r\n/etc/environment: %r\n%s%s" % (
+            code, bashrc, etcenv, out, err))
+    if os.lstat(host(root, "/home/alice/.bashrc")).st_uid != 1000:
+        fail("alice's .bashrc is no longer hers")
+
+
+# ------------------------------------------------------------------ 4
+
+def as_alice(*cmd):
+    subprocess.run(["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "--"] + list(cmd), check=True)
+
+
+def on_terminal(env, root, state, between=None):
+    """--recover on a terminal (a pty): wait for the question, run between(), answer yes; (exit code, output)."""
+    import pty
+    e = dict(os.environ)
+    e.pop("RDNA1_DOCTOR_FAULT", None)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(env.binary, [env.binary, "--root", root, "--state-dir", state, "--recover"], e)
+    out = b""
+    asked = False
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not asked and b"Type 'yes' to go on" in out:
+            asked = True
+            if between:
+                between()
+            os.write(fd, b"yes\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), asked
+
+
+def case_changed_after_review(env):
+    """4: --recover asks on a terminal; while the plan is on screen alice rewrites her .bashrc (the line the plan
+    comments out now reads differently, and a new line follows): the answered "yes" runs nothing, exit 12, her file
+    and the system's are as they were, no journal run. Without the change the same answer runs the plan."""
+    bashrc = "/home/alice/.bashrc"
+    root, state = env.copy("changed-after-review")
+    before = tree(root, "/etc")
+
+    def rewrite():
+        as_alice("sh", "-c", "printf '# ~/.bashrc\\nexport HSA_OVERRIDE_GFX_VERSION=10.1.0\\nexport X=1\\n' > %s"
+                 % host(root, bashrc))
+    code, out, asked = on_terminal(env, root, state, rewrite)
+    with open(host(root, bashrc)) as f:
+        text = f.read()
+    runs = os.listdir(os.path.join(state, "journal")) if os.path.isdir(os.path.join(state, "journal")) else []
+    if not asked or code != 12 or "changed since the plan was shown" not in out or bashrc not in out:
+        fail("a file changed after the plan was shown: not refused (exit %d, asked %s)\n%s" % (code, asked, out))
+    if text != "# ~/.bashrc\nexport HSA_OVERRIDE_GFX_VERSION=10.1.0\nexport X=1\n" or tree(root, "/etc") != before \
+            or runs:
+        fail("the refused run changed something: .bashrc %r, /etc changed: %s, journal %s" % (
+            text, tree(root, "/etc") != before, runs))
+    # the same with nothing changed in between: the plan runs
+    root, state = env.copy("unchanged-after-review")
+    code, out, asked = on_terminal(env, root, state)
+    with open(host(root, bashrc)) as f:
+        text = f.read()
+    if code not in (0, 10, 11) or "# export HSA_OVERRIDE_GFX_VERSION=10.3.0" not in text:
+        fail("the confirmed plan did not run with nothing changed (exit %d)\n%s" % (code, out))
+
+
+def case_reviewed_plan_swap(env):
+    """4: the reviewed plan the view stores is read only from a directory nobody else can write: a plan alice
+    writes (or a symlink she plants in root's directory) is refused, nothing changes."""
+    root, state = env.copy("reviewed-plan-swap")
+    before = tree(root, "/etc")
+    mine = os.path.join(os.path.dirname(root), "alice")
+    os.makedirs(mine)
+    os.chown(mine, 1000, 1000)
+    plan = {"schema": "rdna1-doctor/plan/1", "root": "/", "reboot_required": False, "notes": [],
+            "actions": [{"action": "disable-env-line", "finding": "env.override-gfx", "path": "/etc/environment",
+                         "line": 1, "line_text": "HSA_OVERRIDE_GFX_VERSION=10.3.0", "touches": ["/etc/environment"],
+                         "why": "x", "undo": "y"}],
+            "reviewed_files": [{"path": "/etc/environment", "fingerprint": "absent"}]}
+    planted = os.path.join(mine, "plan.json")
+    with open(planted, "w") as f:
+        json.dump(plan, f)
+    os.chown(planted, 1000, 1000)
+    os.chmod(planted, 0o600)
+    link = os.path.join(state, "reviewed")
+    os.makedirs(link, mode=0o700)
+    os.symlink(planted, os.path.join(link, "plan-1.json"))
+    for path in (planted, os.path.join(link, "plan-1.json")):
+        code, out, err = env.run(root, state, "--recover", "--yes", "--reviewed-plan", path)
+        if code != 12 or "not a reviewed plan" not in err:
+            fail("--reviewed-plan %s (alice's): not refused (exit %d)\n%s%s" % (path, code, out, err))
+    if tree(root, "/etc") != before or os.path.isdir(os.path.join(state, "journal")):
+        fail("a refused reviewed plan changed something")
+
+
 # ------------------------------------------------------------------ 5
 
 def case_grown_user_file(env):
@@ -323,7 +469,8 @@ def case_bundle_json_secrets(env):
         fail("the bundle has no journal plan.json to check")
 
 
-CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_grown_user_file,
+CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_sourced_not_owned,
+         case_changed_after_review, case_reviewed_plan_swap, case_grown_user_file,
          case_helper_credentials,
          case_bundle_json_secrets]
 

@@ -595,6 +595,51 @@ def test_recovery(a, tmp, roots):
     t.kill()
 
 
+def test_reviewed_plan(a, tmp, roots):
+    """The typed yes runs the plan that was on screen (docs/SECURITY.md, 4): alice rewrites her .bashrc while
+    the plan that comments out its line is shown; the confirmed recovery is refused and changes nothing."""
+    root = os.path.join(tmp, "reviewed")
+    os.chmod(tmp, 0o711)  # alice reaches her home in the fixture
+    subprocess.run(["cp", "-a", roots["recover"], root], check=True)
+    state = os.path.join(tmp, "reviewed-state")
+    bashrc = os.path.join(root, "home/alice/.bashrc")
+    with open(bashrc, "a") as f:
+        f.write("export HSA_OVERRIDE_GFX_VERSION=10.3.0\n")
+    s = Session([a.binary, "--root", root, "--state-dir", state], tmp, "reviewed", root, a.env)
+    t = s.t
+    t.wait(settled, "first inspection")
+    t.keys("3")
+    t.wait(lambda x: "Plan: 4 steps" in x and "Preflight:" in x and "/home/alice/.bashrc" in x,
+           "the plan with alice's line")
+    t.keys("Enter")
+    t.wait_text("Type yes and press Enter", "the confirmation prompt")
+    t.keys("y", "e", "s")
+    t.wait_text("(Esc cancels): yes_")
+    # alice, while the plan is on screen: the same line now, and one more
+    cmd = ["sh", "-c", "printf 'export HSA_OVERRIDE_GFX_VERSION=10.3.0\\nexport LD_PRELOAD=/tmp/x.so\\n' > %s"
+           % shq(bashrc)]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=%d" % os.stat(bashrc).st_uid, "--regid=%d" % os.stat(bashrc).st_gid,
+               "--clear-groups", "--"] + cmd
+    subprocess.run(cmd, check=True)
+    t.keys("Enter")
+    sc = t.wait_text("[exit 12]", "the refusal")
+    if "changed since the plan was shown" not in sc:
+        fail("reviewed plan: the refusal does not say why:\n" + sc)
+    with open(bashrc) as f:
+        if f.read() != "export HSA_OVERRIDE_GFX_VERSION=10.3.0\nexport LD_PRELOAD=/tmp/x.so\n":
+            fail("reviewed plan: alice's .bashrc was changed by the refused run")
+    if not has_marker(root):
+        fail("reviewed plan: kfd_crat.c was restored by the refused run")
+    if os.path.isdir(os.path.join(state, "journal")) and os.listdir(os.path.join(state, "journal")):
+        fail("reviewed plan: the refused run started a journal")
+    t.keys("q")
+    s.file("rc")
+    if os.path.isdir(os.path.join(state, "reviewed")) and os.listdir(os.path.join(state, "reviewed")):
+        fail("reviewed plan: the stored plan was left behind: %s" % os.listdir(os.path.join(state, "reviewed")))
+    t.kill()
+
+
 def tree_digest(root):
     """Every entry under root: its type, mode and content (a link's target), by path."""
     out = {}
@@ -762,7 +807,7 @@ def test_profiles(a, tmp, roots):
 
 
 TESTS = [test_screens, test_resize, test_igpu, test_selftest, test_framework, test_cancel, test_no_color, test_term_linux, test_term_dumb, test_signals,
-         test_suspend, test_hostile, test_recovery, test_demo, test_profiles, test_overview]
+         test_suspend, test_hostile, test_recovery, test_reviewed_plan, test_demo, test_profiles, test_overview]
 
 
 def main():

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "base/util.h"
 
@@ -25,6 +26,13 @@ typedef struct evidence {
         char *path;   /* as the inspected system sees it; may be NULL */
         unsigned line; /* 0 = none */
         char *detail; /* escaped, only the matched setting */
+        /*
+         * The environment audit read it in a user's scope (one of their start-up
+         * files or a file those source), never as a system source: recovery
+         * changes it only when that user owns it (docs/SECURITY.md, 3).
+         */
+        bool user_chain;
+        uid_t chain_uid;
 } evidence;
 
 typedef struct finding {

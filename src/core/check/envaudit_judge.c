@@ -72,11 +72,23 @@ int envaudit_add_evidence(envaudit *a, const char *id, severity sev, const char 
                         f->fix = fix;
                 }
         }
-        /* The same setting reached twice (two users' chains into one system file) is one piece of evidence. */
+        /*
+         * The same setting reached twice (two users' chains into one system file) is one piece of
+         * evidence; read as a system source once, it is a system file (the system scope comes first).
+         */
         for (size_t i = 0; i < f->n_evidence; i++)
-                if (streq_ptr(f->evidence[i].path, path) && f->evidence[i].line == line)
+                if (streq_ptr(f->evidence[i].path, path) && f->evidence[i].line == line) {
+                        if (!a->user)
+                                f->evidence[i].user_chain = false;
                         return 0;
-        return finding_add_evidence(f, path, line, detail);
+                }
+        if (finding_add_evidence(f, path, line, detail) < 0)
+                return -ENOMEM;
+        if (a->user) {
+                f->evidence[f->n_evidence - 1].user_chain = true;
+                f->evidence[f->n_evidence - 1].chain_uid = a->user->uid;
+        }
+        return 0;
 }
 
 /* "NAME=VALUE (via A:1 → B:2 → C) (only when sourced by hand)" */

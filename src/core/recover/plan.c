@@ -102,6 +102,11 @@ plan *plan_free(plan *p)
                 action_clear(&p->actions[i]);
         free(p->actions);
         strv_free_array(p->notes);
+        for (size_t i = 0; i < p->n_seals; i++) {
+                free(p->seals[i].path);
+                free(p->seals[i].fingerprint);
+        }
+        free(p->seals);
         free(p->root);
         free(p);
         return NULL;
@@ -338,6 +343,22 @@ int plan_to_json(const plan *p, json_object **ret)
                 }
         }
         r |= add_obj(o, "notes", strv_to_json(p->notes, p->n_notes));
+        if (!r && p->sealed) {
+                json_object *files = json_object_new_array();
+
+                r |= add_obj(o, "reviewed_files", files);
+                for (size_t i = 0; !r && i < p->n_seals; i++) {
+                        json_object *f = json_object_new_object();
+
+                        if (!f || json_object_array_add(files, f) < 0) {
+                                json_object_put(f);
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r |= add_str(f, "path", p->seals[i].path);
+                        r |= add_str(f, "fingerprint", p->seals[i].fingerprint);
+                }
+        }
         if (r) {
                 json_object_put(o);
                 return -ENOMEM;
@@ -425,6 +446,37 @@ static int action_from_json(plan *p, json_object *o)
         return r ? -EBADMSG : 0;
 }
 
+/* "reviewed_files": [{"path": P, "fingerprint": F}, ...] of a reviewed plan, when present. */
+static int seals_from_json(plan *p, json_object *o)
+{
+        json_object *files;
+        size_t n;
+
+        if (!json_object_object_get_ex(o, "reviewed_files", &files))
+                return 0;
+        if (!json_object_is_type(files, json_type_array))
+                return -EBADMSG;
+        n = json_object_array_length(files);
+        p->seals = calloc(n ? n : 1, sizeof(plan_file_seal));
+        if (!p->seals)
+                return -ENOMEM;
+        p->sealed = true;
+        for (size_t i = 0; i < n; i++) {
+                json_object *f = json_object_array_get_idx(files, i);
+                plan_file_seal *s = &p->seals[p->n_seals];
+
+                if (get_str(f, "path", &s->path) < 0 || get_str(f, "fingerprint", &s->fingerprint) < 0 ||
+                    !s->path || !s->fingerprint) {
+                        free(s->path);
+                        free(s->fingerprint);
+                        *s = (plan_file_seal){0};
+                        return -EBADMSG;
+                }
+                p->n_seals++;
+        }
+        return 0;
+}
+
 int plan_from_json(json_object *o, plan **ret)
 {
         _cleanup_free_ char *schema = NULL, *root = NULL, *choice = NULL;
@@ -458,6 +510,11 @@ int plan_from_json(json_object *o, plan **ret)
                                 plan_free(p);
                                 return -ENOMEM;
                         }
+        r = seals_from_json(p, o);
+        if (r < 0) {
+                plan_free(p);
+                return r;
+        }
         *ret = p;
         return 0;
 }

@@ -99,6 +99,17 @@ typedef struct plan_action {
         char *blocked_reason;
 } plan_action;
 
+/*
+ * A file the plan touches, as it was when the plan was shown (plan_seal.c):
+ * "file SIZE sha256:HEX", "file SIZE unhashed" (a user's file above the
+ * cap), "symlink sha256:HEX" (of the target), "directory", "absent",
+ * "other MODE" or "unreadable: WHY".
+ */
+typedef struct plan_file_seal {
+        char *path;
+        char *fingerprint;
+} plan_file_seal;
+
 typedef struct plan {
         char *root;             /* as given to --root */
         bool in_tree;           /* kernel side: remove the DKMS amdgpu instead of rebuilding */
@@ -107,6 +118,10 @@ typedef struct plan {
         char **notes;           /* NULL-terminated lines for people ("nothing to do for ...") */
         size_t n_notes;
         bool reboot_required;   /* some kernel-side step changes the next boot */
+        /* the reviewed plan: every file it touches as shown ("reviewed_files" in JSON) */
+        bool sealed;
+        plan_file_seal *seals;
+        size_t n_seals;
 } plan;
 
 plan *plan_new(const char *root);
@@ -129,6 +144,31 @@ struct json_object;
 int plan_to_json(const plan *p, struct json_object **ret);
 /* Read one back (the journal's plan.json). Returns 0, -EBADMSG, -ENOMEM. */
 int plan_from_json(struct json_object *o, plan **ret);
+
+/* ---- the reviewed plan (plan_seal.c): what was shown is what runs ---- */
+
+struct sysroot;
+/* Record every file the plan's runnable steps touch as it is now (SHA-256, libmd). 0 or -ENOMEM. */
+int plan_seal(const struct sysroot *sr, plan *p);
+/*
+ * Compare those files with the record: the number that differ (each as a
+ * line "PATH: shown as X, now Y" in *changed), -EINVAL when p is not sealed,
+ * -ENOMEM.
+ */
+int plan_seal_check(const struct sysroot *sr, const plan *p, strv *changed);
+/*
+ * Store a sealed plan for the run that follows the review: DIR/reviewed/
+ * (made 0700, ours, no symlink) gets a new 0600 file; *ret its path.
+ */
+int plan_reviewed_save(const char *dir, const plan *p, char **ret);
+/*
+ * Read one back: refused (-EPERM) unless the file and every directory above
+ * it are ours or root's and nobody else can write or replace them (a
+ * root-owned sticky directory such as /tmp is allowed on the way), the file
+ * is regular, 0600 at most, one link, and no symlink is on the path;
+ * -EBADMSG when it is not a sealed plan.
+ */
+int plan_reviewed_load(const char *path, plan **ret);
 
 /* ---- the planner (planner.c) ---- */
 

@@ -95,6 +95,27 @@ static bool passwd_gid(planner *pl, uid_t uid, gid_t *ret_gid)
         return found;
 }
 
+/* The passwd name of uid ("root"), or NULL. */
+static char *passwd_name(planner *pl, uid_t uid)
+{
+        struct passwd *pw;
+        char *name = NULL;
+        FILE *f;
+
+        if (!pl->passwd)
+                return NULL;
+        f = fmemopen(pl->passwd, pl->passwd_len, "r");
+        if (!f)
+                return NULL;
+        while ((pw = fgetpwent(f)))
+                if (pw->pw_uid == uid) {
+                        name = strdup(pw->pw_name);
+                        break;
+                }
+        fclose(f);
+        return name;
+}
+
 static int block(plan_action *a, const char *fmt, const char *arg);
 
 /*
@@ -207,6 +228,41 @@ static int read_no_symlink(planner *pl, const plan_action *a, const char *path, 
         return read_fd_capped(fd, LINE_MAX_READ, ret, ret_len);
 }
 
+/*
+ * A file the audit read only through a user's start-up files (their
+ * `source` chain) is changed only when that user owns it, by that user
+ * (docs/SECURITY.md, 3): alice's `. /usr/local/bin/wrap.sh` must not make
+ * root edit a system script, nor bob's file be changed because alice sources
+ * it. A non-root run (the demo on a copy of one's own) acts only on its own
+ * files anyway. Returns 1 when blocked, 0, -ENOMEM.
+ */
+static int check_reached_from(planner *pl, plan_action *a, const evidence *e)
+{
+        _cleanup_free_ char *owner = NULL, *user = NULL, *why = NULL;
+        struct stat st;
+
+        if (!e->user_chain || a->blocked || sysroot_lstat(pl->in->sr, e->path, &st) < 0)
+                return 0; /* a system source, blocked already, or gone: the read below says so */
+        /* theirs in a directory of theirs (run as them), or root's own file in root's scope */
+        if (a->in_home ? a->owner_uid == e->chain_uid : st.st_uid == e->chain_uid && e->chain_uid == 0)
+                return 0;
+        if (geteuid() != 0 && !a->in_home && st.st_uid == geteuid())
+                return 0; /* a non-root run on a copy of its own */
+        owner = passwd_name(pl, st.st_uid);
+        user = passwd_name(pl, e->chain_uid);
+        why = strdup_printf("not changed: owned by %s (uid %u), and only the start-up files of %s (uid %u) source "
+                            "it; a file reached that way is changed only when that user owns it. Manual step: as "
+                            "%s, comment out line %u of %s if the setting should go for everyone who uses the file, "
+                            "or remove the line that sources it from the start-up file of %s (the finding's evidence "
+                            "shows the chain)",
+                            owner ? owner : "an account the root's /etc/passwd does not name", (unsigned)st.st_uid,
+                            user ? user : "a user", (unsigned)e->chain_uid, owner ? owner : "its owner", e->line,
+                            e->path, user ? user : "that user");
+        if (!why || block(a, "%s", why) < 0)
+                return -ENOMEM;
+        return 1;
+}
+
 static int plan_env_line(planner *pl, const finding *f, const evidence *e)
 {
         _cleanup_free_ char *buf = NULL, *text = NULL;
@@ -222,6 +278,8 @@ static int plan_env_line(planner *pl, const finding *f, const evidence *e)
                 return -ENOMEM;
         a->line = e->line;
         r = set_owner(pl, a, e->path);
+        if (r >= 0)
+                r = check_reached_from(pl, a, e);
         if (r < 0)
                 return r;
         if (pl->o && pl->o->system_only && a->in_home && !a->blocked)
