@@ -410,7 +410,7 @@ int main(int argc, char **argv)
         if (be->has_device && gpu_peak_read("/", be->device.pci_slot, &device_peak) < 0)
                 device_peak = (struct gpu_peak){0};
         /* readings are optional: without ROCm SMI the heartbeats carry progress only */
-        if (be->has_device && smi_open(be->device.pci_slot, &sensors) < 0)
+        if (be->has_device && smi_open(be->device.pci_slot, SMI_OPEN_TIMEOUT_MS, &(smi_error){}, &sensors) < 0)
                 sensors = NULL;
         if (!sweep_cases(o.sweep, &n_cases))
                 n_cases = 0;
