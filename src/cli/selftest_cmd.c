@@ -307,6 +307,9 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 json_object_object_add(doc, "reason", refused ? json_object_new_string(refused)
                                                       : wr->reason ? json_object_new_string(wr->reason) : NULL);
                 json_object_object_add(doc, "device", s && s->start ? json_object_get(json_object_object_get(s->start, "device")) : NULL);
+                /* the heartbeats' sensors (ROCm SMI), or why a GPU run had none */
+                json_object_object_add(doc, "sensors", s && s->start ? json_object_get(json_object_object_get(s->start, "sensors")) : NULL);
+                json_object_object_add(doc, "no_sensors", s && s->start ? json_object_get(json_object_object_get(s->start, "no_sensors")) : NULL);
                 json_object_object_add(doc, "cases_passed", json_object_new_int(wr ? (int)wr->cases_passed : 0));
                 json_object_object_add(doc, "cases_failed", json_object_new_int(wr ? (int)wr->cases_failed : 0));
                 json_object_object_add(doc, "cases", s ? json_object_get(s->cases) : json_object_new_array());
@@ -339,6 +342,12 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 printf("First failure: %dx%d (%s)\n", s->first_failed_size, s->first_failed_size, outcome);
         else if (c->framework && wr->outcome != SELFTEST_PASS && wr->last_case_started >= 0)
                 printf("First failure: case %d (%s)\n", wr->last_case_started + 1, outcome);
+        if (s->start && event_string(s->start, "no_sensors")) {
+                const char *raw = event_string(s->start, "no_sensors");
+                _cleanup_free_ char *why = escape_untrusted(raw, strlen(raw), 300);
+
+                printf("Sensors: none (%s)\n", why ? why : "unknown");
+        }
         if (!wr->kernel_log_readable)
                 printf("Kernel log: unknown (not readable)\n");
         for (size_t i = 0; i < wr->n_kernel_lines; i++)
