@@ -4,7 +4,8 @@
  *
  * - at compile time, every function of smi_abi.h has, in the installed
  *   rocm_smi.h (Debian: librocm-smi-dev), exactly the type smi.c calls it
- *   with, and the constants agree: a mismatch fails this file's build;
+ *   with (_Generic: compatible types, without linking the library), and
+ *   the constants agree: a mismatch fails this file's build;
  * - at run time, smi_open() loads the installed librocm_smi64 and resolves
  *   every function (dlsym of each name of SMI_FUNCTIONS in the library it
  *   loaded); on a machine without an AMD GPU, rsmi_init's failure is an
@@ -32,12 +33,6 @@
                        #symbol " in rocm_smi.h does not have the type smi_abi.h gives it (smi_" #member "_fn)");
 SMI_FUNCTIONS(SMI_CHECK_TYPE)
 #undef SMI_CHECK_TYPE
-
-/* and a plain assignment, which -Werror turns into an error on any pointer mismatch */
-#define SMI_CHECK_ASSIGN(member, symbol) static smi_##member##_fn *const check_##member _unused_ = symbol;
-#define _unused_ __attribute__((unused))
-SMI_FUNCTIONS(SMI_CHECK_ASSIGN)
-#undef SMI_CHECK_ASSIGN
 
 _Static_assert(sizeof(rsmi_status_t) == sizeof(smi_status), "rsmi_status_t's size");
 _Static_assert(_Generic((rsmi_status_t)0, smi_status: 1, default: 0), "rsmi_status_t is not unsigned int");
