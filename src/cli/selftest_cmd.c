@@ -362,6 +362,23 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
         return 0;
 }
 
+/* nobody, with the groups that own /dev/kfd and the RDNA1 cards' render nodes for a GPU run */
+static int selftest_unprivileged_user(const inspection *in, bool gpu, exec_user *ret)
+{
+        _cleanup_free_ const char **nodes = calloc(1 + in->n_devices, sizeof(char *));
+        size_t n = 0;
+
+        if (!nodes)
+                return -ENOMEM;
+        if (gpu) {
+                nodes[n++] = "/dev/kfd";
+                for (size_t i = 0; i < in->n_devices; i++)
+                        if (in->devices[i].rdna1 && in->devices[i].render_node)
+                                nodes[n++] = in->devices[i].render_node;
+        }
+        return exec_user_unprivileged(in->sr, nodes, n, ret);
+}
+
 int selftest_run_cli(const selftest_cli *c)
 {
         inspect_options io = {.root = c->root, .datadir = c->datadir, .state_dir = c->state_dir};
@@ -397,6 +414,24 @@ int selftest_run_cli(const selftest_cli *c)
                 else if (r < 0) {
                         complain(c, &s, "rdna1-doctor: cannot look up the invoking user: %s.\n", strerror(-r));
                         goto out;
+                }
+                if (r == 0) {
+                        /*
+                         * Root with no one behind it (a root login, recovery mode): the helper
+                         * still does not run as root, but as nobody with the groups of the GPU's
+                         * device nodes (docs/SECURITY.md).
+                         */
+                        r = selftest_unprivileged_user(in, gpu, &u);
+                        if (r < 0) {
+                                complain(c, &s, "rdna1-doctor: cannot set up the unprivileged user for the helper: %s.\n",
+                                         strerror(-r));
+                                goto out;
+                        }
+                        if (!c->json && !c->quiet && !c->progress)
+                                fprintf(stderr, "Note: run as root, not through sudo, pkexec or doas: the self-test runs as "
+                                                "%s (uid %u); --as-root runs it as root.\n",
+                                        u.name, (unsigned)u.uid);
+                        r = 1;
                 }
                 as_user = r > 0;
                 r = 0;
