@@ -108,7 +108,7 @@ const cli_option cli_options[] = {
         {OPT_PROFILE, "profile", 0, ARG_PROFILE, "NAME", CLI_SELFTEST | CLI_EXEC, 0, GROUP_SELFTEST, false,
          "run the workload with a clean environment plus profile NAME, as exec does"},
         {OPT_AS_ROOT, "as-root", 0, ARG_NONE, NULL, CLI_SELFTEST, 0, GROUP_SELFTEST, false,
-         "run the workload as root instead of the invoking user"},
+         "run the workload as root (default: the invoking user; nobody without sudo/pkexec/doas)"},
         {OPT_INJECT_ERRORS, "inject-errors", 0, ARG_NONE, NULL, CLI_SELFTEST, 0, GROUP_SELFTEST, true,
          "corrupt results (edge tiles too) so the run must fail"},
 

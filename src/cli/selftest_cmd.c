@@ -302,6 +302,9 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 json_object_object_add(doc, "reason", refused ? json_object_new_string(refused)
                                                       : wr->reason ? json_object_new_string(wr->reason) : NULL);
                 json_object_object_add(doc, "device", s && s->start ? json_object_get(json_object_object_get(s->start, "device")) : NULL);
+                /* the heartbeats' sensors (ROCm SMI), or why a GPU run had none */
+                json_object_object_add(doc, "sensors", s && s->start ? json_object_get(json_object_object_get(s->start, "sensors")) : NULL);
+                json_object_object_add(doc, "no_sensors", s && s->start ? json_object_get(json_object_object_get(s->start, "no_sensors")) : NULL);
                 json_object_object_add(doc, "cases_passed", json_object_new_int(wr ? (int)wr->cases_passed : 0));
                 json_object_object_add(doc, "cases_failed", json_object_new_int(wr ? (int)wr->cases_failed : 0));
                 json_object_object_add(doc, "cases", s ? json_object_get(s->cases) : json_object_new_array());
@@ -334,6 +337,12 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 printf("First failure: %dx%d (%s)\n", s->first_failed_size, s->first_failed_size, outcome);
         else if (c->framework && wr->outcome != SELFTEST_PASS && wr->last_case_started >= 0)
                 printf("First failure: case %d (%s)\n", wr->last_case_started + 1, outcome);
+        if (s->start && event_string(s->start, "no_sensors")) {
+                const char *raw = event_string(s->start, "no_sensors");
+                _cleanup_free_ char *why = escape_untrusted(raw, strlen(raw), 300);
+
+                printf("Sensors: none (%s)\n", why ? why : "unknown");
+        }
         if (!wr->kernel_log_readable)
                 printf("Kernel log: unknown (not readable)\n");
         for (size_t i = 0; i < wr->n_kernel_lines; i++)
@@ -346,6 +355,23 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
         if (wr->outcome == SELFTEST_HANG || wr->outcome == SELFTEST_GPU_RESET)
                 printf("GPU self-tests are refused until the next boot.\n");
         return 0;
+}
+
+/* nobody, with the groups that own /dev/kfd and the RDNA1 cards' render nodes for a GPU run */
+static int selftest_unprivileged_user(const inspection *in, bool gpu, exec_user *ret)
+{
+        _cleanup_free_ const char **nodes = calloc(1 + in->n_devices, sizeof(char *));
+        size_t n = 0;
+
+        if (!nodes)
+                return -ENOMEM;
+        if (gpu) {
+                nodes[n++] = "/dev/kfd";
+                for (size_t i = 0; i < in->n_devices; i++)
+                        if (in->devices[i].rdna1 && in->devices[i].render_node)
+                                nodes[n++] = in->devices[i].render_node;
+        }
+        return exec_user_unprivileged(in->sr, nodes, n, ret);
 }
 
 int selftest_run_cli(const selftest_cli *c)
@@ -383,6 +409,24 @@ int selftest_run_cli(const selftest_cli *c)
                 else if (r < 0) {
                         complain(c, &s, "rdna1-doctor: cannot look up the invoking user: %s.\n", strerror(-r));
                         goto out;
+                }
+                if (r == 0) {
+                        /*
+                         * Root with no one behind it (a root login, recovery mode): the helper
+                         * still does not run as root, but as nobody with the groups of the GPU's
+                         * device nodes (docs/SECURITY.md).
+                         */
+                        r = selftest_unprivileged_user(in, gpu, &u);
+                        if (r < 0) {
+                                complain(c, &s, "rdna1-doctor: cannot set up the unprivileged user for the helper: %s.\n",
+                                         strerror(-r));
+                                goto out;
+                        }
+                        if (!c->json && !c->quiet && !c->progress)
+                                fprintf(stderr, "Note: run as root, not through sudo, pkexec or doas: the self-test runs as "
+                                                "%s (uid %u); --as-root runs it as root.\n",
+                                        u.name, (unsigned)u.uid);
+                        r = 1;
                 }
                 as_user = r > 0;
                 r = 0;

@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "base/util.h"
+#include "config.h"
 #include "conv_cpu.h"
 #include "gemm_config.h"
 #include "gpu_peak.h"
@@ -246,7 +247,16 @@ static json_object *device_json(const selftest_backend *be)
 /* The device's FP32 peak (KFD topology); peak_gflops 0 when unknown or on the CPU backend. */
 static struct gpu_peak device_peak;
 
-static void emit_start(const options *o, const selftest_backend *be, size_t n_cases)
+/*
+ * The heartbeats' sensors: ROCm SMI's library, or why there are none (NULL
+ * for a run without a GPU, where none are looked for).
+ */
+typedef struct sensors_state {
+        const char *library;
+        const char *missing;
+} sensors_state;
+
+static void emit_start(const options *o, const selftest_backend *be, size_t n_cases, const sensors_state *sensors)
 {
         json_object *ev = proto_event("start"), *tiles = json_object_new_array();
 
@@ -265,6 +275,9 @@ static void emit_start(const options *o, const selftest_backend *be, size_t n_ca
                                device_peak.peak_gflops > 0 ? json_object_new_double(device_peak.peak_gflops) : NULL);
         json_object_object_add(ev, "max_sclk_mhz",
                                device_peak.max_sclk_mhz > 0 ? json_object_new_int(device_peak.max_sclk_mhz) : NULL);
+        json_object_object_add(ev, "sensors", sensors->library ? json_object_new_string(sensors->library) : NULL);
+        if (sensors->missing)
+                json_object_object_add(ev, "no_sensors", json_object_new_string(sensors->missing));
         json_object_object_add(ev, "inject_errors", json_object_new_boolean(o->inject_errors));
         (void)proto_emit(ev);
 }
@@ -303,6 +316,20 @@ static void smi_sampler(void *userdata, proto_sample *ret)
                 ret->temperature_c = -1;
                 ret->busy_percent = -1;
         }
+}
+
+/*
+ * The PCI slot whose sensors the heartbeats carry: the backend's GPU. With
+ * test hooks (-Dtest_hooks=true), RDNA1_SELFTEST_SENSORS_SLOT gives one to
+ * a CPU run, so that ROCm SMI's paths run on machines without a GPU.
+ */
+static const char *sensors_slot(const selftest_backend *be)
+{
+        const char *v = RDNA1_TEST_HOOKS ? getenv("RDNA1_SELFTEST_SENSORS_SLOT") : NULL;
+
+        if (be->has_device)
+                return be->device.pci_slot;
+        return v && *v ? v : NULL;
 }
 
 static int open_backend(const options *o, selftest_backend **ret)
@@ -391,6 +418,9 @@ int main(int argc, char **argv)
 {
         selftest_backend *be = NULL;
         smi *sensors = NULL;
+        smi_error smi_err = {};
+        sensors_state ss = {};
+        const char *slot;
         size_t n_cases;
         options o;
         int r, code;
@@ -410,11 +440,16 @@ int main(int argc, char **argv)
         if (be->has_device && gpu_peak_read("/", be->device.pci_slot, &device_peak) < 0)
                 device_peak = (struct gpu_peak){0};
         /* readings are optional: without ROCm SMI the heartbeats carry progress only */
-        if (be->has_device && smi_open(be->device.pci_slot, &sensors) < 0)
-                sensors = NULL;
+        slot = sensors_slot(be);
+        if (slot && smi_open(slot, SMI_OPEN_TIMEOUT_MS, &smi_err, &sensors) < 0) {
+                ss.missing = smi_err.message;
+                fprintf(stderr, "rdna1-selftest: no sensors: %s; the self-test runs without temperature and busy "
+                                "readings.\n", smi_err.message);
+        }
+        ss.library = sensors ? smi_library(sensors) : NULL;
         if (!sweep_cases(o.sweep, &n_cases))
                 n_cases = 0;
-        emit_start(&o, be, n_cases);
+        emit_start(&o, be, n_cases, &ss);
         r = proto_heartbeat_start(500, sensors ? smi_sampler : NULL, sensors);
         if (r < 0)
                 fprintf(stderr, "rdna1-selftest: no heartbeat thread (%s), heartbeats between cases only\n",

@@ -1,36 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ROCm SMI through dlopen: the signatures are those of rocm_smi.h (ROCm
- * 5.0 to 5.7 and later, docs/DOMAIN.md §7), declared here with plain C types so
- * that no ROCm header or library is needed to build.
+ * ROCm SMI through dlopen: the functions and their types are smi_abi.h's
+ * (checked against rocm_smi.h by tests/selftest/test-smi-abi.c), so that no
+ * ROCm header or library is needed to build. Loading and rsmi_init run in
+ * a thread under a deadline: a card whose sysfs reads block must not stop
+ * the self-test from starting.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/util.h"
+#include "config.h"
 #include "smi.h"
-
-typedef int rsmi_status;
-
-enum {
-        RSMI_STATUS_SUCCESS = 0,
-        RSMI_INIT_FLAG_ALL_GPUS = 1,
-        RSMI_TEMP_TYPE_EDGE = 0,
-        RSMI_TEMP_CURRENT = 0,
-};
+#include "smi_abi.h"
 
 struct smi {
         void *lib;
         uint32_t index;
-        rsmi_status (*init)(uint64_t flags);
-        rsmi_status (*shut_down)(void);
-        rsmi_status (*num_monitor_devices)(uint32_t *n);
-        rsmi_status (*dev_pci_id_get)(uint32_t dv, uint64_t *bdfid);
-        rsmi_status (*dev_temp_metric_get)(uint32_t dv, uint32_t sensor, int metric, int64_t *temperature);
-        rsmi_status (*dev_busy_percent_get)(uint32_t dv, uint32_t *busy);
+        bool initialized;       /* rsmi_init succeeded: smi_close() shuts it down */
+        char library[256];
+        struct smi_functions fn;
 };
 
 static const char *const smi_libs[] = {"librocm_smi64.so.7", "librocm_smi64.so.6", "librocm_smi64.so.5",
@@ -48,84 +45,234 @@ int smi_bdfid_from_slot(const char *pci_slot, uint64_t *ret)
         return 0;
 }
 
-static void *smi_dlopen(void)
+_printf_(3, 4) static void set_error(smi_error *err, const char *library, const char *fmt, ...)
 {
-        const char *override = getenv("RDNA1_SELFTEST_SMI_LIB");
-        void *h = NULL;
+        va_list ap;
+
+        snprintf(err->library, sizeof(err->library), "%s", library);
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+}
+
+/* dlopen the first library of the list that loads; its name into s->library. */
+static int smi_dlopen(smi *s, smi_error *err)
+{
+        const char *override = RDNA1_TEST_HOOKS ? getenv("RDNA1_SELFTEST_SMI_LIB") : NULL;
 
         if (override && *override) {
                 _cleanup_free_ char *list = strdup(override);
                 char *save = NULL;
 
                 if (!list)
-                        return NULL;
-                for (char *n = strtok_r(list, ":", &save); n && !h; n = strtok_r(NULL, ":", &save))
-                        h = dlopen(n, RTLD_NOW | RTLD_LOCAL);
-                return h;
+                        return -ENOMEM;
+                for (char *n = strtok_r(list, ":", &save); n && !s->lib; n = strtok_r(NULL, ":", &save))
+                        if ((s->lib = dlopen(n, RTLD_NOW | RTLD_LOCAL)))
+                                snprintf(s->library, sizeof(s->library), "%s", n);
+                if (!s->lib)
+                        set_error(err, "", "no ROCm SMI library (tried %s)", override);
+                return s->lib ? 0 : -ENOENT;
         }
-        for (size_t i = 0; i < ELEMENTSOF(smi_libs) && !h; i++)
-                h = dlopen(smi_libs[i], RTLD_NOW | RTLD_LOCAL);
-        return h;
+        for (size_t i = 0; i < ELEMENTSOF(smi_libs) && !s->lib; i++)
+                if ((s->lib = dlopen(smi_libs[i], RTLD_NOW | RTLD_LOCAL)))
+                        snprintf(s->library, sizeof(s->library), "%s", smi_libs[i]);
+        if (!s->lib)
+                set_error(err, "", "no ROCm SMI library (librocm_smi64.so.7/.6/.5/.1; Debian: librocm-smi64-1)");
+        return s->lib ? 0 : -ENOENT;
+}
+
+static const char *smi_status_text(const smi *s, smi_status st)
+{
+        const char *text = NULL;
+
+        if (s->fn.status_string(st, &text) != SMI_STATUS_SUCCESS || !text)
+                return "unknown status";
+        return text;
+}
+
+/* Load, resolve every function of smi_abi.h, rsmi_init, find the device. */
+static int smi_start(smi *s, uint64_t want, const char *slot, smi_error *err)
+{
+        smi_status st;
+        uint32_t n = 0;
+        int r;
+
+        r = smi_dlopen(s, err);
+        if (r < 0)
+                return r;
+#define SMI_RESOLVE(member, symbol)                                                             \
+        *(void **)&s->fn.member = dlsym(s->lib, #symbol);                                       \
+        if (!s->fn.member) {                                                                    \
+                set_error(err, s->library, "%s has no %s: not a ROCm SMI it can use", s->library, #symbol); \
+                return -ENOENT;                                                                 \
+        }
+        SMI_FUNCTIONS(SMI_RESOLVE)
+#undef SMI_RESOLVE
+        st = s->fn.init(SMI_INIT_FLAG_ALL_GPUS);
+        if (st != SMI_STATUS_SUCCESS) {
+                set_error(err, s->library, "%s: rsmi_init failed: %s (status %u)", s->library, smi_status_text(s, st),
+                          st);
+                return -EIO;
+        }
+        s->initialized = true;
+        if (s->fn.num_monitor_devices(&n) != SMI_STATUS_SUCCESS)
+                n = 0;
+        for (uint32_t i = 0; i < n; i++) {
+                uint64_t id;
+
+                if (s->fn.dev_pci_id_get(i, &id) == SMI_STATUS_SUCCESS && id == want) {
+                        s->index = i;
+                        return 0;
+                }
+        }
+        set_error(err, s->library, "%s: no GPU at PCI slot %s among its %u device(s)", s->library, slot, n);
+        return -ENODEV;
 }
 
 smi *smi_close(smi *s)
 {
         if (!s)
                 return NULL;
-        if (s->shut_down)
-                s->shut_down();
+        if (s->initialized)
+                s->fn.shut_down();
         /* like libamdhip64, the library stays mapped (its threads may outlive shut_down) */
         free(s);
         return NULL;
 }
 
-int smi_open(const char *pci_slot, smi **ret)
-{
-        smi *s;
+/* What the opening thread and smi_open() share; the last of the two to let go frees it. */
+typedef struct smi_opener {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool done, abandoned;
         uint64_t want;
-        uint32_t n = 0;
+        char slot[64];
+        smi *s;
+        int r;
+        smi_error err;
+} smi_opener;
+
+static void smi_opener_free(smi_opener *o)
+{
+        smi_close(o->s);
+        pthread_cond_destroy(&o->cond);
+        pthread_mutex_destroy(&o->lock);
+        free(o);
+}
+
+static void *smi_open_thread(void *userdata)
+{
+        smi_opener *o = userdata;
+        bool abandoned;
+        int r;
+
+        r = smi_start(o->s, o->want, o->slot, &o->err);
+        pthread_mutex_lock(&o->lock);
+        o->r = r;
+        o->done = true;
+        abandoned = o->abandoned;
+        pthread_cond_signal(&o->cond);
+        pthread_mutex_unlock(&o->lock);
+        if (abandoned)
+                smi_opener_free(o); /* smi_open() gave up on it and returned */
+        return NULL;
+}
+
+static int smi_opener_new(uint64_t want, const char *slot, smi_opener **ret)
+{
+        pthread_condattr_t ca;
+        smi_opener *o;
+
+        o = calloc(1, sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        o->s = calloc(1, sizeof(*o->s));
+        if (!o->s) {
+                free(o);
+                return -ENOMEM;
+        }
+        o->want = want;
+        snprintf(o->slot, sizeof(o->slot), "%s", slot);
+        pthread_mutex_init(&o->lock, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&o->cond, &ca);
+        pthread_condattr_destroy(&ca);
+        *ret = o;
+        return 0;
+}
+
+/* Start the opening thread with every signal blocked: they are the main thread's to take. */
+static int smi_opener_start(smi_opener *o, pthread_t *ret)
+{
+        sigset_t all, old;
+        int r;
+
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        r = -pthread_create(ret, NULL, smi_open_thread, o);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+int smi_open(const char *pci_slot, unsigned timeout_ms, smi_error *ret_err, smi **ret)
+{
+        struct timespec deadline;
+        smi_opener *o;
+        pthread_t thread;
+        uint64_t want;
         int r;
 
         r = smi_bdfid_from_slot(pci_slot, &want);
-        if (r < 0)
+        if (r < 0) {
+                set_error(ret_err, "", "'%s' is not a PCI slot (DOMAIN:BUS:DEVICE.FUNCTION)", pci_slot ? pci_slot : "");
                 return r;
-        s = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        s->lib = smi_dlopen();
-        if (!s->lib) {
-                free(s);
-                return -ENOENT;
         }
-        *(void **)&s->init = dlsym(s->lib, "rsmi_init");
-        *(void **)&s->num_monitor_devices = dlsym(s->lib, "rsmi_num_monitor_devices");
-        *(void **)&s->dev_pci_id_get = dlsym(s->lib, "rsmi_dev_pci_id_get");
-        *(void **)&s->dev_temp_metric_get = dlsym(s->lib, "rsmi_dev_temp_metric_get");
-        *(void **)&s->dev_busy_percent_get = dlsym(s->lib, "rsmi_dev_busy_percent_get");
-        if (!s->init || !s->num_monitor_devices || !s->dev_pci_id_get || !s->dev_temp_metric_get ||
-            !s->dev_busy_percent_get || !dlsym(s->lib, "rsmi_shut_down")) {
-                free(s);
-                return -ENOENT;
+        r = smi_opener_new(want, pci_slot, &o);
+        if (r < 0) {
+                set_error(ret_err, "", "out of memory");
+                return r;
         }
-        if (s->init(RSMI_INIT_FLAG_ALL_GPUS) != RSMI_STATUS_SUCCESS) {
-                free(s);
-                return -EIO;
+        r = smi_opener_start(o, &thread);
+        if (r < 0) {
+                set_error(ret_err, "", "cannot start a thread for ROCm SMI: %s", strerror(-r));
+                smi_opener_free(o);
+                return r;
         }
-        /* from here on smi_close() must shut it down */
-        *(void **)&s->shut_down = dlsym(s->lib, "rsmi_shut_down");
-        if (s->num_monitor_devices(&n) != RSMI_STATUS_SUCCESS)
-                n = 0;
-        for (uint32_t i = 0; i < n; i++) {
-                uint64_t id;
 
-                if (s->dev_pci_id_get(i, &id) == RSMI_STATUS_SUCCESS && id == want) {
-                        s->index = i;
-                        *ret = s;
-                        return 0;
-                }
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
         }
-        smi_close(s);
-        return -ENODEV;
+        pthread_mutex_lock(&o->lock);
+        while (!o->done && pthread_cond_timedwait(&o->cond, &o->lock, &deadline) != ETIMEDOUT)
+                ;
+        if (!o->done) {
+                /* blocked in dlopen or rsmi_init: leave it behind, it frees itself if it ever returns */
+                o->abandoned = true;
+                pthread_mutex_unlock(&o->lock);
+                pthread_detach(thread);
+                set_error(ret_err, "", "ROCm SMI did not start within %u ms (loading the library or rsmi_init blocked)",
+                          timeout_ms);
+                return -ETIMEDOUT;
+        }
+        pthread_mutex_unlock(&o->lock);
+        pthread_join(thread, NULL);
+        r = o->r;
+        if (r < 0)
+                *ret_err = o->err;
+        else
+                *ret = TAKE_PTR(o->s);
+        smi_opener_free(o);
+        return r;
+}
+
+const char *smi_library(const smi *s)
+{
+        return s->library;
 }
 
 int smi_sample(smi *s, double *ret_temperature_c, int *ret_busy_percent)
@@ -135,10 +282,10 @@ int smi_sample(smi *s, double *ret_temperature_c, int *ret_busy_percent)
         double t = -1;
         int b = -1;
 
-        if (s->dev_temp_metric_get(s->index, RSMI_TEMP_TYPE_EDGE, RSMI_TEMP_CURRENT, &milli) == RSMI_STATUS_SUCCESS &&
+        if (s->fn.dev_temp_metric_get(s->index, SMI_TEMP_TYPE_EDGE, SMI_TEMP_CURRENT, &milli) == SMI_STATUS_SUCCESS &&
             milli >= 0)
                 t = (double)milli / 1000.0;
-        if (s->dev_busy_percent_get(s->index, &busy) == RSMI_STATUS_SUCCESS && busy <= 100)
+        if (s->fn.dev_busy_percent_get(s->index, &busy) == SMI_STATUS_SUCCESS && busy <= 100)
                 b = (int)busy;
         if (t < 0 && b < 0)
                 return -EIO;

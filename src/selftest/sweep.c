@@ -15,8 +15,8 @@ static const struct conv_shape quick_cases[] = {
         CASE(2, 4, 13, 11, 5, 3, 2, 1),         /* odd everything, batch of 2 */
         CASE(1, 3, 12, 12, 129, 1, 1, 0),       /* M = 129: second M tile has 1 row */
         CASE(1, 3, 17, 23, 7, 5, 2, 0),         /* 5x5, no padding */
-        CASE(1, 16, 42, 42, 16, 3, 1, 1),       /* seed's last passing size: N = 1764 */
-        CASE(1, 8, 44, 44, 32, 5, 1, 2),        /* seed's first hanging size: N = 1936 */
+        CASE(1, 16, 42, 42, 16, 3, 1, 1),       /* ROCm 5.7 hang: last size that passed, N = 1764 */
+        CASE(1, 8, 44, 44, 32, 5, 1, 2),        /* ROCm 5.7 hang: first size that hung, N = 1936 */
 };
 
 /*

@@ -394,7 +394,8 @@ def case_grown_user_file(env):
 
 def case_helper_credentials(env):
     """6: sudo for a uid the root's passwd does not know: the helper never keeps gid 0 nor root's groups or
-    environment; with SUDO_GID it runs with exactly that uid/gid (a real drop, checked by the helper's `id`)."""
+    environment; with SUDO_GID it runs with exactly that uid/gid (a real drop, checked by the helper's `id`).
+    Root with no invoking user: the helper runs as nobody, as root only with --as-root."""
     helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fake-helpers", "creds")
     root, state = env.copy("helper-creds")
     # as a user's program would see it: a root-only variable in root's environment
@@ -425,6 +426,20 @@ def case_helper_credentials(env):
     if code != 0 or not got[0].startswith("uid=1000/1000 gid=1000/1000 ") or "leaked=no" not in got[0] or \
             ",0," in "," + got[0].split("groups=")[1].split()[0] + ",":
         fail("SUDO_UID=1000: the helper ran with %s (exit %d)\n%s" % (got, code, err))
+    # root with no one behind it (a root login, recovery mode): the root's nobody with its group, never root
+    code, out, err = env.run(root, state, "--selftest", "--backend", "cpu", "--quick", "--json", env=dict(base))
+    got = names(out)
+    if code != 0 or got != ["uid=65534/65534 gid=65534/65534 groups=65534 leaked=no"]:
+        fail("root without SUDO_UID/PKEXEC_UID: the helper ran with %s (exit %d)\n%s" % (got, code, err))
+    code, out, err = env.run(root, state, "--selftest", "--backend", "cpu", "--quick", env=dict(base))
+    if code != 0 or "runs as nobody (uid 65534); --as-root runs it as root" not in err:
+        fail("root without SUDO_UID/PKEXEC_UID: no note that the helper runs as nobody (exit %d): %s" % (code, err))
+    # only when asked: --as-root
+    code, out, err = env.run(root, state, "--selftest", "--backend", "cpu", "--quick", "--json", "--as-root",
+                             env=dict(base))
+    got = names(out) or [""]
+    if code != 0 or not got[0].startswith("uid=0/0 gid=0/0 "):
+        fail("--as-root: the helper ran with %s (exit %d)\n%s" % (got, code, err))
 
 
 # ------------------------------------------------------------------ 7

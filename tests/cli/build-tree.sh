@@ -15,6 +15,8 @@ helper=$(realpath "$2")
 src=${RDNA1_TEST_SRCDIR:?}
 build=${bin%/src/cli/rdna1-doctor}
 tmp=$(mktemp -d /tmp/rdna1-buildtree.XXXXXX)
+# as root the self-test helper runs as nobody: it must reach the tree, as in a clone others may enter
+chmod 0711 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }

@@ -44,11 +44,13 @@ rc=$?
 grep -q "running system only" "$tmp/refused.err" || fail "hip on --root: reason"
 
 # 4. framework probe on the running system with a torch that hangs from 44x44
+# (--as-root: the test's torch comes through root's PYTHONPATH, which the
+# unprivileged run as nobody would not get)
 export PYTHONPATH="$src/tests/selftest/fake-torch" FAKE_TORCH_HANG_FROM=44
 export RDNA1_SELFTEST_CASE_DEADLINE_MS=1500 RDNA1_SELFTEST_NO_PROGRESS_MS=5000
 # The marker is in this run's environment only: a process that still has it
 # afterwards is a survivor of this run (not of another test running beside it).
-RDNA1_TEST_MARK="$tmp" "$bin" --state-dir "$tmp/state" --selftest --framework python3 --json >"$tmp/fw.json" 2>"$tmp/fw.err"
+RDNA1_TEST_MARK="$tmp" "$bin" --state-dir "$tmp/state" --selftest --as-root --framework python3 --json >"$tmp/fw.json" 2>"$tmp/fw.err"
 rc=$?
 [ "$rc" -eq 22 ] || { fail "framework hang: exit $rc, want 22"; cat "$tmp/fw.err" "$tmp/fw.json"; }
 [ "$(jget "$tmp/fw.json" '["largest_size_passed"]')" = 42 ] || fail "framework: largest size passed"
@@ -68,7 +70,7 @@ fw_profile() { # NAME HANG_FROM [EXTRA_LINE]
 }
 mkdir "$tmp/state-profile"
 fw_profile fw-test 48 >"$tmp/fw-test.ini"
-"$bin" --state-dir "$tmp/state-profile" --selftest --framework python3 --profile "$tmp/fw-test.ini" --json \
+"$bin" --state-dir "$tmp/state-profile" --selftest --as-root --framework python3 --profile "$tmp/fw-test.ini" --json \
         >"$tmp/fwp.json" 2>"$tmp/fwp.err"
 rc=$?
 [ "$rc" -eq 22 ] || { fail "framework under a profile: exit $rc, want 22"; cat "$tmp/fwp.err"; }
@@ -76,12 +78,12 @@ rc=$?
 [ "$(jget "$tmp/fwp.json" '["profile"]')" = "$tmp/fw-test.ini" ] || fail "framework under a profile: JSON does not name it"
 fw_profile fw-poison 48 'HSA_OVERRIDE_GFX_VERSION = 10.3.0' >"$tmp/fw-poison.ini"
 rm -rf "$tmp/state-profile"; mkdir "$tmp/state-profile"
-"$bin" --state-dir "$tmp/state-profile" --selftest --framework python3 --profile "$tmp/fw-poison.ini" >/dev/null 2>"$tmp/fwp2.err"
+"$bin" --state-dir "$tmp/state-profile" --selftest --as-root --framework python3 --profile "$tmp/fw-poison.ini" >/dev/null 2>"$tmp/fwp2.err"
 rc=$?
 [ "$rc" -eq 3 ] || fail "poisoning profile: exit $rc, want 3"
 grep -q 'HSA_OVERRIDE_GFX_VERSION' "$tmp/fwp2.err" || fail "poisoning profile: the refusal does not name the variable"
 [ ! -e "$tmp/state-profile/selftest/last.json" ] || fail "poisoning profile: a run was recorded"
-"$bin" --state-dir "$tmp/state-profile" --selftest --framework python3 --profile no-such-profile >/dev/null 2>&1
+"$bin" --state-dir "$tmp/state-profile" --selftest --as-root --framework python3 --profile no-such-profile >/dev/null 2>&1
 [ $? -eq 64 ] || fail "unknown profile: not a usage error"
 rm -rf "$tmp/state-profile"
 
@@ -89,7 +91,7 @@ rm -rf "$tmp/state-profile"
 "$bin" --state-dir "$tmp/state" --check --json >"$tmp/check.json"
 python3 -c 'import json,sys; ids=[f["id"] for f in json.load(open(sys.argv[1]))["findings"]]; sys.exit("selftest.hang" not in ids)' "$tmp/check.json" ||
         fail "check after hang: no selftest.hang"
-"$bin" --state-dir "$tmp/state" --selftest --framework python3 >/dev/null 2>"$tmp/again.err"
+"$bin" --state-dir "$tmp/state" --selftest --as-root --framework python3 >/dev/null 2>"$tmp/again.err"
 rc=$?
 [ "$rc" -eq 3 ] || fail "second GPU run after a hang: exit $rc, want 3 (refused)"
 grep -q selftest.hang "$tmp/again.err" || fail "refusal does not name selftest.hang"
@@ -152,7 +154,7 @@ else
 fi
 
 # 7. no torch at all: could not run (exit 3), says what is missing
-PYTHONPATH=/nonexistent "$bin" --state-dir "$tmp/state" --selftest --framework python3 --json >"$tmp/notorch.json" 2>/dev/null
+PYTHONPATH=/nonexistent "$bin" --state-dir "$tmp/state" --selftest --as-root --framework python3 --json >"$tmp/notorch.json" 2>/dev/null
 rc=$?
 [ "$rc" -eq 3 ] || fail "no torch: exit $rc, want 3"
 grep -q "torch" "$tmp/notorch.json" || fail "no torch: reason does not name torch"

@@ -118,7 +118,7 @@ chroot_main() {
         dpkg -i "$work/amdgpu-dkms.deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; die "dpkg -i"; }
         # apt keeps what it installed: the clean source --recover restores from.
         cp "$work/amdgpu-dkms.deb" "/var/cache/apt/archives/amdgpu-dkms_1%3a${VERSION}_all.deb"
-        (cd "$src" && patch -p1 --quiet <"$top/recovery/signatures/seed004-kfd-crat.diff") || die "seed patch"
+        (cd "$src" && patch -p1 --quiet <"$top/recovery/signatures/kfd-crat-hot-pluggable-0x731f.diff") || die "applying the KFD CRAT hot-pluggable patch"
         grep -q "$MARKER" "$src/$crat" || die "the patched source has no marker"
         dkms add -m amdgpu -v "$VERSION" >"$work/dkms-add.log" 2>&1 || { cat "$work/dkms-add.log"; die "dkms add"; }
 

@@ -55,7 +55,7 @@ expect -rw-r--r-- "$pkg_lib"/systemd/system/rdna1-doctor-verify.service
 expect -rw-r--r-- /usr/share/man/man8/rdna1-doctor.8.gz
 expect -rw-r--r-- /usr/share/bash-completion/completions/rdna1-doctor
 expect -rw-r--r-- /usr/share/doc/rdna1-doctor/copyright
-expect -rw-r--r-- /usr/share/rdna1-doctor/signatures/seed004-kfd-crat.ini
+expect -rw-r--r-- /usr/share/rdna1-doctor/signatures/kfd-crat-hot-pluggable-0x731f.ini
 expect -rw-r--r-- "$pkg_lib"/systemd/system/rdna1-doctor-metrics.service
 expect -rw-r--r-- "$pkg_lib"/systemd/system/rdna1-doctor-metrics.timer
 expect -rw-r--r-- /usr/share/doc/rdna1-doctor/fleet.md

@@ -10,8 +10,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "base/util.h"
+#include "fixture.h"
 #include "parse/envfile.h"
+#include "profile/exec_env.h"
 #include "profile/profile.h"
 
 static const char *const shipped[] = {"gfx1010-native", "miopen-rocm57-conservative", "diagnostic"};
@@ -211,6 +216,83 @@ static void test_round_trip_audit_parser(void **state)
         profile_free(p);
 }
 
+/* A device node stand-in: mode, and (as root) owner root and group gid; returns the group it got. */
+static gid_t put_node(const char *top, const char *rel, mode_t mode, gid_t gid)
+{
+        _cleanup_free_ char *p = fixture_path(top, rel);
+        struct stat st;
+
+        fixture_write(top, rel, "", 0, mode);
+        if (geteuid() == 0)
+                assert_int_equal(lchown(p, 0, gid), 0);
+        assert_int_equal(chmod(p, mode), 0);
+        assert_int_equal(lstat(p, &st), 0);
+        return st.st_gid;
+}
+
+/* Root with no invoking user: nobody of the root, plus the groups of the GPU's nodes, never group 0. */
+static void test_unprivileged_user(void **state)
+{
+        _cleanup_free_ char *top = fixture_tmpdir("/var/tmp", "unpriv");
+        const char *nodes[] = {"/dev/kfd", "/dev/dri/renderD128", "/dev/dri/card0", "/dev/missing", NULL};
+        _cleanup_(sysroot_freep) sysroot *sr = NULL;
+        exec_user u = {0};
+        gid_t render;
+
+        fixture_put(top, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"
+                                       "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        fixture_put(top, "etc/group", "root:x:0:\nvideo:x:44:\nrender:x:109:\nnogroup:x:65534:\n");
+        fixture_mkdirs(top, "dev/dri");
+        render = put_node(top, "dev/kfd", 0660, 109);
+        put_node(top, "dev/dri/renderD128", 0660, 109);
+        put_node(top, "dev/dri/card0", 0600, 44); /* the group may not read and write: not needed */
+        assert_int_equal(sysroot_open(top, &sr), 0);
+
+        assert_int_equal(exec_user_unprivileged(sr, nodes, ELEMENTSOF(nodes), &u), 0);
+        assert_int_equal(u.uid, 65534);
+        assert_int_equal(u.gid, 65534);
+        assert_string_equal(u.name, "nobody");
+        assert_string_equal(u.home, "/nonexistent");
+        assert_string_equal(u.via, "nobody");
+        assert_int_equal(u.groups[0], 65534);
+        if (render != 0) {
+                assert_int_equal(u.n_groups, 2);
+                assert_int_equal(u.groups[1], render);
+        } else
+                assert_int_equal(u.n_groups, 1);
+        exec_user_clear(&u);
+
+        /* no nodes asked for (a CPU run): nobody's own group only */
+        assert_int_equal(exec_user_unprivileged(sr, NULL, 0, &u), 0);
+        assert_int_equal(u.n_groups, 1);
+        assert_int_equal(u.groups[0], 65534);
+        exec_user_clear(&u);
+
+        /* a node of group 0, even group read-write, gives nothing of root's */
+        if (geteuid() == 0) {
+                put_node(top, "dev/kfd", 0666, 0);
+                assert_int_equal(exec_user_unprivileged(sr, nodes, 1, &u), 0);
+                assert_int_equal(u.n_groups, 1);
+                assert_int_equal(u.groups[0], 65534);
+                exec_user_clear(&u);
+        }
+
+        /* no nobody, or a "nobody" that is root: the kernel's overflow ids */
+        fixture_put(top, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\nnobody:x:0:0::/root:/bin/sh\n");
+        assert_int_equal(exec_user_unprivileged(sr, NULL, 0, &u), 0);
+        assert_int_equal(u.uid, EXEC_NOBODY_UID);
+        assert_int_equal(u.gid, EXEC_NOBODY_GID);
+        assert_string_equal(u.home, "/nonexistent");
+        exec_user_clear(&u);
+        fixture_put(top, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+        assert_int_equal(exec_user_unprivileged(sr, NULL, 0, &u), 0);
+        assert_int_equal(u.uid, EXEC_NOBODY_UID);
+        assert_int_equal(u.gid, EXEC_NOBODY_GID);
+        exec_user_clear(&u);
+
+        fixture_rmrf(top);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -222,6 +304,7 @@ int main(void)
                 cmocka_unit_test(test_quote),
                 cmocka_unit_test(test_expand),
                 cmocka_unit_test(test_round_trip_audit_parser),
+                cmocka_unit_test(test_unprivileged_user),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,7 +213,7 @@ static void assert_match_line(const char *s, unsigned line, bool complete)
 
         assert_int_equal(match_str(s, &m), 1);
         assert_non_null(m.sig);
-        assert_string_equal(m.sig->id, "seed004-kfd-crat-hot-pluggable");
+        assert_string_equal(m.sig->id, "kfd-crat-hot-pluggable-0x731f");
         assert_int_equal(m.first_line, line);
         assert_int_equal(m.n_total, 5);
         assert_int_equal(m.complete, complete);
@@ -232,7 +232,7 @@ static void assert_no_match(const char *s, size_t len)
 
 static char *shipped_diff(size_t *ret_len)
 {
-        _cleanup_free_ char *p = strdup_printf("%s/recovery/signatures/seed004-kfd-crat.diff", srcdir);
+        _cleanup_free_ char *p = strdup_printf("%s/recovery/signatures/kfd-crat-hot-pluggable-0x731f.diff", srcdir);
         char *buf;
 
         assert_non_null(p);
@@ -341,13 +341,13 @@ static void test_db_shipped(void **state)
 
         assert_int_equal(db->n, 1);
         s = &db->sigs[0];
-        assert_string_equal(s->id, "seed004-kfd-crat-hot-pluggable");
+        assert_string_equal(s->id, "kfd-crat-hot-pluggable-0x731f");
         assert_string_equal(s->file, "amd/amdkfd/kfd_crat.c");
         assert_string_equal(s->module, "amdgpu");
         assert_string_equal(s->dyndbg_function, "kfd_parse_subtype_mem");
         assert_string_equal(s->ko_marker, "KFD: Enabling fine-grained for RDNA1 0x%x\n");
-        assert_non_null(strstr(s->source, "seed 004"));
-        assert_true(endswith(s->diff_path, "/seed004-kfd-crat.diff"));
+        assert_non_null(strstr(s->source, "field report"));
+        assert_true(endswith(s->diff_path, "/kfd-crat-hot-pluggable-0x731f.diff"));
         assert_int_equal(access(s->diff_path, R_OK), 0);
         assert_int_equal(s->n_markers, ELEMENTSOF(names));
         for (size_t i = 0; i < s->n_markers; i++) {
@@ -366,7 +366,7 @@ static void test_db_shipped(void **state)
 /* Write the shipped .ini with `from` replaced by `to` into a fresh dir and load it. */
 static int load_mutated_ini(const char *from, const char *to, bool with_diff)
 {
-        _cleanup_free_ char *ini_path = strdup_printf("%s/recovery/signatures/seed004-kfd-crat.ini", srcdir);
+        _cleanup_free_ char *ini_path = strdup_printf("%s/recovery/signatures/kfd-crat-hot-pluggable-0x731f.ini", srcdir);
         _cleanup_free_ char *ini = NULL, *mut = NULL, *dir = fixture_tmpdir(NULL, "signature"), *p = NULL, *d = NULL;
         signature_db *x = NULL;
         size_t len, dlen;
@@ -376,11 +376,11 @@ static int load_mutated_ini(const char *from, const char *to, bool with_diff)
         if (from)
                 assert_non_null(strstr(ini, from));
         mut = from ? replace_all(ini, from, to) : xstrdup(ini);
-        p = strdup_printf("%s/seed004-kfd-crat.ini", dir);
+        p = strdup_printf("%s/kfd-crat-hot-pluggable-0x731f.ini", dir);
         assert_non_null(p);
         fixture_write(p, NULL, mut, strlen(mut), 0644);
         if (with_diff) {
-                _cleanup_free_ char *dp = strdup_printf("%s/seed004-kfd-crat.diff", dir);
+                _cleanup_free_ char *dp = strdup_printf("%s/kfd-crat-hot-pluggable-0x731f.diff", dir);
                 d = shipped_diff(&dlen);
                 fixture_write(dp, NULL, d, dlen, 0644);
         }
@@ -418,8 +418,8 @@ static void test_db_broken(void **state)
         assert_int_equal(load_mutated_ini("code = == 0x731F\nclean_count = 0",
                                           "code = == 0x731F\nclean_count = -1", true), -EBADMSG);
         assert_int_equal(load_mutated_ini("0x%x\\n\ndyndbg", "0x%x\\q\ndyndbg", true), -EBADMSG);
-        assert_int_equal(load_mutated_ini("diff = seed004-kfd-crat.diff", "diff = ../seed004-kfd-crat.diff",
-                                          true), -EBADMSG);
+        assert_int_equal(load_mutated_ini("diff = kfd-crat-hot-pluggable-0x731f.diff",
+                                          "diff = ../kfd-crat-hot-pluggable-0x731f.diff", true), -EBADMSG);
         assert_int_equal(load_mutated_ini("[marker:", "[mark:", true), -EBADMSG);
         assert_int_equal(load_mutated_ini("[signature]", "[signature", true), -EBADMSG);
 
@@ -824,7 +824,7 @@ static void test_upstream_real_patch(void **state)
         dir = fixture_tmpdir(NULL, "signature");
         sub = strdup_printf("%s/amd/amdkfd", dir);
         file = strdup_printf("%s/kfd_crat.c", sub);
-        diff_path = strdup_printf("%s/recovery/signatures/seed004-kfd-crat.diff", srcdir);
+        diff_path = strdup_printf("%s/recovery/signatures/kfd-crat-hot-pluggable-0x731f.diff", srcdir);
         assert_non_null(file);
         assert_non_null(diff_path);
         {

@@ -13,7 +13,7 @@
 #include "base/report.h"
 #include "root/sysroot.h"
 
-/* When the root shows no GPU, judge as if the seeds' RX 5600 XT were there. */
+/* When the root shows no GPU, judge as if an RX 5600 XT (gfx1010, docs/DOMAIN.md §15) were there. */
 #define GPU_TARGET_DEFAULT "gfx1010"
 
 typedef struct gpu_target {

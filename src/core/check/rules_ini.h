@@ -22,7 +22,7 @@
  *   severity.gfx1010 = critical       per gfx target: severity/reason/allowed/bad
  *   allowed.gfx1010 = 10.1.0
  *   reason = ...
- *   source = ...                      where this is known from (seed, ROCm docs, issue)
+ *   source = ...                      where this is known from (field report, ROCm docs, issue)
  *   scoped_by = ROCR_VISIBLE_DEVICES HIP_VISIBLE_DEVICES   (informational)
  */
 

@@ -30,14 +30,14 @@ typedef struct sig_marker {
 } sig_marker;
 
 typedef struct signature {
-        char *id;             /* "seed004-kfd-crat-hot-pluggable" */
+        char *id;             /* "kfd-crat-hot-pluggable-0x731f" */
         char *title;
         char *file;           /* path suffix inside the source tree: "amd/amdkfd/kfd_crat.c" */
         char *module;         /* kernel module it ends up in: "amdgpu" */
         char *ko_marker;      /* bytes that survive compilation (the pr_debug format, real \n) */
         char *dyndbg_function; /* "kfd_parse_subtype_mem" */
         char *diff_path;      /* host path of NAME.diff */
-        char *source;         /* where the patch comes from (seed document) */
+        char *source;         /* where the patch is known from (docs/DOMAIN.md) */
         sig_marker *markers;
         size_t n_markers;
 } signature;

@@ -80,6 +80,54 @@ int exec_user_from_env(const sysroot *sr, exec_user *ret)
         return 1;
 }
 
+static bool gid_listed(const exec_user *u, gid_t gid)
+{
+        for (size_t i = 0; i < u->n_groups; i++)
+                if (u->groups[i] == gid)
+                        return true;
+        return false;
+}
+
+int exec_user_unprivileged(const sysroot *sr, const char *const *device_nodes, size_t n_nodes, exec_user *ret)
+{
+        _cleanup_(root_users_freep) root_users *users = NULL;
+        const root_user *ru;
+        exec_user u = {.uid = EXEC_NOBODY_UID, .gid = EXEC_NOBODY_GID, .via = "nobody"};
+        int k;
+
+        k = root_users_load(sr, USERS_ALL, &users);
+        if (k < 0 && k != -ENOENT)
+                return k;
+        ru = users ? root_users_find_name(users, "nobody") : NULL;
+        /* a "nobody" that is root in disguise is not nobody */
+        if (ru && ru->uid != 0 && ru->gid != 0) {
+                u.uid = ru->uid;
+                u.gid = ru->gid;
+                if (!(u.name = strdup(ru->name)) || !(u.home = strdup(ru->home)))
+                        goto oom;
+        } else if (!(u.name = strdup("nobody")) || !(u.home = strdup("/nonexistent")))
+                goto oom;
+        u.groups = calloc(1 + n_nodes, sizeof(gid_t));
+        if (!u.groups)
+                goto oom;
+        u.groups[u.n_groups++] = u.gid;
+        for (size_t i = 0; i < n_nodes; i++) {
+                struct stat st;
+
+                if (!device_nodes[i] || sysroot_stat(sr, device_nodes[i], &st) < 0)
+                        continue;
+                if (st.st_gid == 0 || (st.st_mode & (S_IRGRP | S_IWGRP)) != (S_IRGRP | S_IWGRP) ||
+                    gid_listed(&u, st.st_gid))
+                        continue;
+                u.groups[u.n_groups++] = st.st_gid;
+        }
+        *ret = u;
+        return 0;
+oom:
+        exec_user_clear(&u);
+        return -ENOMEM;
+}
+
 void exec_env_free(char **env)
 {
         for (char **p = env; p && *p; p++)

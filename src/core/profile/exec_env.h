@@ -36,6 +36,22 @@ typedef struct exec_user {
  * value, -ENOMEM.
  */
 int exec_user_from_env(const sysroot *sr, exec_user *ret);
+
+/* The identity of exec_user_unprivileged() when the root's passwd has no "nobody" (the kernel's overflow ids). */
+#define EXEC_NOBODY_UID 65534
+#define EXEC_NOBODY_GID 65534
+
+/*
+ * Whom to run a workload as when root was reached through none of sudo,
+ * pkexec or doas (a root login, recovery mode) and no one asked for root:
+ * "nobody" of the root's /etc/passwd with its primary group (65534/65534
+ * when there is none), plus the group of each of device_nodes (e.g.
+ * /dev/kfd and the card's render node, stat()ed through the root) that
+ * the group may read and write: what a GPU run needs, and nothing of
+ * root's. Group 0 is never added. via is "nobody". Returns 0, -ENOMEM,
+ * or a negative errno from reading the root's passwd and group.
+ */
+int exec_user_unprivileged(const sysroot *sr, const char *const *device_nodes, size_t n_nodes, exec_user *ret);
 void exec_user_clear(exec_user *u);
 
 /*
