@@ -284,7 +284,7 @@ int main(int argc, char **argv)
         /* No mode (or --demo) on a terminal: the interactive view. */
         if (!c.check && !c.textfile && !c.json && !c.quiet && !c.summary && !c.time_limit && tui_wanted()) {
                 tui_options to = {.inspect = io, .datadir = doctor_datadir(), .state_dir = c.state_dir,
-                                  .no_color = c.no_color, .demo = c.demo};
+                                  .no_color = c.no_color, .demo = c.demo, .selftest_as_root = c.st.as_root};
                 return tui_run(&to);
         }
         start = now_ms();

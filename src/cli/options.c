@@ -109,6 +109,8 @@ const cli_option cli_options[] = {
          "run the workload with a clean environment plus profile NAME, as exec does"},
         {OPT_AS_ROOT, "as-root", 0, ARG_NONE, NULL, CLI_SELFTEST, 0, GROUP_SELFTEST, false,
          "run the workload as root (default: the invoking user; nobody without sudo/pkexec/doas)"},
+        {OPT_AS_ROOT, "as-root", 0, ARG_NONE, NULL, CLI_CHECK, 0, GROUP_SELFTEST, false,
+         "in the interactive view: its self-test (key s) runs as root, as --selftest --as-root does"},
         {OPT_INJECT_ERRORS, "inject-errors", 0, ARG_NONE, NULL, CLI_SELFTEST, 0, GROUP_SELFTEST, true,
          "corrupt results (edge tiles too) so the run must fail"},
 

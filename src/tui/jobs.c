@@ -143,6 +143,7 @@ static void *selftest_main(void *p)
                 .framework = a->st_framework ? a->st_python : NULL,
                 .profile = a->st_framework && a->st_profile[0] ? a->st_profile : NULL,
                 .cancel = &a->st_cancel,
+                .as_root = a->opts->selftest_as_root,
         };
 
         (void)selftest_run_cli(&c);

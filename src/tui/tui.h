@@ -16,6 +16,7 @@ typedef struct tui_options {
         const char *state_dir;   /* --state-dir or NULL (self-test records) */
         bool no_color;           /* --no-color; NO_COLOR is checked here too */
         bool demo;
+        bool selftest_as_root;   /* --as-root: the self-test's helper runs as root */
 } tui_options;
 
 /* stdin and stdout are terminals and TERM is set and not "dumb". */

@@ -315,7 +315,9 @@ def test_framework(a, tmp, roots):
                RDNA1_SELFTEST_CASE_DEADLINE_MS="1500", RDNA1_SELFTEST_NO_PROGRESS_MS="5000")
     # the probe runs on the running system only (as --selftest --framework); the inspection only reads
     os.makedirs(os.path.join(tmp, "fw-state"))  # the hang record stays in it
-    s = Session([a.binary, "--state-dir", os.path.join(tmp, "fw-state")], tmp, "framework", root, env)
+    # --as-root: root with no invoking user would run the probe as nobody, who
+    # reaches neither the stand-in torch nor this host's python3
+    s = Session([a.binary, "--as-root", "--state-dir", os.path.join(tmp, "fw-state")], tmp, "framework", root, env)
     t = s.t
     t.wait(settled, "first inspection")
     t.keys("5", "f")
