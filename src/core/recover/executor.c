@@ -18,16 +18,11 @@
 #include "recover/executor.h"
 #include "recover/kernel_step.h"
 #include "recover/pkgfile.h"
+#include "recover/stepfile.h"
 #include "root/fileops.h"
 #include "root/userdrop.h"
 
 #define CONTENT_READ_MAX (256u * 1024 * 1024)
-/*
- * The most of a user's file root copies into the journal: start-up files and
- * .pth files are a few KiB; a user can grow one (sparse, costing no quota)
- * after planning to fill /var (docs/SECURITY.md).
- */
-#define USER_FILE_MAX (16u * 1024 * 1024)
 
 void exec_report_clear(exec_report *rep)
 {
@@ -131,9 +126,7 @@ static int finish_step(step_ctx *c, const char *path, const char *md5_after)
 }
 
 /*
- * Open the parent of a step's file: beneath the owner's home, or for a
- * user's file elsewhere without following any symlink (the user's to
- * point anywhere); a system file through the root. The directory must be
+ * Open the parent of a step's file (stepfile.h). The directory must be
  * the step owner's: a user's file is never written into a directory that
  * user does not own, nor a root step into a user's directory (-EPERM).
  */
@@ -153,11 +146,8 @@ static int open_parent(step_ctx *c, const char *path, int *ret_dirfd, char **ret
                         c->have_user = true;
                 }
                 want = c->user.uid;
-                r = fo_path_in_home(c->user.home, path)
-                            ? fo_open_parent_in_home(c->o->sr, c->user.home, path, &dirfd, &base)
-                            : fo_open_parent_nofollow(c->o->sr, path, &dirfd, &base);
-        } else
-                r = fo_open_parent(c->o->sr, path, &dirfd, &base);
+        }
+        r = step_open_parent(c->o->sr, c->a, c->a->in_home ? &c->user : NULL, path, &dirfd, &base);
         if (r < 0)
                 return r;
         if (fstat(dirfd, &st) < 0)
@@ -209,6 +199,45 @@ static int read_backup(const journal *j, const journal_file *f, char **ret, size
                 return -EBADMSG;
         }
         return 0;
+}
+
+/*
+ * The checks before a file step's backup, and the backup (once per step):
+ * a user's file must be the owner's and at most USER_FILE_MAX (hashed and
+ * copied no further), a file not yet backed up the one the plan saw (a user
+ * may grow it in between: docs/SECURITY.md, 5), none immutable. Its hash
+ * into cur, *jf the journal's record. Returns 0, 1 when the step was
+ * refused (recorded), < 0 errno.
+ */
+static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *st, const char *verb, char cur[33],
+                             const journal_file **jf)
+{
+        const plan_action *a = c->a;
+        uint64_t max = a->in_home ? USER_FILE_MAX : UINT64_MAX;
+        bool backed_up = *jf && (*jf)->backup;
+        int r;
+
+        if (a->in_home && st->st_uid != c->user.uid)
+                r = fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: %s it by hand", a->path,
+                              c->user.name, (unsigned)st->st_uid, c->user.name, verb);
+        else if ((uint64_t)st->st_size > max)
+                r = fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into the "
+                              "journal; %s it by hand", a->path, (unsigned long long)st->st_size, USER_FILE_MAX >> 20,
+                              verb);
+        else if (!backed_up && !step_file_is_planned(a, st))
+                r = fail_step(c, 0, "%s is not the file that was planned (now %llu bytes, planned %llu; or another "
+                              "file, or changed since): not copied; plan again", a->path,
+                              (unsigned long long)st->st_size, (unsigned long long)a->planned.size);
+        else if (fo_check_mutable(fd) < 0)
+                r = fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
+        else if ((r = fo_hash_fd_max(fd, max, cur, NULL)) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                r = fail_step(c, r < 0 ? r : -errno, "cannot read %s%s", a->path,
+                              r == -EFBIG ? " (it grew past the limit while it was read)" : "");
+        else if (!backed_up && (r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, max, jf)) < 0)
+                r = fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
+        else
+                return 0;
+        return r < 0 ? r : 1;
 }
 
 /* ---- new content ---- */
@@ -372,26 +401,11 @@ static int do_replace(step_ctx *c)
         fd = fo_open_regular(dirfd, base, &st);
         if (fd < 0)
                 return fail_step(c, fd, "cannot open %s", a->path);
-        if (a->in_home && st.st_uid != c->user.uid)
-                return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: change it by hand", a->path,
-                                 c->user.name, (unsigned)st.st_uid, c->user.name);
-        if (a->in_home && (uint64_t)st.st_size > USER_FILE_MAX)
-                return fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into "
-                                 "the journal; change it by hand", a->path, (unsigned long long)st.st_size,
-                                 USER_FILE_MAX >> 20);
-        r = fo_check_mutable(fd);
-        if (r < 0)
-                return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
-        r = fo_hash_fd(fd, cur, NULL);
-        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
-                return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
-        if (!jf || !jf->backup) {
-                r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, &jf);
-                if (r < 0)
-                        return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
-                if (!streq(jf->md5, cur))
-                        return fail_step(c, 0, "%s changed while it was backed up", a->path);
-        }
+        r = check_and_back_up(c, dirfd, fd, &st, "change", cur, &jf);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (!streq(jf->md5, cur))
+                return fail_step(c, 0, "%s changed while it was backed up", a->path);
         if (a->type == ACTION_DISABLE_ENV_LINE) {
                 r = read_backup(c->j, jf, &old, &old_len);
                 if (r < 0)
@@ -533,24 +547,9 @@ static int do_quarantine(step_ctx *c)
                         return finish_step(c, a->path, "");
                 return fail_step(c, 0, "%s is gone and not in the quarantine", a->path);
         }
-        if (a->in_home && st.st_uid != c->user.uid)
-                return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: move it by hand", a->path,
-                                 c->user.name, (unsigned)st.st_uid, c->user.name);
-        if (a->in_home && (uint64_t)st.st_size > USER_FILE_MAX)
-                return fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into "
-                                 "the journal; move it by hand", a->path, (unsigned long long)st.st_size,
-                                 USER_FILE_MAX >> 20);
-        r = fo_check_mutable(fd);
-        if (r < 0)
-                return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
-        r = fo_hash_fd(fd, cur, NULL);
-        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
-                return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
-        if (!jf || !jf->backup) {
-                r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, &jf);
-                if (r < 0)
-                        return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
-        }
+        r = check_and_back_up(c, dirfd, fd, &st, "move", cur, &jf);
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (!streq(cur, jf->md5))
                 return fail_step(c, 0, "%s changed since this run backed it up; left as it is", a->path);
         r = journal_record_moved(c->j, c->idx, a->path, dest);

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "base/fault.h"
@@ -634,16 +635,18 @@ static journal_file *step_add_file(journal_step *s, const char *path)
 
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret)
 {
-        return journal_backup_fd_at(j, step, path, -EBADF, fd, ret);
+        return journal_backup_fd_at(j, step, path, -EBADF, fd, UINT64_MAX, ret);
 }
 
-int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, const journal_file **ret)
+int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, uint64_t max,
+                         const journal_file **ret)
 {
         fo_dir_id dir = {0};
         journal_step *s;
         journal_file *f;
         _cleanup_free_ char *name = NULL;
         _cleanup_close_ int bfd = -EBADF, bdir = -EBADF;
+        struct statvfs vfs;
         struct stat st;
         char md5[33];
         uint64_t size;
@@ -671,15 +674,20 @@ int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, i
         name = strdup_printf("%04zu-%zu", step + 1, s->n_files);
         if (!name)
                 return -ENOMEM;
+        if ((uint64_t)st.st_size > max)
+                return -EFBIG;
         bdir = openat(j->dirfd, "backups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (bdir < 0)
                 return -errno;
+        /* the size seen now, not the one planned: the file may have grown since */
+        if (fstatvfs(bdir, &vfs) >= 0 && (uint64_t)st.st_size > (uint64_t)vfs.f_bavail * vfs.f_frsize)
+                return -ENOSPC;
         bfd = openat(bdir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (bfd < 0)
                 return -errno;
         r = fault_point("backup-copy");
         if (r >= 0)
-                r = md5_copy_fd(fd, bfd, md5, &size);
+                r = md5_copy_fd_max(fd, bfd, max, md5, &size);
         if (r >= 0 && fsync(bfd) < 0)
                 r = -errno;
         if (r >= 0)

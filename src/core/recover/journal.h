@@ -142,8 +142,15 @@ int journal_begin_step(journal *j, size_t step);
  * the journal.
  */
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret);
-/* Same, recording dirfd's device, inode and owner as the file's directory (dirfd < 0: none). */
-int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, const journal_file **ret);
+/*
+ * Same, recording dirfd's device, inode and owner as the file's directory
+ * (dirfd < 0: none), and copying at most max bytes: -EFBIG for a larger file
+ * (or one that grows while it is copied). Before the copy the journal's file
+ * system must have room for the size the file has now: -ENOSPC when not.
+ * A copy that fails part-way is deleted.
+ */
+int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, uint64_t max,
+                         const journal_file **ret);
 /*
  * Record the symlink at path, whose target is target (the DKMS tree's
  * kernel-K-ARCH and source links): kept in the record itself, md5 of its

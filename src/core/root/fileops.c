@@ -185,6 +185,11 @@ int fo_hash_fd(int fd, char ret_md5[33], uint64_t *ret_size)
         return md5_copy_fd(fd, -1, ret_md5, ret_size);
 }
 
+int fo_hash_fd_max(int fd, uint64_t max, char ret_md5[33], uint64_t *ret_size)
+{
+        return md5_copy_fd_max(fd, -1, max, ret_md5, ret_size);
+}
+
 int fo_hash_at(int dirfd, const char *base, char ret_md5[33])
 {
         _cleanup_close_ int fd = fo_open_regular(dirfd, base, NULL);

@@ -67,6 +67,8 @@ int fo_check_mutable(int fd);
 
 /* MD5 (hex) and size of everything readable from fd at its current offset. */
 int fo_hash_fd(int fd, char ret_md5[33], uint64_t *ret_size);
+/* Same, reading at most max bytes: -EFBIG for more (a user's file that grows while it is read). */
+int fo_hash_fd_max(int fd, uint64_t max, char ret_md5[33], uint64_t *ret_size);
 /* MD5 of dirfd/base (regular, no symlink); -ENOENT when absent. */
 int fo_hash_at(int dirfd, const char *base, char ret_md5[33]);
 
