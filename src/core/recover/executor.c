@@ -825,33 +825,27 @@ static int unlink_temp_fn(void *userdata)
         return fo_remove_temp(h->dirfd, h->base);
 }
 
-typedef struct backup_writer {
-        const journal *j;
-        const journal_file *f;
-} backup_writer;
+typedef struct home_restore {
+        int dirfd, backup_fd;
+        const char *base, *md5;
+        const fo_meta *meta;
+} home_restore;
 
-static int write_backup(int fd, void *userdata)
+static int home_restore_fn(void *userdata)
 {
-        const backup_writer *w = userdata;
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        int r;
+        home_restore *h = userdata;
 
-        r = read_backup(w->j, w->f, &buf, &len);
-        if (r < 0)
-                return r;
-        return fo_write_buffer(fd, &(fo_buffer){buf, len});
+        return fo_restore(h->dirfd, h->base, h->backup_fd, h->md5, h->meta);
 }
 
 static int rollback_file(step_ctx *c, const journal_file *f)
 {
-        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *base = NULL, *buf = NULL;
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF, bfd = -EBADF;
+        _cleanup_free_ char *base = NULL;
         fo_meta meta = {.mode = f->mode, .uid = f->uid, .gid = f->gid, .atime = f->atime, .mtime = f->mtime,
                         .xattr_from_fd = -1};
         struct stat st;
         char cur[33], want[33];
-        size_t len = 0;
         int r;
 
         r = open_parent(c, f->path, &dirfd, &base);
@@ -921,22 +915,19 @@ static int rollback_file(step_ctx *c, const journal_file *f)
                 say(c->rep, "rollback step %zu: %s %s since the recovery; skipped (its backup stays in the journal)",
                     c->idx + 1, f->path, fd < 0 ? "was removed" : "changed");
                 return 0;
-        } else
-                meta.xattr_from_fd = fd;
-
-        if (c->a->in_home) {
-                home_replace h = {.dirfd = dirfd, .base = base, .meta = &meta};
-
-                r = read_backup(c->j, f, &buf, &len);
-                if (r < 0)
-                        return r;
-                h.buf = (fo_buffer){buf, len};
-                r = run_as_user(&c->user, home_replace_fn, &h, record_child, c);
-        } else {
-                backup_writer w = {.j = c->j, .f = f};
-
-                r = fo_replace(dirfd, base, &meta, write_backup, &w);
         }
+
+        /* the backup carries the original's xattrs (journal_backup_fd_at) */
+        bfd = journal_open_backup(c->j, f);
+        if (bfd < 0)
+                return bfd;
+        meta.xattr_from_fd = bfd;
+        if (c->a->in_home) {
+                home_restore h = {.dirfd = dirfd, .backup_fd = bfd, .base = base, .md5 = f->md5, .meta = &meta};
+
+                r = run_as_user(&c->user, home_restore_fn, &h, record_child, c);
+        } else
+                r = fo_restore(dirfd, base, bfd, f->md5, &meta);
         if (r < 0)
                 return r;
         return fault_point("rollback-restored");

@@ -688,6 +688,9 @@ int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, i
         r = fault_point("backup-copy");
         if (r >= 0)
                 r = md5_copy_fd_max(fd, bfd, max, md5, &size);
+        /* the backup carries the original's xattrs (ACLs, capabilities): a restore takes them from it */
+        if (r >= 0 && (r = fo_copy_xattrs(fd, bfd)) == -ENOTSUP)
+                r = 0; /* the journal's file system holds none: the restore keeps what it can */
         if (r >= 0 && fsync(bfd) < 0)
                 r = -errno;
         if (r >= 0)
