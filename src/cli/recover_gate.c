@@ -39,6 +39,9 @@ static preflight_options gate_options(const recover_cli *c, const sysroot *sr, c
                 if (!a->kernel_side && a->path && sysroot_stat(sr, a->path, &st) >= 0 && S_ISREG(st.st_mode))
                         po.file_backup_bytes += a->in_home && (uint64_t)st.st_size > USER_FILE_MAX
                                                         ? USER_FILE_MAX : (uint64_t)st.st_size;
+                /* dpkg -i gets a copy of the verified .deb in the journal */
+                if (a->type == ACTION_REINSTALL_PACKAGE && a->source_path && sysroot_stat(sr, a->source_path, &st) >= 0)
+                        po.file_backup_bytes += (uint64_t)st.st_size;
                 if (!a->kernel_side || !a->kernel || !kernel_allowed)
                         continue;
                 for (size_t k = 0; k < nk; k++)

@@ -342,7 +342,7 @@ static int write_clean_source(int fd, void *userdata)
  * The .deb could have been swapped since planning: ask dpkg-deb again, its
  * argv, status and output kept in the run's directory.
  */
-static int check_deb_again(step_ctx *c)
+static int check_deb_again(step_ctx *c, const char *deb)
 {
         const plan_action *a = c->a;
         _cleanup_free_ char *name = NULL, *p = NULL, *v = NULL, *ar = NULL;
@@ -352,7 +352,7 @@ static int check_deb_again(step_ctx *c)
         r = journal_command_output(c->j, c->idx, &log, &name);
         if (r < 0)
                 return r;
-        r = deb_control_fields_logged(c->o->sr, a->source_path, log, &status, &p, &v, &ar);
+        r = deb_control_fields_logged(c->o->sr, deb, log, &status, &p, &v, &ar);
         q = journal_record_command(c->j, c->idx, deb_control_argv, r < 0 && r != -EBADMSG ? r : status, name);
         if (q < 0)
                 return q;
@@ -444,7 +444,7 @@ static int do_replace(step_ctx *c)
                 } else {
                         source_writer w = {.sr = c->o->sr, .a = a};
 
-                        r = a->source == SOURCE_DEB ? check_deb_again(c) : 0;
+                        r = a->source == SOURCE_DEB ? check_deb_again(c, a->source_path) : 0;
                         if (r >= 0)
                                 r = fo_replace(dirfd, base, &meta, write_clean_source, &w);
                         if (r == -EBADMSG)
@@ -577,10 +577,10 @@ static int do_quarantine(step_ctx *c)
 #define DPKG_TIMEOUT_MS (30u * 60 * 1000)
 
 /* dpkg -i of the cached .deb, run as apt runs it (frontend lock ours), argv and output in the journal. */
-static int run_dpkg_install(step_ctx *c, int *ret_status)
+static int run_dpkg_install(step_ctx *c, const char *deb, int *ret_status)
 {
         static const char *const env[] = {"DPKG_FRONTEND_LOCKED=1", "DEBIAN_FRONTEND=noninteractive", NULL};
-        const char *argv[] = {DPKG, "--force-confold", "-i", c->a->source_path, NULL};
+        const char *argv[] = {DPKG, "--force-confold", "-i", deb, NULL};
         preflight_result *pf = c->o->kernel->pf;
         _cleanup_free_ char *name = NULL;
         _cleanup_close_ int log = -EBADF;
@@ -610,7 +610,7 @@ static int run_dpkg_install(step_ctx *c, int *ret_status)
  * could have been swapped). Returns 0 when it is the installed build, 1
  * when the step was refused (recorded), < 0 errno.
  */
-static int check_same_build(step_ctx *c)
+static int check_same_build(step_ctx *c, const char *deb)
 {
         const plan_action *a = c->a;
         _cleanup_free_ char *why = NULL;
@@ -621,7 +621,7 @@ static int check_same_build(step_ctx *c)
                 return 0;
         r = pkgfile_lookup(c->o->sr, a->touches[0], &pf);
         if (r > 0 && pf.md5sums_path)
-                r = deb_md5sums_differ(c->o->sr, a->source_path, pf.md5sums_path, &why);
+                r = deb_md5sums_differ(c->o->sr, deb, pf.md5sums_path, &why);
         pkgfile_clear(&pf);
         if (r < 0)
                 r = fail_step(c, r, "cannot compare %s with the installed %s", a->source_path, a->package);
@@ -639,9 +639,18 @@ static int check_same_build(step_ctx *c)
  * journal for the user. Irreversible: rollback leaves it (those copies
  * are the broken files; putting them back would undo the repair).
  */
+/* The journal's copy of the .deb goes once dpkg ran (or did not): it can be large. */
+static void unlink_and_free(char **path)
+{
+        if (*path)
+                (void)unlink(*path);
+        free(*path);
+}
+
 static int do_reinstall(step_ctx *c)
 {
         const plan_action *a = c->a;
+        _cleanup_(unlink_and_free) char *deb = NULL;
         int status = 0, r;
 
         if (!c->o->kernel_allowed)
@@ -651,13 +660,26 @@ static int do_reinstall(step_ctx *c)
                 return fail_step(c, 0, "reinstall-package runs only after the preflight gate; nothing was changed");
         if (!a->source_path)
                 return fail_step(c, 0, "no cached .deb of %s was planned", a->package);
-        r = check_deb_again(c);
+        /* dpkg gets the bytes that were verified: a root-only copy in the journal, not the cache's path */
+        {
+                _cleanup_close_ int in = sysroot_open_regular(c->o->sr, a->source_path);
+
+                if (in < 0)
+                        return fail_step(c, in, "cannot open %s", a->source_path);
+                r = journal_copy_input(c->j, c->idx, "package.deb", in, &deb);
+                if (r < 0)
+                        return fail_step(c, r, "cannot copy %s into the journal", a->source_path);
+        }
+        r = check_deb_again(c, deb);
         if (r < 0)
                 return fail_step(c, r == -EBADMSG ? 0 : r, "%s is not %s %s (%s) any more", a->source_path, a->package,
                                  a->version ? a->version : "?", a->arch ? a->arch : "?");
-        r = check_same_build(c);
+        r = check_same_build(c, deb);
         if (r != 0)
                 return r < 0 ? r : 0;
+        r = fault_point("deb-verified");
+        if (r < 0)
+                return fail_step(c, r, "dpkg -i %s was not run", a->source_path);
         for (size_t i = 0; i < a->n_touches; i++) {
                 _cleanup_close_ int fd = sysroot_open_regular(c->o->sr, a->touches[i]);
 
@@ -669,7 +691,7 @@ static int do_reinstall(step_ctx *c)
         }
         tell(c->rep, "step %zu: dpkg -i %s: running (at most %u min)", c->idx + 1, a->source_path,
              DPKG_TIMEOUT_MS / 60000u);
-        r = run_dpkg_install(c, &status);
+        r = run_dpkg_install(c, deb, &status);
         if (r == -EIO)
                 return fail_step(c, 0, "dpkg -i %s failed (status %d; its output is in the journal)", a->source_path,
                                  status);

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -804,6 +805,50 @@ int journal_open_backup(const journal *j, const journal_file *f)
                 return -ENOENT;
         fd = openat(j->dirfd, f->backup, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         return fd < 0 ? -errno : fd;
+}
+
+int journal_copy_input(journal *j, size_t step, const char *name, int fd, char **ret_path)
+{
+        _cleanup_free_ char *rel = NULL, *proc = NULL, *dir = NULL, *path = NULL;
+        _cleanup_close_ int out = -EBADF;
+        char md5[33];
+        int r;
+
+        if (step >= j->n_steps || !name || strchr(name, '/'))
+                return -EINVAL;
+        rel = strdup_printf("cmd/%04zu-%s", step + 1, name);
+        proc = strdup_printf("/proc/self/fd/%d", j->dirfd);
+        if (!rel || !proc)
+                return -ENOMEM;
+        {
+                char buf[PATH_MAX];
+                ssize_t n = readlink(proc, buf, sizeof(buf) - 1); /* the run's directory as opened */
+
+                if (n < 0)
+                        return -errno;
+                buf[n] = '\0';
+                dir = strdup(buf);
+                if (!dir)
+                        return -ENOMEM;
+        }
+        path = strdup_printf("%s/%s", dir, rel);
+        if (!path)
+                return -ENOMEM;
+        /* a copy of an earlier, interrupted attempt is made again */
+        if (unlinkat(j->dirfd, rel, 0) < 0 && errno != ENOENT)
+                return -errno;
+        out = openat(j->dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return -errno;
+        r = md5_copy_fd(fd, out, md5, NULL);
+        if (r >= 0 && fsync(out) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlinkat(j->dirfd, rel, 0);
+                return r;
+        }
+        *ret_path = TAKE_PTR(path);
+        return 0;
 }
 
 int journal_command_output(journal *j, size_t step, int *ret_fd, char **ret_name)

@@ -165,6 +165,13 @@ int journal_record_moved(journal *j, size_t step, const char *path, const char *
 int journal_record_after(journal *j, size_t step, const char *path, const char *md5);
 /* Open the backup of a journaled file for reading. Returns an fd. */
 int journal_open_backup(const journal *j, const journal_file *f);
+/*
+ * A root-only copy (0600, O_EXCL, no symlink followed) of what fd reads, in
+ * the run's directory as cmd/NNNN-NAME, fsynced; *ret_path is its absolute
+ * host path. What a command is given after its input was verified: the
+ * verified bytes, not a path someone may swap in between.
+ */
+int journal_copy_input(journal *j, size_t step, const char *name, int fd, char **ret_path);
 
 /*
  * Commands: journal_command_output() creates cmd/NNNN-K.log (fd for the
