@@ -70,12 +70,15 @@ static int step_install_script(journal *j, size_t step, int dfd, const char *nam
                 journal_step_failed(j, step, strerror(-k));
                 return k;
         }
+        md5_hex(content, strlen(content), md5);
+        k = journal_record_intended(j, step, path, md5);
+        if (k < 0)
+                return k;
         k = replace_file(dfd, name, fd, &st, content, strlen(content));
         if (k < 0) {
                 journal_step_failed(j, step, strerror(-k));
                 return k;
         }
-        md5_hex(content, strlen(content), md5);
         k = journal_record_after(j, step, path, md5);
         if (k >= 0)
                 k = fault_point("after-recorded");
@@ -144,10 +147,13 @@ static int step_disable_line(journal *j, size_t step, const sysroot *sr, const e
         memcpy(out + n + strlen(repl), e, (size_t)(buf + len - e));
         len = n + strlen(repl) + (size_t)(buf + len - e);
         out[len] = '\0';
+        md5_hex(out, len, md5);
+        k = journal_record_intended(j, step, ref->path, md5);
+        if (k < 0)
+                return k;
         k = replace_file(dfd, name, fd, &st, out, len);
         if (k < 0)
                 return journal_step_failed(j, step, strerror(-k)), k;
-        md5_hex(out, len, md5);
         k = journal_record_after(j, step, ref->path, md5);
         if (k >= 0)
                 k = fault_point("after-recorded");

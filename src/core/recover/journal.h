@@ -164,6 +164,13 @@ int journal_record_moved(journal *j, size_t step, const char *path, const char *
 /* After-hash of a file the step changed ("" for a file that is gone). Sets state applied. */
 int journal_record_after(journal *j, size_t step, const char *path, const char *md5);
 /* Open the backup of a journaled file for reading. Returns an fd. */
+/*
+ * The after-hash a step is about to write, recorded before the write (the
+ * step's state stays): a rollback after a crash in between then knows the
+ * new content from the old. For writers whose new content the plan alone
+ * does not say (--profile install).
+ */
+int journal_record_intended(journal *j, size_t step, const char *path, const char *md5);
 int journal_open_backup(const journal *j, const journal_file *f);
 /*
  * A root-only copy (0600, O_EXCL, no symlink followed) of what fd reads, in
