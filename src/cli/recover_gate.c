@@ -34,7 +34,13 @@ static preflight_options gate_options(const recover_cli *c, const sysroot *sr, c
                 if (a->blocked && !a->kernel_side)
                         continue;
                 /* Backups of the file steps go to the journal's file system. */
+                /* (a user's file is never copied past USER_FILE_MAX: growing one does not block the run;
+                 * each backup checks the space again for the size the file has then) */
                 if (!a->kernel_side && a->path && sysroot_stat(sr, a->path, &st) >= 0 && S_ISREG(st.st_mode))
+                        po.file_backup_bytes += a->in_home && (uint64_t)st.st_size > USER_FILE_MAX
+                                                        ? USER_FILE_MAX : (uint64_t)st.st_size;
+                /* dpkg -i gets a copy of the verified .deb in the journal */
+                if (a->type == ACTION_REINSTALL_PACKAGE && a->source_path && sysroot_stat(sr, a->source_path, &st) >= 0)
                         po.file_backup_bytes += (uint64_t)st.st_size;
                 if (!a->kernel_side || !a->kernel || !kernel_allowed)
                         continue;

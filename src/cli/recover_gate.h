@@ -12,6 +12,7 @@
 #include "recover/kernel_step.h"
 #include "recover/plan.h"
 #include "recover/preflight.h"
+#include "recover/stepfile.h"
 #include "recover_cmd.h"
 #include "root/sysroot.h"
 

@@ -390,6 +390,63 @@ def case_grown_user_file(env):
         fail("grown user files: exit %d\n%s%s" % (code, out, err))
 
 
+def case_grown_after_planning(env):
+    """5: alice grows her .bashrc (a sparse 300 MB file, and, separately, by one line) between the planning and the
+    execution: the plan the tool made records the file as it saw it, so the step is refused and reported, the
+    journal holds no big copy, her file is left as she made it. Both ways in between: the plan printed by
+    --dry-run --json run with --plan-file, and a run killed at its first step (fault point step-intent) resumed."""
+    bashrc = "/home/alice/.bashrc"
+
+    def grow(root, how):
+        with open(host(root, bashrc), "r+b") as f:
+            if how == "sparse":
+                f.truncate(300 << 20)
+            else:
+                f.seek(0, 2)
+                f.write(b"alias ll='ls -l'\n")
+        return md5(host(root, bashrc))
+
+    def check(label, root, state, code, out, err, grown):
+        biggest = max([os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(state) for f in fs] or [0])
+        if biggest > (1 << 20):
+            fail("%s: a %d byte copy is in the journal" % (label, biggest))
+        if md5(host(root, bashrc)) != grown:
+            fail("%s: alice's grown .bashrc was changed" % label)
+        if code != 11 or bashrc not in out or "refused" not in out:
+            fail("%s: the step on the grown file was not refused and reported: exit %d\n%s%s" % (label, code, out, err))
+
+    for how in ("sparse", "line"):
+        root, state = env.copy("grown-planned-" + how)
+        code, out, err = env.run(root, state, "--recover", "--dry-run", "--json")
+        try:
+            actions = json.loads(out)["actions"]
+        except (ValueError, KeyError):
+            fail("--dry-run --json: exit %d %s" % (code, err))
+            continue
+        mine = [a for a in actions if a.get("path") == bashrc and not a.get("blocked")]
+        if not mine or "planned" not in mine[0]:
+            fail("%s: the plan does not record alice's .bashrc as planned: %s" % (how, mine))
+            continue
+        plan = plan_file(root, mine)
+        grown = grow(root, how)
+        code, out, err = env.run(root, state, "--recover", "--yes", "--plan-file", plan)
+        check("plan-file " + how, root, state, code, out, err, grown)
+        if how == "line" and "not the file that was planned" not in out:
+            fail("grown by a line: the refusal does not say the file is not the one planned:\n%s" % out)
+
+        # killed after the journal and the first intent were written, grown, resumed
+        root, state = env.copy("grown-resumed-" + how)
+        plan = plan_file(root, mine)
+        code, out, err = env.run(root, state, "--recover", "--yes", "--plan-file", plan,
+                                 env={"RDNA1_DOCTOR_FAULT": "step-intent"})
+        if code != -9:
+            fail("resume %s: the fault point did not kill the run: exit %d %s" % (how, code, err))
+            continue
+        grown = grow(root, how)
+        code, out, err = env.run(root, state, "--recover", "--resume")
+        check("resume " + how, root, state, code, out, err, grown)
+
+
 # ------------------------------------------------------------------ 6
 
 def case_helper_credentials(env):
@@ -486,7 +543,7 @@ def case_bundle_json_secrets(env):
 
 CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_sourced_not_owned,
          case_changed_after_review, case_reviewed_plan_swap, case_grown_user_file,
-         case_helper_credentials,
+         case_grown_after_planning, case_helper_credentials,
          case_bundle_json_secrets]
 
 

@@ -549,7 +549,7 @@ def case_crash_everywhere(env):
                 fail("%s: --rollback of the crashed run is not the original tree:\n%s" % (label, diff_snap(original, got)))
             shutil.rmtree(os.path.dirname(root))
     for point in points:
-        if point != "rollback-restored" and point not in killed:
+        if point not in ("rollback-restored", "deb-verified") and point not in killed:
             fail("fault point %s was never reached by the file steps" % point)
     print("crash: %d kills over %d points" % (sum(killed.values()), len(killed)), flush=True)
     # a crash during the rollback itself, then --rollback again
@@ -668,10 +668,58 @@ def case_immutable_refused(env):
         fail("immutable /etc/environment: %s %s" % (sums, out[-1500:]))
 
 
+def case_crash_profile_install(env):
+    """--profile install --disable-conflicts killed at every fault point (the same write path as the recovery):
+    every file old or new, no backup lost, and --rollback of the crashed run gives the original tree."""
+    root0, _ = env.copy("profile-crash-base")
+    conflicting = "/etc/profile.d/rocm-rdna1-57.sh"
+    p = host(root0, conflicting)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "w") as f:
+        f.write("export HSA_OVERRIDE_GFX_VERSION=10.3.0\nexport MIOPEN_FIND_ENFORCE=3\nexport OTHER=1\n")
+    os.utime(p, ns=(1600000000_000000000, 1600000000_123456789))
+    BASE_SAVED = BASE[0]
+    BASE[0] = root0
+    env_base = env.base
+    env.base = root0
+    try:
+        original = snapshot(root0)
+        args = ("--profile", "install", "miopen-rocm57-conservative", "--disable-conflicts")
+        killed = 0
+        for point in fault_points(env):
+            for nth in range(1, 5):
+                root, state = env.copy("profile-crash-%s-%d" % (point, nth))
+                code, out, err = env.run(root, state, *args, env={"RDNA1_DOCTOR_FAULT": "%s@%d" % (point, nth)})
+                if code != -signal.SIGKILL:
+                    if code != 0:
+                        fail("profile install, %s@%d: exit %d\n%s%s" % (point, nth, code, out, err))
+                    shutil.rmtree(os.path.dirname(root))
+                    break
+                killed += 1
+                label = "profile install killed at %s@%d" % (point, nth)
+                check_backups(state, label)
+                jd = journal_dirs(state)
+                if not jd:
+                    shutil.rmtree(os.path.dirname(root))
+                    continue  # killed before the journal was made: nothing was written
+                code, out, err = env.run(root, state, "--rollback", os.path.basename(jd[0]))
+                got = snapshot(root)
+                if code != 0 or got != original:
+                    fail("%s: --rollback: exit %d\n%s%s%s" % (label, code, out, err, diff_snap(original, got)))
+                shutil.rmtree(os.path.dirname(root))
+        if killed < 6:
+            fail("profile install: only %d kills: the fault points are not on its write path" % killed)
+        print("profile install: %d kills" % killed, flush=True)
+    finally:
+        BASE[0] = BASE_SAVED
+        env.base = env_base
+
+
 CASES = [case_dry_run, case_headless_needs_yes, case_recover_and_rollback, case_rollback_skips_changed,
          case_home_files_as_owner, case_home_symlink_refused, case_packaged_never_quarantined,
          case_other_version_rejected, case_backup_source, case_lock, case_orphan_child_refuses_resume,
-         case_enospc_backup, case_cross_fs_quarantine, case_read_only_root, case_immutable_refused, case_crash_everywhere]
+         case_enospc_backup, case_cross_fs_quarantine, case_read_only_root, case_immutable_refused, case_crash_everywhere,
+         case_crash_profile_install]
 
 
 def case_name(case):

@@ -41,7 +41,10 @@
 #            reinstall    a stand-in ROCm package whose soname symlink was re-pointed
 #                         at a custom build: the plan reinstalls it from the cached
 #                         .deb (symlinks have no md5sum), --recover --yes runs dpkg -i
-#                         (dpkg --verify clean after), --rollback says it is
+#                         of a root-only copy of the verified .deb (the cached one
+#                         swapped for another build while the run is stopped after
+#                         the verification is not what gets installed; dpkg --verify
+#                         clean after), --rollback says it is
 #                         irreversible (exit 11) and leaves it; on a recovery boot
 #                         (/proc/cmdline "recovery") the step is planned but blocked;
 #                         another build of the same version in the cache is refused
@@ -374,12 +377,35 @@ ok = [a for a in acts if a.get("package") == "rocm-standin" and a["irreversible"
       and "/opt/rocm-5.7.1/lib/libstandin.so.1" in a["touches"]]
 sys.exit(0 if len(ok) == 1 else 1)' "$work/plan.json" ||
                 { cat "$work/plan.json"; die "the plan has no runnable reinstall-package step for rocm-standin"; }
-        run_to "$work/run.out" "$work/rdna1-doctor" --recover --yes
+        # The run stops (fault point deb-verified:STOP) once the .deb was verified, before dpkg runs; then the
+        # cached .deb is swapped for another build of the same version: dpkg must install the verified bytes.
+        cp -a "$pkg" "$work/evil-pkg"
+        printf 'swapped in after the verification\n' >"$work/evil-pkg$lib/libstandin.so.1.0"
+        (cd "$work/evil-pkg" && find opt -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+        dpkg-deb --root-owner-group --build "$work/evil-pkg" "$work/evil.deb" >/dev/null || die "dpkg-deb --build (evil)"
+        local pid n
+        RDNA1_DOCTOR_FAULT=deb-verified:STOP "$work/rdna1-doctor" --recover --yes >"$work/run.out" 2>&1 &
+        pid=$!
+        for n in $(seq 600); do
+                [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = T ] && break
+                sleep 0.1
+        done
+        [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = T ] || { cat "$work/run.out"; die "the run did not stop at deb-verified"; }
+        mv -f "$work/evil.deb" /var/cache/apt/archives/rocm-standin_5.7.1_all.deb
+        kill -CONT "$pid"
+        set +e
+        wait "$pid"
+        rc=$?
+        set -e
         cat "$work/run.out"
         [ $rc -eq 0 ] || [ $rc -eq 11 ] || die "--recover: exit $rc"
         grep -q "reinstall-package rocm-standin 5.7.1: done" "$work/run.out" || die "the reinstall step did not run"
         [ "$(readlink "$lib/libstandin.so.1")" = libstandin.so.1.0 ] || die "the soname link is not back"
         dpkg --verify rocm-standin || die "dpkg --verify rocm-standin is not clean"
+        [ "$(cat "$lib/libstandin.so.1.0")" = "clean stand-in library" ] ||
+                die "dpkg installed the .deb swapped in after the verification"
+        cp "$work/rocm-standin.deb" /var/cache/apt/archives/rocm-standin_5.7.1_all.deb
+        echo "PASS: a .deb swapped after its verification is not what dpkg installs"
         id=$(sed -n 's/^Journal \([^ ]*\) .*/\1/p' "$work/run.out")
         [ -n "$id" ] || die "no journal id in the output"
         grep -rqs '"/usr/bin/dpkg"' "/var/lib/rdna1-doctor/journal/$id" || die "dpkg's argv is not in the journal"

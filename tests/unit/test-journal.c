@@ -5,12 +5,14 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
 
 #include "base/fault.h"
+#include "base/md5io.h"
 #include "base/util.h"
 #include "recover/journal.h"
 #include "recover/plan.h"
@@ -38,6 +40,8 @@ static plan *sample_plan(void)
         a = plan_add(p, ACTION_DISABLE_ENV_LINE, "env.hang-risk");
         a->path = strdup("/etc/environment");
         a->line = 3;
+        a->planned = (plan_file_id){.known = true, .dev = 2049, .ino = UINT64_C(1) << 40, .size = 300u << 20,
+                                    .mtime_sec = 1700000000, .mtime_nsec = 999999999};
         a = plan_add(p, ACTION_UPDATE_INITRAMFS, "kernel.patched-build");
         a->kernel = strdup("6.8.0-48-generic");
         a = plan_add(p, ACTION_REINSTALL_PACKAGE, "runtime.modified");
@@ -72,6 +76,11 @@ static void test_plan_order_and_json(void **state)
         assert_string_equal(json_object_to_json_string(o), json_object_to_json_string(o2));
         assert_int_equal(q->actions[2].source, SOURCE_DEB);
         assert_int_equal(q->actions[2].expected_size, 42);
+        assert_true(q->actions[0].planned.known);
+        assert_int_equal(q->actions[0].planned.ino, UINT64_C(1) << 40);
+        assert_int_equal(q->actions[0].planned.size, 300u << 20);
+        assert_int_equal(q->actions[0].planned.mtime_nsec, 999999999);
+        assert_false(q->actions[1].planned.known);
         json_object_put(o);
         json_object_put(o2);
         plan_free(q);
@@ -178,6 +187,57 @@ static void test_journal_records(void **state)
         fixture_rmrf(dir);
 }
 
+static int count_entries(const char *path)
+{
+        DIR *d = opendir(path);
+        struct dirent *e;
+        int n = 0;
+
+        assert_non_null(d);
+        while ((e = readdir(d)))
+                n += e->d_name[0] != '.';
+        closedir(d);
+        return n;
+}
+
+/* A backup copies at most the cap it is given: a larger (sparse) file is refused, and no copy is left behind. */
+static void test_backup_cap(void **state)
+{
+        _cleanup_free_ char *dir = fixture_tmpdir("/tmp", "journal-cap");
+        _cleanup_free_ char *src = NULL, *backups = NULL;
+        plan *p = sample_plan();
+        journal *j = NULL;
+        const journal_file *f = NULL;
+        char md5[33];
+        uint64_t size = 0;
+        int fd;
+
+        src = strdup_printf("%s/big", dir);
+        fd = open(src, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, 64 << 20), 0); /* sparse: no disk space */
+        assert_int_equal(journal_create(dir, p, &j), 0);
+        assert_int_equal(journal_begin_step(j, 0), 0);
+        assert_int_equal(journal_backup_fd_at(j, 0, "/home/a/.bashrc", -EBADF, fd, 16 << 20, &f), -EFBIG);
+        assert_int_equal(journal_get_step(j, 0)->n_files, 0);
+        backups = strdup_printf("%s/journal/%s/backups", dir, journal_id(j));
+        assert_int_equal(count_entries(backups), 0);
+        /* grown between the size check and the copy: the copy stops at the cap and is deleted */
+        assert_int_equal(ftruncate(fd, 16 << 20), 0);
+        assert_int_equal(md5_copy_fd_max(fd, -1, (16 << 20) - 1, md5, &size), -EFBIG);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        assert_int_equal(md5_copy_fd_max(fd, -1, 16 << 20, md5, &size), 0);
+        assert_int_equal(size, 16 << 20);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        assert_int_equal(journal_backup_fd_at(j, 0, "/home/a/.bashrc", -EBADF, fd, 16 << 20, &f), 0);
+        assert_int_equal(f->size, 16 << 20);
+
+        journal_free(j);
+        plan_free(p);
+        close(fd);
+        fixture_rmrf(dir);
+}
+
 static void test_lock(void **state)
 {
         _cleanup_free_ char *dir = fixture_tmpdir("/tmp", "lock");
@@ -209,6 +269,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plan_order_and_json),
                 cmocka_unit_test(test_journal_records),
+                cmocka_unit_test(test_backup_cap),
                 cmocka_unit_test(test_lock),
                 cmocka_unit_test(test_fault_points),
         };

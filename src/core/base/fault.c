@@ -17,6 +17,7 @@ const char *const fault_point_names[] = {
         "after-recorded",       /* after-hash recorded, step not marked done */
         "step-done",            /* step marked done, next not begun */
         "rollback-restored",    /* rollback: one file put back, step not marked */
+        "deb-verified",         /* reinstall: the .deb's copy verified, dpkg not yet run */
         NULL,
 };
 
@@ -38,6 +39,10 @@ int fault_point(const char *name)
         if (!rest || (*rest && *rest != '@' && *rest != ':'))
                 return 0;
         if (*rest == ':') {
+                if (streq(rest + 1, "STOP")) {
+                        raise(SIGSTOP); /* the test acts here, then sends SIGCONT */
+                        return 0;
+                }
                 if (streq(rest + 1, "ENOSPC"))
                         return -ENOSPC;
                 return -EIO;

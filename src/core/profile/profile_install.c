@@ -5,6 +5,7 @@
 #include <md5.h>
 #include <sys/stat.h>
 
+#include "base/fault.h"
 #include "base/util.h"
 #include "profile/profile.h"
 #include "recover/journal.h"
@@ -25,41 +26,65 @@ static void md5_hex(const void *buf, size_t len, char out[33])
         MD5Data(buf, len, out);
 }
 
+/*
+ * Write dirfd/name through the one write path (root/fileops.h fo_replace:
+ * O_EXCL temp, metadata on the descriptor, fsync, rename, directory fsync,
+ * fault points): an existing file keeps its owner, mode, xattrs and times
+ * (cur: open on it), a new one is root's, 0644.
+ */
+static int replace_file(int dirfd, const char *name, int cur, const struct stat *st, const char *buf, size_t len)
+{
+        fo_meta meta = {.mode = 0644, .atime = {.tv_nsec = UTIME_NOW}, .mtime = {.tv_nsec = UTIME_NOW},
+                        .xattr_from_fd = -1};
+        fo_buffer b = {buf, len};
+
+        if (cur >= 0)
+                meta = (fo_meta){.mode = st->st_mode & 07777, .uid = st->st_uid, .gid = st->st_gid,
+                                 .atime = st->st_atim, .mtime = {.tv_nsec = UTIME_NOW}, .xattr_from_fd = cur};
+        return fo_replace(dirfd, name, &meta, fo_write_buffer, &b);
+}
+
 static int step_install_script(journal *j, size_t step, int dfd, const char *name, const char *path,
                                const char *content)
 {
         _cleanup_close_ int fd = -EBADF;
+        struct stat st;
         char md5[33];
         int k;
 
         k = journal_begin_step(j, step);
         if (k < 0)
                 return k;
-        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        fd = fo_open_regular(dfd, name, &st);
         if (fd >= 0) {
-                struct stat st;
-
-                if (fstat(fd, &st) < 0)
-                        return -errno;
-                if (!S_ISREG(st.st_mode))
-                        return journal_step_failed(j, step, "not a regular file"), -EINVAL;
-                k = journal_backup_fd(j, step, path, fd, NULL);
-        } else if (errno == ENOENT)
+                k = fo_check_mutable(fd);
+                if (k < 0)
+                        return journal_step_failed(j, step, "immutable or append-only (chattr); refused, not forced"),
+                               k;
+                k = journal_backup_fd_at(j, step, path, dfd, fd, UINT64_MAX, NULL);
+        } else if (fd == -ENOENT)
                 k = journal_note_absent(j, step, path);
         else
-                k = -errno;
-        if (k < 0) {
-                journal_step_failed(j, step, strerror(-k));
-                return k;
-        }
-        k = write_file_atomic(dfd, name, content, strlen(content), 0644);
+                k = fd == -EINVAL ? (journal_step_failed(j, step, "not a regular file"), -EINVAL) : fd;
         if (k < 0) {
                 journal_step_failed(j, step, strerror(-k));
                 return k;
         }
         md5_hex(content, strlen(content), md5);
+        k = journal_record_intended(j, step, path, md5);
+        if (k < 0)
+                return k;
+        k = replace_file(dfd, name, fd, &st, content, strlen(content));
+        if (k < 0) {
+                journal_step_failed(j, step, strerror(-k));
+                return k;
+        }
         k = journal_record_after(j, step, path, md5);
-        return k < 0 ? k : journal_step_done(j, step);
+        if (k >= 0)
+                k = fault_point("after-recorded");
+        if (k >= 0)
+                k = journal_step_done(j, step);
+        return k < 0 ? k : fault_point("step-done");
 }
 
 /* Comment out line ref->line of ref->path, after checking it still reads ref->text. */
@@ -80,13 +105,14 @@ static int step_disable_line(journal *j, size_t step, const sysroot *sr, const e
         k = fo_open_parent(sr, ref->path, &dfd, &name);
         if (k < 0)
                 return journal_step_failed(j, step, strerror(-k)), k;
-        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                k = -errno;
-                return journal_step_failed(j, step, strerror(-k)), k;
-        }
-        if (!S_ISREG(st.st_mode))
+        fd = fo_open_regular(dfd, name, &st);
+        if (fd == -EINVAL)
                 return journal_step_failed(j, step, "not a regular file"), -EINVAL;
+        if (fd < 0)
+                return journal_step_failed(j, step, strerror(-fd)), fd;
+        k = fo_check_mutable(fd);
+        if (k < 0)
+                return journal_step_failed(j, step, "immutable or append-only (chattr); refused, not forced"), k;
         k = read_fd_capped(fd, ENV_FILE_MAX, &buf, &len);
         if (k < 0)
                 return journal_step_failed(j, step, strerror(-k)), k;
@@ -106,7 +132,7 @@ static int step_disable_line(journal *j, size_t step, const sysroot *sr, const e
         }
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
-        k = journal_backup_fd(j, step, ref->path, fd, NULL);
+        k = journal_backup_fd_at(j, step, ref->path, dfd, fd, UINT64_MAX, NULL);
         if (k < 0)
                 return journal_step_failed(j, step, strerror(-k)), k;
         repl = env_line_disabled_text(ref->text);
@@ -121,16 +147,19 @@ static int step_disable_line(journal *j, size_t step, const sysroot *sr, const e
         memcpy(out + n + strlen(repl), e, (size_t)(buf + len - e));
         len = n + strlen(repl) + (size_t)(buf + len - e);
         out[len] = '\0';
-        k = write_file_atomic(dfd, name, out, len, st.st_mode & 07777);
-        /* Keep the owner; mode went through write_file_atomic (less the umask: set it again). */
-        if (k >= 0 && (fchownat(dfd, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-                       fchmodat(dfd, name, st.st_mode & 07777, 0) < 0))
-                k = -errno;
+        md5_hex(out, len, md5);
+        k = journal_record_intended(j, step, ref->path, md5);
+        if (k < 0)
+                return k;
+        k = replace_file(dfd, name, fd, &st, out, len);
         if (k < 0)
                 return journal_step_failed(j, step, strerror(-k)), k;
-        md5_hex(out, len, md5);
         k = journal_record_after(j, step, ref->path, md5);
-        return k < 0 ? k : journal_step_done(j, step);
+        if (k >= 0)
+                k = fault_point("after-recorded");
+        if (k >= 0)
+                k = journal_step_done(j, step);
+        return k < 0 ? k : fault_point("step-done");
 }
 
 static int build_plan(const install_request *req, plan **ret)

@@ -18,16 +18,11 @@
 #include "recover/executor.h"
 #include "recover/kernel_step.h"
 #include "recover/pkgfile.h"
+#include "recover/stepfile.h"
 #include "root/fileops.h"
 #include "root/userdrop.h"
 
 #define CONTENT_READ_MAX (256u * 1024 * 1024)
-/*
- * The most of a user's file root copies into the journal: start-up files and
- * .pth files are a few KiB; a user can grow one (sparse, costing no quota)
- * after planning to fill /var (docs/SECURITY.md).
- */
-#define USER_FILE_MAX (16u * 1024 * 1024)
 
 void exec_report_clear(exec_report *rep)
 {
@@ -131,9 +126,7 @@ static int finish_step(step_ctx *c, const char *path, const char *md5_after)
 }
 
 /*
- * Open the parent of a step's file: beneath the owner's home, or for a
- * user's file elsewhere without following any symlink (the user's to
- * point anywhere); a system file through the root. The directory must be
+ * Open the parent of a step's file (stepfile.h). The directory must be
  * the step owner's: a user's file is never written into a directory that
  * user does not own, nor a root step into a user's directory (-EPERM).
  */
@@ -153,11 +146,8 @@ static int open_parent(step_ctx *c, const char *path, int *ret_dirfd, char **ret
                         c->have_user = true;
                 }
                 want = c->user.uid;
-                r = fo_path_in_home(c->user.home, path)
-                            ? fo_open_parent_in_home(c->o->sr, c->user.home, path, &dirfd, &base)
-                            : fo_open_parent_nofollow(c->o->sr, path, &dirfd, &base);
-        } else
-                r = fo_open_parent(c->o->sr, path, &dirfd, &base);
+        }
+        r = step_open_parent(c->o->sr, c->a, c->a->in_home ? &c->user : NULL, path, &dirfd, &base);
         if (r < 0)
                 return r;
         if (fstat(dirfd, &st) < 0)
@@ -209,6 +199,45 @@ static int read_backup(const journal *j, const journal_file *f, char **ret, size
                 return -EBADMSG;
         }
         return 0;
+}
+
+/*
+ * The checks before a file step's backup, and the backup (once per step):
+ * a user's file must be the owner's and at most USER_FILE_MAX (hashed and
+ * copied no further), a file not yet backed up the one the plan saw (a user
+ * may grow it in between: docs/SECURITY.md, 5), none immutable. Its hash
+ * into cur, *jf the journal's record. Returns 0, 1 when the step was
+ * refused (recorded), < 0 errno.
+ */
+static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *st, const char *verb, char cur[33],
+                             const journal_file **jf)
+{
+        const plan_action *a = c->a;
+        uint64_t max = a->in_home ? USER_FILE_MAX : UINT64_MAX;
+        bool backed_up = *jf && (*jf)->backup;
+        int r;
+
+        if (a->in_home && st->st_uid != c->user.uid)
+                r = fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: %s it by hand", a->path,
+                              c->user.name, (unsigned)st->st_uid, c->user.name, verb);
+        else if ((uint64_t)st->st_size > max)
+                r = fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into the "
+                              "journal; %s it by hand", a->path, (unsigned long long)st->st_size, USER_FILE_MAX >> 20,
+                              verb);
+        else if (!backed_up && !step_file_is_planned(a, st))
+                r = fail_step(c, 0, "%s is not the file that was planned (now %llu bytes, planned %llu; or another "
+                              "file, or changed since): not copied; plan again", a->path,
+                              (unsigned long long)st->st_size, (unsigned long long)a->planned.size);
+        else if (fo_check_mutable(fd) < 0)
+                r = fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
+        else if ((r = fo_hash_fd_max(fd, max, cur, NULL)) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                r = fail_step(c, r < 0 ? r : -errno, "cannot read %s%s", a->path,
+                              r == -EFBIG ? " (it grew past the limit while it was read)" : "");
+        else if (!backed_up && (r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, max, jf)) < 0)
+                r = fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
+        else
+                return 0;
+        return r < 0 ? r : 1;
 }
 
 /* ---- new content ---- */
@@ -313,7 +342,7 @@ static int write_clean_source(int fd, void *userdata)
  * The .deb could have been swapped since planning: ask dpkg-deb again, its
  * argv, status and output kept in the run's directory.
  */
-static int check_deb_again(step_ctx *c)
+static int check_deb_again(step_ctx *c, const char *deb)
 {
         const plan_action *a = c->a;
         _cleanup_free_ char *name = NULL, *p = NULL, *v = NULL, *ar = NULL;
@@ -323,7 +352,7 @@ static int check_deb_again(step_ctx *c)
         r = journal_command_output(c->j, c->idx, &log, &name);
         if (r < 0)
                 return r;
-        r = deb_control_fields_logged(c->o->sr, a->source_path, log, &status, &p, &v, &ar);
+        r = deb_control_fields_logged(c->o->sr, deb, log, &status, &p, &v, &ar);
         q = journal_record_command(c->j, c->idx, deb_control_argv, r < 0 && r != -EBADMSG ? r : status, name);
         if (q < 0)
                 return q;
@@ -372,26 +401,11 @@ static int do_replace(step_ctx *c)
         fd = fo_open_regular(dirfd, base, &st);
         if (fd < 0)
                 return fail_step(c, fd, "cannot open %s", a->path);
-        if (a->in_home && st.st_uid != c->user.uid)
-                return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: change it by hand", a->path,
-                                 c->user.name, (unsigned)st.st_uid, c->user.name);
-        if (a->in_home && (uint64_t)st.st_size > USER_FILE_MAX)
-                return fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into "
-                                 "the journal; change it by hand", a->path, (unsigned long long)st.st_size,
-                                 USER_FILE_MAX >> 20);
-        r = fo_check_mutable(fd);
-        if (r < 0)
-                return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
-        r = fo_hash_fd(fd, cur, NULL);
-        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
-                return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
-        if (!jf || !jf->backup) {
-                r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, &jf);
-                if (r < 0)
-                        return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
-                if (!streq(jf->md5, cur))
-                        return fail_step(c, 0, "%s changed while it was backed up", a->path);
-        }
+        r = check_and_back_up(c, dirfd, fd, &st, "change", cur, &jf);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (!streq(jf->md5, cur))
+                return fail_step(c, 0, "%s changed while it was backed up", a->path);
         if (a->type == ACTION_DISABLE_ENV_LINE) {
                 r = read_backup(c->j, jf, &old, &old_len);
                 if (r < 0)
@@ -430,7 +444,7 @@ static int do_replace(step_ctx *c)
                 } else {
                         source_writer w = {.sr = c->o->sr, .a = a};
 
-                        r = a->source == SOURCE_DEB ? check_deb_again(c) : 0;
+                        r = a->source == SOURCE_DEB ? check_deb_again(c, a->source_path) : 0;
                         if (r >= 0)
                                 r = fo_replace(dirfd, base, &meta, write_clean_source, &w);
                         if (r == -EBADMSG)
@@ -533,24 +547,9 @@ static int do_quarantine(step_ctx *c)
                         return finish_step(c, a->path, "");
                 return fail_step(c, 0, "%s is gone and not in the quarantine", a->path);
         }
-        if (a->in_home && st.st_uid != c->user.uid)
-                return fail_step(c, 0, "%s in %s's home is owned by uid %u, not by %s: move it by hand", a->path,
-                                 c->user.name, (unsigned)st.st_uid, c->user.name);
-        if (a->in_home && (uint64_t)st.st_size > USER_FILE_MAX)
-                return fail_step(c, 0, "%s is %llu bytes, more than the %u MiB a user's file may be: not copied into "
-                                 "the journal; move it by hand", a->path, (unsigned long long)st.st_size,
-                                 USER_FILE_MAX >> 20);
-        r = fo_check_mutable(fd);
-        if (r < 0)
-                return fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
-        r = fo_hash_fd(fd, cur, NULL);
-        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0)
-                return fail_step(c, r < 0 ? r : -errno, "cannot read %s", a->path);
-        if (!jf || !jf->backup) {
-                r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, &jf);
-                if (r < 0)
-                        return fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
-        }
+        r = check_and_back_up(c, dirfd, fd, &st, "move", cur, &jf);
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (!streq(cur, jf->md5))
                 return fail_step(c, 0, "%s changed since this run backed it up; left as it is", a->path);
         r = journal_record_moved(c->j, c->idx, a->path, dest);
@@ -578,10 +577,10 @@ static int do_quarantine(step_ctx *c)
 #define DPKG_TIMEOUT_MS (30u * 60 * 1000)
 
 /* dpkg -i of the cached .deb, run as apt runs it (frontend lock ours), argv and output in the journal. */
-static int run_dpkg_install(step_ctx *c, int *ret_status)
+static int run_dpkg_install(step_ctx *c, const char *deb, int *ret_status)
 {
         static const char *const env[] = {"DPKG_FRONTEND_LOCKED=1", "DEBIAN_FRONTEND=noninteractive", NULL};
-        const char *argv[] = {DPKG, "--force-confold", "-i", c->a->source_path, NULL};
+        const char *argv[] = {DPKG, "--force-confold", "-i", deb, NULL};
         preflight_result *pf = c->o->kernel->pf;
         _cleanup_free_ char *name = NULL;
         _cleanup_close_ int log = -EBADF;
@@ -611,7 +610,7 @@ static int run_dpkg_install(step_ctx *c, int *ret_status)
  * could have been swapped). Returns 0 when it is the installed build, 1
  * when the step was refused (recorded), < 0 errno.
  */
-static int check_same_build(step_ctx *c)
+static int check_same_build(step_ctx *c, const char *deb)
 {
         const plan_action *a = c->a;
         _cleanup_free_ char *why = NULL;
@@ -622,7 +621,7 @@ static int check_same_build(step_ctx *c)
                 return 0;
         r = pkgfile_lookup(c->o->sr, a->touches[0], &pf);
         if (r > 0 && pf.md5sums_path)
-                r = deb_md5sums_differ(c->o->sr, a->source_path, pf.md5sums_path, &why);
+                r = deb_md5sums_differ(c->o->sr, deb, pf.md5sums_path, &why);
         pkgfile_clear(&pf);
         if (r < 0)
                 r = fail_step(c, r, "cannot compare %s with the installed %s", a->source_path, a->package);
@@ -640,9 +639,18 @@ static int check_same_build(step_ctx *c)
  * journal for the user. Irreversible: rollback leaves it (those copies
  * are the broken files; putting them back would undo the repair).
  */
+/* The journal's copy of the .deb goes once dpkg ran (or did not): it can be large. */
+static void unlink_and_free(char **path)
+{
+        if (*path)
+                (void)unlink(*path);
+        free(*path);
+}
+
 static int do_reinstall(step_ctx *c)
 {
         const plan_action *a = c->a;
+        _cleanup_(unlink_and_free) char *deb = NULL;
         int status = 0, r;
 
         if (!c->o->kernel_allowed)
@@ -652,13 +660,26 @@ static int do_reinstall(step_ctx *c)
                 return fail_step(c, 0, "reinstall-package runs only after the preflight gate; nothing was changed");
         if (!a->source_path)
                 return fail_step(c, 0, "no cached .deb of %s was planned", a->package);
-        r = check_deb_again(c);
+        /* dpkg gets the bytes that were verified: a root-only copy in the journal, not the cache's path */
+        {
+                _cleanup_close_ int in = sysroot_open_regular(c->o->sr, a->source_path);
+
+                if (in < 0)
+                        return fail_step(c, in, "cannot open %s", a->source_path);
+                r = journal_copy_input(c->j, c->idx, "package.deb", in, &deb);
+                if (r < 0)
+                        return fail_step(c, r, "cannot copy %s into the journal", a->source_path);
+        }
+        r = check_deb_again(c, deb);
         if (r < 0)
                 return fail_step(c, r == -EBADMSG ? 0 : r, "%s is not %s %s (%s) any more", a->source_path, a->package,
                                  a->version ? a->version : "?", a->arch ? a->arch : "?");
-        r = check_same_build(c);
+        r = check_same_build(c, deb);
         if (r != 0)
                 return r < 0 ? r : 0;
+        r = fault_point("deb-verified");
+        if (r < 0)
+                return fail_step(c, r, "dpkg -i %s was not run", a->source_path);
         for (size_t i = 0; i < a->n_touches; i++) {
                 _cleanup_close_ int fd = sysroot_open_regular(c->o->sr, a->touches[i]);
 
@@ -670,7 +691,7 @@ static int do_reinstall(step_ctx *c)
         }
         tell(c->rep, "step %zu: dpkg -i %s: running (at most %u min)", c->idx + 1, a->source_path,
              DPKG_TIMEOUT_MS / 60000u);
-        r = run_dpkg_install(c, &status);
+        r = run_dpkg_install(c, deb, &status);
         if (r == -EIO)
                 return fail_step(c, 0, "dpkg -i %s failed (status %d; its output is in the journal)", a->source_path,
                                  status);
@@ -826,33 +847,27 @@ static int unlink_temp_fn(void *userdata)
         return fo_remove_temp(h->dirfd, h->base);
 }
 
-typedef struct backup_writer {
-        const journal *j;
-        const journal_file *f;
-} backup_writer;
+typedef struct home_restore {
+        int dirfd, backup_fd;
+        const char *base, *md5;
+        const fo_meta *meta;
+} home_restore;
 
-static int write_backup(int fd, void *userdata)
+static int home_restore_fn(void *userdata)
 {
-        const backup_writer *w = userdata;
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        int r;
+        home_restore *h = userdata;
 
-        r = read_backup(w->j, w->f, &buf, &len);
-        if (r < 0)
-                return r;
-        return fo_write_buffer(fd, &(fo_buffer){buf, len});
+        return fo_restore(h->dirfd, h->base, h->backup_fd, h->md5, h->meta);
 }
 
 static int rollback_file(step_ctx *c, const journal_file *f)
 {
-        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *base = NULL, *buf = NULL;
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF, bfd = -EBADF;
+        _cleanup_free_ char *base = NULL;
         fo_meta meta = {.mode = f->mode, .uid = f->uid, .gid = f->gid, .atime = f->atime, .mtime = f->mtime,
                         .xattr_from_fd = -1};
         struct stat st;
         char cur[33], want[33];
-        size_t len = 0;
         int r;
 
         r = open_parent(c, f->path, &dirfd, &base);
@@ -922,22 +937,19 @@ static int rollback_file(step_ctx *c, const journal_file *f)
                 say(c->rep, "rollback step %zu: %s %s since the recovery; skipped (its backup stays in the journal)",
                     c->idx + 1, f->path, fd < 0 ? "was removed" : "changed");
                 return 0;
-        } else
-                meta.xattr_from_fd = fd;
-
-        if (c->a->in_home) {
-                home_replace h = {.dirfd = dirfd, .base = base, .meta = &meta};
-
-                r = read_backup(c->j, f, &buf, &len);
-                if (r < 0)
-                        return r;
-                h.buf = (fo_buffer){buf, len};
-                r = run_as_user(&c->user, home_replace_fn, &h, record_child, c);
-        } else {
-                backup_writer w = {.j = c->j, .f = f};
-
-                r = fo_replace(dirfd, base, &meta, write_backup, &w);
         }
+
+        /* the backup carries the original's xattrs (journal_backup_fd_at) */
+        bfd = journal_open_backup(c->j, f);
+        if (bfd < 0)
+                return bfd;
+        meta.xattr_from_fd = bfd;
+        if (c->a->in_home) {
+                home_restore h = {.dirfd = dirfd, .backup_fd = bfd, .base = base, .md5 = f->md5, .meta = &meta};
+
+                r = run_as_user(&c->user, home_restore_fn, &h, record_child, c);
+        } else
+                r = fo_restore(dirfd, base, bfd, f->md5, &meta);
         if (r < 0)
                 return r;
         return fault_point("rollback-restored");

@@ -6,9 +6,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "base/fault.h"
@@ -634,16 +636,18 @@ static journal_file *step_add_file(journal_step *s, const char *path)
 
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret)
 {
-        return journal_backup_fd_at(j, step, path, -EBADF, fd, ret);
+        return journal_backup_fd_at(j, step, path, -EBADF, fd, UINT64_MAX, ret);
 }
 
-int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, const journal_file **ret)
+int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, uint64_t max,
+                         const journal_file **ret)
 {
         fo_dir_id dir = {0};
         journal_step *s;
         journal_file *f;
         _cleanup_free_ char *name = NULL;
         _cleanup_close_ int bfd = -EBADF, bdir = -EBADF;
+        struct statvfs vfs;
         struct stat st;
         char md5[33];
         uint64_t size;
@@ -671,15 +675,23 @@ int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, i
         name = strdup_printf("%04zu-%zu", step + 1, s->n_files);
         if (!name)
                 return -ENOMEM;
+        if ((uint64_t)st.st_size > max)
+                return -EFBIG;
         bdir = openat(j->dirfd, "backups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (bdir < 0)
                 return -errno;
+        /* the size seen now, not the one planned: the file may have grown since */
+        if (fstatvfs(bdir, &vfs) >= 0 && (uint64_t)st.st_size > (uint64_t)vfs.f_bavail * vfs.f_frsize)
+                return -ENOSPC;
         bfd = openat(bdir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (bfd < 0)
                 return -errno;
         r = fault_point("backup-copy");
         if (r >= 0)
-                r = md5_copy_fd(fd, bfd, md5, &size);
+                r = md5_copy_fd_max(fd, bfd, max, md5, &size);
+        /* the backup carries the original's xattrs (ACLs, capabilities): a restore takes them from it */
+        if (r >= 0 && (r = fo_copy_xattrs(fd, bfd)) == -ENOTSUP)
+                r = 0; /* the journal's file system holds none: the restore keeps what it can */
         if (r >= 0 && fsync(bfd) < 0)
                 r = -errno;
         if (r >= 0)
@@ -785,6 +797,23 @@ int journal_record_after(journal *j, size_t step, const char *path, const char *
         return step_write(j, step);
 }
 
+int journal_record_intended(journal *j, size_t step, const char *path, const char *md5)
+{
+        journal_file *f;
+
+        if (step >= j->n_steps)
+                return -EINVAL;
+        f = step_find_file(&j->steps[step], path);
+        if (!f) {
+                f = step_add_file(&j->steps[step], path);
+                if (!f)
+                        return -ENOMEM;
+        }
+        f->has_after = true;
+        snprintf(f->md5_after, sizeof(f->md5_after), "%s", md5 ? md5 : "");
+        return step_write(j, step); /* the state stays: nothing is applied yet */
+}
+
 int journal_open_backup(const journal *j, const journal_file *f)
 {
         int fd;
@@ -793,6 +822,50 @@ int journal_open_backup(const journal *j, const journal_file *f)
                 return -ENOENT;
         fd = openat(j->dirfd, f->backup, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         return fd < 0 ? -errno : fd;
+}
+
+int journal_copy_input(journal *j, size_t step, const char *name, int fd, char **ret_path)
+{
+        _cleanup_free_ char *rel = NULL, *proc = NULL, *dir = NULL, *path = NULL;
+        _cleanup_close_ int out = -EBADF;
+        char md5[33];
+        int r;
+
+        if (step >= j->n_steps || !name || strchr(name, '/'))
+                return -EINVAL;
+        rel = strdup_printf("cmd/%04zu-%s", step + 1, name);
+        proc = strdup_printf("/proc/self/fd/%d", j->dirfd);
+        if (!rel || !proc)
+                return -ENOMEM;
+        {
+                char buf[PATH_MAX];
+                ssize_t n = readlink(proc, buf, sizeof(buf) - 1); /* the run's directory as opened */
+
+                if (n < 0)
+                        return -errno;
+                buf[n] = '\0';
+                dir = strdup(buf);
+                if (!dir)
+                        return -ENOMEM;
+        }
+        path = strdup_printf("%s/%s", dir, rel);
+        if (!path)
+                return -ENOMEM;
+        /* a copy of an earlier, interrupted attempt is made again */
+        if (unlinkat(j->dirfd, rel, 0) < 0 && errno != ENOENT)
+                return -errno;
+        out = openat(j->dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return -errno;
+        r = md5_copy_fd(fd, out, md5, NULL);
+        if (r >= 0 && fsync(out) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlinkat(j->dirfd, rel, 0);
+                return r;
+        }
+        *ret_path = TAKE_PTR(path);
+        return 0;
 }
 
 int journal_command_output(journal *j, size_t step, int *ret_fd, char **ret_name)

@@ -142,8 +142,15 @@ int journal_begin_step(journal *j, size_t step);
  * the journal.
  */
 int journal_backup_fd(journal *j, size_t step, const char *path, int fd, const journal_file **ret);
-/* Same, recording dirfd's device, inode and owner as the file's directory (dirfd < 0: none). */
-int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, const journal_file **ret);
+/*
+ * Same, recording dirfd's device, inode and owner as the file's directory
+ * (dirfd < 0: none), and copying at most max bytes: -EFBIG for a larger file
+ * (or one that grows while it is copied). Before the copy the journal's file
+ * system must have room for the size the file has now: -ENOSPC when not.
+ * A copy that fails part-way is deleted.
+ */
+int journal_backup_fd_at(journal *j, size_t step, const char *path, int dirfd, int fd, uint64_t max,
+                         const journal_file **ret);
 /*
  * Record the symlink at path, whose target is target (the DKMS tree's
  * kernel-K-ARCH and source links): kept in the record itself, md5 of its
@@ -157,7 +164,21 @@ int journal_record_moved(journal *j, size_t step, const char *path, const char *
 /* After-hash of a file the step changed ("" for a file that is gone). Sets state applied. */
 int journal_record_after(journal *j, size_t step, const char *path, const char *md5);
 /* Open the backup of a journaled file for reading. Returns an fd. */
+/*
+ * The after-hash a step is about to write, recorded before the write (the
+ * step's state stays): a rollback after a crash in between then knows the
+ * new content from the old. For writers whose new content the plan alone
+ * does not say (--profile install).
+ */
+int journal_record_intended(journal *j, size_t step, const char *path, const char *md5);
 int journal_open_backup(const journal *j, const journal_file *f);
+/*
+ * A root-only copy (0600, O_EXCL, no symlink followed) of what fd reads, in
+ * the run's directory as cmd/NNNN-NAME, fsynced; *ret_path is its absolute
+ * host path. What a command is given after its input was verified: the
+ * verified bytes, not a path someone may swap in between.
+ */
+int journal_copy_input(journal *j, size_t step, const char *name, int fd, char **ret_path);
 
 /*
  * Commands: journal_command_output() creates cmd/NNNN-K.log (fd for the

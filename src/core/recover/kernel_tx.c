@@ -384,61 +384,30 @@ static int open_parent_dir(tx *t, const char *path, int *ret_dirfd, char **ret_b
         return 0;
 }
 
-/* The journal's backup of f as the new file tmp in dir: content, owner, mode, times, fsync. */
-static int write_backup_copy(tx *t, const journal_file *f, int dir, const char *tmp)
-{
-        _cleanup_close_ int in = -EBADF, out = -EBADF;
-        struct timespec times[2] = {f->atime, f->mtime};
-        char md5[33];
-        int r;
-
-        in = journal_open_backup(t->o->j, f);
-        if (in < 0)
-                return in;
-        out = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (out < 0)
-                return -errno;
-        r = md5_copy_fd(in, out, md5, NULL);
-        if (r >= 0 && fchown(out, f->uid, f->gid) < 0)
-                r = -errno;
-        if (r >= 0 && fchmod(out, f->mode & 07777) < 0)
-                r = -errno;
-        if (r >= 0 && futimens(out, times) < 0)
-                r = -errno;
-        if (r >= 0 && fsync(out) < 0)
-                r = -errno;
-        return r;
-}
-
 /*
- * Put one journaled file back: a temp file beside it (the backup's content
- * and metadata, or for a symlink a new link to its target), renamed over
- * whatever is there, then the directory fsynced.
+ * Put one journaled file back through the one restore path (root/fileops.h
+ * fo_restore: a temp file beside it with the backup's content, verified
+ * against its hash, the recorded owner, mode and times and the backup's
+ * xattrs, fsynced, renamed over whatever is there, the directory fsynced;
+ * fault points "temp-written" and "replaced"), or a symlink to its target.
  */
 static int put_back(tx *t, const journal_file *f)
 {
-        _cleanup_free_ char *base = NULL, *tmp = NULL;
-        _cleanup_close_ int dir = -EBADF;
+        _cleanup_free_ char *base = NULL;
+        _cleanup_close_ int dir = -EBADF, in = -EBADF;
+        fo_meta meta = {.mode = f->mode, .uid = f->uid, .gid = f->gid, .atime = f->atime, .mtime = f->mtime};
         int r;
 
         r = open_parent_dir(t, f->path, &dir, &base);
         if (r < 0)
                 return r;
-        tmp = strdup_printf(".%s.rdna1-doctor-restore", base);
-        if (!tmp)
-                return -ENOMEM;
-        (void)unlinkat(dir, tmp, 0);
         if (f->link_target)
-                r = symlinkat(f->link_target, dir, tmp) < 0 ? -errno : 0;
-        else
-                r = write_backup_copy(t, f, dir, tmp);
-        if (r >= 0 && renameat(dir, tmp, dir, base) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void)unlinkat(dir, tmp, 0);
-                return r;
-        }
-        return fsync_dirfd(dir);
+                return fo_restore_link(dir, base, f->link_target);
+        in = journal_open_backup(t->o->j, f);
+        if (in < 0)
+                return in;
+        meta.xattr_from_fd = in;
+        return fo_restore(dir, base, in, f->md5, &meta);
 }
 
 static int remove_file(tx *t, const char *path)

@@ -289,6 +289,18 @@ static int action_to_json(const plan_action *a, size_t idx, json_object **ret)
                 r |= add_obj(o, "owner_gid", json_object_new_int64(a->owner_gid));
         }
         r |= add_str(o, "quarantine_to", a->quarantine_to);
+        if (a->planned.known) {
+                json_object *f = json_object_new_object();
+
+                r |= add_obj(o, "planned", f);
+                if (f) {
+                        r |= add_obj(f, "dev", json_object_new_uint64(a->planned.dev));
+                        r |= add_obj(f, "ino", json_object_new_uint64(a->planned.ino));
+                        r |= add_obj(f, "size", json_object_new_uint64(a->planned.size));
+                        r |= add_obj(f, "mtime_sec", json_object_new_int64(a->planned.mtime_sec));
+                        r |= add_obj(f, "mtime_nsec", json_object_new_int64(a->planned.mtime_nsec));
+                }
+        }
         if (a->type == ACTION_RESTORE_FILE || a->type == ACTION_REINSTALL_PACKAGE) {
                 json_object *s = json_object_new_object();
 
@@ -386,6 +398,13 @@ static int64_t get_int(json_object *o, const char *key)
         return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+static uint64_t get_uint(json_object *o, const char *key)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
 static bool get_bool(json_object *o, const char *key)
 {
         json_object *v;
@@ -396,7 +415,7 @@ static bool get_bool(json_object *o, const char *key)
 static int action_from_json(plan *p, json_object *o)
 {
         _cleanup_free_ char *type = NULL, *finding = NULL, *kind = NULL;
-        json_object *touches, *src;
+        json_object *touches, *src, *planned;
         plan_action *a;
         action_type t;
         int r = 0;
@@ -430,6 +449,16 @@ static int action_from_json(plan *p, json_object *o)
         a->owner_gid = (gid_t)get_int(o, "owner_gid");
         a->blocked = get_bool(o, "blocked");
         a->irreversible = get_bool(o, "irreversible");
+        if (json_object_object_get_ex(o, "planned", &planned) && json_object_is_type(planned, json_type_object)) {
+                a->planned = (plan_file_id){
+                        .known = true,
+                        .dev = get_uint(planned, "dev"),
+                        .ino = get_uint(planned, "ino"),
+                        .size = get_uint(planned, "size"),
+                        .mtime_sec = get_int(planned, "mtime_sec"),
+                        .mtime_nsec = get_int(planned, "mtime_nsec"),
+                };
+        }
         if (json_object_object_get_ex(o, "source", &src)) {
                 r |= get_str(src, "kind", &kind);
                 a->source = kind ? source_kind_from_string(kind) : SOURCE_NONE;

@@ -59,6 +59,18 @@ typedef enum source_kind {
 const char *source_kind_to_string(source_kind k);
 source_kind source_kind_from_string(const char *s);
 
+/*
+ * A file as the planner saw it. Before its backup the executor refuses a
+ * step whose file is another one or has changed size or time since
+ * (docs/SECURITY.md, 5): a user may grow a planned file in between.
+ */
+typedef struct plan_file_id {
+        bool known;             /* false: a plan without the record (nothing to compare) */
+        uint64_t dev, ino, size;
+        int64_t mtime_sec;
+        int64_t mtime_nsec;
+} plan_file_id;
+
 typedef struct plan_action {
         action_type type;
         char *finding_id;       /* the finding it answers, e.g. "env.override-gfx" */
@@ -75,6 +87,7 @@ typedef struct plan_action {
         uid_t owner_uid;
         gid_t owner_gid;
         char *quarantine_to;    /* quarantine: destination (inside the root) */
+        plan_file_id planned;   /* path as planned (plan_record_files) */
 
         /* restore-file */
         source_kind source;
@@ -178,6 +191,14 @@ typedef struct plan_options {
         bool in_tree;           /* --in-tree: dkms-remove instead of dkms-rebuild */
         bool system_only;       /* no home files */
 } plan_options;
+
+/*
+ * Record device, inode, size and mtime of each file step's file (path) in
+ * a->planned, opened as the executor opens it (stepfile.h). A file that
+ * cannot be opened is left unrecorded: the step refuses then anyway.
+ */
+struct sysroot;
+int plan_record_files(const struct sysroot *sr, plan *p); /* stepfile.c */
 
 /*
  * Turn the inspection's findings into a plan. Findings the planner cannot

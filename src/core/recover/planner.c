@@ -779,6 +779,11 @@ int plan_build(inspection *in, const plan_options *o, plan **ret)
                 return r;
         }
         plan_sort(pl.p);
+        r = plan_record_files(in->sr, pl.p);
+        if (r < 0) {
+                plan_free(pl.p);
+                return r;
+        }
         *ret = pl.p;
         return 0;
 }

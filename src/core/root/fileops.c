@@ -185,6 +185,11 @@ int fo_hash_fd(int fd, char ret_md5[33], uint64_t *ret_size)
         return md5_copy_fd(fd, -1, ret_md5, ret_size);
 }
 
+int fo_hash_fd_max(int fd, uint64_t max, char ret_md5[33], uint64_t *ret_size)
+{
+        return md5_copy_fd_max(fd, -1, max, ret_md5, ret_size);
+}
+
 int fo_hash_at(int dirfd, const char *base, char ret_md5[33])
 {
         _cleanup_close_ int fd = fo_open_regular(dirfd, base, NULL);
@@ -194,7 +199,7 @@ int fo_hash_at(int dirfd, const char *base, char ret_md5[33])
         return fo_hash_fd(fd, ret_md5, NULL);
 }
 
-static int copy_xattrs(int from, int to)
+int fo_copy_xattrs(int from, int to)
 {
         _cleanup_free_ char *names = NULL;
         ssize_t len = flistxattr(from, NULL, 0);
@@ -238,7 +243,7 @@ static int apply_meta(int fd, const fo_meta *m)
         if (fchmod(fd, m->mode & 07777) < 0)
                 return -errno;
         if (m->xattr_from_fd >= 0) {
-                r = copy_xattrs(m->xattr_from_fd, fd);
+                r = fo_copy_xattrs(m->xattr_from_fd, fd);
                 if (r < 0)
                         return r;
         }
@@ -285,6 +290,54 @@ int fo_replace(int dirfd, const char *base, const fo_meta *meta, fo_writer write
         if (r < 0)
                 return r;
         return fault_point("replaced");
+}
+
+typedef struct restore_writer {
+        int from;
+        const char *md5;
+} restore_writer;
+
+static int write_restore(int fd, void *userdata)
+{
+        const restore_writer *w = userdata;
+        char md5[33];
+        int r;
+
+        if (lseek(w->from, 0, SEEK_SET) < 0)
+                return -errno;
+        r = md5_copy_fd(w->from, fd, md5, NULL);
+        if (r < 0)
+                return r;
+        return w->md5 && !streq(md5, w->md5) ? -EBADMSG : 0; /* a backup that does not hash to its record */
+}
+
+int fo_restore(int dirfd, const char *base, int backup_fd, const char *expect_md5, const fo_meta *meta)
+{
+        restore_writer w = {.from = backup_fd, .md5 = expect_md5};
+
+        return fo_replace(dirfd, base, meta, write_restore, &w);
+}
+
+int fo_restore_link(int dirfd, const char *base, const char *target)
+{
+        _cleanup_free_ char *tmp = temp_name(base);
+        int r;
+
+        if (!tmp)
+                return -ENOMEM;
+        if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+                return -errno;
+        if (symlinkat(target, dirfd, tmp) < 0)
+                return -errno;
+        r = fault_point("temp-written");
+        if (r >= 0 && renameat(dirfd, tmp, dirfd, base) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        r = fsync_dirfd(dirfd);
+        return r < 0 ? r : fault_point("replaced");
 }
 
 int fo_move(int dirfd, const char *base, int dstdir, const char *dstname, const char *expect_md5)

@@ -67,6 +67,8 @@ int fo_check_mutable(int fd);
 
 /* MD5 (hex) and size of everything readable from fd at its current offset. */
 int fo_hash_fd(int fd, char ret_md5[33], uint64_t *ret_size);
+/* Same, reading at most max bytes: -EFBIG for more (a user's file that grows while it is read). */
+int fo_hash_fd_max(int fd, uint64_t max, char ret_md5[33], uint64_t *ret_size);
 /* MD5 of dirfd/base (regular, no symlink); -ENOENT when absent. */
 int fo_hash_at(int dirfd, const char *base, char ret_md5[33]);
 
@@ -85,6 +87,21 @@ typedef struct fo_meta {
  * removed first. Fault points "temp-written" and "replaced".
  */
 int fo_replace(int dirfd, const char *base, const fo_meta *meta, fo_writer writer, void *userdata);
+
+/*
+ * Put a journal's backup back at dirfd/base through fo_replace: the bytes
+ * of backup_fd from its start, which must hash to expect_md5 (else -EBADMSG
+ * and nothing is replaced), with meta (xattrs: the backup keeps the
+ * original's, fo_copy_xattrs). The one restore of the executor's rollback,
+ * the kernel transaction and the profile install.
+ */
+int fo_restore(int dirfd, const char *base, int backup_fd, const char *expect_md5, const fo_meta *meta);
+
+/* dirfd/base as a symlink to target: temp link, rename, directory fsync; fault points as fo_replace. */
+int fo_restore_link(int dirfd, const char *base, const char *target);
+
+/* Copy every extended attribute (ACLs too) of from to to; 0 when from's file system has none. */
+int fo_copy_xattrs(int from, int to);
 
 /*
  * Move dirfd/base to dstdir/dstname: renameat, or on EXDEV copy (meta kept)
@@ -117,7 +134,10 @@ typedef struct fo_buffer {
 } fo_buffer;
 int fo_write_buffer(int fd, void *userdata);
 
-/* Crash-safe file writes, shared by the journal, the executor and kernel_tx. */
-/* Write buf to dirfd/name by temp + fsync + renameat + fsync(dirfd). */
+/*
+ * The doctor's own files (journal records, the textfile): buf to dirfd/name
+ * by an O_EXCL temp + fsync + renameat + fsync(dirfd). Files of the
+ * inspected system go through fo_replace/fo_restore instead.
+ */
 int write_file_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
 int fsync_dirfd(int dirfd);
