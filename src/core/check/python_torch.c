@@ -165,6 +165,9 @@ int py_torch_scan(py_audit *a, const py_site *s)
                 k = py_finding_add(a, native ? &a->native : &a->no_native, lib, 0, detail);
                 if (k < 0)
                         return k;
+                k = py_torch_env_add(a, s->path, gfx, native);
+                if (k < 0)
+                        return k;
         }
         /* the known-bad reports are about torch running another target's code on the card */
         return gpu_code_covers_any_rdna1(a, &code) ? 0 : known_bad(a, version, hip, lib);
