@@ -201,8 +201,9 @@ static char *refusal(const selftest_cli *c, const inspection *in, char *const *e
         if (override && *override && !streq(override, "10.1.0"))
                 for (size_t i = 0; i < in->n_devices; i++)
                         if (in->devices[i].rdna1 && streq_ptr(in->devices[i].gfx_target, "gfx1010"))
-                                return strdup_printf("env.override-gfx: HSA_OVERRIDE_GFX_VERSION=%s hangs gfx1010 "
-                                                     "(10.1.0 is its native value); unset it first", override);
+                                return strdup_printf("env.override-gfx: HSA_OVERRIDE_GFX_VERSION=%s makes this gfx1010 "
+                                                     "card run another target's code, which can hang it (10.1.0 is "
+                                                     "its own value); unset it first", override);
         return NULL;
 }
 

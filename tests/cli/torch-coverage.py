@@ -13,6 +13,9 @@ On generated roots (clean: RX 5600 XT, gfx1010; navi14: RX 5500 XT, gfx1012):
 - gfx1010: python.no-native-code (warning) names the system torch, python.native-code
   (info) alice's; gfx1012: both lack code, no python.native-code;
 - with HSA_OVERRIDE_GFX_VERSION=10.3.0 in /etc/environment, no-native-code is critical;
+- the fixes of device.rdna1 and env.override-gfx pair "remove the override" with
+  what then runs in each environment, for the card's own target (gfx1012 on Navi 14),
+  and python.no-native-code's fix names PYTORCH_ROCM_ARCH=<that target>;
 - a cut libtorch_hip.so is a reason, not a crash and not a finding;
 - beside the system torch, torchvision 0.17.2+rocm5.7 (_C.so: the gfx1030-only library) and the
   wheel's bundled hipBLASLt kernels and MIOpen databases (file names for gfx1030 and gfx90a) are
@@ -159,6 +162,19 @@ def main():
             for need in ("PYTORCH_ROCM_ARCH", "TheRock", "HSA_OVERRIDE_GFX_VERSION"):
                 if need not in f["fix"]:
                     problems.append("gfx1010: fix text lacks %r" % need)
+            for need in ("PYTORCH_ROCM_ARCH=gfx1010", "is not one of them"):
+                if need not in f["fix"]:
+                    problems.append("gfx1010: fix text lacks %r" % need)
+        sys_env = "/" + SYS_SITE
+        venv_env = "/" + VENV_SITE
+        pairing = ["the torch in %s has no gfx1010 code: without the override it cannot use the GPU" % sys_env,
+                   "the torch in %s has gfx1010 code: it runs natively" % venv_env]
+        for f in findings(doc, "device.rdna1"):
+            for need in pairing:
+                if need not in f["fix"]:
+                    problems.append("gfx1010: device.rdna1 fix lacks %r: %s" % (need, f["fix"]))
+        if not findings(doc, "device.rdna1"):
+            problems.append("gfx1010: no device.rdna1")
         for f in findings(doc, "python.native-code"):
             if f["severity"] != "info":
                 problems.append("native-code severity %s, want info" % f["severity"])
@@ -177,6 +193,10 @@ def main():
             problems.append("gfx1010 with the override: no env.override-gfx")
         if code != 2:
             problems.append("gfx1010 with the override: exit %d, want 2" % code)
+        for f in findings(doc, "env.override-gfx"):
+            for need in pairing:
+                if need not in f["fix"]:
+                    problems.append("gfx1010: env.override-gfx fix lacks %r: %s" % (need, f["fix"]))
 
         # a cut libtorch_hip.so: a reason, no finding for it, no crash
         with open(os.path.join(root, SYS_SITE, "torch/lib/libtorch_hip.so"), "r+b") as f:
@@ -207,6 +227,16 @@ def main():
         detail = " ".join(e.get("detail", "") for f in findings(doc, "python.no-native-code") for e in f["evidence"])
         if "no code for gfx1012" not in detail:
             problems.append("gfx1012: evidence does not name the card's own target: %r" % detail)
+        for f in findings(doc, "python.no-native-code"):
+            if "PYTORCH_ROCM_ARCH=gfx1012" not in f["fix"] or "gfx1010" in f["fix"].split("Ways")[0]:
+                problems.append("gfx1012: no-native-code fix does not name gfx1012: %s" % f["fix"])
+        for f in findings(doc, "device.rdna1"):
+            for site in ("/" + SYS_SITE, "/" + VENV_SITE):
+                need = "the torch in %s has no gfx1012 code" % site
+                if need not in f["fix"]:
+                    problems.append("gfx1012: device.rdna1 fix lacks %r: %s" % (need, f["fix"]))
+            if "gfx1010 code" in f["fix"]:
+                problems.append("gfx1012: device.rdna1 fix speaks of gfx1010: %s" % f["fix"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if problems:

@@ -9,6 +9,8 @@
 #include "base/util.h"
 #include "check/rules_ini.h"
 
+static void load_bad(const char *text, unsigned want_line);
+
 static rules_db *shipped(void)
 {
         _cleanup_free_ char *path = strdup_printf("%s/profiles/rules.ini", getenv("RDNA1_TEST_SRCDIR"));
@@ -44,6 +46,38 @@ static void test_shipped_rules(void **state)
         judge(db, "HSA_OVERRIDE_GFX_VERSION", "9.0.0", "gfx1010", 1, "env.override-gfx", SEVERITY_CRITICAL);
         judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", "gfx1036", 1, "env.override-gfx", SEVERITY_WARNING);
         judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", NULL, 1, "env.override-gfx", SEVERITY_WARNING);
+        /* gfx1011/gfx1012: their own value is fine, gfx1010's (rocBLAS#1331) a warning, RDNA2's critical */
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.1", "gfx1011", 0, NULL, 0);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.0", "gfx1011", 1, "env.override-gfx", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", "gfx1011", 1, "env.override-gfx", SEVERITY_CRITICAL);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.2", "gfx1012", 0, NULL, 0);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.0", "gfx1012", 1, "env.override-gfx", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", "gfx1012", 1, "env.override-gfx", SEVERITY_CRITICAL);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.2", "gfx1010", 1, "env.override-gfx", SEVERITY_CRITICAL);
+        {
+                rule_verdict v;
+
+                assert_int_equal(rules_judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.0", "gfx1012", &v), 1);
+                assert_non_null(strstr(v.reason, "rocBLAS#1331"));
+                assert_int_equal(rules_judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3.0", "gfx1012", &v), 1);
+                assert_non_null(strstr(v.reason, "gfx1012"));
+                assert_non_null(strstr(v.reason, "can hang"));
+        }
+        /* a value libhsakmt refuses: its own finding, whatever the target */
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.3", "gfx1010", 1, "env.override-invalid", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "gfx1030", NULL, 1, "env.override-invalid", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "64.0.0", "gfx1010", 1, "env.override-invalid", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "10.1.0 ", "gfx1010", 1, "env.override-invalid", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION", "", "gfx1010", 0, NULL, 0);
+        /* the per-node form is known (a glob), with the same format check */
+        judge(db, "HSA_OVERRIDE_GFX_VERSION_1", "10.3.0", NULL, 1, "env.override-gfx", SEVERITY_WARNING);
+        judge(db, "HSA_OVERRIDE_GFX_VERSION_1", "10.3.x", NULL, 1, "env.override-invalid", SEVERITY_WARNING);
+        /* allocators are preloaded on purpose: a warning; anything else beside them stays critical */
+        judge(db, "LD_PRELOAD", "libtcmalloc.so.4", NULL, 1, "runtime.preload", SEVERITY_WARNING);
+        judge(db, "LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", NULL, 1, "runtime.preload",
+              SEVERITY_WARNING);
+        judge(db, "LD_PRELOAD", "libjemalloc.so.2:/usr/local/lib/librdna1_shim.so", NULL, 1, "runtime.preload",
+              SEVERITY_CRITICAL);
         judge(db, "MIOPEN_FIND_ENFORCE", "3", "gfx1010", 1, "env.hang-risk", SEVERITY_WARNING);
         judge(db, "MIOPEN_FIND_ENFORCE", "search", NULL, 1, "env.hang-risk", SEVERITY_WARNING);
         judge(db, "MIOPEN_FIND_ENFORCE", "1", "gfx1010", 0, NULL, 0);
@@ -64,6 +98,79 @@ static void test_shipped_rules(void **state)
         assert_null(rules_find(db, "EDITOR"));
         assert_non_null(rules_find(db, "MIOPEN_DEBUG_CONV_DIRECT"));
         rules_free(db);
+}
+
+/* Every shipped rule says why and where that is known from; so does every per-target text. */
+static void test_shipped_sources(void **state)
+{
+        rules_db *db = shipped();
+
+        assert_true(db->n > 10);
+        for (size_t i = 0; i < db->n; i++) {
+                const env_rule *r = &db->rules[i];
+
+                assert_non_null(r->source);
+                assert_true(strlen(r->source) > 8);
+                assert_non_null(r->reason);
+                assert_true(strlen(r->reason) > 8);
+                for (size_t t = 0; t < r->n_targets; t++)
+                        assert_true(!r->targets[t].reason || strlen(r->targets[t].reason) > 8);
+                assert_true(!r->warn || (r->warn_reason && strlen(r->warn_reason) > 8));
+                assert_true(!r->format_gfx_version || strlen(r->format_reason) > 8);
+        }
+        rules_free(db);
+}
+
+/* warn and format keys: loaded, checked, and refused when half there */
+static void test_warn_format(void **state)
+{
+        static const char text[] =
+                "[A]\nfinding = runtime.preload\nmatch = any\nseverity = critical\nreason = r\nsource = s\n"
+                "warn = \"x* y*\"\nwarn_reason = mild\n"
+                "[B]\nfinding = env.override-gfx\nmatch = any\nseverity = info\nreason = r\nsource = s\n"
+                "format = gfx-version\nformat_finding = env.override-invalid\nformat_severity = critical\n"
+                "format_reason = refused\nallowed.gfx1011 = 10.1.1\nwarn.gfx1011 = 10.1.0\n"
+                "warn_reason.gfx1011 = near\n";
+        rules_db *db = NULL;
+        unsigned line = 0;
+        rule_verdict v;
+
+        assert_int_equal(rules_load_buffer("t.ini", text, sizeof(text) - 1, &db, &line), 0);
+        assert_int_equal(rules_judge(db, "A", "x1 y2", NULL, &v), 1);
+        assert_int_equal(v.severity, SEVERITY_WARNING);
+        assert_string_equal(v.reason, "mild");
+        assert_int_equal(rules_judge(db, "A", "x1 z", NULL, &v), 1);
+        assert_int_equal(v.severity, SEVERITY_CRITICAL);
+        assert_string_equal(v.reason, "r");
+        assert_int_equal(rules_judge(db, "B", "10.1.0", "gfx1011", &v), 1);
+        assert_int_equal(v.severity, SEVERITY_WARNING);
+        assert_string_equal(v.reason, "near");
+        assert_int_equal(rules_judge(db, "B", "10.1.1", "gfx1011", &v), 0);
+        assert_int_equal(rules_judge(db, "B", "1.2", "gfx1011", &v), 1);
+        assert_string_equal(v.finding, "env.override-invalid");
+        assert_int_equal(v.severity, SEVERITY_CRITICAL);
+        assert_string_equal(v.reason, "refused");
+        rules_free(db);
+
+        assert_true(rules_gfx_version_valid("10.1.0"));
+        assert_true(rules_gfx_version_valid("63.255.255"));
+        assert_false(rules_gfx_version_valid("63.256.0"));
+        assert_false(rules_gfx_version_valid("10.1"));
+        assert_false(rules_gfx_version_valid("10.1.0.0"));
+        assert_false(rules_gfx_version_valid("+10.1.0"));
+        assert_false(rules_gfx_version_valid("10..0"));
+        assert_false(rules_gfx_version_valid("00010.1.0"));
+        assert_false(rules_gfx_version_valid(""));
+
+        /* warn without its reason, format half given, an empty source */
+        load_bad("[A]\nfinding = runtime.preload\nmatch = any\nseverity = info\nreason = r\nsource = s\nwarn = x\n", 1);
+        load_bad("[A]\nfinding = env.override-gfx\nmatch = any\nseverity = info\nreason = r\nsource = s\n"
+                 "format = gfx-version\n", 7);
+        load_bad("[A]\nfinding = env.override-gfx\nmatch = any\nseverity = info\nreason = r\nsource = s\n"
+                 "format_reason = x\n", 1);
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = any\nseverity = info\nreason = r\nsource = \"\"\n", 1);
+        load_bad("[A]\nfinding = env.hang-risk\nmatch = any\nseverity = info\nreason = r\nsource = s\n"
+                 "warn.gfx1010 = x\n", 1);
 }
 
 /* Where /proc is missing (a bare chroot) the file is read by path, the same bytes all the same. */
@@ -143,6 +250,8 @@ int main(void)
                 cmocka_unit_test(test_library_path),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_glob_order),
+                cmocka_unit_test(test_shipped_sources),
+                cmocka_unit_test(test_warn_format),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -631,6 +631,23 @@ static void test_junk(void **state)
 /* ---------------------------------------------------------------------- */
 /* Upstream: the real kfd_crat.c, clean and patched */
 
+/* The older driver's guarded member form, standing alone, is no patch either. */
+static void test_older_member_form(void **state)
+{
+        static const char older[] =
+                "static int kfd_parse_subtype_mem(struct crat_subtype_memory *mem)\n{\n"
+                "\tif (mem->flags & CRAT_MEM_FLAGS_HOT_PLUGGABLE)\n"
+                "\t\tprops->flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;\n}\n";
+        static const char unguarded[] =
+                "static int kfd_parse_subtype_mem(struct crat_subtype_memory *mem)\n{\n"
+                "\tprops->flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;\n}\n";
+        sig_match m = {0};
+
+        assert_no_match(older, sizeof(older) - 1);
+        assert_int_equal(signature_match_source(db, NULL, unguarded, sizeof(unguarded) - 1, &m), 1);
+        assert_int_equal(m.first_line, 3);
+}
+
 static void test_upstream_clean(void **state)
 {
         sig_match m = {0};
@@ -775,6 +792,41 @@ static void test_upstream_unrelated(void **state)
         assert_no_match(braced, strlen(braced));
         assert_no_match(crlf, strlen(crlf));
         assert_no_match(t2s, strlen(t2s));
+}
+
+/*
+ * Older kfd_crat.c (and kfd_topology.c before the CRAT parser moved) wrote
+ * the memory flags straight into the properties, `props->flags |= ...;`,
+ * under the same CRAT guard (docs/DOMAIN.md §5). Those spellings are made
+ * here from the real file at test time (no kernel text is stored in the
+ * repository): the guarded member form is clean, an unguarded one is not.
+ */
+static void test_upstream_older_spellings(void **state)
+{
+        _cleanup_free_ char *hp = replace_once(upstream, "\t\t\t\tflags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;",
+                                               "\t\t\t\tprops->flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;");
+        _cleanup_free_ char *props = replace_once(hp, "\t\t\t\tflags |= HSA_MEM_FLAGS_NON_VOLATILE;",
+                                                  "\t\t\t\tprops->flags |= HSA_MEM_FLAGS_NON_VOLATILE;");
+        _cleanup_free_ char *chain = replace_once(upstream, "\t\t\t\tflags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;",
+                                                  "\t\t\t\tdev->mem.props->flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;");
+        _cleanup_free_ char *braced = replace_once(props, "if (mem->flags & CRAT_MEM_FLAGS_HOT_PLUGGABLE)\n",
+                                                   "if (mem->flags & CRAT_MEM_FLAGS_HOT_PLUGGABLE) {\n");
+        _cleanup_free_ char *braced2 = replace_once(braced, "props->flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;\n",
+                                                    "props->flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;\n\t\t\t}\n");
+        _cleanup_free_ char *unguarded = NULL;
+        sig_match m = {0};
+
+        assert_no_match(props, strlen(props));
+        assert_no_match(chain, strlen(chain));
+        assert_no_match(braced2, strlen(braced2));
+
+        /* The seed's statement in the older spelling, without the guard, is still the patch. */
+        unguarded = insert_after(props, "\t\t\t\tprops->flags |= HSA_MEM_FLAGS_NON_VOLATILE;\n",
+                                 "\t\t\tprops->flags |= HSA_MEM_FLAGS_HOT_PLUGGABLE;\n");
+        assert_int_equal(match_str(unguarded, &m), 1);
+        assert_int_equal(m.n_found, 1);
+        assert_string_equal(m.first_marker, "hot_pluggable");
+        assert_false(m.strong);
 }
 
 /* Run argv, stdout and stderr to /dev/null; returns the exit status or -1. */
@@ -960,6 +1012,7 @@ int main(void)
                 cmocka_unit_test(test_patch_reverse_and_other),
                 cmocka_unit_test(test_patch_flags_only),
                 cmocka_unit_test(test_junk),
+                cmocka_unit_test(test_older_member_form),
         };
         const struct CMUnitTest upstream_tests[] = {
                 cmocka_unit_test(test_upstream_clean),
@@ -969,6 +1022,7 @@ int main(void)
                 cmocka_unit_test(test_upstream_half_removed),
                 cmocka_unit_test(test_upstream_numbers),
                 cmocka_unit_test(test_upstream_unrelated),
+                cmocka_unit_test(test_upstream_older_spellings),
                 cmocka_unit_test(test_upstream_real_patch),
         };
         _cleanup_free_ char *path = NULL;

@@ -19,12 +19,16 @@ static const struct {
         bool fixable;
 } finding_texts[] = {
         {"env.override-gfx", "HSA_OVERRIDE_GFX_VERSION is set in an environment source",
-         "Remove the setting (rdna1-doctor --recover comments the line out); an RDNA1 card runs with its own "
-         "target, 10.1.0 for gfx1010, or with no override at all", true},
+         "Remove the setting (rdna1-doctor --recover comments the line out); an RDNA1 card then runs as its own "
+         "target (gfx1010, gfx1011 or gfx1012), which works only with builds that carry code for it", true},
+        {"env.override-invalid", "HSA_OVERRIDE_GFX_VERSION has a value the ROCm runtime refuses",
+         "Remove the setting (rdna1-doctor --recover comments the line out) or write it as MAJOR.MINOR.STEP: "
+         "with this value no ROCm program started from this environment can use a GPU", true},
         {"env.hang-risk", "Settings known to stall or hang GPU work are set",
          "Remove the settings (rdna1-doctor --recover comments the lines out)", true},
         {"env.build-only", "Build-time variables are set in a runtime environment file",
-         "They change nothing at run time: remove them, or keep them only in a build script", true},
+         "They choose what code is built for (PYTORCH_ROCM_ARCH also for extensions torch compiles at run "
+         "time), never which code runs: remove them, or keep them only in a build script", true},
         {"env.ineffective", "Settings in files nothing reads",
          "These files are not read at login: remove them, or move what is needed to a file that is read", false},
         {"runtime.preload", "Libraries are preloaded into processes",
@@ -260,6 +264,51 @@ static int judge_override(envaudit *a, const char *path, const env_entry *e)
 }
 
 /*
+ * HSA_OVERRIDE_GFX_VERSION_<N>: libhsakmt reads it for KFD topology node N
+ * only (docs/DOMAIN.md §8), so it is judged for the GPU at that node, with
+ * the rules of the global variable. A node that is no AMD GPU here is never
+ * overridden; without KFD (an offline root) it is judged without a target.
+ */
+static int judge_override_node(envaudit *a, const char *path, const env_entry *e, unsigned long node)
+{
+        _cleanup_free_ char *detail = setting_detail(a, e, NULL);
+        bool kfd_known = false;
+        rule_verdict v;
+
+        if (!detail)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->in->n_devices; i++) {
+                const gpu_device *g = &a->in->devices[i];
+
+                if (!envaudit_amd_gpu(g) || g->kfd_node < 0)
+                        continue;
+                kfd_known = true;
+                if ((unsigned long)g->kfd_node != node || scoped_away(a, rocr_index(a->in, g)))
+                        continue;
+                if (rules_judge(a->rules, override_var, e->value, g->gfx_target, &v) <= 0)
+                        return 0;
+                return envaudit_add_evidence(a, v.finding, v.severity, g->pci_slot, path, e->line, detail, e->name,
+                                             v.reason);
+        }
+        if (kfd_known || rules_judge(a->rules, e->name, e->value, NULL, &v) <= 0)
+                return 0;
+        return envaudit_add_evidence(a, v.finding, v.severity, NULL, path, e->line, detail, e->name, v.reason);
+}
+
+/* The N of HSA_OVERRIDE_GFX_VERSION_<N>: 1 and *ret when name is that form, else 0. */
+static int override_node(const char *name, unsigned long *ret)
+{
+        const char *suffix = startswith(name, override_var);
+        uint64_t n;
+
+        if (!suffix || suffix[0] != '_' || !suffix[1] || strspn(suffix + 1, "0123456789") != strlen(suffix + 1) ||
+            safe_atou64(suffix + 1, 10, &n) < 0 || n > INT_MAX)
+                return 0;
+        *ret = (unsigned long)n;
+        return 1;
+}
+
+/*
  * A script nothing sources: one piece of env.ineffective evidence for the
  * file, at its first setting a rule knows ("... and N more settings").
  */
@@ -300,6 +349,12 @@ int envaudit_judge_entry(envaudit *a, const char *path, const env_entry *e)
         }
         if (streq(e->name, override_var))
                 return judge_override(a, path, e);
+        if (startswith(e->name, override_var)) {
+                unsigned long node;
+
+                /* a suffix that is not a node number is never read by the runtime */
+                return override_node(e->name, &node) ? judge_override_node(a, path, e, node) : 0;
+        }
         if (rules_judge(a->rules, e->name, e->value, a->gfx, &v) <= 0)
                 return 0;
         detail = setting_detail(a, e, NULL);

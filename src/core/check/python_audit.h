@@ -39,6 +39,13 @@ typedef struct py_stats {
         size_t prefixes;        /* venvs and conda envs found under homes */
 } py_stats;
 
+/* One HIP build of torch judged against one RDNA1 target: what runs there without an override. */
+typedef struct py_torch_env {
+        char *site;             /* the site directory holding torch/ */
+        const char *gfx;        /* the card's target (from the audit's targets) */
+        bool native;            /* its GPU code covers gfx */
+} py_torch_env;
+
 typedef struct py_audit {
         inspection *in;
         py_finding hook;        /* python.startup-hook */
@@ -51,6 +58,8 @@ typedef struct py_audit {
         struct { dev_t dev; ino_t ino; } *seen; /* site directories already scanned */
         size_t n_seen;
         py_stats stats;
+        py_torch_env *torch_envs; /* every HIP torch found, per RDNA1 target */
+        size_t n_torch_envs;
 } py_audit;
 
 /*
@@ -110,6 +119,17 @@ typedef struct torch_build {
  */
 int torch_build_read(const py_site *s, const sysroot *sr, ko_cache *cache, torch_build *ret, char **ret_why);
 void torch_build_clear(torch_build *b);
+
+/* Remember what a torch runs on target gfx (for py_advice_apply). Returns 0 or -ENOMEM. */
+int py_torch_env_add(py_audit *a, const char *site, const char *gfx, bool native);
+void py_torch_envs_free(py_audit *a);
+
+/*
+ * Pair "remove the override" with what then runs: append to the fix of
+ * device.rdna1 and env.override-gfx, per environment, whether its torch
+ * has code for the card's own target. Returns 0 or -ENOMEM.
+ */
+int py_advice_apply(py_audit *a);
 
 /* A Python file (sitecustomize.py in /usr/lib/python3.X, ...) checked on its own. */
 int py_customize_scan(py_audit *a, const py_site *s, const char *name);

@@ -232,6 +232,9 @@ static int judge_companion(py_audit *a, const py_site *s, const char *label, con
                 k = py_finding_add(a, native ? &a->native : &a->no_native, path, 0, detail);
                 if (k < 0)
                         return k;
+                k = py_torch_env_add(a, s->path, gfx, native);
+                if (k < 0)
+                        return k;
         }
         return 0;
 }

@@ -51,8 +51,9 @@ static severity severity_from_string(const char *s)
 /* The findings an environment rule may raise (rdna1-doctor(8), FINDINGS). */
 static bool finding_known(const char *id)
 {
-        static const char *const ids[] = {"env.override-gfx", "env.hang-risk", "env.build-only",
-                                          "env.ineffective", "runtime.preload", "runtime.library-path"};
+        static const char *const ids[] = {"env.override-gfx", "env.override-invalid", "env.hang-risk",
+                                          "env.build-only", "env.ineffective", "runtime.preload",
+                                          "runtime.library-path"};
 
         for (size_t i = 0; i < ELEMENTSOF(ids); i++)
                 if (streq(id, ids[i]))
@@ -69,11 +70,17 @@ static void env_rule_clear(env_rule *r)
         free(r->reason);
         free(r->source);
         free(r->scoped_by);
+        free(r->warn);
+        free(r->warn_reason);
+        free(r->format_finding);
+        free(r->format_reason);
         for (size_t i = 0; i < r->n_targets; i++) {
                 free(r->targets[i].gfx);
                 free(r->targets[i].reason);
                 free(r->targets[i].allowed);
                 free(r->targets[i].bad);
+                free(r->targets[i].warn);
+                free(r->targets[i].warn_reason);
         }
         free(r->targets);
 }
@@ -241,6 +248,30 @@ static unsigned key_line(const scan_section *s, const char *key)
         return s->line;
 }
 
+/* format = gfx-version: its finding, severity and reason, all required. */
+static int build_format(dictionary *d, const scan_section *s, env_rule *r, unsigned *ret_line)
+{
+        _cleanup_free_ char *format = NULL, *sev = NULL;
+        int k;
+
+        if ((k = dup_opt(d, s->name, "format", &format)) < 0 ||
+            (k = dup_opt(d, s->name, "format_finding", &r->format_finding)) < 0 ||
+            (k = dup_opt(d, s->name, "format_severity", &sev)) < 0 ||
+            (k = dup_opt(d, s->name, "format_reason", &r->format_reason)) < 0)
+                return k;
+        if (!format)
+                return r->format_finding || sev || r->format_reason ? -EBADMSG : 0;
+        *ret_line = key_line(s, "format");
+        if (!streq(format, "gfx-version") || !r->format_finding || !finding_known(r->format_finding) || !sev ||
+            !r->format_reason || !r->format_reason[0])
+                return -EBADMSG;
+        r->format_severity = severity_from_string(sev);
+        if (r->format_severity < 0)
+                return -EBADMSG;
+        r->format_gfx_version = true;
+        return 0;
+}
+
 static int build_rule(dictionary *d, const scan_section *s, env_rule *r, unsigned *ret_line)
 {
         _cleanup_free_ char *sev = NULL, *match = NULL;
@@ -258,10 +289,19 @@ static int build_rule(dictionary *d, const scan_section *s, env_rule *r, unsigne
             (k = dup_opt(d, s->name, "bad", &r->bad)) < 0 ||
             (k = dup_opt(d, s->name, "reason", &r->reason)) < 0 ||
             (k = dup_opt(d, s->name, "source", &r->source)) < 0 ||
-            (k = dup_opt(d, s->name, "scoped_by", &r->scoped_by)) < 0)
+            (k = dup_opt(d, s->name, "scoped_by", &r->scoped_by)) < 0 ||
+            (k = dup_opt(d, s->name, "warn", &r->warn)) < 0 ||
+            (k = dup_opt(d, s->name, "warn_reason", &r->warn_reason)) < 0)
                 return k;
-        if (!r->reason || !r->source || !match)
+        /* every rule says why and where that is known from */
+        if (!r->reason || !r->reason[0] || !r->source || !r->source[0] || !match)
                 return -EBADMSG;
+        if (!r->warn != !r->warn_reason)
+                return -EBADMSG;
+        k = build_format(d, s, r, ret_line);
+        if (k < 0)
+                return k;
+        *ret_line = s->line;
         r->match = rule_match_from_string(match);
         if (r->match < 0) {
                 *ret_line = key_line(s, "match");
@@ -287,7 +327,9 @@ static int build_rule(dictionary *d, const scan_section *s, env_rule *r, unsigne
 
                 if (!dot) {
                         static const char *const plain[] = {"finding", "severity", "match", "allowed", "bad",
-                                                            "reason", "source", "scoped_by"};
+                                                            "reason", "source", "scoped_by", "warn",
+                                                            "warn_reason", "format", "format_finding",
+                                                            "format_severity", "format_reason"};
                         bool ok = false;
                         for (size_t j = 0; j < ELEMENTSOF(plain); j++)
                                 ok = ok || streq(key, plain[j]);
@@ -328,9 +370,19 @@ static int build_rule(dictionary *d, const scan_section *s, env_rule *r, unsigne
                         t->allowed = TAKE_PTR(val);
                 else if (startswith(key, "bad."))
                         t->bad = TAKE_PTR(val);
+                else if (startswith(key, "warn."))
+                        t->warn = TAKE_PTR(val);
+                else if (startswith(key, "warn_reason."))
+                        t->warn_reason = TAKE_PTR(val);
                 else
                         return -EBADMSG;
         }
+        /* a target's warn values need a reason of their own, or the rule's */
+        for (size_t i = 0; i < r->n_targets; i++)
+                if (r->targets[i].warn && !r->targets[i].warn_reason && !r->warn_reason) {
+                        *ret_line = s->line;
+                        return -EBADMSG;
+                }
         return 0;
 }
 
@@ -481,17 +533,66 @@ static bool matches_any(const char *patterns, const char *value)
         return false;
 }
 
+/* Does every element of a list value (space or colon separated) match one of the patterns? */
+static bool all_match(const char *patterns, const char *value)
+{
+        _cleanup_free_ char *copy = strdup(value);
+        char *save = NULL;
+        bool any = false;
+
+        if (!copy)
+                return false;
+        for (char *w = strtok_r(copy, " \t:", &save); w; w = strtok_r(NULL, " \t:", &save)) {
+                if (!matches_any(patterns, w))
+                        return false;
+                any = true;
+        }
+        return any;
+}
+
+/*
+ * MAJOR.MINOR.STEP as libhsakmt accepts it: three decimal numbers, major at
+ * most 63, minor and step at most 255 (docs/DOMAIN.md §8). Stricter than its
+ * sscanf("%u.%u.%u%c") in refusing signs and spaces, which no one means.
+ */
+bool rules_gfx_version_valid(const char *value)
+{
+        static const unsigned max[3] = {63, 255, 255};
+        const char *p = value;
+
+        for (int i = 0; i < 3; i++) {
+                unsigned long n = 0;
+                const char *start = p;
+
+                while (*p >= '0' && *p <= '9' && p - start < 4)
+                        n = n * 10 + (unsigned long)(*p++ - '0');
+                if (p == start || (*p >= '0' && *p <= '9') || n > max[i])
+                        return false;
+                if (i < 2 && *p++ != '.')
+                        return false;
+        }
+        return *p == '\0';
+}
+
 int rules_judge(const rules_db *db, const char *name, const char *value, const char *gfx,
                 rule_verdict *ret)
 {
         const env_rule *r = rules_find(db, name);
         const rule_target *t = NULL;
-        const char *allowed, *bad;
+        const char *allowed, *bad, *warn;
         bool is_bad;
 
         *ret = (rule_verdict){.rule = r};
         if (!r)
                 return 0;
+        /* a value the runtime refuses is that, whatever the target */
+        if (r->format_gfx_version && value[0] && !rules_gfx_version_valid(value)) {
+                ret->finding = r->format_finding;
+                ret->severity = r->format_severity;
+                ret->reason = r->format_reason;
+                ret->source = r->source;
+                return 1;
+        }
         for (size_t i = 0; gfx && i < r->n_targets; i++)
                 if (streq(r->targets[i].gfx, gfx))
                         t = &r->targets[i];
@@ -521,6 +622,11 @@ int rules_judge(const rules_db *db, const char *name, const char *value, const c
         ret->severity = t && t->has_severity ? t->severity : r->severity;
         ret->reason = t && t->reason ? t->reason : r->reason;
         ret->source = r->source;
+        warn = t && t->warn ? t->warn : r->warn;
+        if (warn && all_match(warn, value)) {
+                ret->severity = SEVERITY_WARNING;
+                ret->reason = t && t->warn_reason ? t->warn_reason : r->warn_reason;
+        }
         return 1;
 }
 

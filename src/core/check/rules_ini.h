@@ -19,8 +19,12 @@
  *   match = any | bad | not-allowed | library-path
  *   bad = 3 4 SEARCH                  space-separated fnmatch patterns (match = bad)
  *   allowed = 10.1.0                  values that are fine (match = not-allowed)
- *   severity.gfx1010 = critical       per gfx target: severity/reason/allowed/bad
+ *   severity.gfx1010 = critical       per gfx target: severity/reason/allowed/bad/warn/warn_reason
  *   allowed.gfx1010 = 10.1.0
+ *   warn.gfx1011 = 10.1.0             bad values judged a warning, with warn_reason.gfx1011 as
+ *   warn_reason.gfx1011 = ...         their reason (plain warn/warn_reason: every target)
+ *   format = gfx-version              a value that is not MAJOR.MINOR.STEP raises format_finding
+ *   format_finding = ...              (format_severity, format_reason) instead of the rest
  *   reason = ...
  *   source = ...                      where this is known from (field report, ROCm docs, issue)
  *   scoped_by = ROCR_VISIBLE_DEVICES HIP_VISIBLE_DEVICES   (informational)
@@ -51,6 +55,8 @@ typedef struct rule_target {
         char *reason;           /* NULL: the rule's */
         char *allowed;          /* NULL: the rule's */
         char *bad;              /* NULL: the rule's */
+        char *warn;             /* NULL: the rule's */
+        char *warn_reason;      /* NULL: the rule's */
 } rule_target;
 
 typedef struct env_rule {
@@ -64,6 +70,12 @@ typedef struct env_rule {
         char *reason;
         char *source;
         char *scoped_by;        /* may be NULL */
+        char *warn;             /* bad values that are only a warning (every list element matches), may be NULL */
+        char *warn_reason;      /* their reason; set whenever warn is */
+        bool format_gfx_version; /* format = gfx-version: a value not MAJOR.MINOR.STEP is format_finding */
+        char *format_finding;
+        severity format_severity;
+        char *format_reason;
         rule_target *targets;
         size_t n_targets;
 } env_rule;
@@ -108,6 +120,9 @@ typedef struct rule_verdict {
  */
 int rules_judge(const rules_db *db, const char *name, const char *value, const char *gfx,
                 rule_verdict *ret);
+
+/* Is value a gfx version libhsakmt accepts (MAJOR.MINOR.STEP, major <= 63, minor and step <= 255)? */
+bool rules_gfx_version_valid(const char *value);
 
 /*
  * For a LD_LIBRARY_PATH-like value: the first element that is a private

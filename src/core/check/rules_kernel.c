@@ -15,10 +15,27 @@
 #define MD5SUMS_MAX (64u * 1024 * 1024)
 #define MAX_EVIDENCE 20
 
+/*
+ * What a manual recovery needs and what --recover does (docs/DOMAIN.md §4):
+ * dkms 3.0.10 answers 'dkms build' of a module already built for a kernel
+ * with "already built ... skip" unless --force, and 'dkms install --force'
+ * only reinstalls what is built, so the patched .ko comes back unless the
+ * source is clean and rebuilt first. A package whose postinst runs dkms's
+ * common.postinst adds, builds and installs the module again whenever it is
+ * configured (a reinstall or an upgrade), which undoes a 'dkms remove'.
+ */
 static const char FIX_RECOVER[] =
-        "Restore a clean amdgpu: take the patch out of the DKMS source and run 'dkms build' and 'dkms install "
-        "--force' for each kernel, or 'dkms remove' the DKMS amdgpu so the distribution's in-tree driver loads; "
-        "then update the initramfs and reboot ('rdna1-doctor --recover' automates this in a later release).";
+        "Restore a clean amdgpu. 'rdna1-doctor --recover' does it: it puts the packaged source file back "
+        "(from the package's cached .deb or a FILE.orig, checked against the package's md5sums; without "
+        "either it stops and names the 'apt-get install --reinstall' to run), then per kernel runs 'dkms build "
+        "--force' (plain 'dkms build' skips a module already built for that kernel), checks the new module "
+        "carries no patch, runs 'dkms install --force', depmod and 'update-initramfs -u -k KERNEL'; with "
+        "--in-tree, or where a rebuild is not possible, it runs 'dkms remove' for that kernel so the "
+        "distribution's in-tree driver loads. By hand, clean the source first: 'dkms install --force' alone "
+        "reinstalls the patched module already built. A 'dkms remove' lasts until the amdgpu-dkms package "
+        "is configured again: a package whose postinst runs dkms's common.postinst adds, builds and installs "
+        "the module on every reinstall or upgrade, so remove or purge the package to keep the in-tree "
+        "driver. Reboot afterwards.";
 
 /* ---- helpers ---- */
 
@@ -118,7 +135,7 @@ static int rule_devices(inspection *in)
                 return 0;
         for (size_t i = 0; i < in->n_devices; i++) {
                 const gpu_device *g = &in->devices[i];
-                _cleanup_free_ char *title = NULL, *detail = NULL, *path = NULL;
+                _cleanup_free_ char *title = NULL, *detail = NULL, *path = NULL, *fix = NULL;
                 finding *f;
 
                 if (!g->rdna1)
@@ -135,11 +152,14 @@ static int rule_devices(inspection *in)
                                                  g->vendor_id, g->device_id, g->revision, g->kfd_node)
                                  : strdup_printf("PCI %04x:%04x rev %02x", g->vendor_id, g->device_id, g->revision);
                 path = strdup_printf("/sys/bus/pci/devices/%s", g->pci_slot);
-                if (!title || !detail || !path)
+                /* docs/DOMAIN.md §8: "not officially supported and are not tested" (ROCm/rocBLAS#1331) */
+                fix = strdup_printf("%s is not officially supported by ROCm. Run it as itself: the native profile, "
+                                    "no HSA_OVERRIDE_GFX_VERSION; an override to another family (10.3.0 is "
+                                    "RDNA2) can hang the GPU or crash the program.",
+                                    g->gfx_target ? g->gfx_target : g->rdna1->gfx_target);
+                if (!title || !detail || !path || !fix)
                         return -ENOMEM;
-                f = report_add_finding(in->report, "device.rdna1", SEVERITY_INFO, g->pci_slot, title,
-                                       "gfx1010 is not on ROCm's support list; use the native profile, never "
-                                       "HSA_OVERRIDE_GFX_VERSION=10.3.0.", false);
+                f = report_add_finding(in->report, "device.rdna1", SEVERITY_INFO, g->pci_slot, title, fix, false);
                 if (!f || finding_add_evidence(f, path, 0, detail) < 0)
                         return -ENOMEM;
                 if (g->kfd_node >= 0 && g->kfd_gfx_target_version && !rdna1_gfx_version(g->kfd_gfx_target_version))
@@ -786,7 +806,8 @@ static finding *dkms_broken_finding(inspection *in)
                                   "The DKMS amdgpu is not in a working state for every kernel",
                                   "Fix the cause quoted (a failed make.log usually means a patched or too old source for that "
                                   "kernel), then 'dkms autoinstall -k KERNEL'; or 'dkms remove' the DKMS amdgpu so the "
-                                  "in-tree driver loads.", true);
+                                  "in-tree driver loads (reinstalling or upgrading the amdgpu-dkms package builds it "
+                                  "again: remove or purge the package to keep the in-tree driver).", true);
 }
 
 static bool dkms_installed_for(const inspection *in, const char *kernel)

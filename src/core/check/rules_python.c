@@ -17,7 +17,9 @@
 
 #include "base/util.h"
 #include "check/python_audit.h"
+#include "check/gpu_targets.h"
 #include "parse/pyscan.h"
+#include "probe/gpu_coverage.h"
 #include "root/users.h"
 
 /* The home walk that finds environments: deep enough for ~/src/proj/.venv, bounded in entries. */
@@ -30,9 +32,17 @@ static const char FIX_HOOK[] =
         "These lines run in every Python process of that installation, before your program. Remove the hook "
         "(or the lines shown) unless you added it on purpose, and set ROCm variables for one command instead "
         "('rdna1-doctor exec --profile NAME -- python3 ...').";
+/*
+ * PyTorch's ROCm wheels (VERSION+rocmX.Y) come from its own index,
+ * https://download.pytorch.org/whl/rocmX.Y (pytorch.github.io
+ * published_versions.json: "pip3 install torch ... --index-url
+ * https://download.pytorch.org/whl/..."): PyPI has no such version.
+ */
 static const char FIX_WHEEL[] =
         "A library inside the wheel was replaced (a patched or copied-in build). Reinstall the wheel in that "
-        "environment ('pip install --force-reinstall --no-deps PACKAGE==VERSION') to get the published bytes back.";
+        "environment from the index it came from to get the published bytes back: 'pip install "
+        "--force-reinstall --no-deps PACKAGE==VERSION', with '--index-url https://download.pytorch.org/whl/rocmX.Y' "
+        "for a PyTorch ROCm wheel (a version ending in +rocmX.Y).";
 static const char FIX_MIOPEN[] =
         "MIOpen built these for another GPU target, usually while HSA_OVERRIDE_GFX_VERSION was set. Delete them "
         "(MIOpen rebuilds what it needs for this card) so they cannot come back into use with the override.";
@@ -43,30 +53,28 @@ static const char FIX_MIOPEN[] =
  *     https://github.com/pytorch/pytorch/blob/main/setup.py (added by pytorch/pytorch#61706)
  *   TheRock declares gfx1010 ("AMD RX 5700"), gfx1011 and gfx1012 ("AMD RX 5500") in its
  *     gfx101X-dgpu family: https://github.com/ROCm/TheRock/blob/main/cmake/therock_amdgpu_targets.cmake
+ *   Debian's ROCm packages are built for "central lists which are maintained per-distribution by
+ *     the Debian ROCm Team": rocm-target-arch(1), pkg-rocm-tools
  *   HSA_OVERRIDE_GFX_VERSION makes the runtime report another gfx version for the agent, and so load
  *     that target's code objects: ROCR-Runtime, https://github.com/ROCm/ROCR-Runtime (libhsakmt topology.c)
+ * (docs/DOMAIN.md §8, §18)
  */
+static const char FIX_WAYS[] =
+        "Ways to get code for %s: build PyTorch with PYTORCH_ROCM_ARCH=%s (PyTorch's setup.py: \"specify which "
+        "AMD GPU targets to build for\", https://github.com/pytorch/pytorch/blob/main/setup.py); AMD's TheRock "
+        "community builds, which declare a gfx101X-dgpu family of gfx1010, gfx1011 and gfx1012 "
+        "(https://github.com/ROCm/TheRock/blob/main/cmake/therock_amdgpu_targets.cmake); or the distribution's "
+        "ROCm packages where its target list includes %s (Debian's are built for a per-distribution list kept "
+        "by the Debian ROCm Team, rocm-target-arch(1)). HSA_OVERRIDE_GFX_VERSION is not one of them: it adds "
+        "no code, it makes the ROCm runtime present the card as another target (libhsakmt topology.c, "
+        "https://github.com/ROCm/ROCR-Runtime).";
 static const char FIX_NO_NATIVE[] =
-        "This torch carries GPU code only for the targets listed, none of them this card's own, so it cannot "
-        "use the card as itself (kernels fail to launch). HSA_OVERRIDE_GFX_VERSION does not add code for the "
-        "card: it makes the ROCm runtime present the card as another target and run that target's code on it "
-        "(libhsakmt topology.c, https://github.com/ROCm/ROCR-Runtime). Ways to get code for the card's target: "
-        "build PyTorch with PYTORCH_ROCM_ARCH set to it, e.g. PYTORCH_ROCM_ARCH=gfx1010 (PyTorch's setup.py: "
-        "\"specify which AMD GPU targets to build for\", https://github.com/pytorch/pytorch/blob/main/setup.py); "
-        "or AMD's TheRock community builds, which declare a gfx101X-dgpu family of gfx1010, gfx1011 and gfx1012 "
-        "(https://github.com/ROCm/TheRock/blob/main/cmake/therock_amdgpu_targets.cmake). Then run it without "
-        "the override.";
+        "This torch carries GPU code only for the targets listed, none of them this card's own (%s), so it "
+        "cannot use the card as itself (kernels fail to launch). %s Then run it without the override.";
 static const char FIX_NO_NATIVE_OVERRIDE[] =
         "An HSA_OVERRIDE_GFX_VERSION setting was found on this machine (env.override-gfx): with it, this torch "
         "runs another target's GPU code on this card; without it, it cannot use the card at all, because it "
-        "carries no code for the card's own target. The override does not add code for the card: it makes "
-        "the ROCm runtime present the card as another target (libhsakmt topology.c, "
-        "https://github.com/ROCm/ROCR-Runtime). Ways to get code for the card's target: build PyTorch with "
-        "PYTORCH_ROCM_ARCH set to it, e.g. PYTORCH_ROCM_ARCH=gfx1010 (PyTorch's setup.py: \"specify which AMD "
-        "GPU targets to build for\", https://github.com/pytorch/pytorch/blob/main/setup.py); or AMD's TheRock "
-        "community builds, which declare a gfx101X-dgpu family of gfx1010, gfx1011 and gfx1012 "
-        "(https://github.com/ROCm/TheRock/blob/main/cmake/therock_amdgpu_targets.cmake). Then remove the "
-        "override.";
+        "carries no code for the card's own target (%s). %s Then remove the override.";
 static const char FIX_NATIVE[] =
         "Nothing to do: this torch carries GPU code for the card's own target and runs on it without "
         "HSA_OVERRIDE_GFX_VERSION.";
@@ -403,21 +411,43 @@ int rules_python_apply(inspection *in)
                            .title = "ROCm libraries inside Python wheels differ from the wheel's RECORD" },
                 .miopen = { .id = "leftover.miopen-cache", .sev = SEVERITY_INFO, .fix = FIX_MIOPEN,
                             .title = "MIOpen caches built for another GPU target" },
-                .no_native = { .id = "python.no-native-code", .sev = SEVERITY_WARNING, .fix = FIX_NO_NATIVE,
+                .no_native = { .id = "python.no-native-code", .sev = SEVERITY_WARNING,
                                .title = "A Python environment's torch has no GPU code for this RDNA1 card" },
                 .native = { .id = "python.native-code", .sev = SEVERITY_INFO, .fix = FIX_NATIVE,
                             .title = "A Python environment's torch has GPU code for this RDNA1 card" },
         };
         const char *targets[16];
         size_t n_targets = inspection_gfx_targets(in, targets, ELEMENTSOF(targets));
+        _cleanup_free_ char *own = NULL, *ways = NULL, *no_native_fix = NULL;
+        bool override = false;
         int k;
 
         a.targets = targets;
         a.n_targets = n_targets;
+        /* the card's own targets, named in the fix ("gfx1012", "gfx1010 or gfx1012") */
+        for (size_t i = 0; i < n_targets; i++) {
+                char *n;
+
+                if (!gpu_target_is_rdna1(targets[i]))
+                        continue;
+                n = own ? strdup_printf("%s or %s", own, targets[i]) : strdup(targets[i]);
+                if (!n)
+                        return -ENOMEM;
+                free(own);
+                own = n;
+        }
+        if (!own && !(own = strdup(GPU_TARGET_DEFAULT)))
+                return -ENOMEM;
         /* rules_env ran before: an override it found reaches Python processes started from those files */
-        if (report_find(in->report, "env.override-gfx", NULL)) {
+        for (size_t i = 0; i < in->report->n_findings; i++)
+                override = override || streq(in->report->findings[i].id, "env.override-gfx");
+        ways = strdup_printf(FIX_WAYS, own, own, own);
+        no_native_fix = ways ? strdup_printf(override ? FIX_NO_NATIVE_OVERRIDE : FIX_NO_NATIVE, own, ways) : NULL;
+        if (!no_native_fix)
+                return -ENOMEM;
+        a.no_native.fix = no_native_fix;
+        if (override) {
                 a.no_native.sev = SEVERITY_CRITICAL;
-                a.no_native.fix = FIX_NO_NATIVE_OVERRIDE;
                 a.no_native.title = "A Python environment's torch has no GPU code for this RDNA1 card, "
                                     "and an override makes it run another target's code";
         }
@@ -430,6 +460,9 @@ int rules_python_apply(inspection *in)
         finish_finding(&a.miopen);
         finish_finding(&a.no_native);
         finish_finding(&a.native);
+        if (k >= 0)
+                k = py_advice_apply(&a);
+        py_torch_envs_free(&a);
         free(a.seen);
         return k < 0 ? k : 0;
 }

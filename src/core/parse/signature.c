@@ -7,7 +7,8 @@
  * and number spelling do not matter). An occurrence right after the
  * marker's optional not_after code does not count: that is how the
  * upstream `if (mem->flags & CRAT_MEM_FLAGS_HOT_PLUGGABLE) flags |= …;`
- * stays clean while an unguarded copy of the statement does not.
+ * (and the older `… props->flags |= …;`) stays clean while an unguarded
+ * copy of the statement does not.
  * A marker is found when it occurs more often than its clean_count.
  */
 
@@ -367,9 +368,31 @@ typedef struct marker_tally {
         unsigned line;       /* line of the reported occurrence, 0 if none */
 } marker_tally;
 
+/*
+ * Where the statement holding an occurrence at pos begins: before the
+ * member accesses that lead up to it. `props->flags |= X;` is the same
+ * statement as `flags |= X;` on a struct member, which is how kfd_crat.c
+ * spelled it before the local `flags` variable (docs/DOMAIN.md §5).
+ */
+static size_t statement_start(const ctokens *hay, size_t pos)
+{
+        while (pos >= 2) {
+                const char *op = ctokens_text(hay, pos - 1);
+
+                if (hay->toks[pos - 2].kind != CTOKEN_IDENT || hay->toks[pos - 1].kind != CTOKEN_PUNCT ||
+                    (!streq(op, "->") && !streq(op, ".")))
+                        break;
+                pos -= 2;
+        }
+        return pos;
+}
+
 static bool occurrence_counts(const sig_marker *m, const ctokens *hay, size_t pos)
 {
-        return !m->not_after_tokens || !ctokens_preceded_by(hay, pos, m->not_after_tokens);
+        if (!m->not_after_tokens)
+                return true;
+        return !ctokens_preceded_by(hay, pos, m->not_after_tokens) &&
+               !ctokens_preceded_by(hay, statement_start(hay, pos), m->not_after_tokens);
 }
 
 static void tally_source(const sig_marker *m, const ctokens *hay, marker_tally *t)

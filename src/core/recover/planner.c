@@ -704,7 +704,8 @@ static int plan_kernels(planner *pl, const finding *f)
 
 static bool is_env_finding(const char *id)
 {
-        return streq(id, "env.override-gfx") || streq(id, "env.hang-risk") || streq(id, "runtime.preload");
+        return streq(id, "env.override-gfx") || streq(id, "env.override-invalid") || streq(id, "env.hang-risk") ||
+               streq(id, "runtime.preload");
 }
 
 static bool is_kernel_module_finding(const char *id)
