@@ -16,7 +16,8 @@ them; `exec --profile gfx1010-native -- VENV/bin/python3` and
 - navi14 root (gfx1012): the same gfx1010+gfx1030 torch gets the warning for gfx1012;
 - a CPU build of torch, a command that is no Python interpreter: no warning;
 - --selftest --framework: the warning without an override in the environment,
-  none with HSA_OVERRIDE_GFX_VERSION set (the GPU does not run natively then).
+  none with HSA_OVERRIDE_GFX_VERSION set and --as-root (the GPU does not run natively then;
+  as nobody the probe gets exec's clean environment, without it).
 Exit 0 pass, 1 fail, 77 skip (no hipcc at build time and CI is not true).
 """
 import os
@@ -112,7 +113,8 @@ def main():
         code, out = run(sel)
         if "no GPU code for gfx1010" not in out:
             problems.append("--selftest --framework: no warning:\n%s" % out)
-        code, out = run(sel, {"HSA_OVERRIDE_GFX_VERSION": "10.3.0"})
+        # (as root: the probe as nobody would get exec's clean environment, without the override)
+        code, out = run(sel + ["--as-root"], {"HSA_OVERRIDE_GFX_VERSION": "10.3.0"})
         if WARN in out:
             problems.append("--selftest --framework with the override set: warned about native code:\n%s" % out)
     finally:

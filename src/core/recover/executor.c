@@ -730,6 +730,30 @@ static int do_kernel(step_ctx *c)
 
 /* ---- the run ---- */
 
+/*
+ * Step idx of this run has just rewritten its file: a later step on the same
+ * file (another line of one env file) was planned against the file as it
+ * was, so its identity is taken again from what this step left. Only after a
+ * step run here: a --resume keeps the recorded identity, and a file changed
+ * while the run was stopped is refused (docs/SECURITY.md, 5).
+ */
+static int rerecord_later_steps(journal *j, size_t idx, const sysroot *sr)
+{
+        plan *p = journal_plan_for_update(j);
+        const char *path = p->actions[idx].path;
+
+        for (size_t k = idx + 1; k < p->n_actions; k++) {
+                plan_action *b = &p->actions[k];
+
+                if (b->path && !b->kernel_side && b->planned.known && streq(b->path, path)) {
+                        int r = plan_record_file(sr, b);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
 static int run_step(journal *j, size_t idx, const exec_options *o, exec_report *rep)
 {
         const plan_action *a = &journal_plan(j)->actions[idx];
@@ -776,6 +800,8 @@ static int run_step(journal *j, size_t idx, const exec_options *o, exec_report *
                               a->path ? a->path : "the profile");
         if (c.have_user)
                 user_ids_clear(&c.user);
+        if (r >= 0 && s->state == STEP_DONE && !a->kernel_side && a->path)
+                r = rerecord_later_steps(j, idx, o->sr);
         return r;
 }
 

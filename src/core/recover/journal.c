@@ -573,6 +573,11 @@ const plan *journal_plan(const journal *j)
         return j->plan;
 }
 
+plan *journal_plan_for_update(journal *j)
+{
+        return j->plan;
+}
+
 run_status journal_status(const journal *j)
 {
         return j->status;

@@ -123,6 +123,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(journal *, journal_free);
 const char *journal_id(const journal *j);
 int journal_dirfd(const journal *j);          /* the run's directory */
 const plan *journal_plan(const journal *j);
+/* The same plan, for the executor to re-record a later step's file after an
+ * earlier step of this run rewrote it (executor.c). */
+plan *journal_plan_for_update(journal *j);
 run_status journal_status(const journal *j);
 pid_t journal_pid(const journal *j);          /* the process that last ran it */
 journal_step *journal_get_step(const journal *j, size_t step);

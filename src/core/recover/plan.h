@@ -199,6 +199,7 @@ typedef struct plan_options {
  */
 struct sysroot;
 int plan_record_files(const struct sysroot *sr, plan *p); /* stepfile.c */
+int plan_record_file(const struct sysroot *sr, plan_action *a); /* one action; 0 or -ENOMEM */
 
 /*
  * Turn the inspection's findings into a plan. Findings the planner cannot

@@ -36,39 +36,46 @@ static bool is_file_step(const plan_action *a)
                (a->type == ACTION_DISABLE_ENV_LINE || a->type == ACTION_RESTORE_FILE || a->type == ACTION_QUARANTINE);
 }
 
+int plan_record_file(const sysroot *sr, plan_action *a)
+{
+        _cleanup_close_ int dirfd = -EBADF;
+        _cleanup_free_ char *base = NULL;
+        user_ids user = {0};
+        bool have_user = false;
+        struct stat st;
+        int r;
+
+        if (!is_file_step(a))
+                return 0;
+        if (a->in_home) {
+                if (user_ids_load(sr, a->owner_uid, &user) < 0)
+                        return 0;
+                have_user = true;
+        }
+        r = step_open_parent(sr, a, have_user ? &user : NULL, a->path, &dirfd, &base);
+        if (have_user)
+                user_ids_clear(&user);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        a->planned = (plan_file_id){
+                .known = true,
+                .dev = (uint64_t)st.st_dev,
+                .ino = (uint64_t)st.st_ino,
+                .size = (uint64_t)st.st_size,
+                .mtime_sec = (int64_t)st.st_mtim.tv_sec,
+                .mtime_nsec = (int64_t)st.st_mtim.tv_nsec,
+        };
+        return 0;
+}
+
 int plan_record_files(const sysroot *sr, plan *p)
 {
         for (size_t i = 0; i < p->n_actions; i++) {
-                plan_action *a = &p->actions[i];
-                _cleanup_close_ int dirfd = -EBADF;
-                _cleanup_free_ char *base = NULL;
-                user_ids user = {0};
-                bool have_user = false;
-                struct stat st;
-                int r;
-
-                if (!is_file_step(a))
-                        continue;
-                if (a->in_home) {
-                        if (user_ids_load(sr, a->owner_uid, &user) < 0)
-                                continue;
-                        have_user = true;
-                }
-                r = step_open_parent(sr, a, have_user ? &user : NULL, a->path, &dirfd, &base);
-                if (have_user)
-                        user_ids_clear(&user);
-                if (r == -ENOMEM)
+                int r = plan_record_file(sr, &p->actions[i]);
+                if (r < 0)
                         return r;
-                if (r < 0 || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-                a->planned = (plan_file_id){
-                        .known = true,
-                        .dev = (uint64_t)st.st_dev,
-                        .ino = (uint64_t)st.st_ino,
-                        .size = (uint64_t)st.st_size,
-                        .mtime_sec = (int64_t)st.st_mtim.tv_sec,
-                        .mtime_nsec = (int64_t)st.st_mtim.tv_nsec,
-                };
         }
         return 0;
 }
