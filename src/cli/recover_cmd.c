@@ -687,11 +687,18 @@ static int cmd_recover(const recover_cli *c, const sysroot *sr, const char *stat
         }
         if (p->sealed) {
                 code = check_reviewed(sr, p);
+                if (code == 0 && plan_record_files(sr, p) < 0)
+                        code = EXIT_RECOVER_REFUSED; /* -ENOMEM */
                 if (code != 0) {
                         recover_gate_clear(&g);
                         plan_free(p);
                         return code;
                 }
+                /*
+                 * Each step now checks its file against what was just compared: the
+                 * same files as when shown, or, for the demo, their fresh private
+                 * copies (whose device and inodes the plan could not know).
+                 */
         }
         r = journal_create(state, p, &j);
         plan_free(p);

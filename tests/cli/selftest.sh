@@ -171,7 +171,7 @@ echo '{"event":"case","index":1,"name":"n1 c3x12x12 -> 16 k3x3 s1 p1","result":"
 echo '{"event":"end","result":"pass","cases_passed":2,"cases_failed":0}'
 EOF
 chmod +x "$tmp/peak-helper"
-RDNA1_SELFTEST_HELPER=$tmp/peak-helper "$bin" --root "$tmp/root" --state-dir "$tmp/state" --selftest --backend cpu \
+RDNA1_SELFTEST_HELPER=$tmp/peak-helper "$bin" --root "$tmp/root" --state-dir "$tmp/state" --selftest --backend cpu --as-root \
         --quick >"$tmp/peak.txt" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] || fail "peak fraction: exit $rc"
