@@ -178,6 +178,19 @@ rc=$?
 grep -q "c3x8x8 .*900\.0 GFLOP/s (12\.5% of FP32 peak)" "$tmp/peak.txt" || fail "peak fraction: not shown: $(cat "$tmp/peak.txt")"
 grep "c3x12x12" "$tmp/peak.txt" | grep -q "450\.0 GFLOP/s$" || fail "peak fraction: shown without a known peak"
 
+# root with no invoking user runs the helper as nobody: a helper nobody cannot
+# reach (a build tree under /root, 0700) could not run (exit 3), and the
+# message says how to go on
+if [ "$(id -u)" -eq 0 ]; then
+        mkdir -m 0700 "$tmp/closed"
+        cp "$RDNA1_SELFTEST_HELPER" "$tmp/closed/rdna1-selftest"
+        env -u SUDO_UID -u PKEXEC_UID -u DOAS_USER RDNA1_SELFTEST_HELPER="$tmp/closed/rdna1-selftest" \
+                "$bin" --root "$tmp/root" --state-dir "$tmp/state" --selftest --backend cpu --quick >"$tmp/closed.txt" 2>&1
+        rc=$?
+        [ "$rc" -eq 3 ] || fail "helper out of nobody's reach: exit $rc, want 3"
+        grep -q "pass --as-root" "$tmp/closed.txt" || fail "helper out of nobody's reach: no way on: $(cat "$tmp/closed.txt")"
+fi
+
 # usage errors
 "$bin" --quick >/dev/null 2>&1; [ $? -eq 64 ] || fail "--quick without --selftest is not a usage error"
 "$bin" --selftest --backend gpu >/dev/null 2>&1; [ $? -eq 64 ] || fail "--backend gpu accepted"
