@@ -401,10 +401,12 @@ static int do_replace(step_ctx *c)
         fd = fo_open_regular(dirfd, base, &st);
         if (fd < 0)
                 return fail_step(c, fd, "cannot open %s", a->path);
+        /* a resumed step finds its backup made and the file perhaps already new */
+        bool fresh_backup = !(jf && jf->backup);
         r = check_and_back_up(c, dirfd, fd, &st, "change", cur, &jf);
         if (r != 0)
                 return r < 0 ? r : 0;
-        if (!streq(jf->md5, cur))
+        if (fresh_backup && !streq(jf->md5, cur))
                 return fail_step(c, 0, "%s changed while it was backed up", a->path);
         if (a->type == ACTION_DISABLE_ENV_LINE) {
                 r = read_backup(c->j, jf, &old, &old_len);
