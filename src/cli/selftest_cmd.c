@@ -352,7 +352,7 @@ static int print_result(const selftest_cli *c, const inspection *in, const run_s
                 printf("The helper runs as an unprivileged user here (root with no invoking user runs it as nobody),\n"
                        "who cannot reach it: a build tree under /root is closed to others. Build in a directory\n"
                        "others can read, or pass --as-root to run the self-test as root.\n");
-        else if (wr->exec_errno && !c->framework)
+        if (wr->exec_errno && !c->framework)
                 printf("The helper comes with the rdna1-doctor package (apt install --reinstall rdna1-doctor);\n"
                        "in a source tree, `ninja -C BUILDDIR` builds it as BUILDDIR/src/selftest/rdna1-selftest.\n");
         if (wr->stderr_tail && *wr->stderr_tail && wr->outcome != SELFTEST_PASS)
