@@ -784,7 +784,8 @@ int journal_record_moved(journal *j, size_t step, const char *path, const char *
         return step_write(j, step);
 }
 
-int journal_record_after(journal *j, size_t step, const char *path, const char *md5)
+/* The md5 the file has (applied) or is about to have (intended) after the step. */
+static int record_md5_after(journal *j, size_t step, const char *path, const char *md5, bool applied)
 {
         journal_file *f;
 
@@ -798,26 +799,21 @@ int journal_record_after(journal *j, size_t step, const char *path, const char *
         }
         f->has_after = true;
         snprintf(f->md5_after, sizeof(f->md5_after), "%s", md5 ? md5 : "");
-        j->steps[step].state = STEP_APPLIED;
+        if (applied)
+                j->steps[step].state = STEP_APPLIED;
         return step_write(j, step);
+}
+
+int journal_record_after(journal *j, size_t step, const char *path, const char *md5)
+{
+        return record_md5_after(j, step, path, md5, true);
 }
 
 int journal_record_intended(journal *j, size_t step, const char *path, const char *md5)
 {
-        journal_file *f;
-
-        if (step >= j->n_steps)
-                return -EINVAL;
-        f = step_find_file(&j->steps[step], path);
-        if (!f) {
-                f = step_add_file(&j->steps[step], path);
-                if (!f)
-                        return -ENOMEM;
-        }
-        f->has_after = true;
-        snprintf(f->md5_after, sizeof(f->md5_after), "%s", md5 ? md5 : "");
-        return step_write(j, step); /* the state stays: nothing is applied yet */
+        return record_md5_after(j, step, path, md5, false); /* the state stays: nothing is applied yet */
 }
+
 
 int journal_open_backup(const journal *j, const journal_file *f)
 {
