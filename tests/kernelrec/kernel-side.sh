@@ -125,6 +125,22 @@ chroot_main() {
         grep -q "$MARKER" "$src/$crat" || die "the patched source has no marker"
         dkms add -m amdgpu -v "$VERSION" >"$work/dkms-add.log" 2>&1 || { cat "$work/dkms-add.log"; die "dkms add"; }
 
+        # The in-tree module where linux-image is installed (Debian 13's
+        # headers package depends on it): its amdgpu.ko.xz, read before dkms
+        # 3.2 moves it to its original_module directory for as long as the
+        # DKMS amdgpu is installed (docs/DOMAIN.md §17).
+        local intree_id=""
+        if [ "$mode" = in-tree ]; then
+                local shipped
+                shipped=$(ls "$(dirname "$intree")"/amdgpu.ko* 2>/dev/null | head -n 1)
+                if [ -n "$shipped" ]; then
+                        intree=$shipped
+                        intree_id=$(ko_build_id "$intree")
+                        [ -n "$intree_id" ] || die "no build-id in $intree"
+                        echo "in-tree module: the kernel package's $intree"
+                fi
+        fi
+
         mkdir -p "/lib/modules/$K/updates"
         dkms build -m amdgpu -v "$VERSION" -k "$K" >"$work/dkms-build.log" 2>&1 ||
                 { tail -30 "$work/dkms-build.log"; tail -30 "/var/lib/dkms/amdgpu/$VERSION/build/make.log" 2>/dev/null; die "dkms build (patched)"; }
@@ -142,10 +158,14 @@ chroot_main() {
                 secure_boot_case "$K" "$work"
                 return
         fi
-        if [ "$mode" = in-tree ]; then
+        # Otherwise a stand-in built from the clean upstream text, after dkms
+        # install: dkms's version check skips a module the kernel's tree has
+        # at the same version.
+        if [ "$mode" = in-tree ] && [ -z "$intree_id" ]; then
                 build_in_tree "$K" "$work" "$intree"
+                intree_id=$(ko_build_id "$intree")
+                [ -n "$intree_id" ] || die "no build-id in $intree"
         fi
-
         # An initramfs that carries amdgpu, like the seed machine's. The
         # headers' .config stands in for linux-image's /boot/config-K.
         cp "/lib/modules/$K/build/.config" "/boot/config-$K"
@@ -156,7 +176,7 @@ chroot_main() {
         grep -qa "$MARKER" "$(initrd_amdgpu "$K" "$work/initrd-before")" || die "the initramfs module has no marker"
 
         if [ "$mode" = in-tree ]; then
-                in_tree_case "$K" "$work" "$patched_id" "$intree"
+                in_tree_case "$K" "$work" "$patched_id" "$intree" "$intree_id"
                 return
         fi
         if [ "$mode" = signed ]; then
@@ -291,11 +311,10 @@ build_in_tree() {
 }
 
 in_tree_case() {
-        local K=$1 work=$2 patched_id=$3 intree=$4 state=/var/lib/rdna1-doctor
+        local K=$1 work=$2 patched_id=$3 intree=$4 intree_id=$5 state=/var/lib/rdna1-doctor
         local upd=/lib/modules/$K/updates/dkms
         [ "$(modinfo -k "$K" -n amdgpu)" = "$(ls "$upd"/amdgpu.ko*)" ] || die "before: modprobe would not pick the DKMS module"
-        local intree_id ko_path ko_md5 initrd_md5
-        intree_id=$(ko_build_id "$intree")
+        local ko_path ko_md5 initrd_md5
         ko_path=$(ls "$upd"/amdgpu.ko*)
         ko_md5=$(md5sum <"$ko_path")
         initrd_md5=$(md5sum <"/boot/initrd.img-$K")
@@ -548,7 +567,7 @@ EOF
 signed_case() {
         local K=$1 work=$2 ko=$3 rc
         local sig='~Module signature appended~'
-        grep -qa "$sig" "$ko" || die "dkms did not sign the patched build"
+        ko_plain "$ko" | grep -qa "$sig" || die "dkms did not sign the patched build"
         local before_ko before_initrd
         before_ko=$(md5sum <"$ko")
         before_initrd=$(md5sum <"/boot/initrd.img-$K")
@@ -568,7 +587,7 @@ signed_case() {
         cat "$work/run2.out"
         [ $rc -eq 10 ] || die "signed by the enrolled key: exit $rc, expected 10"
         ko=$(ls "/lib/modules/$K/updates/dkms"/amdgpu.ko* | head -n 1)
-        grep -qa "$sig" "$ko" || die "the rebuilt module is not signed"
+        ko_plain "$ko" | grep -qa "$sig" || die "the rebuilt module is not signed"
         if ko_has_marker "$ko"; then die "the rebuilt module still holds the marker"; fi
         echo "PASS: signed by the enrolled key"
 

@@ -55,19 +55,51 @@ static char *wanted_compiler(const sysroot *sr, const char *kernel)
         return strndup(p, n);
 }
 
-static char *find_in_tree(const sysroot *sr, const char *kernel)
+static char *find_ko(const sysroot *sr, const char *dir)
 {
         static const char *const suffixes[] = {"", ".xz", ".zst", ".gz"};
 
         for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
-                _cleanup_free_ char *p = strdup_printf("/lib/modules/%s/" INTREE_DIR "/amdgpu.ko%s",
-                                                      kernel, suffixes[i]);
+                _cleanup_free_ char *p = strdup_printf("%s/amdgpu.ko%s", dir, suffixes[i]);
                 struct stat st;
 
                 if (!p)
                         return NULL;
                 if (sysroot_stat(sr, p, &st) >= 0 && S_ISREG(st.st_mode) && st.st_size > 0)
                         return TAKE_PTR(p);
+        }
+        return NULL;
+}
+
+/*
+ * The kernel's own amdgpu: in its tree, or where dkms 3.2 (Debian 13) keeps
+ * it while a DKMS amdgpu is installed (moved to the dkms tree's
+ * original_module directory; `dkms remove` moves it back: docs/DOMAIN.md §17).
+ */
+static char *find_in_tree(const sysroot *sr, const char *kernel)
+{
+        _cleanup_free_ char *dir = strdup_printf("/lib/modules/%s/" INTREE_DIR, kernel);
+        _cleanup_free_ char *archive = strdup_printf("/var/lib/dkms/amdgpu/original_module/%s", kernel);
+        _cleanup_(strv_free_arrayp) char **arches = NULL;
+        char *ko;
+        size_t n;
+
+        if (!dir || !archive)
+                return NULL;
+        ko = find_ko(sr, dir);
+        if (ko)
+                return ko;
+        /* one directory per architecture (dkms's $arch); a handful at most */
+        if (sysroot_list_dir(sr, archive, 16, &arches, &n, NULL) < 0)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *sub = strdup_printf("%s/%s", archive, arches[i]);
+
+                if (!sub)
+                        return NULL;
+                ko = find_ko(sr, sub);
+                if (ko)
+                        return ko;
         }
         return NULL;
 }
