@@ -11,7 +11,9 @@
  * gemm_tiled_f32_<config>: one instance of gemm_tile<> per line of
  *   gemm_config.h's GEMM_CONFIGS. C[M][N] = A[M][K] * B[K][N], row-major,
  *   any sizes, K cut into `splits` chunks of k_chunk (a multiple of BK).
- *   grid  (ceil(N / BN), ceil(M / BM), batch * splits), block (THREADS)
+ *   grid  (ceil(N / BN), ceil(M / BM), batch * splits), block (THREADS);
+ *   the blocks of one image and chunk take the tiles in groups of
+ *   GEMM_GROUP_M rows (gemm_block_tile), not in blockIdx order
  *   blockIdx.z = z * splits + s: image z, chunk s; A + z*strideA,
  *   B + z*strideB, and the result of chunk s of image z goes to
  *   C + blockIdx.z * strideC. With splits = 1 that is C of image z; with
