@@ -15,10 +15,12 @@
 # case and square (OUT/matrix.csv; the GEMM, and the implicit GEMM and im2col of
 # each convolution), the data the planners' cost models are fitted to.
 # OUT=DIR keeps the logs, the CSV, ptxas' resource report and the SASS.
-# VARIANTS="bk16 lb1 bk16+lb1 w8x4 ..." also times square GEMMs for experimental
-# edits of the 128x128 configuration (see variant() below); the shipped kernel is
-# unchanged. (The kernel ablations nofast/nofragdb of bench/RESULTS.md were patches
-# of the single-configuration kernel; they no longer apply and were removed.)
+# VARIANTS="bk16 lb1 bk16+lb1 w8x4 group1+nounroll ..." also times square GEMMs for
+# experimental edits of the 128x128 configuration, or without the grouped block
+# order (group1) or the K loop unrolled by its two stages (nounroll) (see variant()
+# below); the shipped kernel is unchanged. (The kernel ablations nofast/nofragdb of
+# bench/RESULTS.md were patches of the single-configuration kernel; they no longer
+# apply and were removed.)
 # Exit status: gemm_bench's (0 all correct, 1 wrong result, 2 CUDA error).
 set -u -o pipefail
 
@@ -56,6 +58,8 @@ variant() {     # apply experimental edit(s) $1 (joined by +) to the copy of the
                 bk16)   sed -i "s/X(128x128, 128, 128, 8,/X(128x128, 128, 128, 16,/" "$cfg" ;;
                 lb1)    sed -i 's/__launch_bounds__(threads, 2)/__launch_bounds__(threads, 1)/' "$compat" ;;
                 w8x4)   sed -i "s/X(128x128, \(.*\), 4, 8)/X(128x128, \1, 8, 4)/" "$cfg" ;;
+                group1) sed -i 's/^#define GEMM_GROUP_M 8$/#define GEMM_GROUP_M 1/' "$cfg" ;;
+                nounroll) sed -i 's/^#define GEMM_UNROLL_MIN_TILE .*/#define GEMM_UNROLL_MIN_TILE (1 << 30)/' "$cfg" ;;
                 *)      echo "variant: unknown edit $v"; return 1 ;;
                 esac
         done

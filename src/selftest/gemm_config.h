@@ -58,6 +58,21 @@ enum gemm_config_id {
 #define GEMM_LDS_PAD 4
 #define GEMM_LDS_STAGES 2
 
+/*
+ * Consecutive blocks go down GEMM_GROUP_M rows of tiles before the next
+ * column, so that the blocks resident at one time share their A row panels
+ * and B column panels in the L2 cache (1 would be plain row-major order).
+ */
+#define GEMM_GROUP_M 8
+/*
+ * The explicit GEMM's K loop is unrolled by the two LDS stages for block
+ * tiles of at least this many elements (64x128, 128x128): every LDS address
+ * is then a constant offset. The smaller 8x8 configurations have no VGPRs
+ * left for the longer loop on gfx1010 (gemm_conv_f32_32x64 would spill to
+ * scratch), and the implicit GEMM's gather needs its registers too.
+ */
+#define GEMM_UNROLL_MIN_TILE (64 * 128)
+
 #define GEMM_THREADS_OF(bm, bn, tm, tn) (((bm) / (tm)) * ((bn) / (tn)))
 #define GEMM_LDS_BYTES_OF(bm, bn, bk)                                           \
         (GEMM_LDS_STAGES * (bk) * ((bm) + GEMM_LDS_PAD + (bn) + GEMM_LDS_PAD) * 4)

@@ -11,7 +11,9 @@
  * gemm_tiled_f32_<config>: one instance of gemm_tile<> per line of
  *   gemm_config.h's GEMM_CONFIGS. C[M][N] = A[M][K] * B[K][N], row-major,
  *   any sizes, K cut into `splits` chunks of k_chunk (a multiple of BK).
- *   grid  (ceil(N / BN), ceil(M / BM), batch * splits), block (THREADS)
+ *   grid  (ceil(N / BN), ceil(M / BM), batch * splits), block (THREADS);
+ *   the blocks of one image and chunk take the tiles in groups of
+ *   GEMM_GROUP_M rows (gemm_block_tile), not in blockIdx order
  *   blockIdx.z = z * splits + s: image z, chunk s; A + z*strideA,
  *   B + z*strideB, and the result of chunk s of image z goes to
  *   C + blockIdx.z * strideC. With splits = 1 that is C of image z; with
@@ -178,6 +180,28 @@ static __device__ __forceinline__ float4 gemm_load_conv(const float *__restrict_
 }
 
 /*
+ * The tile of C this block computes, (tile_m, tile_n), from its place in
+ * the grid: blocks start in order of blockIdx.x fastest, so consecutive
+ * blocks go down GEMM_GROUP_M rows of tiles before moving one column on.
+ * The blocks resident at one time then share a few A row panels and B
+ * column panels, which stay in the L2 cache, instead of all of B. A
+ * permutation of the tiles only: what each block computes, and so every
+ * result bit, is the same.
+ */
+static __device__ __forceinline__ void gemm_block_tile(int *ret_tile_m, int *ret_tile_n)
+{
+        const int per_group = GEMM_GROUP_M * gridDim.x;
+        const int id = blockIdx.y * gridDim.x + blockIdx.x;
+        const int group = id / per_group;
+        const int first = group * GEMM_GROUP_M;
+        const int rows = gridDim.y - first < GEMM_GROUP_M ? gridDim.y - first : GEMM_GROUP_M;
+        const int r = id - group * per_group;
+
+        *ret_tile_m = first + r % rows;
+        *ret_tile_n = r / rows;
+}
+
+/*
  * CONV: the implicit GEMM, B read from the image through geometry g (ldb
  * unused, strideB: one image); otherwise g is unused.
  */
@@ -201,8 +225,10 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
         __shared__ __attribute__((aligned(16))) float Bs[GEMM_LDS_STAGES][BK][BN + GEMM_LDS_PAD];
 
         const int tid = threadIdx.x;
-        const int m0 = blockIdx.y * BM;
-        const int n0 = blockIdx.x * BN;
+        int tile_m, tile_n;
+        gemm_block_tile(&tile_m, &tile_n);
+        const int m0 = tile_m * BM;
+        const int n0 = tile_n * BN;
         const int z = blockIdx.z / splits;
         const int k_begin = (blockIdx.z % splits) * k_chunk;
 
@@ -354,59 +380,80 @@ gemm_tile(int M, int N, int K, int k_chunk, int splits,
         __syncthreads();
         GEMM_FRAG(0, 0, 0);
 
-        for (int t = 0; t < ktiles; t++) {
-                const int cur = t & 1;
-                const bool more = t + 1 < ktiles;
+        /*
+         * One K step t_ out of LDS stage cur_: the next step's global loads,
+         * this step's FMAs, the next step's LDS stores and the barrier.
+         */
+#define GEMM_KSTEP(t_, cur_)                                                                       \
+        do {                                                                                       \
+                const bool more = (t_) + 1 < ktiles;                                               \
+                                                                                                   \
+                /*                                                                                 \
+                 * Global loads of the next step are in flight during the FMAs.                    \
+                 * Inside the matrices (a block-uniform test) they need no                         \
+                 * predicates; past the last step every predicated load is off                     \
+                 * (zeros), which is cheaper than a branch around the fetch.                       \
+                 */                                                                                \
+                if (interior && ((t_) + 2) * BK <= K) {                                            \
+                        _Pragma("unroll")                                                          \
+                        for (int s = 0; s < A_LOADS; s++) {                                        \
+                                if (a_own[s])                                                      \
+                                        a_reg[s] = *reinterpret_cast<const float4 *>(a_src[s]);    \
+                                a_src[s] += BK;                                                    \
+                        }                                                                          \
+                        if (CONV) {                                                                \
+                                GEMM_FETCH_B(((t_) + 1) * BK);                                     \
+                        } else {                                                                   \
+                                _Pragma("unroll")                                                  \
+                                for (int s = 0; s < B_LOADS; s++) {                                \
+                                        b_reg[s] = *reinterpret_cast<const float4 *>(b_src[s]);    \
+                                        b_src[s] += b_step;                                        \
+                                }                                                                  \
+                        }                                                                          \
+                } else {                                                                           \
+                        GEMM_FETCH(((t_) + 1) * BK);                                               \
+                }                                                                                  \
+                                                                                                   \
+                _Pragma("unroll")                                                                  \
+                for (int kk = 0; kk < BK; kk++) {                                                  \
+                        /*                                                                         \
+                         * Fragments are double-buffered: those of the next k                      \
+                         * are read from LDS before this k's FMAs, across the                      \
+                         * step boundary too (after the barrier).                                  \
+                         */                                                                        \
+                        if (kk == BK - 1) {                                                        \
+                                if (more)                                                          \
+                                        GEMM_STORE((cur_) ^ 1);                                    \
+                                /* one barrier per step: stage cur^1 is complete, stage cur is free */ \
+                                __syncthreads();                                                   \
+                                GEMM_FRAG((kk + 1) & 1, (cur_) ^ 1, 0);                            \
+                        } else {                                                                   \
+                                GEMM_FRAG((kk + 1) & 1, (cur_), kk + 1);                           \
+                        }                                                                          \
+                        _Pragma("unroll")                                                          \
+                        for (int i = 0; i < TM; i++)                                               \
+                                _Pragma("unroll")                                                  \
+                                for (int j = 0; j < TN; j++)                                       \
+                                        acc[i][j] = fmaf(fa[kk & 1][i], fb[kk & 1][j], acc[i][j]); \
+                }                                                                                  \
+        } while (0)
 
-                /*
-                 * Global loads of the next step are in flight during the FMAs.
-                 * Inside the matrices (a block-uniform test) they need no
-                 * predicates; past the last step every predicated load is off
-                 * (zeros), which is cheaper than a branch around the fetch.
-                 */
-                if (interior && (t + 2) * BK <= K) {
-#pragma unroll
-                        for (int s = 0; s < A_LOADS; s++) {
-                                if (a_own[s])
-                                        a_reg[s] = *reinterpret_cast<const float4 *>(a_src[s]);
-                                a_src[s] += BK;
-                        }
-                        if (CONV) {
-                                GEMM_FETCH_B((t + 1) * BK);
-                        } else {
-#pragma unroll
-                                for (int s = 0; s < B_LOADS; s++) {
-                                        b_reg[s] = *reinterpret_cast<const float4 *>(b_src[s]);
-                                        b_src[s] += b_step;
-                                }
-                        }
-                } else {
-                        GEMM_FETCH((t + 1) * BK);
+        /*
+         * Unrolled by the two stages (large tiles of the explicit GEMM, see
+         * GEMM_UNROLL_MIN_TILE), the stage is a constant: LDS addresses are
+         * immediate offsets and no stage index is computed per step.
+         */
+        if (!CONV && BM * BN >= GEMM_UNROLL_MIN_TILE) {
+                for (int t = 0; t < ktiles; t += 2) {
+                        GEMM_KSTEP(t, 0);
+                        if (t + 1 < ktiles)
+                                GEMM_KSTEP(t + 1, 1);
                 }
-
-#pragma unroll
-                for (int kk = 0; kk < BK; kk++) {
-                        /*
-                         * Fragments are double-buffered: those of the next k
-                         * are read from LDS before this k's FMAs, across the
-                         * step boundary too (after the barrier).
-                         */
-                        if (kk == BK - 1) {
-                                if (more)
-                                        GEMM_STORE(cur ^ 1);
-                                /* one barrier per step: stage cur^1 is complete, stage cur is free */
-                                __syncthreads();
-                                GEMM_FRAG((kk + 1) & 1, cur ^ 1, 0);
-                        } else {
-                                GEMM_FRAG((kk + 1) & 1, cur, kk + 1);
-                        }
-#pragma unroll
-                        for (int i = 0; i < TM; i++)
-#pragma unroll
-                                for (int j = 0; j < TN; j++)
-                                        acc[i][j] = fmaf(fa[kk & 1][i], fb[kk & 1][j], acc[i][j]);
-                }
+        } else {
+                for (int t = 0; t < ktiles; t++)
+                        GEMM_KSTEP(t, t & 1);
         }
+#undef GEMM_KSTEP
 #undef GEMM_FETCH
 #undef GEMM_FETCH_B
 #undef GEMM_STORE
