@@ -201,6 +201,38 @@ static int read_backup(const journal *j, const journal_file *f, char **ret, size
         return 0;
 }
 
+/* Has a step of this run before idx changed path already? */
+static bool changed_earlier_in_run(const journal *j, size_t idx, const char *path)
+{
+        const plan *p = journal_plan(j);
+
+        for (size_t k = 0; k < idx; k++) {
+                step_state st = journal_get_step(j, k)->state;
+
+                if ((st == STEP_DONE || st == STEP_APPLIED) && streq_ptr(p->actions[k].path, path))
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * The MD5 of a step's file (fd, at most max bytes) into cur. A plan that
+ * was shown and confirmed (plan_seal.c) is compared here too, on this
+ * descriptor, in the same read (docs/SECURITY.md, 4): the file about to be
+ * backed up must be the one that was shown, not only the one compared
+ * before the journal started. A file an earlier step of this run changed
+ * is what that step left: its own checks (the line's text) hold. Returns
+ * 0, 1 when it differs from what was shown (*ret_why says how), < 0 errno.
+ */
+static int hash_step_file(step_ctx *c, int fd, uint64_t max, bool fresh, char cur[33], char **ret_why)
+{
+        const plan *p = journal_plan(c->j);
+
+        if (!p->sealed || !fresh || changed_earlier_in_run(c->j, c->idx, c->a->path))
+                return fo_hash_fd_max(fd, max, cur, NULL);
+        return plan_seal_check_fd(p, c->a->path, fd, max == UINT64_MAX ? 0 : max, cur, ret_why);
+}
+
 /*
  * The checks before a file step's backup, and the backup (once per step):
  * a user's file must be the owner's and at most USER_FILE_MAX (hashed and
@@ -213,6 +245,7 @@ static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *
                              const journal_file **jf)
 {
         const plan_action *a = c->a;
+        _cleanup_free_ char *unreviewed = NULL;
         uint64_t max = a->in_home ? USER_FILE_MAX : UINT64_MAX;
         bool backed_up = *jf && (*jf)->backup;
         int r;
@@ -230,10 +263,14 @@ static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *
                               (unsigned long long)st->st_size, (unsigned long long)a->planned.size);
         else if (fo_check_mutable(fd) < 0)
                 r = fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
-        else if ((r = fo_hash_fd_max(fd, max, cur, NULL)) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+        else if ((r = hash_step_file(c, fd, max, !backed_up, cur, &unreviewed)) < 0 || lseek(fd, 0, SEEK_SET) < 0)
                 r = fail_step(c, r < 0 ? r : -errno, "cannot read %s%s", a->path,
                               r == -EFBIG ? " (it grew past the limit while it was read)" : "");
-        else if (!backed_up && (r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, max, jf)) < 0)
+        else if (r > 0) {
+                c->rep->unreviewed++;
+                r = fail_step(c, 0, "%s is not the file the plan showed (%s): not changed; look at the new plan and "
+                              "confirm that one", a->path, unreviewed ? unreviewed : "out of memory");
+        } else if (!backed_up && (r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, max, jf)) < 0)
                 r = fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
         else
                 return 0;

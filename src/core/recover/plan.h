@@ -170,6 +170,15 @@ int plan_seal(const struct sysroot *sr, plan *p);
  */
 int plan_seal_check(const struct sysroot *sr, const plan *p, strv *changed);
 /*
+ * The same comparison by the step itself, on the descriptor it backs up and
+ * changes (executor.c): fd (a regular file at offset 0, left there) is read
+ * once, at most max bytes (0: no limit; -EFBIG past it), for the record's
+ * SHA-256 and for the MD5 the step goes on with (ret_md5). Returns 0 when
+ * it is what was shown, 1 when not (*ret_why (may be NULL): "shown as X,
+ * now Y"), -EINVAL when p is not sealed, < 0 errno.
+ */
+int plan_seal_check_fd(const plan *p, const char *path, int fd, uint64_t max, char ret_md5[33], char **ret_why);
+/*
  * Store a sealed plan for the run that follows the review: DIR/reviewed/
  * (made 0700, ours, no symlink) gets a new 0600 file; *ret its path.
  */
