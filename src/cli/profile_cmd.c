@@ -843,7 +843,8 @@ static int cmd_install(const pcli *c)
                 goto out;
         }
         if (k < 0) {
-                k = fail(EXIT_INSTALL_PARTIAL, "install stopped: %s. Journal %s: 'rdna1-doctor --rollback %s' undoes what was done.",
+                k = fail(EXIT_INSTALL_PARTIAL, "install stopped: %s. Journal %s: 'rdna1-doctor --recover --resume' "
+                         "finishes it, 'rdna1-doctor --rollback %s' undoes what was done.",
                          err ? esc(err) : strerror(-k), id, id);
                 goto out;
         }

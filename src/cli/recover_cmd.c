@@ -204,6 +204,8 @@ static int report_run(const recover_cli *c, journal *j, exec_report *rep, bool r
 
         if (rollback)
                 code = rep->skipped || rep->failed ? EXIT_RECOVER_PARTIAL : EXIT_RECOVER_DONE;
+        else if (rep->unreviewed)
+                code = EXIT_RECOVER_REFUSED; /* a file was not what the confirmed plan showed */
         else
                 code = rep->failed ? EXIT_RECOVER_PARTIAL : rep->kernel_changed ? EXIT_RECOVER_REBOOT : EXIT_RECOVER_DONE;
         if (c->json) {
@@ -239,6 +241,11 @@ static int report_run(const recover_cli *c, journal *j, exec_report *rep, bool r
                 printf("%s %s: %zu step%s rolled back%s.\n", code ? "Partial rollback of" : "Rolled back", journal_id(j),
                        rep->done, rep->done == 1 ? "" : "s",
                        rep->skipped ? ", files changed since were skipped (listed above)" : "");
+        else if (code == EXIT_RECOVER_REFUSED)
+                printf("Refused: %zu step%s found a file that is not the one the plan showed (listed above); %zu done. "
+                       "Journal %s: 'rdna1-doctor --rollback %s' undoes what was done; look at the new plan "
+                       "('rdna1-doctor --recover') and confirm that one.\n",
+                       rep->unreviewed, rep->unreviewed == 1 ? "" : "s", rep->done, journal_id(j), journal_id(j));
         else if (code == EXIT_RECOVER_PARTIAL)
                 printf("Partial recovery: %zu done, %zu refused or failed. Journal %s: "
                        "'rdna1-doctor --recover --resume' retries, 'rdna1-doctor --rollback %s' undoes.\n",

@@ -113,7 +113,12 @@ static void take_result(tui_app *a, const char *out, const char *err, int code)
                                                            "roll it back.");
                 break;
         case 12:
-                snprintf(rv->summary, sizeof(rv->summary), "Refused: nothing was changed.");
+                /* with a journal: a step found its file other than shown; the steps before it ran */
+                snprintf(rv->summary, sizeof(rv->summary), "%s",
+                         rv->id[0] && !rv->rollback
+                                 ? "Refused: a file is not the one shown; steps before it were done, History (6) can "
+                                   "roll them back."
+                                 : "Refused: nothing was changed.");
                 break;
         default:
                 snprintf(rv->summary, sizeof(rv->summary), "Ended with exit status %d.", code);

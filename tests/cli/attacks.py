@@ -339,6 +339,94 @@ def case_changed_after_review(env):
         fail("the confirmed plan did not run with nothing changed (exit %d)\n%s" % (code, out))
 
 
+def on_terminal_stopping(env, root, state, at_stop):
+    """--recover on a pty, stopped at each step's intent (fault point step-intent:STOP): answer yes, run at_stop()
+    at the first stop (after the plan was compared once, before any step opened its file), SIGCONT every stop;
+    (exit code, output, asked, stops)."""
+    import pty
+    import select
+    import signal
+    e = dict(os.environ)
+    e["RDNA1_DOCTOR_FAULT"] = "step-intent:STOP"
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(env.binary, [env.binary, "--root", root, "--state-dir", state, "--recover"], e)
+    out, asked, stops, status = b"", False, 0, None
+    while status is None:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            out += chunk
+            if not asked and b"Type 'yes' to go on" in out:
+                asked = True
+                os.write(fd, b"yes\n")
+        got, st = os.waitpid(pid, os.WNOHANG | os.WUNTRACED)
+        if got == pid and os.WIFSTOPPED(st):
+            stops += 1
+            if stops == 1 and at_stop:
+                at_stop()
+            os.kill(pid, signal.SIGCONT)
+        elif got == pid:
+            status = st
+    while select.select([fd], [], [], 0.1)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), asked, stops
+
+
+def case_changed_before_step(env):
+    """4: the plan was shown, confirmed and compared once; then, before the step on her .bashrc opens it, alice
+    rewrites the file in place (same size, another first line, the line the plan comments out as it was, its
+    mtime set back): device, inode, size and time are the planned ones, so only the content shows it. The step
+    compares what it opened with what was shown and refuses (exit 12, reported); her file is as she made it and
+    not copied into the journal. Without the change the same stops run the plan."""
+    bashrc = "/home/alice/.bashrc"
+    root, state = env.copy("changed-before-step")
+    hb = host(root, bashrc)
+    with open(hb, "rb") as f:
+        shown = f.read()
+    if not shown.startswith(b"# ~/.bashrc\n"):
+        fail("the fixture's .bashrc is not what this case rewrites: %r" % shown)
+        return
+    rewritten = b"# ~/.BASHRC\n" + shown[len(b"# ~/.bashrc\n"):]
+
+    def rewrite():
+        st = os.stat(hb)
+        as_alice("python3", "-c", "import os, sys\nfd = os.open(sys.argv[1], os.O_WRONLY)\nos.write(fd, b'# ~/.BASHRC')\n"
+                 "os.close(fd)\nos.utime(sys.argv[1], ns=(int(sys.argv[2]), int(sys.argv[3])))",
+                 hb, str(st.st_atime_ns), str(st.st_mtime_ns))
+        now = os.stat(hb)
+        if (now.st_ino, now.st_size, now.st_mtime_ns) != (st.st_ino, st.st_size, st.st_mtime_ns):
+            fail("the rewrite changed the file's identity, not only its content")
+    code, out, asked, stops = on_terminal_stopping(env, root, state, rewrite)
+    with open(hb, "rb") as f:
+        now = f.read()
+    if not asked or stops < 1:
+        fail("the run did not ask, or did not stop at a step (asked %s, %d stops)\n%s" % (asked, stops, out))
+    if code != 12 or "not the file the plan showed" not in out or bashrc not in out:
+        fail("a file changed after the comparison, before its step: not refused (exit %d)\n%s" % (code, out))
+    if now != rewritten:
+        fail("the refused step changed alice's .bashrc: %r" % now)
+    copies = [os.path.join(d, f) for d, _, fs in os.walk(state) for f in fs if "/backups" in d]
+    if any(open(p, "rb").read() in (shown, rewritten) for p in copies):
+        fail("alice's .bashrc was copied into the journal by the refused step")
+    # the same stops with nothing changed: the plan runs
+    root, state = env.copy("unchanged-before-step")
+    code, out, asked, stops = on_terminal_stopping(env, root, state, None)
+    with open(host(root, bashrc)) as f:
+        text = f.read()
+    if code not in (0, 10, 11) or "# export HSA_OVERRIDE_GFX_VERSION=10.3.0" not in text:
+        fail("the confirmed plan, stopped at each step, did not run with nothing changed (exit %d)\n%s" % (code, out))
+
+
 def case_reviewed_plan_swap(env):
     """4: the reviewed plan the view stores is read only from a directory nobody else can write: a plan alice
     writes (or a symlink she plants in root's directory) is refused, nothing changes."""
@@ -542,7 +630,7 @@ def case_bundle_json_secrets(env):
 
 
 CASES = [case_owner_by_file, case_rollback_swapped_dir, case_root_step_in_user_dir, case_sourced_not_owned,
-         case_changed_after_review, case_reviewed_plan_swap, case_grown_user_file,
+         case_changed_after_review, case_changed_before_step, case_reviewed_plan_swap, case_grown_user_file,
          case_grown_after_planning, case_helper_credentials,
          case_bundle_json_secrets]
 

@@ -669,10 +669,13 @@ def case_immutable_refused(env):
 
 
 def case_crash_profile_install(env):
-    """--profile install --disable-conflicts killed at every fault point (the same write path as the recovery):
-    every file old or new, no backup lost, and --rollback of the crashed run gives the original tree."""
+    """--profile install --disable-conflicts killed at every fault point (the same write path and executor as the
+    recovery): every file old or new, no backup lost; then, kill by kill in turn, `--recover --resume` finishes it
+    (the installed script and the disabled lines exactly as an uninterrupted install writes them, modes and owners
+    included) or `--rollback ID` gives the original tree."""
     root0, _ = env.copy("profile-crash-base")
     conflicting = "/etc/profile.d/rocm-rdna1-57.sh"
+    script = "etc/profile.d/rdna1-doctor.sh"
     p = host(root0, conflicting)
     os.makedirs(os.path.dirname(p), exist_ok=True)
     with open(p, "w") as f:
@@ -682,10 +685,26 @@ def case_crash_profile_install(env):
     BASE[0] = root0
     env_base = env.base
     env.base = root0
+
+    def installed(snap):
+        """The tree after an install: the new script's time is when it was written, not compared."""
+        out = dict(snap)
+        if script in out and out[script][0] == "file":
+            out[script] = out[script][:5]
+        return out
+
     try:
         original = snapshot(root0)
         args = ("--profile", "install", "miopen-rocm57-conservative", "--disable-conflicts")
-        killed = 0
+        root, state = env.copy("profile-install-expected")
+        code, out, err = env.run(root, state, *args)
+        expected = installed(snapshot(root))
+        if code != 0 or script not in expected or expected.get(conflicting.lstrip("/")) == original.get(
+                conflicting.lstrip("/")):
+            fail("profile install, uninterrupted: exit %d, script %s\n%s%s" % (code, script in expected, out, err))
+            return
+        shutil.rmtree(os.path.dirname(root))
+        killed, resumed, rolled_back = 0, 0, 0
         for point in fault_points(env):
             for nth in range(1, 5):
                 root, state = env.copy("profile-crash-%s-%d" % (point, nth))
@@ -702,14 +721,24 @@ def case_crash_profile_install(env):
                 if not jd:
                     shutil.rmtree(os.path.dirname(root))
                     continue  # killed before the journal was made: nothing was written
-                code, out, err = env.run(root, state, "--rollback", os.path.basename(jd[0]))
-                got = snapshot(root)
-                if code != 0 or got != original:
-                    fail("%s: --rollback: exit %d\n%s%s%s" % (label, code, out, err, diff_snap(original, got)))
+                if killed % 2:
+                    resumed += 1
+                    code, out, err = env.run(root, state, "--recover", "--resume")
+                    got = installed(snapshot(root))
+                    if code != 0 or got != expected:
+                        fail("%s: --recover --resume: exit %d\n%s%s%s" % (label, code, out, err, diff_snap(expected, got)))
+                    check_backups(state, label + " resumed")
+                else:
+                    rolled_back += 1
+                    code, out, err = env.run(root, state, "--rollback", os.path.basename(jd[0]))
+                    got = snapshot(root)
+                    if code != 0 or got != original:
+                        fail("%s: --rollback: exit %d\n%s%s%s" % (label, code, out, err, diff_snap(original, got)))
                 shutil.rmtree(os.path.dirname(root))
-        if killed < 6:
-            fail("profile install: only %d kills: the fault points are not on its write path" % killed)
-        print("profile install: %d kills" % killed, flush=True)
+        if killed < 6 or resumed < 3 or rolled_back < 3:
+            fail("profile install: only %d kills (%d resumed, %d rolled back): the fault points are not on its "
+                 "write path" % (killed, resumed, rolled_back))
+        print("profile install: %d kills, %d resumed, %d rolled back" % (killed, resumed, rolled_back), flush=True)
     finally:
         BASE[0] = BASE_SAVED
         env.base = env_base

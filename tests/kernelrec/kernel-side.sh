@@ -24,8 +24,10 @@
 #                         the kernel step's backups, then `--recover --resume
 #                         --yes`, removes the DKMS module: modinfo -n and the
 #                         initramfs resolve to the in-tree one; `--rollback ID
-#                         --yes --force-kernel` puts it all back, the DKMS
-#                         build's own module included
+#                         --yes --force-kernel`, killed in the middle of the
+#                         kernel step's restores and run again, puts it all
+#                         back, the DKMS build's own module included, no temp
+#                         file left
 #            remount      the overlay's / remounted read-only, its fstab naming a
 #                         /boot: the gate refuses, then with --remount-rw
 #                         remounts / read-write and mounts /boot (for real,
@@ -351,9 +353,33 @@ in_tree_case() {
         echo "PASS: $K uses the in-tree amdgpu (resumed after a crash in the middle of its backups)"
 
         # --rollback puts the DKMS module (its directories made again), the
-        # old initramfs and the patched source back, and runs depmod.
+        # old initramfs and the patched source back, and runs depmod. It is
+        # killed (SIGKILL) first in the middle of the kernel step's restores:
+        # newest first, the initramfs and dkms's two links are back, the
+        # DKMS build's module (or, when dkms kept it, the installed one) is
+        # in its temp file when the 4th temp file is written. The same
+        # --rollback again finishes: what is back already is recognised by
+        # its hash, the rest is restored, the stale temp file goes.
+        local mod_dir
+        mod_dir=$(dirname "$built")
+        run_to "$work/rollback-crash.out" env RDNA1_DOCTOR_FAULT=temp-written@4 \
+                "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel
+        [ $rc -eq 137 ] || { cat "$work/rollback-crash.out"; die "the crashed rollback: exit $rc, expected 137 (SIGKILL)"; }
+        [ "$(md5sum <"/boot/initrd.img-$K")" = "$initrd_md5" ] ||
+                die "crashed rollback: the initramfs (the first file restored) is not back"
+        [ ! -e "$ko_path" ] || die "crashed rollback: the DKMS module was back before the kill (no crash mid-restore)"
+        find "$upd" "$mod_dir" -name '.*.rdna1-doctor-new' 2>/dev/null | grep -q . ||
+                die "crashed rollback: no temp file of a module: the kill was not in the middle of its restores"
+        if grep -q "$MARKER" "/usr/src/amdgpu-$VERSION/amd/amdkfd/kfd_crat.c"; then
+                die "crashed rollback: the source was put back before the kernel step was"
+        fi
+        grep -q '"status": *"rolling-back"' "$state/journal/$id/run.json" || die "the crashed rollback is not left rolling-back"
         run_to "$work/rollback.out" "$work/rdna1-doctor" --rollback "$id" --yes --force-kernel
         cat "$work/rollback.out"
+        if find "$upd" "$mod_dir" /boot "/var/lib/dkms/amdgpu" -name '.*.rdna1-doctor-new' 2>/dev/null | grep .; then
+                die "rollback: a temp file of the crashed rollback is left"
+        fi
+        grep -q '"status": *"rolled-back"' "$state/journal/$id/run.json" || die "rollback: the run is not rolled-back"
         [ $rc -eq 0 ] || [ $rc -eq 10 ] || die "--rollback: exit $rc"
         [ "$(md5sum <"$ko_path")" = "$ko_md5" ] || die "rollback: the DKMS module is not back byte for byte"
         [ -f "$built" ] && [ "$(md5sum <"$built")" = "$built_md5" ] ||

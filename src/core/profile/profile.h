@@ -23,6 +23,7 @@
 
 #include "base/report.h"
 #include "base/util.h"
+#include "recover/plan.h"
 
 #define PROFILE_READ_MAX (256u * 1024)
 
@@ -148,4 +149,4 @@ int profile_resolve(const profile *p, const struct gpu_targets *t, const char *d
  */
 char *profile_render_shell(const profile *p, const resolved_env *e, const char *version);
 
-#define PROFILE_INSTALL_PATH "/etc/profile.d/rdna1-doctor.sh"
+#define PROFILE_INSTALL_PATH PLAN_PROFILE_PATH

@@ -3,10 +3,13 @@
 
 /*
  * `--profile install`: write /etc/profile.d/rdna1-doctor.sh inside the root
- * through the recovery journal (one run, so `--rollback ID` undoes it), and
- * optionally comment out conflicting lines of other system environment
- * files in the same run. Files in homes are never written here: those
- * need a child running as their owner, which `--recover` does.
+ * through the recovery journal, and optionally comment out conflicting
+ * lines of other system environment files in the same run. The run is a
+ * plan (an install-profile step, then one disable-env-line step per line)
+ * that the recovery's executor runs, so `--recover --resume` finishes a
+ * crashed install and `--rollback ID` undoes it. Files in homes are never
+ * written here: those need a child running as their owner, which
+ * `--recover` does.
  */
 
 #include <stdbool.h>
@@ -30,9 +33,11 @@ typedef struct install_request {
 
 /*
  * Run the install as one journaled recovery run. Returns 0 with
- * *ret_journal_id set, -EBUSY when another run holds the lock, -ESTALE when
- * a line to disable changed since it was planned (nothing is written for
- * it; earlier steps stay done and are rolled back by --rollback), < 0 errno.
+ * *ret_journal_id set, -EBUSY when another run holds the lock, -EIO with
+ * *ret_journal_id and *ret_error set when a step was refused (a line to
+ * disable changed since it was planned, an immutable file: nothing is
+ * written for it, the run stops there; earlier steps stay done, and
+ * `--recover --resume` or `--rollback ID` go on from the journal), < 0 errno.
  */
 int profile_install(const install_request *req, char **ret_journal_id, char **ret_error);
 

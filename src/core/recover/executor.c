@@ -201,6 +201,38 @@ static int read_backup(const journal *j, const journal_file *f, char **ret, size
         return 0;
 }
 
+/* Has a step of this run before idx changed path already? */
+static bool changed_earlier_in_run(const journal *j, size_t idx, const char *path)
+{
+        const plan *p = journal_plan(j);
+
+        for (size_t k = 0; k < idx; k++) {
+                step_state st = journal_get_step(j, k)->state;
+
+                if ((st == STEP_DONE || st == STEP_APPLIED) && streq_ptr(p->actions[k].path, path))
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * The MD5 of a step's file (fd, at most max bytes) into cur. A plan that
+ * was shown and confirmed (plan_seal.c) is compared here too, on this
+ * descriptor, in the same read (docs/SECURITY.md, 4): the file about to be
+ * backed up must be the one that was shown, not only the one compared
+ * before the journal started. A file an earlier step of this run changed
+ * is what that step left: its own checks (the line's text) hold. Returns
+ * 0, 1 when it differs from what was shown (*ret_why says how), < 0 errno.
+ */
+static int hash_step_file(step_ctx *c, int fd, uint64_t max, bool fresh, char cur[33], char **ret_why)
+{
+        const plan *p = journal_plan(c->j);
+
+        if (!p->sealed || !fresh || changed_earlier_in_run(c->j, c->idx, c->a->path))
+                return fo_hash_fd_max(fd, max, cur, NULL);
+        return plan_seal_check_fd(p, c->a->path, fd, max == UINT64_MAX ? 0 : max, cur, ret_why);
+}
+
 /*
  * The checks before a file step's backup, and the backup (once per step):
  * a user's file must be the owner's and at most USER_FILE_MAX (hashed and
@@ -213,6 +245,7 @@ static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *
                              const journal_file **jf)
 {
         const plan_action *a = c->a;
+        _cleanup_free_ char *unreviewed = NULL;
         uint64_t max = a->in_home ? USER_FILE_MAX : UINT64_MAX;
         bool backed_up = *jf && (*jf)->backup;
         int r;
@@ -230,10 +263,14 @@ static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *
                               (unsigned long long)st->st_size, (unsigned long long)a->planned.size);
         else if (fo_check_mutable(fd) < 0)
                 r = fail_step(c, 0, "%s is immutable or append-only (chattr); refused, not forced", a->path);
-        else if ((r = fo_hash_fd_max(fd, max, cur, NULL)) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+        else if ((r = hash_step_file(c, fd, max, !backed_up, cur, &unreviewed)) < 0 || lseek(fd, 0, SEEK_SET) < 0)
                 r = fail_step(c, r < 0 ? r : -errno, "cannot read %s%s", a->path,
                               r == -EFBIG ? " (it grew past the limit while it was read)" : "");
-        else if (!backed_up && (r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, max, jf)) < 0)
+        else if (r > 0) {
+                c->rep->unreviewed++;
+                r = fail_step(c, 0, "%s is not the file the plan showed (%s): not changed; look at the new plan and "
+                              "confirm that one", a->path, unreviewed ? unreviewed : "out of memory");
+        } else if (!backed_up && (r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, max, jf)) < 0)
                 r = fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
         else
                 return 0;
@@ -242,11 +279,15 @@ static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *
 
 /* ---- new content ---- */
 
-/* The backup with line n commented out ("# ") or, for ld.so.preload, removed. */
+/*
+ * The backup with line n commented out ("# ", or for --profile install its
+ * PLAN_PROFILE_DISABLED_PREFIX) or, for ld.so.preload, removed.
+ */
 static int env_line_content(const plan_action *a, const char *old, size_t len, char **ret, size_t *ret_len)
 {
         const char *p = old, *end = old + len, *ls = NULL, *le = NULL;
-        bool remove = streq(a->path, "/etc/ld.so.preload");
+        bool remove = streq(a->path, "/etc/ld.so.preload") && !a->profile_note;
+        const char *prefix = a->profile_note ? PLAN_PROFILE_DISABLED_PREFIX : "# ";
         char *out;
         size_t n = 0;
 
@@ -266,7 +307,7 @@ static int env_line_content(const plan_action *a, const char *old, size_t len, c
                 return -ENOENT;
         if (a->line_text && ((size_t)(le - ls) != strlen(a->line_text) || memcmp(ls, a->line_text, (size_t)(le - ls)) != 0))
                 return -ESTALE; /* the file changed since planning */
-        out = malloc(len + 3);
+        out = malloc(len + strlen(prefix) + 1);
         if (!out)
                 return -ENOMEM;
         memcpy(out, old, (size_t)(ls - old));
@@ -275,8 +316,8 @@ static int env_line_content(const plan_action *a, const char *old, size_t len, c
                 if (le < end)
                         le++; /* its newline too */
         } else {
-                memcpy(out + n, "# ", 2);
-                n += 2;
+                memcpy(out + n, prefix, strlen(prefix));
+                n += strlen(prefix);
                 memcpy(out + n, ls, (size_t)(le - ls));
                 n += (size_t)(le - ls);
         }
@@ -456,6 +497,85 @@ static int do_replace(step_ctx *c)
                 if (r < 0)
                         return fail_step(c, r, "could not write %s (the original is untouched)", a->path);
         }
+        r = fo_hash_at(dirfd, base, cur);
+        if (r < 0 || !streq(cur, want))
+                return fail_step(c, r, "%s does not hold the expected content after the change", a->path);
+        return finish_step(c, a->path, want);
+}
+
+/* ---- install-profile: --profile install's script ---- */
+
+/*
+ * Write the profile's script (the plan holds it) at PLAN_PROFILE_PATH: a
+ * new file is ours, 0644; an existing one is backed up first and keeps its
+ * owner, mode and xattrs. The hash it is about to write is recorded before
+ * the write (journal_record_intended), so a rollback after a crash in
+ * between knows it. On resume a file that holds that content already is
+ * finished, one this run created that holds anything else is refused.
+ */
+static int do_install_profile(step_ctx *c)
+{
+        const plan_action *a = c->a;
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *base = NULL;
+        const journal_file *jf;
+        fo_meta meta = {.mode = 0644, .uid = geteuid(), .gid = getegid(), .atime = {.tv_nsec = UTIME_NOW},
+                        .mtime = {.tv_nsec = UTIME_NOW}, .xattr_from_fd = -1};
+        fo_buffer b = {a->content, a->content ? strlen(a->content) : 0};
+        struct stat st;
+        char cur[33], want[33];
+        int r;
+
+        if (!a->content || !streq_ptr(a->path, PLAN_PROFILE_PATH) || a->in_home)
+                return fail_step(c, 0, "an install-profile step writes only %s, with the script the plan holds",
+                                 PLAN_PROFILE_PATH);
+        r = open_parent(c, a->path, &dirfd, &base);
+        if (r < 0)
+                return fail_step(c, 0, "cannot open the directory of %s: %s", a->path, open_parent_why(c, r));
+        jf = step_file(c->j, c->idx, a->path);
+        if (jf && fo_dir_id_check(dirfd, &jf->dir) < 0)
+                return fail_step(c, 0, "the directory of %s is not the one this run backed it up from", a->path);
+        MD5Data((const uint8_t *)b.data, b.len, want);
+        fd = fo_open_regular(dirfd, base, &st);
+        if (fd == -ENOENT) {
+                if (jf && jf->existed)
+                        return fail_step(c, 0, "%s is gone since this run backed it up; left as it is", a->path);
+                r = jf ? 0 : journal_note_absent(c->j, c->idx, a->path);
+                if (r < 0)
+                        return r;
+        } else if (fd < 0)
+                return fail_step(c, fd, "cannot open %s", a->path);
+        else if (jf && !jf->existed) {
+                /* made by an interrupted attempt of this run, or by someone else since */
+                r = fo_hash_fd(fd, cur, NULL);
+                if (r < 0)
+                        return fail_step(c, r, "cannot read %s", a->path);
+                if (streq(cur, want))
+                        return finish_step(c, a->path, want);
+                return fail_step(c, 0, "%s appeared since this run began and is not what it writes; left as it is",
+                                 a->path);
+        } else {
+                bool fresh_backup = !(jf && jf->backup);
+
+                r = check_and_back_up(c, dirfd, fd, &st, "change", cur, &jf);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+                if (fresh_backup && !streq(jf->md5, cur))
+                        return fail_step(c, 0, "%s changed while it was backed up", a->path);
+                if (streq(cur, want))
+                        return finish_step(c, a->path, want); /* already new */
+                if (!streq(cur, jf->md5))
+                        return fail_step(c, 0, "%s changed since this run backed it up; left as it is", a->path);
+                meta = (fo_meta){.mode = st.st_mode & 07777, .uid = st.st_uid, .gid = st.st_gid, .atime = st.st_atim,
+                                 .mtime = {.tv_nsec = UTIME_NOW}, .xattr_from_fd = fd};
+        }
+        r = journal_record_intended(c->j, c->idx, a->path, want);
+        if (r < 0)
+                return r;
+        r = fo_replace(dirfd, base, &meta, fo_write_buffer, &b);
+        if (r < 0)
+                return fail_step(c, r, "could not write %s (%s)", a->path,
+                                 fd >= 0 ? "the original is untouched" : "nothing was created");
         r = fo_hash_at(dirfd, base, cur);
         if (r < 0 || !streq(cur, want))
                 return fail_step(c, r, "%s does not hold the expected content after the change", a->path);
@@ -797,14 +917,20 @@ static int run_step(journal *j, size_t idx, const exec_options *o, exec_report *
                 r = do_quarantine(&c);
         else if (a->type == ACTION_REINSTALL_PACKAGE)
                 r = do_reinstall(&c);
+        else if (a->type == ACTION_INSTALL_PROFILE)
+                r = do_install_profile(&c);
         else
-                r = fail_step(&c, 0, "%s is written by '--profile install', not by --recover",
-                              a->path ? a->path : "the profile");
+                r = fail_step(&c, 0, "unknown action");
         if (c.have_user)
                 user_ids_clear(&c.user);
         if (r >= 0 && s->state == STEP_DONE && !a->kernel_side && a->path)
                 r = rerecord_later_steps(j, idx, o->sr);
         return r;
+}
+
+static bool plan_is_profile_install(const plan *p)
+{
+        return p->n_actions > 0 && p->actions[0].type == ACTION_INSTALL_PROFILE;
 }
 
 int executor_run(journal *j, const exec_options *o, exec_report *rep)
@@ -819,6 +945,9 @@ int executor_run(journal *j, const exec_options *o, exec_report *rep)
                 r = run_step(j, i, o, rep);
                 if (r < 0)
                         return r; /* the journal could not be written: stop where it is */
+                /* --profile install is one unit: its conflicting lines are not disabled without the profile */
+                if (rep->failed && plan_is_profile_install(journal_plan(j)))
+                        break;
         }
         return journal_set_status(j, rep->failed ? RUN_PARTIAL : RUN_DONE);
 }

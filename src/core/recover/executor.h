@@ -29,6 +29,7 @@ typedef struct exec_report {
         size_t done;            /* steps done (now or earlier) */
         size_t failed;          /* steps refused or failed (originals untouched or put back) */
         size_t skipped;         /* rollback: files left alone because they changed since */
+        size_t unreviewed;      /* of failed: refused, their file not the one the reviewed plan showed */
         bool kernel_changed;    /* some kernel-side step ran: reboot */
         strv messages;          /* one line per event, for people (raw: escape before printing) */
         /* Set by the caller to see each message as it is added, and the progress lines of

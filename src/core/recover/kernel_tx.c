@@ -429,6 +429,23 @@ static int remove_file(tx *t, const char *path)
         return fsync_dirfd(dfd);
 }
 
+/*
+ * The temp file a restore killed before its rename left beside path (a
+ * symlink's is replaced when the link is restored). A restore writes it
+ * again anyway; this is for a file that is skipped or already back.
+ */
+static void remove_stale_temp(tx *t, const journal_file *f)
+{
+        _cleanup_free_ char *dir = NULL, *base = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+
+        if (f->link_target || path_split(f->path, &dir, &base) < 0)
+                return;
+        dfd = sysroot_openat(t->o->sr, dir, O_RDONLY | O_DIRECTORY);
+        if (dfd >= 0)
+                (void)fo_remove_temp(dfd, base);
+}
+
 static const journal_file *journal_find(tx *t, const char *path)
 {
         const journal_step *s = journal_get_step(t->o->j, t->o->step);
@@ -940,6 +957,7 @@ int kernel_tx_rollback(const sysroot *sr, journal *j, size_t step, const char *k
                 const journal_file *f = &s->files[k - 1];
                 char cur[33];
 
+                remove_stale_temp(&t, f);
                 r = path_md5(sr, f->path, cur);
                 if (r < 0) {
                         skipped++;

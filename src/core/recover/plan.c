@@ -81,6 +81,7 @@ static void action_clear(plan_action *a)
         strv_free_array(a->touches);
         free(a->path);
         free(a->line_text);
+        free(a->content);
         free(a->quarantine_to);
         free(a->source_path);
         free(a->member);
@@ -283,6 +284,9 @@ static int action_to_json(const plan_action *a, size_t idx, json_object **ret)
         if (a->line)
                 r |= add_obj(o, "line", json_object_new_int64(a->line));
         r |= add_str(o, "line_text", a->line_text);
+        if (a->profile_note)
+                r |= add_obj(o, "profile_note", json_object_new_boolean(true));
+        r |= add_str(o, "content", a->content);
         if (a->in_home) {
                 r |= add_obj(o, "in_home", json_object_new_boolean(true));
                 r |= add_obj(o, "owner_uid", json_object_new_int64(a->owner_uid));
@@ -435,6 +439,7 @@ static int action_from_json(plan *p, json_object *o)
         r |= get_str(o, "undo", &a->undo);
         r |= get_str(o, "path", &a->path);
         r |= get_str(o, "line_text", &a->line_text);
+        r |= get_str(o, "content", &a->content);
         r |= get_str(o, "quarantine_to", &a->quarantine_to);
         r |= get_str(o, "package", &a->package);
         r |= get_str(o, "version", &a->version);
@@ -445,6 +450,7 @@ static int action_from_json(plan *p, json_object *o)
         r |= get_str(o, "blocked_reason", &a->blocked_reason);
         a->line = (unsigned)get_int(o, "line");
         a->in_home = get_bool(o, "in_home");
+        a->profile_note = get_bool(o, "profile_note");
         a->owner_uid = (uid_t)get_int(o, "owner_uid");
         a->owner_gid = (gid_t)get_int(o, "owner_gid");
         a->blocked = get_bool(o, "blocked");

@@ -28,6 +28,10 @@
 #define PLAN_SCHEMA "rdna1-doctor/plan/1"
 #define PLAN_STATE_DIR "/var/lib/rdna1-doctor"
 #define PLAN_VERIFY_PENDING_FLAG "/var/lib/rdna1-doctor/verify-pending"
+/* install-profile writes only this file (profile/profile.h PROFILE_INSTALL_PATH) */
+#define PLAN_PROFILE_PATH "/etc/profile.d/rdna1-doctor.sh"
+/* what a line disable-env-line comments out for --profile install becomes: this, then the line */
+#define PLAN_PROFILE_DISABLED_PREFIX "# disabled by rdna1-doctor --profile install: "
 
 typedef enum action_type {
         ACTION_DISABLE_ENV_LINE,   /* comment out one line of an environment source */
@@ -83,6 +87,8 @@ typedef struct plan_action {
         char *path;             /* the file acted on */
         unsigned line;          /* disable-env-line: 1-based line number */
         char *line_text;        /* disable-env-line: the line's content when planned (raw, unescaped) */
+        bool profile_note;      /* disable-env-line of --profile install: PLAN_PROFILE_DISABLED_PREFIX, not "# " */
+        char *content;          /* install-profile: the script it writes at PLAN_PROFILE_PATH */
         bool in_home;           /* a user's file: changed only by a child running as owner_uid */
         uid_t owner_uid;
         gid_t owner_gid;
@@ -169,6 +175,15 @@ int plan_seal(const struct sysroot *sr, plan *p);
  * -ENOMEM.
  */
 int plan_seal_check(const struct sysroot *sr, const plan *p, strv *changed);
+/*
+ * The same comparison by the step itself, on the descriptor it backs up and
+ * changes (executor.c): fd (a regular file at offset 0, left there) is read
+ * once, at most max bytes (0: no limit; -EFBIG past it), for the record's
+ * SHA-256 and for the MD5 the step goes on with (ret_md5). Returns 0 when
+ * it is what was shown, 1 when not (*ret_why (may be NULL): "shown as X,
+ * now Y"), -EINVAL when p is not sealed, < 0 errno.
+ */
+int plan_seal_check_fd(const plan *p, const char *path, int fd, uint64_t max, char ret_md5[33], char **ret_why);
 /*
  * Store a sealed plan for the run that follows the review: DIR/reviewed/
  * (made 0700, ours, no symlink) gets a new 0600 file; *ret its path.

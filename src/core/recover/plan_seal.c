@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <md5.h>
 #include <sha2.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,6 +50,41 @@ static int sha256_fd(int fd, uint64_t max, char ret[SHA256_DIGEST_STRING_LENGTH]
                 SHA256Update(&ctx, buf, (size_t)n);
         }
         SHA256End(&ctx, ret);
+        return 0;
+}
+
+/*
+ * One pass over fd for the seal's SHA-256 and the executor's MD5, stopping
+ * with -EFBIG past max (0: no limit); *ret_size the bytes read.
+ */
+static int sha256_md5_fd(int fd, uint64_t max, char ret_sha[SHA256_DIGEST_STRING_LENGTH], char ret_md5[33],
+                         uint64_t *ret_size)
+{
+        uint8_t buf[64 * 1024];
+        uint64_t total = 0;
+        SHA2_CTX ctx;
+        MD5_CTX mctx;
+
+        SHA256Init(&ctx);
+        MD5Init(&mctx);
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                total += (uint64_t)n;
+                if (max && total > max)
+                        return -EFBIG;
+                SHA256Update(&ctx, buf, (size_t)n);
+                MD5Update(&mctx, buf, (size_t)n);
+        }
+        SHA256End(&ctx, ret_sha);
+        MD5End(&mctx, ret_md5);
+        *ret_size = total;
         return 0;
 }
 
@@ -251,6 +287,45 @@ int plan_seal_check(const sysroot *sr, const plan *p, strv *changed)
                 return -EINVAL;
         r = for_each_touch(sr, p, check_one, &c);
         return r < 0 ? r : c.n;
+}
+
+static const char *seal_of(const plan *p, const char *path)
+{
+        for (size_t i = 0; i < p->n_seals; i++)
+                if (streq(p->seals[i].path, path))
+                        return p->seals[i].fingerprint;
+        return NULL;
+}
+
+int plan_seal_check_fd(const plan *p, const char *path, int fd, uint64_t max, char ret_md5[33], char **ret_why)
+{
+        _cleanup_free_ char *now = NULL;
+        char sha[SHA256_DIGEST_STRING_LENGTH], md5[33];
+        const char *was;
+        uint64_t size;
+        int r;
+
+        if (!p->sealed)
+                return -EINVAL;
+        r = sha256_md5_fd(fd, max, sha, md5, &size);
+        if (r < 0)
+                return r;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return -errno;
+        now = strdup_printf("file %" PRIu64 " sha256:%s", size, sha);
+        if (!now)
+                return -ENOMEM;
+        memcpy(ret_md5, md5, sizeof(md5));
+        was = seal_of(p, path);
+        if (was && streq(was, now))
+                return 0;
+        if (ret_why) {
+                *ret_why = was ? strdup_printf("shown as %s, now %s", was, now)
+                               : strdup_printf("not in the plan that was shown, now %s", now);
+                if (!*ret_why)
+                        return -ENOMEM;
+        }
+        return 1;
 }
 
 /* ---- storing the reviewed plan ---- */
