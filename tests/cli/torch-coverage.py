@@ -24,7 +24,7 @@ On generated roots (clean: RX 5600 XT, gfx1010; navi14: RX 5500 XT, gfx1012):
 - the system torch's own bundled ROCm libraries (hipcc-built, differing targets) are read as well, each
   its own evidence line: libamdhip64.so (gfx900; libamdhip64.so.6, a link to it, is judged once),
   librocblas.so (gfx1010+gfx1030), libMIOpen.so (gfx1012), libhipblaslt.so (cut: a reason in the
-  evidence, no crash); its rocblas/library names gfx1010 (Kernels.so-000-gfx1010.hsaco) but has a
+  evidence, no crash), libhipblaslt.so.0 (an ELF64 file without device code); its rocblas/library names gfx1010 (Kernels.so-000-gfx1010.hsaco) but has a
   Tensile GEMM library for gfx1030 only, and the evidence says both;
 - triton 3.0.0 beside the system torch: its version (read from triton/__init__.py, never run) and
   that its AMD backend compiles kernels at run time, in the same finding's evidence;
@@ -107,13 +107,15 @@ def put_companions(root, libdir, owner):
             os.lchown(os.path.join(dirpath, n), owner, owner)
 
 
-def put_bundled(root, libdir):
+def put_bundled(root, libdir, binary):
     """The system torch's bundled ROCm libraries, per-target rocBLAS files and triton."""
     lib = os.path.join(root, SYS_SITE, "torch/lib")
     for name, src in (("libamdhip64.so", "gfx900"), ("librocblas.so", "gfx1010-gfx1030"),
                       ("libMIOpen.so", "gfx1012"), ("libhipblaslt.so", "gfx1030")):
         shutil.copyfile(os.path.join(libdir, "libfixture-%s.so" % src), os.path.join(lib, name))
     os.symlink("libamdhip64.so", os.path.join(lib, "libamdhip64.so.6"))
+    # an ELF64 file without a .hip_fatbin section (this doctor's own binary)
+    shutil.copyfile(binary, os.path.join(lib, "libhipblaslt.so.0"))
     with open(os.path.join(lib, "libhipblaslt.so"), "r+b") as f:
         f.truncate(3000)  # the ELF header says more than the file holds
     blas = os.path.join(lib, "rocblas/library")
@@ -135,7 +137,7 @@ def paths(doc, fid):
     return sorted({e["path"] for f in findings(doc, fid) for e in f["evidence"] if e.get("path")})
 
 
-def make_root(tmp, name, base, libdir):
+def make_root(tmp, name, base, libdir, binary):
     root = os.path.join(tmp, name)
     gen_root(base, root)
     owner = os.stat(os.path.join(root, "home/alice")).st_uid
@@ -145,7 +147,7 @@ def make_root(tmp, name, base, libdir):
               owner)
     put_torch(root, CPU_SITE, "2.4.1+cpu", None, None, owner)
     put_companions(root, libdir, owner)
-    put_bundled(root, libdir)
+    put_bundled(root, libdir, binary)
     return root
 
 
@@ -187,13 +189,14 @@ def main():
     problems = []
     sys_lib = "/" + SYS_SITE + "/torch/lib/libtorch_hip.so"
     sys_libdir = "/" + SYS_SITE + "/torch/lib/"
-    bundled = [sys_libdir + n for n in ("libamdhip64.so", "librocblas.so", "libMIOpen.so", "libhipblaslt.so")]
+    bundled = [sys_libdir + n for n in ("libamdhip64.so", "librocblas.so", "libMIOpen.so", "libhipblaslt.so",
+                                        "libhipblaslt.so.0")]
     triton = "/" + SYS_SITE + "/triton/__init__.py"
     venv_lib = "/" + VENV_SITE + "/torch/lib/libtorch_hip.so"
     try:
         os.chmod(tmp, 0o755)
         # gfx1010
-        root = make_root(tmp, "gfx1010", "clean", libdir)
+        root = make_root(tmp, "gfx1010", "clean", libdir, binary)
         code, out, err = run([binary, "--root", root, "--json"])
         doc = json.loads(out)
         tv_lib = "/" + SYS_SITE + "/torchvision/_C.so"
@@ -222,6 +225,8 @@ def main():
                                         "its own GPU code (.hip_fatbin) covers gfx1012"),
                            (bundled[3], "torch 2.2.2+rocm5.7 bundles libhipblaslt.so: its GPU code could not "
                                         "be read: "),
+                           (bundled[4], "torch 2.2.2+rocm5.7 bundles libhipblaslt.so.0: no code for gfx1010; it "
+                                        "has no GPU code of its own (no .hip_fatbin section)"),
                            (sys_lib, "bundled rocBLAS kernels for gfx1010 gfx1030 (by file name; Tensile GEMM "
                                      "libraries for gfx1030)"),
                            (triton, "triton 3.0.0 beside this torch: no prebuilt GPU code to judge; its AMD "
@@ -291,7 +296,7 @@ def main():
             problems.append("cut library: no reason names it in --verbose:\n%s" % text[-3000:])
 
         # gfx1012 (Navi 14): neither torch has code for it
-        root = make_root(tmp, "gfx1012", "navi14", libdir)
+        root = make_root(tmp, "gfx1012", "navi14", libdir, binary)
         code, out, err = run([binary, "--root", root, "--json"])
         doc = json.loads(out)
         want = sorted([sys_lib, venv_lib, "/" + SYS_SITE + "/torchvision/_C.so",

@@ -368,8 +368,10 @@ static int bundled_lib_add(py_audit *a, const torch_build *b, const char *path, 
                 if (problem)
                         detail = strdup_printf("%s bundles %s: %s", label, name, problem);
                 else if (!code->has_fatbin || code->n == 0)
-                        detail = strdup_printf("%s bundles %s: no code for %s; it has no GPU code of its own "
-                                               "(no offload bundle in a .hip_fatbin section)", label, name, gfx);
+                        detail = strdup_printf("%s bundles %s: no code for %s; it has no GPU code of its own (%s)",
+                                               label, name, gfx,
+                                               code->has_fatbin ? "its .hip_fatbin names no GPU target"
+                                                                : "no .hip_fatbin section");
                 else
                         detail = strdup_printf("%s bundles %s: %s code for %s; its own GPU code (.hip_fatbin) covers %s%s%s%s",
                                                label, name, gpu_code_covers(code, gfx) ? "has" : "has no", gfx, list,
