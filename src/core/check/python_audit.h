@@ -60,6 +60,7 @@ typedef struct py_audit {
         py_stats stats;
         py_torch_env *torch_envs; /* every HIP torch found, per RDNA1 target */
         size_t n_torch_envs;
+        size_t bundled_libs;    /* ROCm libraries of torch wheels read (at most ROCM_COVERAGE_LIBS_MAX a run) */
 } py_audit;
 
 /*
@@ -92,9 +93,13 @@ int py_site_read(const py_site *s, const sysroot *sr, const char *rel, size_t ma
 
 /*
  * A HIP build of torch in the site directory (torch/version.py says
- * torch.version.hip): which gfx targets its torch/lib/libtorch_hip.so and
- * bundled rocBLAS carry code for, judged against each RDNA1 GPU of the
- * machine (python.no-native-code, python.native-code). Returns 0 or -ENOMEM.
+ * torch.version.hip): which gfx targets its torch/lib/libtorch_hip.so
+ * carries code for, judged against each RDNA1 GPU of the machine
+ * (python.no-native-code, python.native-code); as evidence beside it, the
+ * device code of the ROCm libraries the wheel bundles (libamdhip64.so*,
+ * librocblas.so*, libMIOpen.so*, libhipblaslt.so*: at most
+ * ROCM_COVERAGE_LIBS_MAX a run), their per-target data files, torchvision,
+ * bitsandbytes and triton beside it. Returns 0 or -ENOMEM.
  */
 int py_torch_scan(py_audit *a, const py_site *s);
 
@@ -104,6 +109,7 @@ typedef struct torch_build {
         char *hip;              /* torch.version.hip */
         gpu_code code;          /* torch/lib/libtorch_hip.so's offload bundles */
         gpu_code blas;          /* torch/lib/rocblas/library: targets named by its files */
+        gpu_code blas_tensile;  /* of them the Tensile GEMM libraries (TensileLibrary*) */
         gpu_code blaslt;        /* torch/lib/hipblaslt/library */
         gpu_code miopen;        /* torch/share/miopen/db */
 } torch_build;

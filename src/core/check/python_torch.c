@@ -6,16 +6,19 @@
  * target it cannot use the GPU, and HSA_OVERRIDE_GFX_VERSION only makes the
  * runtime load another target's code on it. Read statically: the version
  * from torch/version.py, the targets from the offload bundles of
- * torch/lib/libtorch_hip.so, and, as evidence, the per-target file names of
- * the ROCm libraries the wheel bundles (rocBLAS and hipBLASLt kernels,
- * MIOpen databases) and the offload bundles of torchvision's and
- * bitsandbytes' HIP libraries beside it (README.md, Environment audit).
+ * torch/lib/libtorch_hip.so, and, as evidence, the offload bundles of the
+ * ROCm libraries the wheel bundles (libamdhip64, librocblas, libMIOpen,
+ * libhipblaslt), their per-target file names (rocBLAS and hipBLASLt
+ * kernels, MIOpen databases), the offload bundles of torchvision's and
+ * bitsandbytes' HIP libraries beside it, and triton's version (README.md,
+ * Environment audit).
  */
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include "base/util.h"
 #include "check/python_audit.h"
+#include "check/rocm_coverage.h"
 #include "check/rocm_known_bad.h"
 #include "parse/torch_version.h"
 
@@ -122,6 +125,13 @@ int torch_build_read(const py_site *s, const sysroot *sr, ko_cache *cache, torch
                         continue; /* not bundled (older wheels have no MIOpen databases) */
                 gpu_coverage_of_names(names, n, c);
                 c->truncated |= truncated;
+                if (c == &b.blas) {
+                        /* rocBLAS's GEMMs come from the Tensile files alone (docs/DOMAIN.md §17) */
+                        for (size_t j = 0; j < n; j++)
+                                if (startswith(names[j], "TensileLibrary"))
+                                        gpu_coverage_of_names(&names[j], 1, &b.blas_tensile);
+                        b.blas_tensile.truncated |= truncated;
+                }
                 strv_free_array(names);
         }
         *ret = b;
@@ -182,8 +192,20 @@ static char *data_dirs_text(const torch_build *b)
                 list = gpu_code_list(c);
                 if (!list)
                         return NULL;
-                more = strdup_printf("%s; %s%s%s", out, data_dirs[i].what, list,
-                                     c->truncated ? " (cut at its bound)" : "");
+                if (c == &b->blas) {
+                        /*
+                         * The names say which targets have some file; rocBLAS's GEMMs need a
+                         * Tensile library for the target (docs/DOMAIN.md §17).
+                         */
+                        _cleanup_free_ char *tensile = gpu_code_list(&b->blas_tensile);
+
+                        more = tensile ? strdup_printf("%s; %s%s (by file name; Tensile GEMM libraries for %s)%s", out,
+                                                       data_dirs[i].what, list,
+                                                       *tensile ? tensile : "no target", c->truncated ? " (cut at its bound)" : "")
+                                       : NULL;
+                } else
+                        more = strdup_printf("%s; %s%s%s", out, data_dirs[i].what, list,
+                                             c->truncated ? " (cut at its bound)" : "");
                 free(out);
                 out = more;
         }
@@ -279,6 +301,201 @@ static int judge_companions(py_audit *a, const py_site *s)
         return k == -ENOMEM ? k : 0;
 }
 
+/*
+ * The ROCm libraries a wheel bundles in torch/lib (docs/DOMAIN.md §16):
+ * read like libtorch_hip.so, as evidence of which of them carry code for
+ * the card. rocBLAS keeps GPU code in the library and in the per-target
+ * files of rocblas/library, and the two can disagree (docs/DOMAIN.md §17),
+ * so the library's line says which of the two it is.
+ */
+static const struct {
+        const char *name;       /* the file name up to ".so" */
+        const char *note;       /* said after its targets, or NULL */
+} bundled_libs[] = {
+        { "libamdhip64", NULL },
+        { "librocblas", "this is the library's own code; rocBLAS's Tensile GEMM kernels are separate files "
+                        "(rocblas/library, named in libtorch_hip.so's line)" },
+        { "libMIOpen", NULL },
+        { "libhipblaslt", NULL },
+};
+
+#define BUNDLED_LIB_FILES_MAX 32u /* libraries of one torch/lib judged (soname links name the same file) */
+
+/* "libamdhip64.so", "libamdhip64.so.6", "libamdhip64.so.6.1.40093": a bundled library's file name. */
+static bool is_bundled_lib(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(bundled_libs); i++) {
+                const char *rest = startswith(name, bundled_libs[i].name);
+
+                if (!rest || !(rest = startswith(rest, ".so")))
+                        continue;
+                if (*rest == '\0' || *rest == '.')
+                        return true;
+        }
+        return false;
+}
+
+static const char *bundled_lib_note(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(bundled_libs); i++)
+                if (startswith(name, bundled_libs[i].name))
+                        return bundled_libs[i].note;
+        return NULL;
+}
+
+/* The finding torch's own code puts this torch in for target gfx. */
+static py_finding *torch_finding(py_audit *a, const torch_build *b, const char *gfx)
+{
+        return gpu_code_covers(&b->code, gfx) ? &a->native : &a->no_native;
+}
+
+/* One evidence line per RDNA1 target: "<label>: <what the library has for gfx>". */
+static int bundled_lib_add(py_audit *a, const torch_build *b, const char *path, const char *label, const char *name,
+                           const gpu_code *code, const char *problem)
+{
+        _cleanup_free_ char *list = code ? gpu_code_list(code) : strdup("");
+        const char *note = bundled_lib_note(name);
+
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_targets; i++) {
+                const char *gfx = a->targets[i];
+                _cleanup_free_ char *detail = NULL;
+                int k;
+
+                if (!gpu_target_is_rdna1(gfx))
+                        continue;
+                if (problem)
+                        detail = strdup_printf("%s bundles %s: %s", label, name, problem);
+                else if (!code->has_fatbin || code->n == 0)
+                        detail = strdup_printf("%s bundles %s: no code for %s; it has no GPU code of its own (%s)",
+                                               label, name, gfx,
+                                               code->has_fatbin ? "its .hip_fatbin names no GPU target"
+                                                                : "no .hip_fatbin section");
+                else
+                        detail = strdup_printf("%s bundles %s: %s code for %s; its own GPU code (.hip_fatbin) covers %s%s%s%s",
+                                               label, name, gpu_code_covers(code, gfx) ? "has" : "has no", gfx, list,
+                                               code->truncated ? " (list cut at its bound)" : "", note ? "; " : "",
+                                               note ? note : "");
+                if (!detail)
+                        return -ENOMEM;
+                k = py_finding_add(a, torch_finding(a, b, gfx), path, 0, detail);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+/* torch/lib's bundled ROCm libraries, each read once (bounded per run), as evidence beside libtorch_hip.so. */
+static int bundled_libs_evidence(py_audit *a, const py_site *s, const torch_build *b)
+{
+        _cleanup_free_ char *label = strdup_printf("torch %s", b->version ? b->version : "(version unknown)");
+        struct { dev_t dev; ino_t ino; } seen[BUNDLED_LIB_FILES_MAX];
+        size_t n_seen = 0, n = 0;
+        char **names = NULL;
+        int k;
+
+        if (!label)
+                return -ENOMEM;
+        k = site_list_sub(s, a->in->sr, "torch/lib", PACKAGE_ENTRIES_MAX, &names, &n, NULL);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                return 0; /* libtorch_hip.so was read from it: a directory that went away is nothing to add */
+        k = 0;
+        for (size_t i = 0; k >= 0 && i < n && n_seen < BUNDLED_LIB_FILES_MAX; i++) {
+                _cleanup_free_ char *rel = NULL, *path = NULL, *why = NULL, *problem = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                gpu_code code = {0};
+                struct stat st;
+                bool dup = false;
+
+                if (!is_bundled_lib(names[i]))
+                        continue;
+                rel = strdup_printf("torch/lib/%s", names[i]);
+                path = strdup_printf("%s/torch/lib/%s", s->path, names[i]);
+                if (!rel || !path) {
+                        k = -ENOMEM;
+                        break;
+                }
+                fd = py_site_open(s, a->in->sr, rel, &st);
+                if (fd == -ENOMEM) {
+                        k = fd;
+                        break;
+                }
+                if (fd < 0)
+                        continue; /* a link out of the site, a directory, gone: not the wheel's file */
+                for (size_t j = 0; j < n_seen; j++)
+                        dup |= seen[j].dev == st.st_dev && seen[j].ino == st.st_ino;
+                if (dup)
+                        continue; /* the soname link of a library already judged */
+                seen[n_seen].dev = st.st_dev;
+                seen[n_seen].ino = st.st_ino;
+                n_seen++;
+                if (a->bundled_libs >= ROCM_COVERAGE_LIBS_MAX) {
+                        problem = strdup_printf("not read (at most %u bundled libraries are read per run)",
+                                                ROCM_COVERAGE_LIBS_MAX);
+                        k = problem ? bundled_lib_add(a, b, path, label, names[i], NULL, problem) : -ENOMEM;
+                        continue;
+                }
+                a->bundled_libs++;
+                k = gpu_coverage_of_fd_cached(fd, path, a->in->cache, &code, &why);
+                if (k == -ENOMEM)
+                        break;
+                if (k < 0) {
+                        /* a cut or hostile file is a reason beside the others, never the end of the audit */
+                        problem = strdup_printf("its GPU code could not be read: %s", why ? why : strerror(-k));
+                        k = problem ? bundled_lib_add(a, b, path, label, names[i], NULL, problem) : -ENOMEM;
+                        continue;
+                }
+                k = bundled_lib_add(a, b, path, label, names[i], &code, NULL);
+        }
+        strv_free_array(names);
+        return k < 0 ? k : 0;
+}
+
+/*
+ * triton beside a HIP torch: what its version is (triton/__init__.py, read
+ * as text) and that it is judged by no prebuilt code: its AMD backend
+ * compiles each kernel at run time for the target the HIP runtime reports,
+ * and is active only when torch can use the GPU (docs/DOMAIN.md §16).
+ */
+static int triton_evidence(py_audit *a, const py_site *s, const torch_build *b)
+{
+        _cleanup_free_ char *text = NULL, *version = NULL, *hip = NULL, *path = NULL;
+        size_t len = 0;
+        int k;
+
+        k = py_site_read(s, a->in->sr, "triton/__init__.py", VERSION_PY_MAX, &text, &len);
+        if (k == -ENOMEM)
+                return k;
+        if (k == -ENOENT || k == -ENOTDIR)
+                return 0;
+        if (k >= 0 && torch_version_parse(text, len, &version, &hip) < 0)
+                return -ENOMEM;
+        path = strdup_printf("%s/triton/__init__.py", s->path);
+        if (!path)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_targets; i++) {
+                const char *gfx = a->targets[i];
+                _cleanup_free_ char *detail = NULL;
+
+                if (!gpu_target_is_rdna1(gfx))
+                        continue;
+                detail = strdup_printf("triton %s beside this torch: no prebuilt GPU code to judge; its AMD backend "
+                                       "compiles each kernel at run time for the target the HIP runtime reports "
+                                       "for the GPU, and its AMD driver is active only where "
+                                       "torch.cuda.is_available() is true",
+                                       version ? version : "(version unknown)");
+                if (!detail)
+                        return -ENOMEM;
+                k = py_finding_add(a, torch_finding(a, b, gfx), path, 0, detail);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
 int py_torch_scan(py_audit *a, const py_site *s)
 {
         _cleanup_free_ char *why = NULL, *lib = NULL, *list = NULL, *data = NULL;
@@ -338,6 +555,10 @@ int py_torch_scan(py_audit *a, const py_site *s)
         }
         /* the known-bad reports are about torch running another target's code on the card */
         k = gpu_code_covers_any_rdna1(a, &b.code) ? 0 : known_bad(a, b.version, b.hip, lib);
+        if (k >= 0)
+                k = bundled_libs_evidence(a, s, &b);
+        if (k >= 0)
+                k = triton_evidence(a, s, &b);
         if (k >= 0)
                 k = judge_companions(a, s);
 out:
