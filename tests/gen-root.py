@@ -2132,7 +2132,8 @@ def python_trees(gen):
                                   libhsa-runtime64.so in the conda env differ from RECORD
                 torch_code = no   gfx1030: the venv's torch 2.2.2+rocm5.7 gets its torch/version.py
                                   and a libtorch_hip.so with real gfx1030-only device code
-                                  (fixture-src/libtorch_hip-gfx1030.so, see TORCH_GFX1030_LIB)
+                                  (fixture-src/libtorch_hip-gfx1030.so, see TORCH_GFX1030_LIB), and
+                                  its libMIOpen/libamdhip64/librocblas.so the same code
                 miopen_cache = no gfx1030: MIOpen user db and kernel cache built under the override
                 home_files = 0    N empty files in ~/datasets/images (the bounded home walk)
                 hostile = no      symlinks to /etc/shadow as .pth, usercustomize.py and a wheel
@@ -2261,8 +2262,15 @@ def python_benign(r, u, modified, miopen_target, torch_code=False):
         # the HIP version string ROCm 5.7 builds of torch report (torch.version.hip)
         torch["torch/version.py"] = (TORCH_VERSION_PY % ("2.2.2+rocm5.7", "0" * 40, "5.7.31921-d1770ee1b")).encode()
         with open(TORCH_GFX1030_LIB, "rb") as f:
-            torch["torch/lib/libtorch_hip.so"] = f.read()
+            gfx1030 = f.read()
+        torch["torch/lib/libtorch_hip.so"] = gfx1030
+        # the wheel's bundled ROCm libraries: the same gfx1030-only code, each
+        # with its name after the ELF's last byte (a reader ignores it)
+        for name in ("libMIOpen.so", "libamdhip64.so", "librocblas.so"):
+            torch["torch/lib/" + name] = gfx1030 + fake_lib(name)[16:]
     installed = {"torch/lib/libMIOpen.so": fake_lib("libMIOpen.so", 1)} if modified else None
+    if modified and torch_code:
+        installed = {"torch/lib/libMIOpen.so": gfx1030 + fake_lib("libMIOpen.so", 1)[16:]}
     write_wheel(r, site, "torch-2.2.2+rocm5.7.dist-info", torch, u, installed)
     # a conda base and one env with a ROCm triton wheel
     r.write(PY_CONDA + "/conda-meta/history", "==> 2024-10-01 12:00:00 <==\n", 0o644, u, u)
