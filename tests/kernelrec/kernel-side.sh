@@ -650,7 +650,18 @@ x509 = bytes.fromhex("a159c0a5e494a74a87b5ab155c2bf072")
 esl = x509 + struct.pack("<III", 28 + 16 + len(der), 0, 16 + len(der)) + b"\x11" * 16 + der
 open(sys.argv[2], "wb").write(struct.pack("<I", 6) + esl)
 EOF
-        local before
+        local before archived
+        # Debian 13: dkms 3.2 moved the kernel package's own amdgpu.ko.xz to its
+        # original_module directory (docs/DOMAIN.md §17); the gate takes it as
+        # the in-tree way out. Without it, as on Debian 12 here, there is none.
+        archived=$(ls /var/lib/dkms/amdgpu/original_module/"$K"/*/amdgpu.ko* 2>/dev/null | head -n 1)
+        if [ -n "$archived" ]; then
+                run_to "$work/plan-archived.out" "$work/rdna1-doctor" --recover --dry-run
+                grep -qF "the in-tree amdgpu ($archived) is used instead" "$work/plan-archived.out" ||
+                        { cat "$work/plan-archived.out"; die "the plan does not take dkms's original_module copy as the in-tree module"; }
+                echo "PASS: the in-tree amdgpu kept by dkms in original_module is the way out"
+                rm -rf /var/lib/dkms/amdgpu/original_module
+        fi
         before=$(dkms status -m amdgpu -v "$VERSION")
         # The dry-run plan already shows the gate's decision and its reason.
         run_to "$work/plan.out" "$work/rdna1-doctor" --recover --dry-run

@@ -237,9 +237,10 @@ static int hash_step_file(step_ctx *c, int fd, uint64_t max, bool fresh, char cu
  * The checks before a file step's backup, and the backup (once per step):
  * a user's file must be the owner's and at most USER_FILE_MAX (hashed and
  * copied no further), a file not yet backed up the one the plan saw (a user
- * may grow it in between: docs/SECURITY.md, 5), none immutable. Its hash
- * into cur, *jf the journal's record. Returns 0, 1 when the step was
- * refused (recorded), < 0 errno.
+ * may grow it in between: docs/SECURITY.md, 5), none immutable, a backup
+ * made now the bytes that were hashed (a resumed step finds its backup made
+ * and the file perhaps already new). Its hash into cur, *jf the journal's
+ * record. Returns 0, 1 when the step was refused (recorded), < 0 errno.
  */
 static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *st, const char *verb, char cur[33],
                              const journal_file **jf)
@@ -272,6 +273,8 @@ static int check_and_back_up(step_ctx *c, int dirfd, int fd, const struct stat *
                               "confirm that one", a->path, unreviewed ? unreviewed : "out of memory");
         } else if (!backed_up && (r = journal_backup_fd_at(c->j, c->idx, a->path, dirfd, fd, max, jf)) < 0)
                 r = fail_step(c, r, "could not back up %s (the original is untouched)", a->path);
+        else if (!backed_up && !streq((*jf)->md5, cur))
+                r = fail_step(c, 0, "%s changed while it was backed up", a->path);
         else
                 return 0;
         return r < 0 ? r : 1;
@@ -442,13 +445,9 @@ static int do_replace(step_ctx *c)
         fd = fo_open_regular(dirfd, base, &st);
         if (fd < 0)
                 return fail_step(c, fd, "cannot open %s", a->path);
-        /* a resumed step finds its backup made and the file perhaps already new */
-        bool fresh_backup = !(jf && jf->backup);
         r = check_and_back_up(c, dirfd, fd, &st, "change", cur, &jf);
         if (r != 0)
                 return r < 0 ? r : 0;
-        if (fresh_backup && !streq(jf->md5, cur))
-                return fail_step(c, 0, "%s changed while it was backed up", a->path);
         if (a->type == ACTION_DISABLE_ENV_LINE) {
                 r = read_backup(c->j, jf, &old, &old_len);
                 if (r < 0)
@@ -555,13 +554,9 @@ static int do_install_profile(step_ctx *c)
                 return fail_step(c, 0, "%s appeared since this run began and is not what it writes; left as it is",
                                  a->path);
         } else {
-                bool fresh_backup = !(jf && jf->backup);
-
                 r = check_and_back_up(c, dirfd, fd, &st, "change", cur, &jf);
                 if (r != 0)
                         return r < 0 ? r : 0;
-                if (fresh_backup && !streq(jf->md5, cur))
-                        return fail_step(c, 0, "%s changed while it was backed up", a->path);
                 if (streq(cur, want))
                         return finish_step(c, a->path, want); /* already new */
                 if (!streq(cur, jf->md5))

@@ -27,32 +27,6 @@
 #define REVIEWED_PLAN_MAX (64u * 1024 * 1024)
 #define REVIEWED_SUBDIR "reviewed"
 
-/* SHA-256 of fd's content, stopping with -EFBIG past max (0: no limit). */
-static int sha256_fd(int fd, uint64_t max, char ret[SHA256_DIGEST_STRING_LENGTH])
-{
-        uint8_t buf[64 * 1024];
-        uint64_t total = 0;
-        SHA2_CTX ctx;
-
-        SHA256Init(&ctx);
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                total += (uint64_t)n;
-                if (max && total > max)
-                        return -EFBIG;
-                SHA256Update(&ctx, buf, (size_t)n);
-        }
-        SHA256End(&ctx, ret);
-        return 0;
-}
-
 /*
  * One pass over fd for the seal's SHA-256 and the executor's MD5, stopping
  * with -EFBIG past max (0: no limit); *ret_size the bytes read.
@@ -86,6 +60,15 @@ static int sha256_md5_fd(int fd, uint64_t max, char ret_sha[SHA256_DIGEST_STRING
         MD5End(&mctx, ret_md5);
         *ret_size = total;
         return 0;
+}
+
+/* SHA-256 of fd's content, stopping with -EFBIG past max (0: no limit). */
+static int sha256_fd(int fd, uint64_t max, char ret[SHA256_DIGEST_STRING_LENGTH])
+{
+        char md5[33];
+        uint64_t size;
+
+        return sha256_md5_fd(fd, max, ret, md5, &size);
 }
 
 /* The parent of path opened as the executor opens it for a (executor.c open_parent). */
