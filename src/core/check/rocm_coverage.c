@@ -54,6 +54,19 @@ static int add(coverage_ctx *c, const char *path, const char *prefix, const char
         return detail ? finding_add_evidence(c->f, path, 0, detail) : -ENOMEM;
 }
 
+/*
+ * A rocBLAS library directory: its GEMMs come from the Tensile files alone,
+ * which may lack a target its other kernel files carry (Debian 13's
+ * librocblas0 has Kernels.so-000-gfx1010.hsaco and no Tensile file for
+ * gfx1010: docs/DOMAIN.md §17), so they get a line of their own.
+ */
+static int add_tensile(coverage_ctx *c, const char *dir, const char *prefix, const gpu_code *tensile)
+{
+        if (!strstr(dir, "rocblas"))
+                return 0;
+        return add(c, dir, prefix, "Tensile GEMM libraries (rocBLAS's GEMMs, by file name)", tensile);
+}
+
 /* One library: its offload bundles as evidence when it has device code. */
 static int library(coverage_ctx *c, const char *path, const char *prefix)
 {
@@ -103,7 +116,7 @@ static int distribution_packages(coverage_ctx *c, const pkgverify *pv)
         for (size_t i = 0; i < pv->n_pkgs; i++) {
                 const dpkg_pkg *p = &pv->pkgs[i];
                 _cleanup_free_ char *prefix = NULL;
-                gpu_code names = {0};
+                gpu_code names = {0}, tensile = {0};
                 const char *names_at = NULL;
                 int k;
 
@@ -125,6 +138,8 @@ static int distribution_packages(coverage_ctx *c, const pkgverify *pv)
                         } else if ((strstr(l, "/library/") || strstr(l, "/miopen/db/")) &&
                                    gpu_file_target(strrchr(l, '/') + 1, t, sizeof(t))) {
                                 gpu_code_add(&names, t);
+                                if (startswith(strrchr(l, '/') + 1, "TensileLibrary"))
+                                        gpu_code_add(&tensile, t);
                                 names_at = names_at ?: l;
                         }
                 }
@@ -132,6 +147,8 @@ static int distribution_packages(coverage_ctx *c, const pkgverify *pv)
                         _cleanup_free_ char *dir = strndup(names_at, (size_t)(strrchr(names_at, '/') - names_at));
 
                         k = dir ? add(c, dir, prefix, "per-target kernel and database files", &names) : -ENOMEM;
+                        if (k >= 0)
+                                k = add_tensile(c, dir, prefix, &tensile);
                         if (k < 0)
                                 return k;
                 }
@@ -165,7 +182,7 @@ static int opt_tree(coverage_ctx *c, const char *tree)
         }
         for (size_t d = 0; d < ELEMENTSOF(opt_data_dirs); d++) {
                 _cleanup_free_ char *dir = strdup_printf("%s/%s", tree, opt_data_dirs[d]);
-                gpu_code code = {0};
+                gpu_code code = {0}, tensile = {0};
 
                 if (!dir)
                         return -ENOMEM;
@@ -178,8 +195,14 @@ static int opt_tree(coverage_ctx *c, const char *tree)
                         continue;
                 gpu_coverage_of_names(names, n, &code);
                 code.truncated |= truncated;
+                for (size_t j = 0; j < n; j++)
+                        if (startswith(names[j], "TensileLibrary"))
+                                gpu_coverage_of_names(&names[j], 1, &tensile);
+                tensile.truncated |= truncated;
                 strv_free_array(names);
                 if (code.n && (k = add(c, dir, NULL, "per-target kernel and database files", &code)) < 0)
+                        return k;
+                if (code.n && (k = add_tensile(c, dir, NULL, &tensile)) < 0)
                         return k;
         }
         return 0;
