@@ -102,6 +102,9 @@ chroot_main() {
         local upd=/lib/modules/$K/updates/dkms state=/var/lib/rdna1-doctor
         local intree=/lib/modules/$K/kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko
         export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+        # Every path below is the overlay's, never the host's: refuse anywhere else.
+        [ "$(cat /.rdna1-kernelrec-overlay 2>/dev/null)" = "$work" ] ||
+                die "not inside this test's overlay of / (run through host_main, not --chroot by hand)"
 
         # dkms's own configuration, private to this namespace.
         echo "sign_file=/bin/true" >/etc/dkms/framework.conf
@@ -689,6 +692,8 @@ ns_main() {
         local m=$work/merged
         mount --make-rprivate /
         mount -t overlay overlay -o "lowerdir=/,upperdir=$work/upper,workdir=$work/ovl-work" "$m"
+        # The mark chroot_main looks for: it only ever writes inside this overlay.
+        echo "$work" >"$m/.rdna1-kernelrec-overlay"
         mount -t proc proc "$m/proc"
         mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
         mount -t tmpfs -o mode=755 tmpfs "$m/run"
