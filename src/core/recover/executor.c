@@ -170,6 +170,7 @@ static const char *open_parent_why(const step_ctx *c, int r)
         return strerror(-r);
 }
 
+
 static journal_file *step_file(journal *j, size_t idx, const char *path)
 {
         journal_step *s = journal_get_step(j, idx);
@@ -179,6 +180,27 @@ static journal_file *step_file(journal *j, size_t idx, const char *path)
                         return &s->files[i];
         return NULL;
 }
+/*
+ * A file step's directory, opened as the step writes into it, and the
+ * journal's record of the file; a directory other than the one this run
+ * backed the file up from is refused. Returns 0, 1 when the step was
+ * refused (recorded), < 0 errno.
+ */
+static int open_step_dir(step_ctx *c, int *ret_dirfd, char **ret_base, const journal_file **ret_jf)
+{
+        const char *path = c->a->path;
+        int r;
+
+        r = open_parent(c, path, ret_dirfd, ret_base);
+        if (r < 0)
+                r = fail_step(c, 0, "cannot open the directory of %s: %s", path, open_parent_why(c, r));
+        else if ((*ret_jf = step_file(c->j, c->idx, path)) && fo_dir_id_check(*ret_dirfd, &(*ret_jf)->dir) < 0)
+                r = fail_step(c, 0, "the directory of %s is not the one this run backed it up from", path);
+        else
+                return 0;
+        return r < 0 ? r : 1;
+}
+
 
 static int read_backup(const journal *j, const journal_file *f, char **ret, size_t *ret_len)
 {
@@ -436,12 +458,9 @@ static int do_replace(step_ctx *c)
         size_t old_len, new_len = 0;
         int r;
 
-        r = open_parent(c, a->path, &dirfd, &base);
-        if (r < 0)
-                return fail_step(c, 0, "cannot open the directory of %s: %s", a->path, open_parent_why(c, r));
-        jf = step_file(c->j, c->idx, a->path);
-        if (jf && fo_dir_id_check(dirfd, &jf->dir) < 0)
-                return fail_step(c, 0, "the directory of %s is not the one this run backed it up from", a->path);
+        r = open_step_dir(c, &dirfd, &base, &jf);
+        if (r != 0)
+                return r < 0 ? r : 0;
         fd = fo_open_regular(dirfd, base, &st);
         if (fd < 0)
                 return fail_step(c, fd, "cannot open %s", a->path);
@@ -528,12 +547,9 @@ static int do_install_profile(step_ctx *c)
         if (!a->content || !streq_ptr(a->path, PLAN_PROFILE_PATH) || a->in_home)
                 return fail_step(c, 0, "an install-profile step writes only %s, with the script the plan holds",
                                  PLAN_PROFILE_PATH);
-        r = open_parent(c, a->path, &dirfd, &base);
-        if (r < 0)
-                return fail_step(c, 0, "cannot open the directory of %s: %s", a->path, open_parent_why(c, r));
-        jf = step_file(c->j, c->idx, a->path);
-        if (jf && fo_dir_id_check(dirfd, &jf->dir) < 0)
-                return fail_step(c, 0, "the directory of %s is not the one this run backed it up from", a->path);
+        r = open_step_dir(c, &dirfd, &base, &jf);
+        if (r != 0)
+                return r < 0 ? r : 0;
         MD5Data((const uint8_t *)b.data, b.len, want);
         fd = fo_open_regular(dirfd, base, &st);
         if (fd == -ENOENT) {
@@ -624,12 +640,9 @@ static int do_quarantine(step_ctx *c)
         if (r != 0)
                 return fail_step(c, r < 0 ? r : 0, "%s is listed by a package: it is restored, never quarantined",
                                  a->path);
-        r = open_parent(c, a->path, &dirfd, &base);
-        if (r < 0)
-                return fail_step(c, 0, "cannot open the directory of %s: %s", a->path, open_parent_why(c, r));
-        jf = step_file(c->j, c->idx, a->path);
-        if (jf && fo_dir_id_check(dirfd, &jf->dir) < 0)
-                return fail_step(c, 0, "the directory of %s is not the one this run backed it up from", a->path);
+        r = open_step_dir(c, &dirfd, &base, &jf);
+        if (r != 0)
+                return r < 0 ? r : 0;
         r = quarantine_dir(c, &qdir, &qrel);
         if (r < 0)
                 return r;
